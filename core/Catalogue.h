@@ -1,0 +1,74 @@
+// Catalogue: the declarative description of every layer kind (attributes, ranges, defaults, ports,
+// documentation) and of the palette entries built on them. Editors, file I/O and the CLI all read it.
+#pragma once
+
+#include "LayerParams.h"
+#include "LayerType.h"
+
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace nc::core {
+
+enum class AttrKind { Int, Bool, Enum, Float, Dims };
+
+// One editable attribute of a layer kind. Exactly one of `intField` / `floatField` is set
+// (Dims uses LayerParams::dims). `key` is the name in files and the CLI.
+struct AttrSpec {
+    std::string_view key;
+    std::string_view label;
+    AttrKind kind = AttrKind::Int;
+    int64_t LayerParams::*intField = nullptr;
+    double LayerParams::*floatField = nullptr;
+    double min = 0;
+    double max = 0;
+    std::vector<std::string_view> enumLabels; // for Enum: value i has label enumLabels[i]
+    std::string_view help;
+};
+
+enum class Category { Input, Linear, Convolution, Pooling, Normalization, Activation, Attention, Merge, Reshape };
+std::string_view categoryLabel(Category c);
+
+// How a layer kind behaves, independent of any particular instance.
+struct LayerSpec {
+    LayerType type;
+    Category category;
+    std::string_view doc;       // one paragraph, with the output-size formula where there is one
+    std::vector<AttrSpec> attrs;
+    LayerParams defaults;
+    bool variadicInputs = false; // input count comes from LayerParams::inputs (Add, Multiply, Concat)
+    int fixedInputs = 1;         // otherwise: 0 for Input, 1 for everything else
+    int inputCount(const LayerParams& p) const
+    {
+        return variadicInputs ? static_cast<int>(p.inputs) : fixedInputs;
+    }
+    const AttrSpec* attr(std::string_view key) const;
+};
+
+// A palette entry: a layer kind plus overrides of its defaults. Grouped and depthwise
+// convolutions are entries of their own even where they share a kind with plain convolution.
+struct PaletteEntry {
+    std::string_view label;
+    Category category;
+    LayerType type;
+    LayerParams params;
+    std::string_view help;
+};
+
+class Catalogue {
+public:
+    // The one catalogue, built on first use from one explicit registration function.
+    static const Catalogue& instance();
+
+    const LayerSpec& spec(LayerType t) const { return m_specs[static_cast<size_t>(t)]; }
+    std::span<const LayerSpec> specs() const { return m_specs; }
+    std::span<const PaletteEntry> palette() const { return m_palette; }
+
+private:
+    Catalogue();
+    std::vector<LayerSpec> m_specs;
+    std::vector<PaletteEntry> m_palette;
+};
+
+} // namespace nc::core

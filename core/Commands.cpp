@@ -1,0 +1,248 @@
+// Commands: the undoable edits.
+#include "Commands.h"
+
+#include "Catalogue.h"
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace nc::core {
+
+namespace {
+std::vector<NodeId> idsOf(const std::vector<Node>& nodes)
+{
+    std::vector<NodeId> v;
+    for (const Node& n : nodes)
+        v.push_back(n.id);
+    return v;
+}
+} // namespace
+
+Result<std::unique_ptr<AddNodesCommand>> AddNodesCommand::make(const Network& net, std::vector<Node> nodes,
+                                                               std::vector<Edge> edges, std::string text)
+{
+    // Dry run on a copy: the very same rules the redo will meet, so redo cannot fail.
+    Network trial = net;
+    for (Node& n : nodes) {
+        if (n.name.empty() || std::any_of(trial.nodes().begin(), trial.nodes().end(),
+                                          [&](const Node& o) { return o.name == n.name; }))
+            n.name = trial.uniqueName(n.name.empty() ? std::string(layerTypeKey(n.type)) : n.name);
+        auto id = trial.addNode(n);
+        if (!id)
+            return Error{id.error()};
+        n.id = *id;
+    }
+    for (Edge& e : edges) {
+        auto id = trial.connect(e.from, e.to, e.toPort, e.id);
+        if (!id)
+            return Error{id.error()};
+        e.id = *id;
+    }
+    auto cmd = std::unique_ptr<AddNodesCommand>(new AddNodesCommand);
+    cmd->m_nodes = std::move(nodes);
+    cmd->m_edges = std::move(edges);
+    cmd->m_text = std::move(text);
+    return cmd;
+}
+
+void AddNodesCommand::redo(Document& doc)
+{
+    doc.edit(
+        [&](Network& net) {
+            for (const Node& n : m_nodes)
+                (void)net.addNode(n);
+            for (const Edge& e : m_edges)
+                (void)net.addEdgeUnchecked(e);
+        },
+        {ChangeKind::Structure, idsOf(m_nodes)});
+}
+
+void AddNodesCommand::undo(Document& doc)
+{
+    doc.edit(
+        [&](Network& net) {
+            for (const Edge& e : m_edges)
+                net.removeEdge(e.id);
+            for (const Node& n : m_nodes)
+                net.removeNode(n.id);
+        },
+        {ChangeKind::Structure, idsOf(m_nodes)});
+}
+
+RemoveNodesCommand::RemoveNodesCommand(const Network& net, std::vector<NodeId> ids)
+{
+    std::unordered_set<uint32_t> set;
+    for (NodeId id : ids)
+        if (int i = net.nodeIndex(id); i >= 0 && set.insert(id.v).second)
+            m_nodes.push_back({i, net.nodes()[static_cast<size_t>(i)]});
+    std::sort(m_nodes.begin(), m_nodes.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (size_t i = 0; i < net.edges().size(); ++i) {
+        const Edge& e = net.edges()[i];
+        if (set.count(e.from.v) || set.count(e.to.v))
+            m_edges.push_back({static_cast<int>(i), e});
+    }
+}
+
+void RemoveNodesCommand::redo(Document& doc)
+{
+    std::vector<NodeId> ids;
+    for (const auto& [i, n] : m_nodes)
+        ids.push_back(n.id);
+    doc.edit(
+        [&](Network& net) {
+            for (const auto& [i, e] : m_edges)
+                net.removeEdge(e.id);
+            for (const auto& [i, n] : m_nodes)
+                net.removeNode(n.id);
+        },
+        {ChangeKind::Structure, ids});
+}
+
+void RemoveNodesCommand::undo(Document& doc)
+{
+    std::vector<NodeId> ids;
+    for (const auto& [i, n] : m_nodes)
+        ids.push_back(n.id);
+    doc.edit(
+        [&](Network& net) {
+            // Ascending original indices: each insert lands where it was.
+            for (const auto& [i, n] : m_nodes)
+                (void)net.insertNode(n, i);
+            for (const auto& [i, e] : m_edges)
+                (void)net.insertEdgeUnchecked(e, i);
+        },
+        {ChangeKind::Structure, ids});
+}
+
+std::string RemoveNodesCommand::text() const
+{
+    return m_nodes.size() == 1 ? "Delete " + m_nodes[0].second.name
+                               : "Delete " + std::to_string(m_nodes.size()) + " layers";
+}
+
+MoveNodesCommand::MoveNodesCommand(std::vector<Move> moves, std::string text)
+    : m_moves(std::move(moves)), m_text(std::move(text))
+{
+}
+
+void MoveNodesCommand::apply(Document& doc, bool forward)
+{
+    std::vector<NodeId> ids;
+    for (const Move& m : m_moves)
+        ids.push_back(m.id);
+    doc.edit(
+        [&](Network& net) {
+            for (const Move& m : m_moves)
+                if (Node* n = net.node(m.id)) {
+                    n->x = forward ? m.toX : m.fromX;
+                    n->y = forward ? m.toY : m.fromY;
+                }
+        },
+        {ChangeKind::Positions, ids});
+}
+void MoveNodesCommand::redo(Document& doc) { apply(doc, true); }
+void MoveNodesCommand::undo(Document& doc) { apply(doc, false); }
+std::string MoveNodesCommand::text() const
+{
+    if (!m_text.empty())
+        return m_text;
+    return m_moves.size() == 1 ? "Move layer" : "Move " + std::to_string(m_moves.size()) + " layers";
+}
+
+Result<std::unique_ptr<ConnectCommand>> ConnectCommand::make(const Network& net, NodeId from, NodeId to, int port)
+{
+    Status s = net.connectionPossible(from, to, port);
+    if (!s)
+        return Error{s.error()};
+    auto c = std::unique_ptr<ConnectCommand>(new ConnectCommand);
+    c->m_edge = Edge{net.newEdgeId(), from, to, port};
+    return c;
+}
+void ConnectCommand::redo(Document& doc)
+{
+    doc.edit([&](Network& net) { (void)net.addEdgeUnchecked(m_edge); },
+             {ChangeKind::Structure, {m_edge.from, m_edge.to}});
+}
+void ConnectCommand::undo(Document& doc)
+{
+    doc.edit([&](Network& net) { net.removeEdge(m_edge.id); }, {ChangeKind::Structure, {m_edge.from, m_edge.to}});
+}
+
+DisconnectCommand::DisconnectCommand(const Network& net, EdgeId id)
+{
+    m_index = net.edgeIndex(id);
+    if (const Edge* e = net.edge(id))
+        m_edge = *e;
+}
+void DisconnectCommand::redo(Document& doc)
+{
+    doc.edit([&](Network& net) { net.removeEdge(m_edge.id); }, {ChangeKind::Structure, {m_edge.from, m_edge.to}});
+}
+void DisconnectCommand::undo(Document& doc)
+{
+    if (!m_edge.id.valid())
+        return;
+    doc.edit([&](Network& net) { (void)net.insertEdgeUnchecked(m_edge, m_index); },
+             {ChangeKind::Structure, {m_edge.from, m_edge.to}});
+}
+
+SetNodeCommand::SetNodeCommand(const Network& net, NodeId id, LayerParams params, std::string name)
+    : m_id(id), m_new(std::move(params)), m_newName(std::move(name))
+{
+    if (const Node* n = net.node(id)) {
+        m_old = n->params;
+        m_oldName = n->name;
+    }
+    if (m_newName.empty())
+        m_newName = m_oldName;
+}
+void SetNodeCommand::swap(Document& doc, const LayerParams& p, const std::string& name)
+{
+    doc.edit(
+        [&](Network& net) {
+            if (Node* n = net.node(m_id)) {
+                n->params = p;
+                n->name = name;
+            }
+        },
+        {ChangeKind::Params, {m_id}});
+}
+void SetNodeCommand::redo(Document& doc) { swap(doc, m_new, m_newName); }
+void SetNodeCommand::undo(Document& doc) { swap(doc, m_old, m_oldName); }
+
+SetSettingsCommand::SetSettingsCommand(const Network& net, int64_t batch, int bits)
+    : m_oldBatch(net.batch), m_newBatch(batch), m_oldBits(net.bits), m_newBits(bits)
+{
+}
+void SetSettingsCommand::redo(Document& doc)
+{
+    doc.edit([&](Network& net) { net.batch = m_newBatch, net.bits = m_newBits; }, {ChangeKind::Params, {}});
+}
+void SetSettingsCommand::undo(Document& doc)
+{
+    doc.edit([&](Network& net) { net.batch = m_oldBatch, net.bits = m_oldBits; }, {ChangeKind::Params, {}});
+}
+
+void History::execute(std::unique_ptr<Command> c)
+{
+    m_stack.resize(m_index);
+    c->redo(m_doc);
+    m_stack.push_back(std::move(c));
+    m_index = m_stack.size();
+}
+bool History::undo()
+{
+    if (!canUndo())
+        return false;
+    m_stack[--m_index]->undo(m_doc);
+    return true;
+}
+bool History::redo()
+{
+    if (!canRedo())
+        return false;
+    m_stack[m_index++]->redo(m_doc);
+    return true;
+}
+
+} // namespace nc::core

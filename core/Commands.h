@@ -1,0 +1,143 @@
+// Commands: every edit of a design as a small undoable value — ids and values, never pointers — so
+// the GUI's undo stack, tests and scripts share one implementation.
+//
+//   auto cmd = ConnectCommand::make(doc.network(), conv1, relu1, 0);  // checks first
+//   if (cmd) doc.execute(std::move(*cmd));                             // or push onto a QUndoStack
+#pragma once
+
+#include "Document.h"
+#include "Network.h"
+#include "Result.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace nc::core {
+
+class Command {
+public:
+    virtual ~Command() = default;
+    virtual void redo(Document& doc) = 0;
+    virtual void undo(Document& doc) = 0;
+    virtual std::string text() const = 0; // for the Edit menu: "Add Conv2d", "Move 3 layers"
+};
+
+// Adds nodes and the edges among them and to existing nodes (a single new layer, a paste, or
+// "append after the selection" which also wires the new layer in).
+class AddNodesCommand : public Command {
+public:
+    // Validates ids and edges against `net`; new ids are assigned when the given ones are invalid.
+    static Result<std::unique_ptr<AddNodesCommand>> make(const Network& net, std::vector<Node> nodes,
+                                                         std::vector<Edge> edges, std::string text);
+    void redo(Document& doc) override;
+    void undo(Document& doc) override;
+    std::string text() const override { return m_text; }
+    const std::vector<Node>& nodes() const { return m_nodes; }
+
+private:
+    std::vector<Node> m_nodes;
+    std::vector<Edge> m_edges;
+    std::string m_text;
+};
+
+// Removes nodes and every edge touching them; undo restores both in their original order.
+class RemoveNodesCommand : public Command {
+public:
+    RemoveNodesCommand(const Network& net, std::vector<NodeId> ids);
+    void redo(Document& doc) override;
+    void undo(Document& doc) override;
+    std::string text() const override;
+
+private:
+    std::vector<std::pair<int, Node>> m_nodes; // original index, node (ascending index)
+    std::vector<std::pair<int, Edge>> m_edges;
+};
+
+class MoveNodesCommand : public Command {
+public:
+    struct Move {
+        NodeId id;
+        double fromX, fromY, toX, toY;
+    };
+    explicit MoveNodesCommand(std::vector<Move> moves, std::string text = {});
+    void redo(Document& doc) override;
+    void undo(Document& doc) override;
+    std::string text() const override;
+
+private:
+    void apply(Document& doc, bool forward);
+    std::vector<Move> m_moves;
+    std::string m_text;
+};
+
+class ConnectCommand : public Command {
+public:
+    // Refused (with the reason) when Network::connectionPossible refuses.
+    static Result<std::unique_ptr<ConnectCommand>> make(const Network& net, NodeId from, NodeId to, int port);
+    void redo(Document& doc) override;
+    void undo(Document& doc) override;
+    std::string text() const override { return "Connect"; }
+
+private:
+    ConnectCommand() = default;
+    Edge m_edge;
+};
+
+class DisconnectCommand : public Command {
+public:
+    DisconnectCommand(const Network& net, EdgeId id);
+    void redo(Document& doc) override;
+    void undo(Document& doc) override;
+    std::string text() const override { return "Disconnect"; }
+
+private:
+    Edge m_edge;
+    int m_index = -1;
+};
+
+// Swaps a node's hyper-parameters (and optionally its name) with new values.
+class SetNodeCommand : public Command {
+public:
+    SetNodeCommand(const Network& net, NodeId id, LayerParams params, std::string name);
+    void redo(Document& doc) override;
+    void undo(Document& doc) override;
+    std::string text() const override { return "Edit " + m_newName; }
+
+private:
+    void swap(Document& doc, const LayerParams& p, const std::string& name);
+    NodeId m_id;
+    LayerParams m_old, m_new;
+    std::string m_oldName, m_newName;
+};
+
+// Network-wide settings: batch and bit width.
+class SetSettingsCommand : public Command {
+public:
+    SetSettingsCommand(const Network& net, int64_t batch, int bits);
+    void redo(Document& doc) override;
+    void undo(Document& doc) override;
+    std::string text() const override { return "Change settings"; }
+
+private:
+    int64_t m_oldBatch, m_newBatch;
+    int m_oldBits, m_newBits;
+};
+
+// Headless command history (the GUI uses QUndoStack with adapters instead).
+class History {
+public:
+    explicit History(Document& doc) : m_doc(doc) {}
+    void execute(std::unique_ptr<Command> c);
+    bool undo();
+    bool redo();
+    bool canUndo() const { return m_index > 0; }
+    bool canRedo() const { return m_index < m_stack.size(); }
+
+private:
+    Document& m_doc;
+    std::vector<std::unique_ptr<Command>> m_stack;
+    size_t m_index = 0;
+};
+
+} // namespace nc::core

@@ -1,0 +1,54 @@
+// Format: number-to-text helpers.
+#include "Format.h"
+
+#include <cstdio>
+
+namespace nc::core {
+
+std::string groupDigits(int64_t v)
+{
+    bool neg = v < 0;
+    uint64_t u = neg ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+    std::string digits = std::to_string(u);
+    std::string out;
+    int n = static_cast<int>(digits.size());
+    for (int i = 0; i < n; ++i) {
+        out += digits[static_cast<size_t>(i)];
+        if ((n - i - 1) % 3 == 0 && i != n - 1)
+            out += ',';
+    }
+    return neg ? "-" + out : out;
+}
+
+namespace {
+std::string scaled(double v, const char* const* units, int count, double base)
+{
+    int u = 0;
+    while (v >= base && u < count - 1) {
+        v /= base;
+        ++u;
+    }
+    char buf[64];
+    if (u == 0)
+        std::snprintf(buf, sizeof buf, "%.0f%s%s", v, units[0][0] ? " " : "", units[0]);
+    else
+        std::snprintf(buf, sizeof buf, v >= 100 ? "%.1f %s" : "%.2f %s", v, units[u]);
+    return buf;
+}
+} // namespace
+
+std::string humanCount(int64_t v)
+{
+    static const char* const units[] = {"", "K", "M", "G", "T", "P", "E"};
+    if (v < 0)
+        return "-" + humanCount(-v);
+    return scaled(static_cast<double>(v), units, 7, 1000.0);
+}
+
+std::string humanBytes(int64_t bytes)
+{
+    static const char* const units[] = {"B", "KB", "MB", "GB", "TB", "PB", "EB"};
+    return scaled(static_cast<double>(bytes), units, 7, 1000.0);
+}
+
+} // namespace nc::core

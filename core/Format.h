@@ -1,0 +1,16 @@
+// Format: the one place numbers become text (units, grouping), so every view and the CLI agree.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace nc::core {
+
+// 11689512 -> "11,689,512"
+std::string groupDigits(int64_t v);
+// 11689512 -> "11.69 M"; 1813000000 -> "1.81 G"; below 1000 the plain number.
+std::string humanCount(int64_t v);
+// Decimal units as the lecture uses them (244 MB = 244·10⁶ bytes): "244.0 MB", "256.0 KB", "512 B".
+std::string humanBytes(int64_t bytes);
+
+} // namespace nc::core

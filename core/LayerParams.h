@@ -1,0 +1,50 @@
+// LayerParams: the hyper-parameters of one layer, a flat value type shared by every layer kind.
+#pragma once
+
+#include "LayerType.h"
+#include "Shape.h"
+
+#include <cstdint>
+
+namespace nc::core {
+
+// One flat struct instead of a per-kind hierarchy: it copies cheaply (undo commands swap whole
+// values), compares with ==, and analysis reads it without virtual calls. Which fields a kind uses,
+// their ranges and defaults are declared in the Catalogue, not here. All integral and boolean
+// attributes are int64_t so the catalogue can address them uniformly.
+struct LayerParams {
+    Shape dims;                 // Input: per-sample shape; Reshape/Opaque: output shape
+    int64_t features = 64;      // Linear out, Conv out channels, PatchEmbed/Attention embed dim
+    int64_t kh = 3, kw = 3;     // kernel
+    int64_t sh = 1, sw = 1;     // stride
+    int64_t pt = 0, pb = 0, pl = 0, pr = 0; // padding per side: top, bottom, left, right
+    int64_t padSame = 0;        // 1: choose padding so that out = ceil(in / stride)
+    int64_t padMode = 0;        // PadMode
+    int64_t dh = 1, dw = 1;     // dilation
+    int64_t groups = 1;
+    int64_t multiplier = 1;     // depthwise channel multiplier
+    int64_t bias = 1;
+    int64_t ceilMode = 0;
+    int64_t countIncludePad = 1;
+    int64_t outH = 1, outW = 1; // adaptive pooling target
+    int64_t numGroups = 32;     // GroupNorm
+    int64_t normAxes = 1;       // LayerNorm: how many trailing axes are normalised
+    int64_t affine = 1;         // norms: learnable gamma/beta
+    int64_t trackStats = 1;     // BatchNorm: running mean/var (state, not parameters)
+    int64_t heads = 1;
+    int64_t hidden = 256;       // Mlp hidden width
+    int64_t patch = 16;
+    int64_t classToken = 1;
+    int64_t posEmbed = 1;
+    int64_t axis = -1;          // Softmax axis (per-sample, negative counts from the end)
+    int64_t inputs = 2;         // Add / Multiply / Concat input count
+    int64_t inplace = 1;        // activations: write into the input (stores nothing new when possible)
+    int64_t bits = 0;           // per-layer bit width override; 0 = the network's setting
+    double slope = 0.01;        // LeakyReLU
+    double eps = 1e-5;          // norms
+    double dropP = 0.5;         // Dropout
+
+    bool operator==(const LayerParams&) const = default;
+};
+
+} // namespace nc::core

@@ -1,0 +1,76 @@
+// Builders and names for KernelOp.
+#include "KernelOp.h"
+
+#include <array>
+#include <utility>
+
+namespace nc::core::kernels {
+
+namespace {
+// Indexed by the pinned enum value.
+constexpr std::array<std::string_view, 25> kNames = {
+    "Conv2d",    "Linear",    "MaxPool",   "AvgPool", "GlobalAvgPool", "AdaptiveAvgPool", "BatchNorm",
+    "LayerNorm", "InstanceNorm", "GroupNorm", "ReLU", "ReLU6",         "LeakyReLU",       "Sigmoid",
+    "Tanh",      "SiLU",      "HardSwish", "GELU",    "Softmax",       "Add",             "Mul",
+    "Concat",    "Attention", "Flatten",   "Identity"};
+} // namespace
+
+KernelOp KernelOp::make(OpKind kind)
+{
+    KernelOp op;
+    op.kind = kind;
+    return op;
+}
+
+KernelOp KernelOp::conv2d(int64_t outChannels, int64_t kernel, int64_t stride, int64_t pad, int64_t groups)
+{
+    KernelOp op = make(OpKind::Conv2d);
+    op.outChannels = outChannels;
+    op.kh = op.kw = kernel;
+    op.sh = op.sw = stride;
+    op.padTop = op.padBottom = op.padLeft = op.padRight = pad;
+    op.groups = groups;
+    return op;
+}
+
+KernelOp KernelOp::linear(int64_t outFeatures)
+{
+    KernelOp op = make(OpKind::Linear);
+    op.outChannels = outFeatures;
+    return op;
+}
+
+KernelOp KernelOp::pool(OpKind kind, int64_t kernel, int64_t stride, int64_t pad)
+{
+    KernelOp op = make(kind);
+    op.kh = op.kw = kernel;
+    op.sh = op.sw = stride;
+    op.padTop = op.padBottom = op.padLeft = op.padRight = pad;
+    return op;
+}
+
+KernelOp KernelOp::attention(int64_t heads)
+{
+    KernelOp op = make(OpKind::Attention);
+    op.heads = heads;
+    return op;
+}
+
+std::string_view opKindName(OpKind kind)
+{
+    const auto i = static_cast<std::size_t>(kind);
+    return i < kNames.size() ? kNames[i] : std::string_view("Unknown");
+}
+
+bool opKindFromName(std::string_view name, OpKind& kind)
+{
+    for (std::size_t i = 0; i < kNames.size(); ++i) {
+        if (kNames[i] == name) {
+            kind = static_cast<OpKind>(i);
+            return true;
+        }
+    }
+    return false;
+}
+
+} // namespace nc::core::kernels

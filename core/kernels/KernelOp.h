@@ -1,0 +1,91 @@
+// Plain-data description of one layer for the kernel runner, independent of the rest of core.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace nc::core::kernels {
+
+// Layer kinds the kernels implement. Values are pinned because run results (and benchmark tables)
+// are saved with them; append new kinds at the end.
+enum class OpKind : int32_t {
+    Conv2d = 0,          // input [N,C,H,W], weight [O, C/groups, kh, kw], bias [O]
+    Linear = 1,          // over the last axis: [..., I] -> [..., O]; weight [O, I], bias [O]
+    MaxPool = 2,         // [N,C,H,W]
+    AvgPool = 3,         // [N,C,H,W]
+    GlobalAvgPool = 4,   // [N,C,spatial...] -> [N,C,1,...]
+    AdaptiveAvgPool = 5, // [N,C,H,W] -> [N,C,outH,outW], PyTorch bin rule
+    BatchNorm = 6,       // inference form with running statistics; channel axis 1
+    LayerNorm = 7,       // normalises axes [normAxis, rank); gamma/beta have that trailing shape
+    InstanceNorm = 8,    // per (n, c) over the spatial axes; gamma/beta [C]
+    GroupNorm = 9,       // per (n, group) over C/numGroups channels and spatial axes; gamma/beta [C]
+    ReLU = 10,
+    ReLU6 = 11,
+    LeakyReLU = 12, // uses `slope`
+    Sigmoid = 13,
+    Tanh = 14,
+    SiLU = 15,      // x·σ(x)
+    HardSwish = 16, // x·relu6(x+3)/6
+    GELU = 17,      // erf form: x·Φ(x)
+    Softmax = 18,   // along `softmaxAxis`
+    Add = 19,       // two inputs, numpy broadcasting
+    Mul = 20,       // two inputs, numpy broadcasting
+    Concat = 21,    // any number of inputs along `axis` (default 1, channels)
+    Attention = 22, // multi-head self-attention over [N,T,D], `heads` heads
+    Flatten = 23,   // [d0..d(axis-1), d(axis)..] -> [prod(before axis), prod(from axis)]
+    Identity = 24,
+};
+
+// How Conv2d fills the border. Pooling always pads with "absent" values (−∞ for max, excluded or
+// zero for average), as every framework does.
+enum class PadMode : int32_t {
+    Zeros = 0,
+    Reflect = 1,   // mirror without repeating the edge: [a b c] -> b | a b c | b  (needs pad < size)
+    Replicate = 2, // repeat the edge: a | a b c | c
+};
+
+// One layer's hyper-parameters. Fields a kind does not use are ignored. Input shapes come
+// separately (Backend::prepare), so one KernelOp can be measured at several resolutions.
+//
+//     KernelOp conv = KernelOp::conv2d(64, 3, 1, 1); // 3×3, stride 1, pad 1 → 64 channels
+//     conv.name = "layer1.0.conv1";
+struct KernelOp {
+    OpKind kind = OpKind::Identity;
+    std::string name; // used in error messages only
+
+    // Window (Conv2d, pools): kernel, stride, padding, dilation.
+    int64_t kh = 1, kw = 1;
+    int64_t sh = 1, sw = 1;
+    int64_t padTop = 0, padBottom = 0, padLeft = 0, padRight = 0;
+    int64_t dh = 1, dw = 1;
+    int64_t groups = 1;            // Conv2d; groups == C is depthwise (with multiplier O/C)
+    bool bias = true;              // Conv2d, Linear
+    PadMode padMode = PadMode::Zeros;
+    bool ceilMode = false;         // pools: output size rounds up (PyTorch rule, see OpShapes)
+    bool countIncludePad = false;  // AvgPool: divisor counts padding cells
+    int64_t outH = 1, outW = 1;    // AdaptiveAvgPool
+    float eps = 1e-5f;             // normalisations
+    float slope = 0.01f;           // LeakyReLU
+    int64_t numGroups = 1;         // GroupNorm
+    int64_t heads = 1;             // Attention
+    int64_t softmaxAxis = -1;      // Softmax; negative counts from the end
+    int64_t axis = 1;              // Concat, Flatten
+    int64_t normAxis = -1;         // LayerNorm: first normalised axis
+    int64_t outChannels = 0;       // Conv2d output channels, Linear output features
+
+    // Builders for the common cases; every field stays assignable afterwards.
+    static KernelOp make(OpKind kind);
+    static KernelOp conv2d(int64_t outChannels, int64_t kernel, int64_t stride = 1, int64_t pad = 0,
+                           int64_t groups = 1);
+    static KernelOp linear(int64_t outFeatures);
+    static KernelOp pool(OpKind kind, int64_t kernel, int64_t stride, int64_t pad = 0);
+    static KernelOp attention(int64_t heads);
+};
+
+// "Conv2d", "MaxPool", ...: stable names for tables and messages.
+std::string_view opKindName(OpKind kind);
+// Inverse of opKindName; returns false when unknown.
+bool opKindFromName(std::string_view name, OpKind& kind);
+
+} // namespace nc::core::kernels
