@@ -31,6 +31,14 @@ int Network::nodeIndex(NodeId id) const
     return it == m_nodeIndex.end() ? -1 : it->second;
 }
 
+NodeId Network::findByName(const std::string& name) const
+{
+    for (const Node& n : m_nodes)
+        if (n.name == name)
+            return n.id;
+    return {};
+}
+
 void Network::reindex()
 {
     m_nodeIndex.clear();

@@ -62,6 +62,7 @@ public:
     Node* node(NodeId id);
     const Edge* edge(EdgeId id) const;
     int nodeIndex(NodeId id) const; // -1 when absent
+    NodeId findByName(const std::string& name) const; // invalid id when absent
 
     NodeId newNodeId() const { return NodeId{m_nextNode}; }
     EdgeId newEdgeId() const { return EdgeId{m_nextEdge}; }

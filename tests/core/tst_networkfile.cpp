@@ -1,0 +1,203 @@
+// Tests the design file format: byte-identical round trips, version refusal, damaged and hostile
+// files, and atomic saving.
+#include "core/Analysis.h"
+#include "core/NetworkFile.h"
+#include "core/Zoo.h"
+
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QRandomGenerator>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace nc::core;
+
+class TestNetworkFile : public QObject {
+    Q_OBJECT
+private slots:
+    void roundTripIsByteIdentical_data();
+    void roundTripIsByteIdentical();
+    void roundTripKeepsEverything();
+    void damagedFilesAreRefused_data();
+    void damagedFilesAreRefused();
+    void hostileSizesFinishQuickly();
+    void hugeDimensionsLoadButAnalyseAsErrors();
+    void saveIsAtomic();
+    void failedSaveLeavesNoFile();
+};
+
+namespace {
+const char* kMinimal = R"({"format":"netcanvas","version":1,"layers":[
+ {"id":1,"name":"in","type":"input","attrs":{"shape":[3,8,8]}},
+ {"id":2,"name":"c","type":"conv2d","attrs":{"out_channels":4}}],
+ "edges":[{"id":1,"from":1,"to":2,"port":0}]})";
+
+QByteArray replaced(const char* from, const char* to) { return QByteArray(kMinimal).replace(from, to); }
+} // namespace
+
+void TestNetworkFile::roundTripIsByteIdentical_data()
+{
+    QTest::addColumn<QString>("key");
+    for (const ZooEntry& e : zooEntries())
+        QTest::newRow(e.key.c_str()) << QString::fromStdString(e.key);
+}
+
+void TestNetworkFile::roundTripIsByteIdentical()
+{
+    QFETCH(QString, key);
+    Network n = loadZoo(key.toStdString()).value();
+    QByteArray first = serializeNetwork(n);
+    auto again = parseNetwork(first);
+    QVERIFY(again.ok());
+    QCOMPARE(serializeNetwork(*again), first);
+    QVERIFY(*again == n);
+}
+
+void TestNetworkFile::roundTripKeepsEverything()
+{
+    auto r = parseNetwork(kMinimal);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().c_str());
+    Network n = *r;
+    n.batch = 7;
+    n.bits = 4;
+    n.node(NodeId{2})->params.padMode = static_cast<int64_t>(PadMode::Replicate);
+    n.node(NodeId{2})->params.bits = 8;
+    n.node(NodeId{2})->x = 12.5;
+    auto back = parseNetwork(serializeNetwork(n));
+    QVERIFY(back.ok());
+    QVERIFY(*back == n);
+    QCOMPARE(back->batch, int64_t(7));
+    QCOMPARE(back->node(NodeId{2})->params.padMode, int64_t(2));
+}
+
+void TestNetworkFile::damagedFilesAreRefused_data()
+{
+    QTest::addColumn<QByteArray>("data");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("empty") << QByteArray() << "not valid JSON";
+    QTest::newRow("garbage") << QByteArray("\x89PNG\r\n\x1a\n garbage", 16) << "not valid JSON";
+    QTest::newRow("truncated") << QByteArray(kMinimal).left(90) << "not valid JSON at line 2";
+    QTest::newRow("array top level") << QByteArray("[1,2,3]") << "top level is not a JSON object";
+    QTest::newRow("wrong format") << replaced("netcanvas", "tiled") << "\"format\" is not \"netcanvas\"";
+    QTest::newRow("newer version") << replaced("\"version\":1", "\"version\":2")
+                                   << "file format version 2 is newer than this NetCanvas supports (1)";
+    QTest::newRow("version as string") << replaced("\"version\":1", "\"version\":\"1\"") << "\"version\" is missing";
+    QTest::newRow("layers not a list") << QByteArray(R"({"format":"netcanvas","version":1,"layers":5})")
+                                       << "\"layers\" is missing or not a list";
+    QTest::newRow("missing id") << replaced("{\"id\":2,", "{") << "\"id\" is missing";
+    QTest::newRow("id as string") << replaced("\"id\":2", "\"id\":\"2\"") << "\"id\" is missing";
+    QTest::newRow("duplicate id") << replaced("\"id\":2", "\"id\":1") << "duplicate layer id 1";
+    QTest::newRow("duplicate name") << replaced("\"name\":\"c\"", "\"name\":\"in\"") << "duplicate layer name";
+    QTest::newRow("unknown type") << replaced("conv2d", "conv9d") << "unknown layer type \"conv9d\"";
+    QTest::newRow("unknown attribute") << replaced("out_channels", "out_chanels")
+                                       << "unknown attribute \"out_chanels\" for Conv2d";
+    QTest::newRow("attribute wrong type") << replaced("\"out_channels\":4", "\"out_channels\":\"4\"")
+                                          << "\"out_channels\" must be a whole number";
+    QTest::newRow("attribute fractional") << replaced("\"out_channels\":4", "\"out_channels\":4.5")
+                                          << "\"out_channels\" must be a whole number";
+    QTest::newRow("attribute huge") << replaced("\"out_channels\":4", "\"out_channels\":1e300")
+                                    << "\"out_channels\" must be a whole number";
+    QTest::newRow("attribute zero stride") << replaced("\"out_channels\":4", "\"stride_h\":0")
+                                           << "\"stride_h\" must be a whole number from 1";
+    QTest::newRow("bool as number") << replaced("\"out_channels\":4", "\"bias\":1") << "must be true or false";
+    QTest::newRow("shape not a list") << replaced("[3,8,8]", "\"3x8x8\"") << "must be a list";
+    QTest::newRow("shape too deep") << replaced("[3,8,8]", "[1,1,1,1,1,1,1,1,1]") << "must be a list of 1 to 8";
+    QTest::newRow("position not finite") << replaced("\"type\":\"conv2d\"", "\"type\":\"conv2d\",\"x\":\"a\"")
+                                         << "position \"x\" must be a finite number";
+    QTest::newRow("edge to nowhere") << replaced("\"to\":2", "\"to\":99") << "refers to layer 99, which does not exist";
+    QTest::newRow("edge self loop") << replaced("\"to\":2", "\"to\":1") << "cannot feed itself";
+    QTest::newRow("edge bad port") << replaced("\"port\":0", "\"port\":3") << "has no input port 3";
+    QTest::newRow("edge negative port") << replaced("\"port\":0", "\"port\":-1") << "\"port\" must be a whole number";
+    QTest::newRow("edge into occupied port")
+        << replaced("\"edges\":[", "\"edges\":[{\"id\":5,\"from\":1,\"to\":2,\"port\":0},")
+        << "input port 0 of layer \"c\" is already connected";
+    QTest::newRow("duplicate edge id") << QByteArray(R"({"format":"netcanvas","version":1,"layers":[
+ {"id":1,"name":"in","type":"input"},{"id":2,"name":"a","type":"add"}],
+ "edges":[{"id":1,"from":1,"to":2,"port":0},{"id":1,"from":1,"to":2,"port":1}]})")
+                                       << "duplicate edge id 1";
+    QTest::newRow("cycle") << QByteArray(R"({"format":"netcanvas","version":1,"layers":[
+ {"id":1,"name":"a","type":"relu"},{"id":2,"name":"b","type":"relu"}],
+ "edges":[{"id":1,"from":1,"to":2,"port":0},{"id":2,"from":2,"to":1,"port":0}]})")
+                           << "the edges form a cycle";
+    QTest::newRow("batch negative") << replaced("\"version\":1", "\"version\":1,\"batch\":-4")
+                                    << "\"batch\" must be a whole number";
+    QTest::newRow("bits 7") << replaced("\"version\":1", "\"version\":1,\"bits\":7") << "\"bits\" must be 32, 16, 8 or 4";
+    QTest::newRow("deep nesting") << QByteArray(100000, '[') << "not valid JSON";
+    QTest::newRow("layer not an object") << QByteArray(R"({"format":"netcanvas","version":1,"layers":[42]})")
+                                         << "layer #1 is not a JSON object";
+}
+
+void TestNetworkFile::damagedFilesAreRefused()
+{
+    QFETCH(QByteArray, data);
+    QFETCH(QString, message);
+    auto r = parseNetwork(data);
+    QVERIFY(!r.ok());
+    QVERIFY2(QString::fromStdString(r.error()).contains(message), r.error().c_str());
+}
+
+void TestNetworkFile::hostileSizesFinishQuickly()
+{
+    // Megabytes of garbage and a file over the limit are refused without hanging.
+    QByteArray garbage(8 * 1024 * 1024, '\0');
+    auto* rng = QRandomGenerator::global();
+    for (char& c : garbage)
+        c = static_cast<char>(rng->bounded(256));
+    QElapsedTimer t;
+    t.start();
+    QVERIFY(!parseNetwork(garbage).ok());
+    QByteArray tooLarge(kMaxFileBytes + 1, ' ');
+    auto r = parseNetwork(tooLarge);
+    QVERIFY(!r.ok());
+    QVERIFY(QString::fromStdString(r.error()).contains("larger than 64 MB"));
+    // A long but valid list of empty layers is refused by the same rules as any other file.
+    QByteArray many = R"({"format":"netcanvas","version":1,"layers":[)";
+    for (int i = 0; i < 100000; ++i)
+        many += "{},";
+    many += "{}]}";
+    QVERIFY(!parseNetwork(many).ok());
+    qInfo("hostile inputs refused in %lld ms", static_cast<long long>(t.elapsed()));
+}
+
+void TestNetworkFile::hugeDimensionsLoadButAnalyseAsErrors()
+{
+    auto r = parseNetwork(replaced("[3,8,8]", "[9007199254740992,9007199254740992]"));
+    QVERIFY(r.ok());
+    AnalysisResult a = analyze(*r);
+    QCOMPARE(a.layers[0].status, LayerStatus::Error);
+    QVERIFY(QString::fromStdString(a.layers[0].message).contains("overflows 64 bits"));
+    QCOMPARE(a.layers[1].status, LayerStatus::Blocked);
+}
+
+void TestNetworkFile::saveIsAtomic()
+{
+    QTemporaryDir dir;
+    QString path = dir.filePath("design.json");
+    Network a = loadZoo("alexnet").value();
+    QVERIFY(saveNetwork(a, path).ok());
+    Network b = loadZoo("mcu_cnn").value();
+    QVERIFY(saveNetwork(b, path).ok());
+    auto back = loadNetwork(path);
+    QVERIFY(back.ok());
+    QCOMPARE(back->name, b.name);
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList{"design.json"}); // no temporary left
+}
+
+void TestNetworkFile::failedSaveLeavesNoFile()
+{
+    QTemporaryDir dir;
+    QString path = dir.filePath("missing-folder/design.json");
+    Status s = saveNetwork(loadZoo("alexnet").value(), path);
+    QVERIFY(!s.ok());
+    QVERIFY(QString::fromStdString(s.error()).contains("cannot write"));
+    QVERIFY(!QFile::exists(path));
+    // Saving over a directory fails and leaves the directory alone.
+    QString asDir = dir.filePath("taken");
+    QVERIFY(QDir().mkdir(asDir));
+    QVERIFY(!saveNetwork(loadZoo("alexnet").value(), asDir).ok());
+    QVERIFY(QFileInfo(asDir).isDir());
+}
+
+QTEST_GUILESS_MAIN(TestNetworkFile)
+#include "tst_networkfile.moc"
