@@ -34,6 +34,22 @@ void saturatingAdd(int64_t& acc, int64_t v)
 
 } // namespace
 
+LayerSums sumLayers(const AnalysisResult& a, const Network& net, std::span<const NodeId> ids)
+{
+    LayerSums s;
+    for (NodeId id : ids) {
+        const LayerResult* l = a.layer(id, net);
+        if (!l)
+            continue;
+        ++s.layers;
+        saturatingAdd(s.params, l->params);
+        saturatingAdd(s.modelBytes, l->modelBytes);
+        saturatingAdd(s.macs, l->macs);
+        saturatingAdd(s.activationBytes, l->activationBytes);
+    }
+    return s;
+}
+
 AnalysisResult analyze(const Network& net)
 {
     const auto& nodes = net.nodes();

@@ -107,4 +107,14 @@ struct AnalysisResult {
 
 AnalysisResult analyze(const Network& net);
 
+// Figures of a set of layers (a selection), summed with saturation; layers with errors count 0.
+struct LayerSums {
+    int layers = 0;
+    int64_t params = 0;
+    int64_t modelBytes = 0;
+    int64_t macs = 0;
+    int64_t activationBytes = 0;
+};
+LayerSums sumLayers(const AnalysisResult& a, const Network& net, std::span<const NodeId> ids);
+
 } // namespace nc::core

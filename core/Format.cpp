@@ -51,4 +51,16 @@ std::string humanBytes(int64_t bytes)
     return scaled(static_cast<double>(bytes), units, 7, 1000.0);
 }
 
+std::string humanDuration(double us)
+{
+    char buf[64];
+    if (us >= 1e6)
+        std::snprintf(buf, sizeof buf, "%.2f s", us / 1e6);
+    else if (us >= 1e3)
+        std::snprintf(buf, sizeof buf, us >= 1e5 ? "%.1f ms" : "%.2f ms", us / 1e3);
+    else
+        std::snprintf(buf, sizeof buf, "%.1f µs", us);
+    return buf;
+}
+
 } // namespace nc::core

@@ -12,5 +12,7 @@ std::string groupDigits(int64_t v);
 std::string humanCount(int64_t v);
 // Decimal units as the lecture uses them (244 MB = 244·10⁶ bytes): "244.0 MB", "256.0 KB", "512 B".
 std::string humanBytes(int64_t bytes);
+// Microseconds as text with a fitting unit: "850.0 µs", "12.30 ms", "1.20 s".
+std::string humanDuration(double microseconds);
 
 } // namespace nc::core

@@ -583,7 +583,8 @@ ReceptiveField receptiveField(LayerType t, const LayerParams& p, std::span<const
     if (in.empty() || !in[0].valid)
         return {};
 
-    // Joins: the output unit sees the union of its inputs' fields; report the largest.
+    // Joins: the output unit sees the union of its inputs' fields; report the largest, taking the
+    // whole description (jump, start and extent too) from that path so later layers stay consistent.
     ReceptiveField r = in[0];
     for (size_t i = 1; i < in.size(); ++i) {
         if (!in[i].valid)
@@ -593,8 +594,8 @@ ReceptiveField receptiveField(LayerType t, const LayerParams& p, std::span<const
                 r.size[a] = in[i].size[a];
                 r.jump[a] = in[i].jump[a];
                 r.start[a] = in[i].start[a];
+                r.extent[a] = in[i].extent[a];
             }
-            r.extent[a] = std::max(r.extent[a], in[i].extent[a]);
         }
     }
     auto makeGlobal = [&](int a) {

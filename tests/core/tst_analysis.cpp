@@ -17,6 +17,7 @@ private slots:
     void receptiveFieldStartOffset();
     void joinTakesTheLargerField();
     void globalPoolCoversTheInput();
+    void repeatedGlobalOpsStayBounded();
     void residualBlockLiveMemory();
     void plainChainFreesEarlier();
     void inPlaceNeedsSoleConsumer();
@@ -109,6 +110,21 @@ void TestAnalysis::joinTakesTheLargerField()
     Network n = b.finish();
     AnalysisResult a = analyze(n);
     QCOMPARE(at(a, n, sum).rf.size[0], int64_t(5));
+}
+
+void TestAnalysis::repeatedGlobalOpsStayBounded()
+{
+    // Two residual global operations in a row: the join must not mix one path's jump with the
+    // other's extent (that made the field grow ×14 per transformer block).
+    ModelBuilder b("global twice");
+    NodeId x = b.input({4, 16, 16});
+    NodeId c = b.conv(x, 4, 4, 4, 0); // 4×4 map, r 4, j 4
+    NodeId g1 = b.add({c, b.layer(LayerType::InstanceNorm, b.defaults(LayerType::InstanceNorm), {c})});
+    NodeId g2 = b.add({g1, b.layer(LayerType::InstanceNorm, b.defaults(LayerType::InstanceNorm), {g1})});
+    Network n = b.finish();
+    AnalysisResult a = analyze(n);
+    QCOMPARE(at(a, n, g1).rf.size[0], int64_t(16)); // 4 + 3·4
+    QCOMPARE(at(a, n, g2).rf.size[0], int64_t(16));
 }
 
 void TestAnalysis::globalPoolCoversTheInput()

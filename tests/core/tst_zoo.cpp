@@ -136,6 +136,10 @@ void TestZoo::vitTinyShapes()
     QCOMPARE(QString::fromStdString(a.layer(n.findByName("head"), n)->output.toString()), QString("1000"));
     // torchvision counts ViT-B/16 at 17.56 GMACs with the same conventions; ViT-Ti is 1.25.
     QCOMPARE(qRound64(a.totals.macs / 1e7), qint64(125));
+    // Attention makes the field global at once: 16 + (14 − 1)·16 = 224, and it stays there.
+    QCOMPARE(a.layer(n.findByName("block0.attn"), n)->rf.size[0], int64_t(224));
+    QCOMPARE(a.totals.rf.size[0], int64_t(224));
+    QCOMPARE(a.totals.rf.size[1], int64_t(224));
 }
 
 void TestZoo::vitBase16MatchesTorchvision()
