@@ -1,0 +1,54 @@
+// ChartData: copying one analysis into plain per-layer vectors.
+#include "ChartData.h"
+
+#include "RfReference.h"
+
+#include <limits>
+
+namespace nc::widgets {
+
+ChartData ChartData::from(const core::Network& net, const core::AnalysisResult& a) {
+    ChartData d;
+    auto axis = std::make_shared<LayerAxis>();
+    const size_t n = a.layers.size();
+    axis->ids.reserve(n);
+    axis->names.reserve(n);
+    axis->types.reserve(n);
+    axis->bits.reserve(n);
+    axis->problems.reserve(n);
+    for (auto* v : {&d.activationBytes, &d.params, &d.modelBytes, &d.macs, &d.liveBytes, &d.workspaceBytes,
+                    &d.rfH, &d.rfW})
+        v->reserve(n);
+
+    constexpr double kNoField = std::numeric_limits<double>::quiet_NaN();
+    for (const core::LayerResult& l : a.layers) {
+        const core::Node& node = net.nodes()[static_cast<size_t>(l.nodeIndex)];
+        axis->ids.push_back(l.id);
+        axis->names.push_back(QString::fromStdString(node.name));
+        axis->types.push_back(QString::fromUtf8(core::layerTypeLabel(l.type)));
+        axis->bits.push_back(l.bits);
+        axis->problems.push_back(l.status == core::LayerStatus::Ok ? QString()
+                                                                   : QString::fromStdString(l.message));
+        // Failed layers keep their zero-initialised figures; see LayerResult.
+        d.activationBytes.push_back(static_cast<double>(l.activationBytes));
+        d.params.push_back(static_cast<double>(l.params));
+        d.modelBytes.push_back(static_cast<double>(l.modelBytes));
+        d.macs.push_back(static_cast<double>(l.macs));
+        d.liveBytes.push_back(static_cast<double>(l.liveBytes));
+        d.workspaceBytes.push_back(static_cast<double>(l.workspaceBytes));
+        const bool field = l.status == core::LayerStatus::Ok && l.rf.valid;
+        d.rfH.push_back(field ? static_cast<double>(l.rf.size[0]) : kNoField);
+        d.rfW.push_back(field ? static_cast<double>(l.rf.size[1]) : kNoField);
+    }
+    d.rfReference = rfref::curve(net, a);
+    d.buffers = a.buffers;
+    d.totals = a.totals;
+    if (const core::LayerResult* peak = a.layer(a.totals.peakLiveLayer, net))
+        d.peakLiveStep = peak->step;
+    d.bits = a.bits;
+    d.batch = a.batch;
+    d.axis = std::move(axis);
+    return d;
+}
+
+} // namespace nc::widgets

@@ -1,0 +1,328 @@
+// ChartsPanel: layout, update levels, selection linkage and export of the charts dock.
+#include "ChartsPanel.h"
+
+#include "BudgetEdit.h"
+#include "LayerBarChart.h"
+#include "LayerTable.h"
+#include "MemoryTimelineChart.h"
+#include "ReceptiveFieldChart.h"
+#include "SummaryStrip.h"
+
+#include "widgets/Selection.h"
+#include "widgets/ViewOptions.h"
+
+#include "core/Format.h"
+#include "core/Report.h"
+
+#include <QCheckBox>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMenu>
+#include <QMessageBox>
+#include <QSaveFile>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace nc::widgets {
+
+namespace {
+
+QString qs(const std::string& s) {
+    return QString::fromStdString(s);
+}
+
+QString precisionText(const core::AnalysisResult& a) {
+    const bool mixed = std::any_of(a.layers.begin(), a.layers.end(),
+                                   [&](const core::LayerResult& l) { return l.bits != a.bits; });
+    return mixed ? QObject::tr("mixed precision") : QObject::tr("%1-bit").arg(a.bits);
+}
+
+} // namespace
+
+ChartsPanel::ChartsPanel(core::Document& doc, Selection& sel, ViewOptions& opts, QWidget* parent)
+    : QWidget(parent), m_doc(doc), m_sel(sel), m_opts(opts) {
+    m_summary = new SummaryStrip(this);
+    m_activations = new LayerBarChart(tr("Activation memory"), LayerBarChart::Unit::Bytes);
+    m_params = new LayerBarChart(tr("Parameters"), LayerBarChart::Unit::Count, tr("params"));
+    m_macs = new LayerBarChart(tr("MACs"), LayerBarChart::Unit::Count, tr("MACs"));
+    m_timeline = new MemoryTimelineChart;
+    m_field = new ReceptiveFieldChart;
+    m_table = new LayerTable;
+
+    m_costTabs = new QTabWidget;
+    m_costTabs->setDocumentMode(true);
+    m_costTabs->addTab(m_activations, tr("Activation memory"));
+    m_costTabs->addTab(m_params, tr("Parameters"));
+    m_costTabs->addTab(m_macs, tr("MACs"));
+    m_flowTabs = new QTabWidget;
+    m_flowTabs->setDocumentMode(true);
+    m_flowTabs->addTab(m_timeline, tr("Memory timeline"));
+    m_flowTabs->addTab(m_field, tr("Receptive field"));
+    m_flowTabs->addTab(m_table, tr("Table"));
+
+    auto* split = new QSplitter(Qt::Vertical);
+    split->addWidget(m_costTabs);
+    split->addWidget(m_flowTabs);
+    split->setChildrenCollapsible(false);
+    // Equal halves: the bars need the height as much as the timeline does (rotated names take ~100 px).
+    split->setStretchFactor(0, 1);
+    split->setStretchFactor(1, 1);
+    split->setSizes({1000, 1000});
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->setSpacing(4);
+    layout->addWidget(buildToolRow());
+    layout->addWidget(m_summary);
+    layout->addWidget(split, 1);
+
+    for (ChartBase* c : charts())
+        connect(c, &ChartBase::stepClicked, this, &ChartsPanel::selectStep);
+    connect(m_table, &LayerTable::layersSelected, this, &ChartsPanel::selectFromTable);
+
+    m_drainTimer.setSingleShot(true);
+    m_drainTimer.setInterval(0);
+    connect(&m_drainTimer, &QTimer::timeout, this, &ChartsPanel::drain);
+    connect(&m_doc, &core::Document::changed, this, &ChartsPanel::onDocumentChanged);
+    connect(&m_sel, &Selection::changed, this, &ChartsPanel::onSelectionChanged);
+    connect(&m_opts, &ViewOptions::changed, this, [this] { markDirty(Options); });
+
+    // First fill right away: a panel is usually created for a document that already has a network.
+    m_dirty = Data | Highlight | Options;
+    drain();
+}
+
+ChartsPanel::~ChartsPanel() = default;
+
+QWidget* ChartsPanel::buildToolRow() {
+    auto* row = new QWidget(this);
+    auto* h = new QHBoxLayout(row);
+    h->setContentsMargins(0, 0, 0, 0);
+
+    m_logScale = new QCheckBox(tr("Log scale"), row);
+    m_logScale->setToolTip(tr("Logarithmic value axis for the bar charts and the receptive field"));
+    connect(m_logScale, &QCheckBox::toggled, &m_opts, &ViewOptions::setLogScale);
+    h->addWidget(m_logScale);
+    h->addSpacing(12);
+
+    h->addWidget(new QLabel(tr("Memory budget:"), row));
+    m_budget = new BudgetEdit(m_opts, row);
+    h->addWidget(m_budget);
+    h->addStretch(1);
+
+    auto* exportButton = new QToolButton(row);
+    exportButton->setText(tr("Export"));
+    exportButton->setPopupMode(QToolButton::InstantPopup);
+    auto* menu = new QMenu(exportButton);
+    // Filled when opened: the latency chart appears only once a kernel run has reported.
+    connect(menu, &QMenu::aboutToShow, this, [this, menu] {
+        menu->clear();
+        for (ChartBase* c : charts()) {
+            QMenu* sub = menu->addMenu(c->title());
+            sub->addAction(tr("PNG image…"), this, [this, c] { exportChartInteractively(c, false); });
+            sub->addAction(tr("PDF…"), this, [this, c] { exportChartInteractively(c, true); });
+        }
+        menu->addSeparator();
+        menu->addAction(tr("Per-layer table as CSV…"), this, &ChartsPanel::exportCsvInteractively);
+    });
+    exportButton->setMenu(menu);
+    h->addWidget(exportButton);
+    return row;
+}
+
+std::vector<ChartBase*> ChartsPanel::charts() const {
+    std::vector<ChartBase*> c{m_activations, m_params, m_macs, m_timeline, m_field};
+    if (m_latency)
+        c.insert(c.begin() + 3, m_latency);
+    return c;
+}
+
+void ChartsPanel::showView(QWidget* view) {
+    for (QTabWidget* tabs : {m_costTabs, m_flowTabs})
+        if (int i = tabs->indexOf(view); i >= 0)
+            tabs->setCurrentIndex(i);
+}
+
+void ChartsPanel::onDocumentChanged(const core::Change& change) {
+    if (change.kind == core::ChangeKind::Positions)
+        return;                  // a move changes no figure
+    markDirty(Data | Highlight); // steps of the selected layers may have moved too
+}
+
+void ChartsPanel::onSelectionChanged(bool centre) {
+    m_centre = m_centre || centre;
+    markDirty(Highlight);
+}
+
+void ChartsPanel::markDirty(unsigned levels) {
+    m_dirty |= levels;
+    if (!m_drainTimer.isActive())
+        m_drainTimer.start();
+}
+
+void ChartsPanel::drain() {
+    m_drainTimer.stop();
+    const unsigned dirty = std::exchange(m_dirty, None);
+    if (dirty & Data)
+        applyData();
+    if (dirty & (Data | Options))
+        applyOptions();
+    if (dirty & (Data | Highlight))
+        applyHighlight();
+}
+
+void ChartsPanel::flush() {
+    drain();
+    for (ChartBase* c : charts())
+        c->replotNow();
+}
+
+void ChartsPanel::replotAll() {
+    drain();
+    for (ChartBase* c : charts())
+        c->replotNow(true);
+}
+
+void ChartsPanel::applyData() {
+    const core::Network& net = m_doc.network();
+    const core::AnalysisResult& a = m_doc.analysis();
+    m_data = ChartData::from(net, a);
+    const core::AnalysisTotals& t = m_data.totals;
+    const QString precision = precisionText(a);
+
+    m_activations->setData(m_data.axis, m_data.activationBytes);
+    m_activations->setSubtitle(tr("total %1 at %2").arg(qs(core::humanBytes(t.activationBytes)), precision));
+    m_params->setData(m_data.axis, m_data.params);
+    m_params->setDetail(tr("weights"), m_data.modelBytes, LayerBarChart::Unit::Bytes);
+    m_params->setSubtitle(
+        tr("total %1 · model %2 at %3")
+            .arg(qs(core::humanCount(t.params)), qs(core::humanBytes(t.modelBytes)), precision));
+    m_macs->setData(m_data.axis, m_data.macs);
+    m_macs->setSubtitle(
+        tr("total %1 MACs · %2 FLOPs").arg(qs(core::humanCount(t.macs)), qs(core::humanCount(t.flops))));
+    m_timeline->setData(m_data.axis, m_data.liveBytes, m_data.workspaceBytes, m_data.buffers,
+                        m_data.peakLiveStep, t.peakLiveBytes);
+    m_field->setData(m_data.axis, m_data.rfH, m_data.rfW, m_data.rfReference,
+                     t.rf.valid ? qs(core::rfText(t.rf)) : QString());
+    m_summary->setFigures(net, a);
+    m_table->setAnalysis(net, a);
+
+    // Measured latency belongs to the revision it was measured on; any edit makes it stale.
+    if (m_latency) {
+        if (!m_latencyStale) {
+            m_latencyStale = true;
+            m_table->setExtraColumn(QStringLiteral("latency_us"), m_latencyUs, true);
+        }
+        m_latency->setData(m_data.axis, m_latencyUs);
+        m_latency->setStale(true);
+    }
+}
+
+void ChartsPanel::applyOptions() {
+    const bool log = m_opts.logScale();
+    for (LayerBarChart* c : {m_activations, m_params, m_macs, m_latency})
+        if (c)
+            c->setLogScale(log);
+    m_field->setLogScale(log);
+    if (m_logScale->isChecked() != log) {
+        const QSignalBlocker block(m_logScale);
+        m_logScale->setChecked(log);
+    }
+    m_timeline->setBudget(m_opts.budgetBytes(), BudgetEdit::labelFor(m_opts.budgetBytes()));
+}
+
+void ChartsPanel::applyHighlight() {
+    const core::Network& net = m_doc.network();
+    const core::AnalysisResult& a = m_doc.analysis();
+    std::vector<int> steps;
+    for (core::NodeId id : m_sel.ids())
+        if (const core::LayerResult* l = a.layer(id, net))
+            steps.push_back(l->step);
+    const bool centre = std::exchange(m_centre, false);
+    for (ChartBase* c : charts())
+        c->setHighlighted(steps, centre);
+    m_table->selectLayers(m_sel.ids(), centre);
+    m_summary->setSelection(net, a, m_sel.ids());
+}
+
+void ChartsPanel::selectStep(int step, bool toggle) {
+    if (!m_data.axis || !m_data.axis->contains(step))
+        return;
+    const core::NodeId id = m_data.axis->ids[static_cast<size_t>(step)];
+    if (!toggle) {
+        m_sel.set({id}, /*centre=*/true);
+        return;
+    }
+    std::vector<core::NodeId> ids = m_sel.ids();
+    if (auto it = std::find(ids.begin(), ids.end(), id); it != ids.end())
+        ids.erase(it);
+    else
+        ids.push_back(id); // last = current: the one the canvas centres
+    m_sel.set(std::move(ids), /*centre=*/true);
+}
+
+void ChartsPanel::selectFromTable(const std::vector<core::NodeId>& ids) {
+    m_sel.set(ids, /*centre=*/true);
+}
+
+void ChartsPanel::setLatency(std::vector<double> microseconds, bool stale) {
+    m_latencyUs = std::move(microseconds);
+    m_latencyStale = stale;
+    if (!m_latency) {
+        m_latency = new LayerBarChart(tr("Latency"), LayerBarChart::Unit::Microseconds, tr("µs"));
+        m_costTabs->addTab(m_latency, tr("Latency"));
+        connect(m_latency, &ChartBase::stepClicked, this, &ChartsPanel::selectStep);
+        m_latency->setLogScale(m_opts.logScale());
+    }
+    if (m_data.axis)
+        m_latency->setData(m_data.axis, m_latencyUs);
+    m_latency->setStale(stale);
+    m_table->setExtraColumn(QStringLiteral("latency_us"), m_latencyUs, stale);
+    markDirty(Highlight);
+}
+
+core::Status ChartsPanel::exportCsv(const QString& path) const {
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly))
+        return core::Error{"could not write CSV file \"" + path.toStdString() +
+                           "\": " + f.errorString().toStdString()};
+    const std::string csv = core::reportCsv(m_doc.network(), m_doc.analysis());
+    f.write(csv.data(), static_cast<qint64>(csv.size()));
+    if (!f.commit())
+        return core::Error{"could not write CSV file \"" + path.toStdString() +
+                           "\": " + f.errorString().toStdString()};
+    return core::Status::success();
+}
+
+void ChartsPanel::exportChartInteractively(ChartBase* chart, bool pdf) {
+    const QString base = qs(m_doc.network().name) + QStringLiteral(" - ") + chart->title();
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export %1").arg(chart->title()),
+                                     base + (pdf ? QStringLiteral(".pdf") : QStringLiteral(".png")),
+                                     pdf ? tr("PDF (*.pdf)") : tr("PNG image (*.png)"));
+    if (path.isEmpty())
+        return;
+    // Draw it current even if its tab is in the background.
+    drain();
+    chart->replotNow(true);
+    const core::Status s = pdf ? chart->exportPdf(path) : chart->exportPng(path);
+    if (!s)
+        QMessageBox::warning(this, tr("Export failed"), qs(s.error()));
+}
+
+void ChartsPanel::exportCsvInteractively() {
+    const QString path =
+        QFileDialog::getSaveFileName(this, tr("Export per-layer table"),
+                                     qs(m_doc.network().name) + QStringLiteral(".csv"), tr("CSV (*.csv)"));
+    if (path.isEmpty())
+        return;
+    if (const core::Status s = exportCsv(path); !s)
+        QMessageBox::warning(this, tr("Export failed"), qs(s.error()));
+}
+
+} // namespace nc::widgets

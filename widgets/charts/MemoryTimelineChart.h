@@ -1,0 +1,79 @@
+// MemoryTimelineChart: the bytes live at each step of the schedule, stacked by the tensors alive,
+// with the peak marked at its layer and the user's memory budget drawn across.
+#pragma once
+
+#include "ChartBase.h"
+
+#include "core/Analysis.h"
+
+#include <cstdint>
+#include <vector>
+
+class QCPBars;
+class QCPGraph;
+class QCPItemStraightLine;
+class QCPItemText;
+class QCPItemTracer;
+
+namespace nc::widgets {
+
+class StackedBlocks;
+
+// Each step's column stacks the tensors alive at that step (AnalysisResult::buffers), oldest at the
+// bottom, coloured by what the tensor is doing: written by this layer, held for a later one (a skip
+// connection shows as a long band at the bottom), or read for the last time; the layer's workspace
+// sits on top. The outline is LayerResult::liveBytes. The peak marker and its text use
+// AnalysisTotals::peakLiveBytes/peakLiveLayer; the part of a column above the budget is drawn red.
+// Linear axis only: stacked areas on a log axis misrepresent their parts. Owned by its parent widget;
+// GUI thread only.
+class MemoryTimelineChart : public ChartBase {
+    Q_OBJECT
+public:
+    // What a block of the stack is, in drawing order of the legend.
+    enum Kind { Written = 0, Held = 1, LastRead = 2, Workspace = 3 };
+
+    explicit MemoryTimelineChart(QWidget* parent = nullptr);
+
+    // All vectors in schedule order; `peakStep` is the step of the peak layer (-1: none).
+    void setData(std::shared_ptr<const LayerAxis> axis, std::vector<double> liveBytes,
+                 std::vector<double> workspaceBytes, std::vector<core::LiveBuffer> buffers, int peakStep,
+                 int64_t peakBytes);
+    // Budget in bytes (0: none) and how to call it on the chart ("256 KiB").
+    void setBudget(int64_t bytes, const QString& label);
+
+    int peakStep() const { return m_peakStep; }
+    QString peakText() const;
+    int64_t budgetBytes() const { return m_budget; }
+    bool budgetOnScale() const;
+    // Steps whose live memory exceeds the budget, ascending.
+    const std::vector<int>& overBudgetSteps() const { return m_over; }
+    const StackedBlocks* blocks() const { return m_blocks; }
+    QCPGraph* liveGraph() const { return m_live; }
+    const std::vector<core::LiveBuffer>& buffers() const { return m_buffers; }
+
+    QString hoverText(int step, double value) const override;
+
+private:
+    void rebuildBlocks();
+    void applyBudget();
+
+    StackedBlocks* m_blocks;
+    QCPGraph* m_live;
+    QCPBars* m_overBars;
+    QCPBars* m_workspaceSwatch;
+    QCPGraph* m_peakPoint;
+    QCPItemStraightLine* m_peakLine;
+    QCPItemTracer* m_peakAnchor;
+    QCPItemText* m_peakLabel;
+    QCPItemStraightLine* m_budgetLine;
+    QCPItemText* m_budgetLabel;
+    std::vector<double> m_liveBytes, m_workspace;
+    std::vector<core::LiveBuffer> m_buffers;
+    std::vector<int> m_over;
+    int m_peakStep = -1;
+    int64_t m_peakBytes = 0;
+    int64_t m_budget = 0;
+    QString m_budgetText;
+};
+
+} // namespace nc::widgets
