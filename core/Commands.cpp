@@ -186,29 +186,61 @@ void DisconnectCommand::undo(Document& doc)
              {ChangeKind::Structure, {m_edge.from, m_edge.to}});
 }
 
+Result<std::unique_ptr<SetNodeCommand>> SetNodeCommand::make(const Network& net, NodeId id, LayerType type,
+                                                             LayerParams params, std::string name)
+{
+    const Node* n = net.node(id);
+    if (!n)
+        return Error{"layer " + std::to_string(id.v) + " does not exist"};
+    if (name.empty())
+        return Error{"a layer needs a name"};
+    if (name.size() > 256)
+        return Error{"a layer name may have at most 256 characters"};
+    if (name != n->name)
+        for (const Node& o : net.nodes())
+            if (o.name == name)
+                return Error{"the name \"" + name + "\" is already used by another layer"};
+    const int ports = Catalogue::instance().spec(type).inputCount(params);
+    for (const Edge& e : net.edges())
+        if (e.to == id && e.toPort >= ports)
+            return Error{"input " + std::to_string(e.toPort) + " of \"" + n->name +
+                         "\" is connected; disconnect it before reducing the inputs to " + std::to_string(ports)};
+    auto cmd = std::unique_ptr<SetNodeCommand>(new SetNodeCommand(net, id, std::move(params), std::move(name)));
+    cmd->m_newType = type;
+    return cmd;
+}
+
 SetNodeCommand::SetNodeCommand(const Network& net, NodeId id, LayerParams params, std::string name)
     : m_id(id), m_new(std::move(params)), m_newName(std::move(name))
 {
     if (const Node* n = net.node(id)) {
         m_old = n->params;
         m_oldName = n->name;
+        m_oldType = m_newType = n->type;
     }
     if (m_newName.empty())
         m_newName = m_oldName;
 }
-void SetNodeCommand::swap(Document& doc, const LayerParams& p, const std::string& name)
+void SetNodeCommand::swap(Document& doc, LayerType type, const LayerParams& p, const std::string& name)
 {
     doc.edit(
         [&](Network& net) {
             if (Node* n = net.node(m_id)) {
+                n->type = type;
                 n->params = p;
                 n->name = name;
             }
         },
-        {ChangeKind::Params, {m_id}});
+        {m_oldType == m_newType ? ChangeKind::Params : ChangeKind::Structure, {m_id}});
 }
-void SetNodeCommand::redo(Document& doc) { swap(doc, m_new, m_newName); }
-void SetNodeCommand::undo(Document& doc) { swap(doc, m_old, m_oldName); }
+void SetNodeCommand::redo(Document& doc) { swap(doc, m_newType, m_new, m_newName); }
+void SetNodeCommand::undo(Document& doc) { swap(doc, m_oldType, m_old, m_oldName); }
+std::string SetNodeCommand::text() const
+{
+    if (m_oldType != m_newType)
+        return "Change " + m_oldName + " to " + std::string(layerTypeLabel(m_newType));
+    return "Edit " + m_newName;
+}
 
 SetSettingsCommand::SetSettingsCommand(const Network& net, int64_t batch, int bits)
     : m_oldBatch(net.batch), m_newBatch(batch), m_oldBits(net.bits), m_newBits(bits)

@@ -96,17 +96,24 @@ private:
     int m_index = -1;
 };
 
-// Swaps a node's hyper-parameters (and optionally its name) with new values.
+// Swaps a node's kind, hyper-parameters and name with new values, keeping its id, position, place
+// in the node order and connections (changing ReLU to GELU is one edit, not a delete and an add).
 class SetNodeCommand : public Command {
 public:
+    // Checks what the file loader would refuse: an empty, over-long or duplicate name, and an input
+    // count that would cut off a connected port.
+    static Result<std::unique_ptr<SetNodeCommand>> make(const Network& net, NodeId id, LayerType type,
+                                                        LayerParams params, std::string name);
+    // Unchecked: same kind, and the caller knows the name is free.
     SetNodeCommand(const Network& net, NodeId id, LayerParams params, std::string name);
     void redo(Document& doc) override;
     void undo(Document& doc) override;
-    std::string text() const override { return "Edit " + m_newName; }
+    std::string text() const override;
 
 private:
-    void swap(Document& doc, const LayerParams& p, const std::string& name);
+    void swap(Document& doc, LayerType type, const LayerParams& p, const std::string& name);
     NodeId m_id;
+    LayerType m_oldType = LayerType::Input, m_newType = LayerType::Input;
     LayerParams m_old, m_new;
     std::string m_oldName, m_newName;
 };

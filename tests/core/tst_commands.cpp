@@ -25,6 +25,8 @@ private slots:
     void connectRefusals();
     void setNodeChangesFigures();
     void setSettings();
+    void changeTypeKeepsIdOrderAndEdges();
+    void setNodeRefusals();
     void historyTruncatesRedo();
 
 private:
@@ -159,6 +161,36 @@ void TestCommands::setSettings()
     int64_t bytes32 = m_doc->analysis().totals.activationBytes;
     checkUndoRedo(std::make_unique<SetSettingsCommand>(m_doc->network(), 2, 8));
     QCOMPARE(m_doc->analysis().totals.activationBytes, bytes32 * 2 / 4);
+}
+
+void TestCommands::changeTypeKeepsIdOrderAndEdges()
+{
+    LayerParams gelu = Catalogue::instance().spec(LayerType::GELU).defaults;
+    auto cmd = SetNodeCommand::make(m_doc->network(), m_relu, LayerType::GELU, gelu, "relu");
+    QVERIFY(cmd.ok());
+    QCOMPARE((*cmd)->text(), std::string("Change relu to GELU"));
+    checkUndoRedo(std::move(*cmd));
+    QCOMPARE(m_doc->network().nodes()[2].id, m_relu);
+    QCOMPARE(m_doc->network().nodes()[2].type, LayerType::GELU);
+    QVERIFY(m_doc->network().edgeInto(m_relu, 0) != nullptr);
+    QCOMPARE(m_doc->analysis().layers[2].otherOps, int64_t(5 * 16 * 32 * 32));
+}
+
+void TestCommands::setNodeRefusals()
+{
+    const Network& net = m_doc->network();
+    LayerParams p = net.node(m_conv)->params;
+    auto dup = SetNodeCommand::make(net, m_conv, LayerType::Conv2d, p, "relu");
+    QVERIFY(!dup.ok());
+    QCOMPARE(dup.error(), std::string("the name \"relu\" is already used by another layer"));
+    QVERIFY(!SetNodeCommand::make(net, m_conv, LayerType::Conv2d, p, "").ok());
+    QVERIFY(!SetNodeCommand::make(net, m_conv, LayerType::Conv2d, p, std::string(300, 'x')).ok());
+    // Turning the conv into an Input would leave its connected port 0 dangling.
+    auto cut = SetNodeCommand::make(net, m_conv, LayerType::Input, Catalogue::instance().spec(LayerType::Input).defaults,
+                                    "conv");
+    QVERIFY(!cut.ok());
+    QVERIFY(QString::fromStdString(cut.error()).contains("disconnect it before reducing the inputs to 0"));
+    QVERIFY(!SetNodeCommand::make(net, NodeId{999}, LayerType::Conv2d, p, "x").ok());
 }
 
 void TestCommands::historyTruncatesRedo()

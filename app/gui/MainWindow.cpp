@@ -1,0 +1,671 @@
+// MainWindow: menus, toolbar, docks, files, recent files, zoo, autosave and recovery.
+#include "MainWindow.h"
+
+#include "RecoveryStore.h"
+#include "core/Format.h"
+#include "core/Layout.h"
+#include "core/NetworkFile.h"
+#include "core/Zoo.h"
+#include "widgets/Editor.h"
+#include "widgets/GraphScene.h"
+#include "widgets/GraphView.h"
+#include "widgets/InspectorWidget.h"
+#include "widgets/PaletteWidget.h"
+
+#if __has_include("widgets/charts/ChartsPanel.h") && !defined(NC_WITHOUT_CHARTS)
+#include "widgets/charts/ChartsPanel.h"
+#define NC_HAVE_CHARTS 1
+#endif
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QRegularExpression>
+#include <QSettings>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QToolBar>
+
+#include <algorithm>
+#include <array>
+
+namespace nc::app {
+
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+constexpr int kMaxRecent = 8;
+const char* const kRecentKey = "recentFiles";
+
+struct BitWidth {
+    const char* label;
+    int bits;
+};
+constexpr std::array<BitWidth, 4> kBitWidths{{{"FP32", 32}, {"FP16", 16}, {"INT8", 8}, {"INT4", 4}}};
+
+struct Budget {
+    const char* label;
+    int64_t bytes;
+};
+constexpr std::array<Budget, 5> kBudgets{{{"No budget", 0},
+                                          {"256 KiB", 256LL * 1024},
+                                          {"512 KiB", 512LL * 1024},
+                                          {"1 MiB", 1024LL * 1024},
+                                          {"16 GB", 16LL * 1000 * 1000 * 1000}}};
+
+// "300 KB", "2 MiB", "1.5GB", "65536" → bytes; 0 when unreadable.
+int64_t parseBytes(const QString& text)
+{
+    static const QRegularExpression re(R"(^\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]?i?b?)\s*$)",
+                                       QRegularExpression::CaseInsensitiveOption);
+    const auto m = re.match(text);
+    if (!m.hasMatch())
+        return 0;
+    const double v = m.captured(1).toDouble();
+    const QString unit = m.captured(2).toLower();
+    const bool binary = unit.contains('i');
+    const double base = binary ? 1024.0 : 1000.0;
+    int power = 0;
+    if (!unit.isEmpty())
+        power = QString("bkmgt").indexOf(unit[0]);
+    double bytes = v;
+    for (int i = 0; i < power; ++i)
+        bytes *= base;
+    return bytes >= 1 && bytes < 9e18 ? static_cast<int64_t>(bytes) : 0;
+}
+
+} // namespace
+
+MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), m_opts(std::move(options))
+{
+    setObjectName("mainWindow");
+    m_editor = std::make_unique<widgets::Editor>(m_doc, m_undo, m_selection);
+    if (m_opts.recoveryDir.isEmpty())
+        m_opts.recoveryDir =
+            QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + "/recovery";
+    m_recovery = std::make_unique<RecoveryStore>(m_opts.recoveryDir);
+
+    m_scene = new widgets::GraphScene(m_doc, *m_editor, m_selection, m_options, this);
+    m_view = new widgets::GraphView(m_scene, this);
+    setCentralWidget(m_view);
+
+    buildDocks();
+    buildActions();
+    buildToolBar();
+
+    m_totals = new QLabel(this);
+    m_totals->setObjectName("totals");
+    statusBar()->addPermanentWidget(m_totals);
+
+    m_autosave.setSingleShot(true);
+    m_autosave.setInterval(m_opts.autosaveMs);
+    connect(&m_autosave, &QTimer::timeout, this, &MainWindow::autosaveNow);
+    connect(&m_doc, &core::Document::changed, this, &MainWindow::onDocumentChanged);
+    // The stack's index moves after a command ran (and Document::changed fired), so this is where an
+    // edit is known to be unsaved.
+    connect(&m_undo, &QUndoStack::indexChanged, this, [this] {
+        if (m_opts.autosaveMs > 0 && isModified() && !m_autosave.isActive())
+            m_autosave.start();
+    });
+    connect(&m_undo, &QUndoStack::cleanChanged, this, [this](bool clean) {
+        updateTitle();
+        if (clean) {
+            m_autosave.stop();
+            m_recovery->discard();
+        }
+    });
+    connect(m_editor.get(), &widgets::Editor::message, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    connect(&m_options, &widgets::ViewOptions::changed, this, &MainWindow::syncBudgetCombo);
+
+    resize(1600, 1000);
+    newDesign();
+}
+
+MainWindow::~MainWindow()
+{
+    // The views hold references to the Document and the shared view state, which are members and so
+    // die before QWidget's destructor would delete the child widgets: delete the views first.
+    m_autosave.stop();
+    m_undo.clear();
+    for (QDockWidget* d : findChildren<QDockWidget*>())
+        delete d;
+    delete takeCentralWidget();
+    delete m_scene;
+}
+
+void MainWindow::buildDocks()
+{
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+    setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
+
+    m_palette = new widgets::PaletteWidget(this);
+    auto* paletteDock = new QDockWidget(tr("Layers"), this);
+    paletteDock->setObjectName("paletteDock");
+    paletteDock->setWidget(m_palette);
+    addDockWidget(Qt::LeftDockWidgetArea, paletteDock);
+    connect(m_palette, &widgets::PaletteWidget::activated, this,
+            [this](int index) { m_editor->appendLayer(index); });
+
+    m_inspector = new widgets::InspectorWidget(m_doc, *m_editor, m_selection, this);
+    auto* inspectorDock = new QDockWidget(tr("Inspector"), this);
+    inspectorDock->setObjectName("inspectorDock");
+    inspectorDock->setWidget(m_inspector);
+    addDockWidget(Qt::RightDockWidgetArea, inspectorDock);
+    resizeDocks({paletteDock, inspectorDock}, {210, 380}, Qt::Horizontal);
+
+#ifdef NC_HAVE_CHARTS
+    addCostDock(new widgets::ChartsPanel(m_doc, m_selection, m_options, this), tr("Charts"));
+#endif
+}
+
+QDockWidget* MainWindow::addCostDock(QWidget* w, const QString& title)
+{
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName("costDock:" + title);
+    dock->setWidget(w);
+    addDockWidget(Qt::BottomDockWidgetArea, dock);
+    if (m_firstCostDock)
+        tabifyDockWidget(m_firstCostDock, dock);
+    else
+        m_firstCostDock = dock;
+    if (m_docksMenu)
+        m_docksMenu->addAction(dock->toggleViewAction());
+    return dock;
+}
+
+void MainWindow::addFileAction(QAction* action) { m_fileMenu->insertAction(m_quitSeparator, action); }
+
+void MainWindow::buildActions()
+{
+    // File
+    m_fileMenu = menuBar()->addMenu(tr("&File"));
+    QAction* a = m_fileMenu->addAction(tr("&New"), this, &MainWindow::newDesign);
+    a->setShortcut(QKeySequence::New);
+    a = m_fileMenu->addAction(tr("&Open…"), this, [this] {
+        if (!maybeSave())
+            return;
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open design"), QString(),
+                                                          tr("NetCanvas designs (*.json);;All files (*)"));
+        if (!path.isEmpty())
+            openFile(path);
+    });
+    a->setShortcut(QKeySequence::Open);
+    QMenu* zoo = m_fileMenu->addMenu(tr("Open from &zoo"));
+    zoo->setObjectName("zooMenu");
+    for (const core::ZooEntry& e : core::zooEntries()) {
+        QAction* z = zoo->addAction(q(e.title), this, [this, key = e.key] { openZoo(key); });
+        z->setToolTip(q(e.description));
+        z->setStatusTip(q(e.description));
+    }
+    m_recentMenu = m_fileMenu->addMenu(tr("Open &recent"));
+    m_recentMenu->setObjectName("recentMenu");
+    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
+    m_fileMenu->addSeparator();
+    a = m_fileMenu->addAction(tr("&Save"), this, &MainWindow::save);
+    a->setShortcut(QKeySequence::Save);
+    a = m_fileMenu->addAction(tr("Save &As…"), this, &MainWindow::saveAs);
+    a->setShortcut(QKeySequence::SaveAs);
+    m_quitSeparator = m_fileMenu->addSeparator();
+    a = m_fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
+    a->setShortcut(QKeySequence::Quit);
+
+    // Edit
+    m_editMenu = menuBar()->addMenu(tr("&Edit"));
+    QAction* undo = m_undo.createUndoAction(this, tr("&Undo"));
+    undo->setShortcuts(QKeySequence::Undo);
+    undo->setObjectName("undoAction");
+    QAction* redo = m_undo.createRedoAction(this, tr("&Redo"));
+    // Both common redo keys on every platform (the standard binding differs between Windows and X11).
+    QList<QKeySequence> redoKeys = QKeySequence::keyBindings(QKeySequence::Redo);
+    for (const QKeySequence& k :
+         {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)})
+        if (!redoKeys.contains(k))
+            redoKeys << k;
+    redo->setShortcuts(redoKeys);
+    redo->setObjectName("redoAction");
+    m_editMenu->addAction(undo);
+    m_editMenu->addAction(redo);
+    m_editMenu->addSeparator();
+    a = m_editMenu->addAction(tr("Cu&t"), m_editor.get(), &widgets::Editor::cutSelection);
+    a->setShortcut(QKeySequence::Cut);
+    a = m_editMenu->addAction(tr("&Copy"), m_editor.get(), &widgets::Editor::copySelection);
+    a->setShortcut(QKeySequence::Copy);
+    a = m_editMenu->addAction(tr("&Paste"), this, &MainWindow::pasteAtCursor);
+    a->setShortcut(QKeySequence::Paste);
+    a = m_editMenu->addAction(tr("&Delete"), this,
+                              [this] { m_editor->deleteSelection(m_scene->selectedEdges()); });
+    a->setShortcuts({QKeySequence::Delete, QKeySequence(Qt::Key_Backspace)});
+    a->setObjectName("deleteAction");
+    m_editMenu->addSeparator();
+    a = m_editMenu->addAction(tr("Select &All"), this, &MainWindow::selectAll);
+    a->setShortcut(QKeySequence::SelectAll);
+
+    // View
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    a = m_viewMenu->addAction(tr("&Fit to View"), m_view, &widgets::GraphView::fitAll);
+    a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    a->setObjectName("fitAction");
+    a = m_viewMenu->addAction(tr("Zoom &In"), this, [this] { m_view->zoomBy(1.25); });
+    a->setShortcut(QKeySequence::ZoomIn);
+    a = m_viewMenu->addAction(tr("Zoom &Out"), this, [this] { m_view->zoomBy(0.8); });
+    a->setShortcut(QKeySequence::ZoomOut);
+    a = m_viewMenu->addAction(tr("Auto &Layout"), m_editor.get(), &widgets::Editor::autoLayout);
+    a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    a->setObjectName("layoutAction");
+    m_viewMenu->addSeparator();
+    m_docksMenu = m_viewMenu->addMenu(tr("&Panels"));
+    for (QDockWidget* d : findChildren<QDockWidget*>())
+        m_docksMenu->addAction(d->toggleViewAction());
+}
+
+void MainWindow::buildToolBar()
+{
+    m_toolBar = addToolBar(tr("Design"));
+    m_toolBar->setObjectName("designToolBar");
+    m_toolBar->setMovable(false);
+
+    m_toolBar->addWidget(new QLabel(tr(" Bits "), this));
+    m_bits = new QComboBox(this);
+    m_bits->setObjectName("bitsCombo");
+    m_bits->setToolTip(tr("Bit width of weights and activations for the whole network"));
+    for (const BitWidth& b : kBitWidths)
+        m_bits->addItem(b.label, b.bits);
+    connect(m_bits, &QComboBox::activated, this,
+            [this](int i) { m_editor->setSettings(m_doc.network().batch, m_bits->itemData(i).toInt()); });
+    m_toolBar->addWidget(m_bits);
+
+    m_toolBar->addWidget(new QLabel(tr("  Batch "), this));
+    m_batch = new QSpinBox(this);
+    m_batch->setObjectName("batchSpin");
+    m_batch->setRange(1, 1000000000);
+    m_batch->setKeyboardTracking(false);
+    m_batch->setToolTip(tr("Samples per forward pass: scales MACs and activation memory, not parameters"));
+    connect(m_batch, &QSpinBox::valueChanged, this,
+            [this](int v) { m_editor->setSettings(v, m_doc.network().bits); });
+    m_toolBar->addWidget(m_batch);
+    m_toolBar->addSeparator();
+
+    m_toolBar->addWidget(new QLabel(tr(" Colour by "), this));
+    auto* colours = new QActionGroup(this);
+    colours->setExclusive(true);
+    struct Mode {
+        const char* label;
+        const char* name;
+        widgets::CostColour mode;
+        const char* tip;
+    };
+    const Mode modes[] = {
+        {"Activations", "colourActivations", widgets::CostColour::Activations,
+         "Fill shows each layer's share of activation memory"},
+        {"MACs", "colourMacs", widgets::CostColour::Macs,
+         "Fill shows each layer's share of multiply-accumulates"},
+        {"Params", "colourParams", widgets::CostColour::Params,
+         "Fill shows each layer's share of parameters"},
+    };
+    for (const Mode& m : modes) {
+        QAction* act = m_toolBar->addAction(tr(m.label));
+        act->setObjectName(m.name);
+        act->setCheckable(true);
+        act->setToolTip(tr(m.tip));
+        act->setChecked(m_options.costColour() == m.mode);
+        colours->addAction(act);
+        connect(act, &QAction::triggered, this, [this, mode = m.mode] { m_options.setCostColour(mode); });
+    }
+    m_toolBar->addSeparator();
+
+    m_toolBar->addWidget(new QLabel(tr(" Memory budget "), this));
+    m_budget = new QComboBox(this);
+    m_budget->setObjectName("budgetCombo");
+    m_budget->setToolTip(tr("Layers whose live memory exceeds the budget are marked on the canvas"));
+    for (const Budget& b : kBudgets)
+        m_budget->addItem(tr(b.label), QVariant::fromValue<qint64>(b.bytes));
+    m_budget->addItem(tr("Custom…"), QVariant::fromValue<qint64>(-1));
+    connect(m_budget, &QComboBox::activated, this, &MainWindow::onBudgetChosen);
+    m_toolBar->addWidget(m_budget);
+    m_toolBar->addSeparator();
+
+    QAction* fit = m_toolBar->addAction(tr("Fit"), m_view, &widgets::GraphView::fitAll);
+    fit->setToolTip(tr("Fit the whole design in the view (Ctrl+0)"));
+    QAction* layout = m_toolBar->addAction(tr("Auto layout"), m_editor.get(), &widgets::Editor::autoLayout);
+    layout->setToolTip(tr("Arrange layers in rows: main path straight, branches to the side (Ctrl+L)"));
+}
+
+void MainWindow::onBudgetChosen(int index)
+{
+    const qint64 bytes = m_budget->itemData(index).value<qint64>();
+    if (bytes < 0)
+        chooseCustomBudget();
+    else
+        m_options.setBudgetBytes(bytes);
+}
+
+void MainWindow::chooseCustomBudget()
+{
+    bool ok = m_opts.interactive;
+    const QString text = ok ? QInputDialog::getText(this, tr("Memory budget"),
+                                                    tr("Live memory budget (e.g. 320 KB, 2 MiB, 8 GB):"),
+                                                    QLineEdit::Normal, QString(), &ok)
+                            : QString();
+    const int64_t bytes = ok ? parseBytes(text) : 0;
+    if (ok && bytes <= 0)
+        statusBar()->showMessage(tr("Cannot read \"%1\" as a size; try 320 KB or 2 MiB.").arg(text), 8000);
+    if (bytes > 0)
+        m_options.setBudgetBytes(bytes);
+    syncBudgetCombo();
+}
+
+void MainWindow::syncBudgetCombo()
+{
+    const int64_t bytes = m_options.budgetBytes();
+    int index = m_budget->findData(QVariant::fromValue<qint64>(bytes));
+    if (index < 0) {
+        // A custom value (typed here, or set by another view such as the timeline chart).
+        index = m_budget->count() - 1;
+        m_budget->insertItem(index, q(core::humanBytes(bytes)), QVariant::fromValue<qint64>(bytes));
+    }
+    const QSignalBlocker b(m_budget);
+    m_budget->setCurrentIndex(index);
+}
+
+void MainWindow::onDocumentChanged(const core::Change& change)
+{
+    if (change.kind != core::ChangeKind::Positions) {
+        syncSettings();
+        updateTotals();
+    }
+}
+
+void MainWindow::syncSettings()
+{
+    const core::Network& net = m_doc.network();
+    {
+        const QSignalBlocker b(m_bits);
+        m_bits->setCurrentIndex(m_bits->findData(net.bits));
+    }
+    const QSignalBlocker b(m_batch);
+    m_batch->setValue(static_cast<int>(std::min<int64_t>(net.batch, m_batch->maximum())));
+}
+
+void MainWindow::updateTotals()
+{
+    const core::AnalysisTotals& t = m_doc.analysis().totals;
+    QString s = tr("Params %1  ·  MACs %2  ·  Peak memory %3  ·  Weights %4")
+                    .arg(q(core::humanCount(t.params)), q(core::humanCount(t.macs)),
+                         q(core::humanBytes(t.peakLiveBytes)), q(core::humanBytes(t.modelBytes)));
+    if (t.errors)
+        s += "  ·  <span style='color:#c62828'><b>" + tr("%n error(s)", nullptr, t.errors) + "</b></span>";
+    m_totals->setText(s);
+}
+
+void MainWindow::updateTitle()
+{
+    setWindowTitle(m_displayName + "[*] — NetCanvas");
+    setWindowModified(isModified());
+}
+
+void MainWindow::showError(const QString& title, const QString& text)
+{
+    m_lastError = text;
+    statusBar()->showMessage(title + ": " + text, 10000);
+    if (m_opts.interactive)
+        QMessageBox::warning(this, title, text);
+}
+
+bool MainWindow::adoptNetwork(core::Network net, const QString& filePath, const QString& displayName)
+{
+    // Designs from importers may come without positions: lay them out rather than stack them.
+    bool placed = net.nodes().size() < 2;
+    for (const core::Node& n : net.nodes())
+        placed = placed || n.x != net.nodes().front().x || n.y != net.nodes().front().y;
+    if (!placed)
+        core::applyLayout(net, core::layeredLayout(net));
+
+    m_undo.clear();
+    m_selection.clear();
+    m_doc.setFilePath(filePath);
+    m_doc.setNetwork(std::move(net));
+    m_undo.setClean();
+    m_recovery->discard();
+    m_displayName = displayName;
+    updateTitle();
+    if (!filePath.isEmpty())
+        addRecent(filePath);
+    m_view->requestFit();
+    return true;
+}
+
+bool MainWindow::openFile(const QString& path)
+{
+    auto net = core::loadNetwork(path);
+    if (!net) {
+        showError(tr("Cannot open design"), q(net.error()));
+        return false;
+    }
+    if (!maybeSave())
+        return false;
+    return adoptNetwork(std::move(*net), QFileInfo(path).absoluteFilePath(), QFileInfo(path).fileName());
+}
+
+bool MainWindow::openZoo(const std::string& key)
+{
+    auto net = core::loadZoo(key);
+    if (!net) {
+        showError(tr("Cannot open zoo model"), q(net.error()));
+        return false;
+    }
+    if (!maybeSave())
+        return false;
+    QString title = q(key);
+    for (const core::ZooEntry& e : core::zooEntries())
+        if (e.key == key)
+            title = q(e.title);
+    return adoptNetwork(std::move(*net), QString(), title + tr(" (zoo)"));
+}
+
+bool MainWindow::openExample()
+{
+    auto net = core::loadZoo("resnet18");
+    if (!net) {
+        showError(tr("Cannot open the example"), q(net.error()));
+        return false;
+    }
+    return adoptNetwork(std::move(*net), QString(), tr("ResNet-18 (example)"));
+}
+
+void MainWindow::newDesign()
+{
+    if (!maybeSave())
+        return;
+    // A new design starts with an input, so the palette's "append" has something to append to.
+    core::Network net;
+    core::Node input;
+    input.type = core::LayerType::Input;
+    input.name = "input";
+    input.params.dims = core::Shape{3, 224, 224};
+    (void)net.addNode(input);
+    adoptNetwork(std::move(net), QString(), tr("Untitled"));
+}
+
+bool MainWindow::save()
+{
+    if (m_doc.filePath().isEmpty())
+        return saveAs();
+    return saveTo(m_doc.filePath());
+}
+
+bool MainWindow::saveAs()
+{
+    if (!m_opts.interactive)
+        return false;
+    QString suggested = m_doc.filePath();
+    if (suggested.isEmpty())
+        suggested =
+            q(m_doc.network().name.empty() ? std::string("untitled") : m_doc.network().name) + ".json";
+    QString path = QFileDialog::getSaveFileName(this, tr("Save design"), suggested,
+                                                tr("NetCanvas designs (*.json);;All files (*)"));
+    if (path.isEmpty())
+        return false;
+    if (QFileInfo(path).suffix().isEmpty())
+        path += ".json";
+    return saveTo(path);
+}
+
+bool MainWindow::saveTo(const QString& path)
+{
+    const core::Status st = core::saveNetwork(m_doc.network(), path);
+    if (!st) {
+        showError(tr("Cannot save design"), q(st.error()));
+        return false;
+    }
+    m_doc.setFilePath(QFileInfo(path).absoluteFilePath());
+    m_displayName = QFileInfo(path).fileName();
+    m_undo.setClean();
+    m_recovery->discard();
+    updateTitle();
+    addRecent(m_doc.filePath());
+    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 5000);
+    return true;
+}
+
+bool MainWindow::maybeSave()
+{
+    if (!isModified() || !m_opts.interactive)
+        return true;
+    const auto answer = QMessageBox::warning(
+        this, tr("Unsaved changes"), tr("%1 has unsaved changes. Save them first?").arg(m_displayName),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Save)
+        return save();
+    return answer == QMessageBox::Discard;
+}
+
+void MainWindow::autosaveNow()
+{
+    if (isModified())
+        m_recovery->write(m_doc.network(), m_doc.filePath());
+    else
+        m_recovery->discard();
+}
+
+bool MainWindow::offerRecovery()
+{
+    const auto orphans = m_recovery->orphans();
+    if (orphans.empty())
+        return false;
+    const RecoveryStore::Orphan& o = orphans.front();
+    if (m_opts.interactive) {
+        const auto answer = QMessageBox::question(
+            this, tr("Restore unsaved design?"),
+            tr("NetCanvas did not close normally. Restore the unsaved changes to \"%1\" autosaved at %2?")
+                .arg(o.name, QLocale().toString(o.saved, QLocale::ShortFormat)),
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+        if (answer != QMessageBox::Yes) {
+            RecoveryStore::discard(o);
+            return false;
+        }
+    }
+    auto net = core::loadNetwork(o.designPath);
+    RecoveryStore::discard(o);
+    if (!net) {
+        showError(tr("Cannot restore design"), q(net.error()));
+        return false;
+    }
+    const QString name = o.originalPath.isEmpty() ? o.name : QFileInfo(o.originalPath).fileName();
+    adoptNetwork(std::move(*net), o.originalPath, name + tr(" (recovered)"));
+    m_undo.resetClean(); // restored changes are unsaved changes
+    updateTitle();
+    autosaveNow();
+    return true;
+}
+
+QStringList MainWindow::recentFiles() const { return QSettings().value(kRecentKey).toStringList(); }
+
+void MainWindow::addRecent(const QString& path)
+{
+    QStringList list = recentFiles();
+    list.removeAll(path);
+    list.prepend(path);
+    while (list.size() > kMaxRecent)
+        list.removeLast();
+    QSettings().setValue(kRecentKey, list);
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList list = recentFiles();
+    for (const QString& path : list)
+        m_recentMenu
+            ->addAction(QFileInfo(path).fileName(), this,
+                        [this, path] {
+                            if (!openFile(path)) {
+                                QStringList l = recentFiles();
+                                if (!QFileInfo::exists(path)) {
+                                    l.removeAll(path);
+                                    QSettings().setValue(kRecentKey, l);
+                                }
+                            }
+                        })
+            ->setToolTip(path);
+    if (list.isEmpty())
+        m_recentMenu->addAction(tr("(none)"))->setEnabled(false);
+    else {
+        m_recentMenu->addSeparator();
+        m_recentMenu->addAction(tr("Clear list"), this, [] { QSettings().remove(kRecentKey); });
+    }
+}
+
+void MainWindow::selectAll()
+{
+    std::vector<core::NodeId> ids;
+    for (const core::Node& n : m_doc.network().nodes())
+        ids.push_back(n.id);
+    m_selection.set(std::move(ids));
+}
+
+void MainWindow::pasteAtCursor()
+{
+    const QPoint local = m_view->viewport()->mapFromGlobal(QCursor::pos());
+    if (m_view->viewport()->rect().contains(local))
+        m_editor->pasteClipboard(m_view->mapToScene(local));
+    else
+        m_editor->pasteClipboard();
+}
+
+void MainWindow::showEvent(QShowEvent* e)
+{
+    QMainWindow::showEvent(e);
+    if (m_shown)
+        return;
+    m_shown = true;
+    // Dock sizes only take once the window is laid out at its size: the canvas keeps most of the height.
+    QTimer::singleShot(0, this, [this] {
+        if (m_firstCostDock)
+            resizeDocks({m_firstCostDock}, {std::max(240, height() * 3 / 10)}, Qt::Vertical);
+    });
+}
+
+void MainWindow::closeEvent(QCloseEvent* e)
+{
+    if (maybeSave()) {
+        m_recovery->discard();
+        e->accept();
+    } else {
+        e->ignore();
+    }
+}
+
+} // namespace nc::app

@@ -1,0 +1,541 @@
+// GraphScene: item bookkeeping, incremental refresh and the canvas gestures.
+#include "GraphScene.h"
+
+#include "EdgeItem.h"
+#include "Editor.h"
+#include "NodeItem.h"
+#include "PaletteWidget.h"
+#include "Selection.h"
+#include "ViewOptions.h"
+
+#include <QGraphicsPathItem>
+#include <QGraphicsSceneContextMenuEvent>
+#include <QGraphicsSceneDragDropEvent>
+#include <QGraphicsSceneHelpEvent>
+#include <QGraphicsSceneMouseEvent>
+#include <QGraphicsView>
+#include <QMenu>
+#include <QMimeData>
+#include <QToolTip>
+
+#include <algorithm>
+#include <unordered_set>
+
+namespace nc::widgets {
+
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+// A port is easy to hit at any zoom: at least 9 scene units, at least 7 pixels on screen.
+qreal portRadius(const QGraphicsSceneEvent* e)
+{
+    qreal scale = 1;
+    if (e->widget())
+        if (auto* view = qobject_cast<QGraphicsView*>(e->widget()->parentWidget()))
+            scale = std::max<qreal>(view->transform().m11(), 0.01);
+    return std::max<qreal>(9, 7 / scale);
+}
+
+} // namespace
+
+GraphScene::GraphScene(core::Document& doc, Editor& editor, Selection& selection, ViewOptions& options,
+                       QObject* parent)
+    : QGraphicsScene(parent), m_doc(doc), m_editor(editor), m_selection(selection), m_options(options)
+{
+    setBackgroundBrush(QColor(0xf4, 0xf5, 0xf7));
+    connect(&m_doc, &core::Document::changed, this, &GraphScene::onDocumentChanged);
+    connect(&m_options, &ViewOptions::changed, this, &GraphScene::onOptionsChanged);
+    connect(this, &QGraphicsScene::selectionChanged, this, &GraphScene::onSceneSelectionChanged);
+    connect(&m_selection, &Selection::changed, this, &GraphScene::onSelectionChanged);
+    rebuild();
+}
+
+GraphScene::~GraphScene()
+{
+    // Items die with the scene; stop reacting to the selection changes their removal causes.
+    m_syncing = true;
+    disconnect(this, &QGraphicsScene::selectionChanged, this, &GraphScene::onSceneSelectionChanged);
+}
+
+NodeItem* GraphScene::nodeItem(core::NodeId id) const
+{
+    auto it = m_nodes.find(id.v);
+    return it == m_nodes.end() ? nullptr : it->second;
+}
+
+EdgeItem* GraphScene::edgeItem(core::EdgeId id) const
+{
+    auto it = m_edges.find(id.v);
+    return it == m_edges.end() ? nullptr : it->second;
+}
+
+std::vector<core::EdgeId> GraphScene::selectedEdges() const
+{
+    std::vector<core::EdgeId> ids;
+    for (QGraphicsItem* it : selectedItems())
+        if (auto* e = qgraphicsitem_cast<EdgeItem*>(it))
+            ids.push_back(e->id());
+    return ids;
+}
+
+QRectF GraphScene::designRect() const
+{
+    QRectF r;
+    for (const auto& [id, item] : m_nodes)
+        r |= item->sceneBoundingRect();
+    return r.isNull() ? QRectF(-400, -300, 800, 600) : r;
+}
+
+QString GraphScene::toolTipFor(core::NodeId id) const
+{
+    const core::Node* n = m_doc.network().node(id);
+    if (!n)
+        return {};
+    auto lat = m_latencyNs.find(id.v);
+    return NodeLook::toolTip(*n, m_doc.analysis().layer(id, m_doc.network()), m_options.costColour(), m_scale,
+                             m_options.budgetBytes(), lat == m_latencyNs.end() ? 0 : lat->second);
+}
+
+void GraphScene::setLayerLatencies(const std::vector<std::pair<core::NodeId, double>>& seconds)
+{
+    m_latencyNs.clear();
+    for (const auto& [id, s] : seconds)
+        m_latencyNs[id.v] = static_cast<int64_t>(s * 1e9);
+    refreshLooks();
+}
+
+void GraphScene::onDocumentChanged(const core::Change& change)
+{
+    switch (change.kind) {
+    case core::ChangeKind::Reset:
+        rebuild();
+        break;
+    case core::ChangeKind::Structure:
+        m_syncing = true;
+        syncItems();
+        refreshLooks();
+        applySelection();
+        m_syncing = false;
+        break;
+    case core::ChangeKind::Params:
+        refreshLooks();
+        // An input count may have changed, and with it where the ports sit.
+        for (core::NodeId id : change.nodes)
+            nodeMoved(id);
+        break;
+    case core::ChangeKind::Positions:
+        for (core::NodeId id : change.nodes)
+            if (NodeItem* item = nodeItem(id))
+                if (const core::Node* n = m_doc.network().node(id); n && item->pos() != QPointF(n->x, n->y))
+                    item->setPos(n->x, n->y);
+        break;
+    }
+    if (change.kind != core::ChangeKind::Params)
+        setSceneRect(designRect().adjusted(-800, -600, 800, 600));
+}
+
+void GraphScene::onOptionsChanged() { refreshLooks(); }
+
+void GraphScene::rebuild()
+{
+    m_syncing = true;
+    if (m_dragLine)
+        endConnectionDrag();
+    m_dragFrom = {};
+    m_dragEdge = {};
+    clear();
+    m_nodes.clear();
+    m_edges.clear();
+    m_edgesOf.clear();
+    syncItems();
+    refreshLooks();
+    applySelection();
+    m_syncing = false;
+}
+
+void GraphScene::syncItems()
+{
+    const core::Network& net = m_doc.network();
+
+    std::unordered_set<uint32_t> liveNodes;
+    liveNodes.reserve(net.nodes().size());
+    for (const core::Node& n : net.nodes()) {
+        liveNodes.insert(n.id.v);
+        auto [it, added] = m_nodes.try_emplace(n.id.v, nullptr);
+        if (added) {
+            it->second = new NodeItem(n.id);
+            it->second->setPos(n.x, n.y);
+            addItem(it->second);
+        } else if (it->second->pos() != QPointF(n.x, n.y)) {
+            it->second->setPos(n.x, n.y);
+        }
+    }
+    for (auto it = m_nodes.begin(); it != m_nodes.end();) {
+        if (!liveNodes.count(it->first)) {
+            if (m_dragHover == it->second)
+                m_dragHover = nullptr;
+            delete it->second;
+            it = m_nodes.erase(it);
+        } else {
+            ++it;
+        }
+    }
+
+    std::unordered_set<uint32_t> liveEdges;
+    liveEdges.reserve(net.edges().size());
+    m_edgesOf.clear();
+    for (const core::Edge& e : net.edges()) {
+        liveEdges.insert(e.id.v);
+        m_edgesOf[e.from.v].push_back(e.id);
+        m_edgesOf[e.to.v].push_back(e.id);
+        auto [it, added] = m_edges.try_emplace(e.id.v, nullptr);
+        if (added) {
+            it->second = new EdgeItem(e.id);
+            addItem(it->second);
+        }
+    }
+    for (auto it = m_edges.begin(); it != m_edges.end();) {
+        if (!liveEdges.count(it->first)) {
+            delete it->second;
+            it = m_edges.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    // Geometry after looks would be more exact for port counts; refreshLooks repeats it where needed.
+    for (const core::Edge& e : net.edges())
+        updateEdgeGeometry(m_edges[e.id.v], e);
+}
+
+void GraphScene::refreshLooks()
+{
+    const core::Network& net = m_doc.network();
+    const core::AnalysisResult& a = m_doc.analysis();
+    const CostColour mode = m_options.costColour();
+    m_scale = CostScale::of(a, mode, m_latencyNs);
+
+    std::vector<uint32_t> ports(net.nodes().size(), 0);
+    for (const core::Edge& e : net.edges())
+        if (int i = net.nodeIndex(e.to); i >= 0 && e.toPort >= 0 && e.toPort < 32)
+            ports[static_cast<size_t>(i)] |= 1u << e.toPort;
+
+    int changed = 0;
+    std::vector<core::NodeId> portsMoved;
+    for (size_t i = 0; i < net.nodes().size(); ++i) {
+        const core::Node& n = net.nodes()[i];
+        NodeItem* item = nodeItem(n.id);
+        if (!item)
+            continue;
+        auto lat = m_latencyNs.find(n.id.v);
+        NodeLook look =
+            NodeLook::build(net, n, a.layerAtNode(static_cast<int>(i)), mode, m_scale,
+                            m_options.budgetBytes(), ports[i], lat == m_latencyNs.end() ? 0 : lat->second);
+        const bool inputsChanged = look.inputs != item->look().inputs;
+        if (item->setLook(std::move(look))) {
+            ++changed;
+            if (inputsChanged)
+                portsMoved.push_back(n.id);
+        }
+    }
+    m_lastChangedLooks = changed;
+    for (core::NodeId id : portsMoved)
+        nodeMoved(id);
+
+    for (const core::Edge& e : net.edges()) {
+        EdgeItem* item = edgeItem(e.id);
+        if (!item)
+            continue;
+        const core::LayerResult* src = a.layer(e.from, net);
+        const core::LayerResult* dst = a.layer(e.to, net);
+        const core::Node* to = net.node(e.to);
+        QString shape = src && src->status == core::LayerStatus::Ok ? q(src->output.toString()) : QString();
+        // Red when the layer it feeds rejects what arrives: it had every input and still failed, or
+        // the edge enters a port the layer does not have.
+        const bool rejected = dst && dst->status == core::LayerStatus::Error &&
+                              (dst->inputCount > 0 || (to && e.toPort >= net.inputCount(*to)));
+        item->setState(rejected, shape);
+    }
+}
+
+void GraphScene::updateEdgeGeometry(EdgeItem* item, const core::Edge& e)
+{
+    NodeItem* a = nodeItem(e.from);
+    NodeItem* b = nodeItem(e.to);
+    if (!item || !a || !b)
+        return;
+    const QPointF from = a->outputPortPos();
+    const QPointF to = b->inputPortPos(e.toPort);
+    std::optional<qreal> lane;
+    // A long edge that would run through the layers between its ends (a residual shortcut beside a
+    // straight main path) goes round them on the side of the port it enters.
+    if (to.y() - from.y() > NodeItem::kHeight + 20) {
+        const QRectF corridor(std::min(from.x(), to.x()) - 2, from.y() + 8, std::abs(to.x() - from.x()) + 4,
+                              to.y() - from.y() - 16);
+        bool blocked = false;
+        for (QGraphicsItem* it : items(corridor, Qt::IntersectsItemBoundingRect))
+            if (it != a && it != b && qgraphicsitem_cast<NodeItem*>(it)) {
+                blocked = true;
+                break;
+            }
+        if (blocked) {
+            const qreal half = NodeItem::kWidth / 2 + 16;
+            lane = to.x() >= b->pos().x() ? std::max(a->pos().x(), b->pos().x()) + half
+                                          : std::min(a->pos().x(), b->pos().x()) - half;
+        }
+    }
+    item->setEnds(from, to, lane);
+}
+
+void GraphScene::nodeMoved(core::NodeId id)
+{
+    auto it = m_edgesOf.find(id.v);
+    if (it == m_edgesOf.end())
+        return;
+    const core::Network& net = m_doc.network();
+    for (core::EdgeId eid : it->second)
+        if (const core::Edge* e = net.edge(eid))
+            updateEdgeGeometry(edgeItem(eid), *e);
+}
+
+void GraphScene::onSceneSelectionChanged()
+{
+    if (m_syncing)
+        return;
+    // Keep the existing order so Selection::current() stays the layer picked last.
+    std::vector<core::NodeId> ids;
+    std::unordered_set<uint32_t> seen;
+    for (core::NodeId id : m_selection.ids())
+        if (NodeItem* item = nodeItem(id); item && item->isSelected()) {
+            ids.push_back(id);
+            seen.insert(id.v);
+        }
+    for (QGraphicsItem* it : selectedItems())
+        if (auto* n = qgraphicsitem_cast<NodeItem*>(it); n && !seen.count(n->id().v))
+            ids.push_back(n->id());
+    m_syncing = true;
+    m_selection.set(std::move(ids));
+    m_syncing = false;
+}
+
+void GraphScene::onSelectionChanged(bool centre)
+{
+    if (!m_syncing)
+        applySelection();
+    if (centre)
+        if (NodeItem* item = nodeItem(m_selection.current()))
+            emit centreRequested(item->pos());
+}
+
+void GraphScene::applySelection()
+{
+    const bool was = m_syncing;
+    m_syncing = true;
+    std::unordered_set<uint32_t> chosen;
+    for (core::NodeId id : m_selection.ids())
+        chosen.insert(id.v);
+    for (const auto& [id, item] : m_nodes)
+        if (item->isSelected() != static_cast<bool>(chosen.count(id)))
+            item->setSelected(chosen.count(id));
+    m_syncing = was;
+}
+
+NodeItem* GraphScene::nodeAt(QPointF scenePos) const
+{
+    for (QGraphicsItem* it : items(scenePos))
+        if (auto* n = qgraphicsitem_cast<NodeItem*>(it))
+            return n;
+    return nullptr;
+}
+
+std::pair<NodeItem*, int> GraphScene::dropTarget(QPointF scenePos) const
+{
+    const qreal r = 12;
+    NodeItem* node = nodeAt(scenePos);
+    if (!node)
+        for (QGraphicsItem* it : items(QRectF(scenePos - QPointF(r, r), QSizeF(2 * r, 2 * r))))
+            if ((node = qgraphicsitem_cast<NodeItem*>(it)))
+                break;
+    if (!node)
+        return {nullptr, -1};
+    int port = node->inputPortAt(scenePos, r + 6);
+    if (port >= 0)
+        return {node, port};
+    // Dropped on the body: the first free port, so a user need not aim at a 10-pixel circle.
+    const core::Network& net = m_doc.network();
+    const core::Edge* moving = net.edge(m_dragEdge);
+    for (int k = 0; k < node->look().inputs; ++k) {
+        const core::Edge* e = net.edgeInto(node->id(), k);
+        if (!e || (moving && e->id == moving->id))
+            return {node, k};
+    }
+    return {node, 0}; // all taken: the core's refusal says so
+}
+
+void GraphScene::endConnectionDrag()
+{
+    delete m_dragLine;
+    m_dragLine = nullptr;
+    if (m_dragHover)
+        m_dragHover->setHighlightedPort(-1);
+    m_dragHover = nullptr;
+    if (EdgeItem* e = edgeItem(m_dragEdge))
+        e->setVisible(true);
+}
+
+void GraphScene::mousePressEvent(QGraphicsSceneMouseEvent* e)
+{
+    if (e->button() == Qt::LeftButton) {
+        const qreal r = portRadius(e);
+        if (NodeItem* n = nodeAt(e->scenePos())) {
+            const int port = n->inputPortAt(e->scenePos(), r);
+            const core::Edge* existing = port >= 0 ? m_doc.network().edgeInto(n->id(), port) : nullptr;
+            if (n->outputPortAt(e->scenePos(), r) || existing) {
+                // Start a connection from this output, or pick up the one entering this input.
+                m_dragFrom = existing ? existing->from : n->id();
+                m_dragEdge = existing ? existing->id : core::EdgeId{};
+                if (EdgeItem* item = edgeItem(m_dragEdge))
+                    item->setVisible(false);
+                m_dragLine = new QGraphicsPathItem;
+                m_dragLine->setPen(QPen(QColor(0x1e, 0x88, 0xe5), 2, Qt::DashLine));
+                m_dragLine->setZValue(3);
+                addItem(m_dragLine);
+                e->accept();
+                return;
+            }
+        }
+    }
+    QGraphicsScene::mousePressEvent(e);
+    m_pressOnNode = e->button() == Qt::LeftButton && nodeAt(e->scenePos());
+}
+
+void GraphScene::mouseMoveEvent(QGraphicsSceneMouseEvent* e)
+{
+    if (m_dragLine) {
+        NodeItem* src = nodeItem(m_dragFrom);
+        if (!src)
+            return;
+        const QPointF from = src->outputPortPos();
+        const QPointF to = e->scenePos();
+        QPainterPath path(from);
+        const qreal k = std::max<qreal>(30, std::abs(to.y() - from.y()) / 2);
+        path.cubicTo(from + QPointF(0, k), to - QPointF(0, k), to);
+        m_dragLine->setPath(path);
+        auto [node, port] = dropTarget(to);
+        if (node != m_dragHover && m_dragHover)
+            m_dragHover->setHighlightedPort(-1);
+        m_dragHover = node;
+        if (node)
+            node->setHighlightedPort(port);
+        return;
+    }
+    QGraphicsScene::mouseMoveEvent(e);
+}
+
+void GraphScene::mouseReleaseEvent(QGraphicsSceneMouseEvent* e)
+{
+    if (m_dragLine) {
+        if (e->button() != Qt::LeftButton)
+            return;
+        auto [node, port] = dropTarget(e->scenePos());
+        const core::NodeId from = m_dragFrom;
+        const core::EdgeId moving = m_dragEdge;
+        endConnectionDrag();
+        m_dragFrom = {};
+        m_dragEdge = {};
+        if (moving.valid())
+            m_editor.reconnect(moving, node ? node->id() : core::NodeId{}, port);
+        else if (node)
+            m_editor.connectPorts(from, node->id(), port);
+        return;
+    }
+    QGraphicsScene::mouseReleaseEvent(e);
+    if (!m_pressOnNode || e->button() != Qt::LeftButton)
+        return;
+    m_pressOnNode = false;
+    // The whole drag becomes one command: every selected layer from where the model has it to where
+    // the item ended up.
+    std::vector<core::MoveNodesCommand::Move> moves;
+    const core::Network& net = m_doc.network();
+    for (QGraphicsItem* it : selectedItems())
+        if (auto* n = qgraphicsitem_cast<NodeItem*>(it))
+            if (const core::Node* node = net.node(n->id()); node && n->pos() != QPointF(node->x, node->y))
+                moves.push_back({n->id(), node->x, node->y, n->pos().x(), n->pos().y()});
+    if (!moves.empty())
+        m_editor.moveNodes(std::move(moves));
+}
+
+void GraphScene::dragEnterEvent(QGraphicsSceneDragDropEvent* e)
+{
+    if (PaletteWidget::entryFrom(e->mimeData()))
+        e->acceptProposedAction();
+    else
+        e->ignore();
+}
+
+void GraphScene::dragMoveEvent(QGraphicsSceneDragDropEvent* e) { dragEnterEvent(e); }
+
+void GraphScene::dropEvent(QGraphicsSceneDragDropEvent* e)
+{
+    if (auto entry = PaletteWidget::entryFrom(e->mimeData())) {
+        m_editor.addLayer(*entry, e->scenePos());
+        e->acceptProposedAction();
+    } else {
+        e->ignore();
+    }
+}
+
+void GraphScene::contextMenuEvent(QGraphicsSceneContextMenuEvent* e)
+{
+    QMenu menu;
+    QGraphicsItem* under = itemAt(e->scenePos(), QTransform());
+    if (auto* edge = qgraphicsitem_cast<EdgeItem*>(under)) {
+        const core::EdgeId id = edge->id();
+        menu.addAction(tr("Disconnect"), this, [this, id] { m_editor.disconnectEdge(id); });
+    } else if (auto* node = qgraphicsitem_cast<NodeItem*>(under)) {
+        if (!node->isSelected())
+            m_selection.set({node->id()});
+        menu.addAction(tr("Copy"), this, [this] { m_editor.copySelection(); });
+        menu.addAction(tr("Cut"), this, [this] { m_editor.cutSelection(); });
+        menu.addAction(tr("Delete"), this, [this] { m_editor.deleteSelection(); });
+    } else {
+        const QPointF at = e->scenePos();
+        menu.addAction(tr("Paste here"), this, [this, at] { m_editor.pasteClipboard(at); });
+        menu.addAction(tr("Auto layout"), this, [this] { m_editor.autoLayout(); });
+    }
+    menu.exec(e->screenPos());
+}
+
+void GraphScene::helpEvent(QGraphicsSceneHelpEvent* e)
+{
+    QString tip;
+    for (QGraphicsItem* it : items(e->scenePos())) {
+        if (auto* n = qgraphicsitem_cast<NodeItem*>(it)) {
+            tip = toolTipFor(n->id());
+            break;
+        }
+        if (auto* edge = qgraphicsitem_cast<EdgeItem*>(it)) {
+            const core::Network& net = m_doc.network();
+            if (const core::Edge* ed = net.edge(edge->id())) {
+                const core::Node* a = net.node(ed->from);
+                const core::Node* b = net.node(ed->to);
+                tip = QString("%1 → %2 (input %3)<br>%4")
+                          .arg(q(a ? a->name : "?").toHtmlEscaped(), q(b ? b->name : "?").toHtmlEscaped())
+                          .arg(ed->toPort)
+                          .arg(edge->shapeText().isEmpty() ? tr("no valid tensor")
+                                                           : edge->shapeText() + tr(" per sample"));
+                if (edge->isRejected())
+                    tip +=
+                        "<br><span style='color:#d32f2f'>" + tr("rejected by the layer it feeds") + "</span>";
+            }
+            break;
+        }
+    }
+    if (tip.isEmpty())
+        QToolTip::hideText();
+    else
+        QToolTip::showText(e->screenPos(), tip, e->widget());
+    e->setAccepted(!tip.isEmpty());
+}
+
+} // namespace nc::widgets

@@ -1,0 +1,54 @@
+// GraphView: the viewport onto the canvas — zoom on the wheel around the cursor, pan with the middle
+// button or Space+drag, rubber-band and Ctrl+click selection, fit to view, and centring on a layer
+// another view selected.
+#pragma once
+
+#include <QGraphicsView>
+
+namespace nc::widgets {
+
+class GraphScene;
+
+class GraphView : public QGraphicsView {
+    Q_OBJECT
+public:
+    static constexpr double kMinZoom = 0.002; // a 1,000-layer chain still fits
+    static constexpr double kMaxZoom = 3.0;
+    // Below this zoom node text gets too small to read (NodeItem draws none under 0.35).
+    static constexpr double kReadableZoom = 0.7;
+
+    explicit GraphView(GraphScene* scene, QWidget* parent = nullptr);
+
+    double zoom() const { return transform().m11(); }
+    void setZoom(double z);
+    void zoomBy(double factor);
+    // Shows the whole design.
+    void fitAll();
+    // Shows the whole design if it fits at a readable zoom; otherwise its top at a readable zoom (a
+    // freshly opened ResNet is hundreds of rows tall: a user wants to read its first layers, then scroll).
+    void fitReadable();
+    // fitReadable() now if the view is on screen, otherwise once it is (a design opened before the
+    // window is shown has no viewport size to fit to yet). Refits on resizes until the user zooms or pans.
+    void requestFit();
+
+protected:
+    void wheelEvent(QWheelEvent* e) override;
+    void mousePressEvent(QMouseEvent* e) override;
+    void mouseMoveEvent(QMouseEvent* e) override;
+    void mouseReleaseEvent(QMouseEvent* e) override;
+    void keyPressEvent(QKeyEvent* e) override;
+    void keyReleaseEvent(QKeyEvent* e) override;
+    void drawBackground(QPainter* p, const QRectF& rect) override;
+    void resizeEvent(QResizeEvent* e) override;
+    void showEvent(QShowEvent* e) override;
+
+private:
+    void centreOn(QPointF scenePos);
+    GraphScene* m_scene;
+    bool m_panning = false;
+    bool m_space = false;
+    bool m_fitPending = false;
+    QPoint m_panLast;
+};
+
+} // namespace nc::widgets

@@ -1,0 +1,163 @@
+// PaletteWidget: grouping, search and drag data of the layer palette.
+#include "PaletteWidget.h"
+
+#include "core/Catalogue.h"
+
+#include <QHeaderView>
+#include <QLineEdit>
+#include <QMimeData>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+#include <map>
+
+namespace nc::widgets {
+
+namespace {
+
+constexpr int kEntryRole = Qt::UserRole + 1;
+
+QString q(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())); }
+
+// A tree whose drags carry the palette entry index (QTreeWidget's own format carries only cells).
+class PaletteTree : public QTreeWidget {
+public:
+    using QTreeWidget::QTreeWidget;
+
+protected:
+    QStringList mimeTypes() const override { return {QString::fromLatin1(PaletteWidget::kMimeType)}; }
+    QMimeData* mimeData(const QList<QTreeWidgetItem*>& items) const override
+    {
+        for (QTreeWidgetItem* it : items)
+            if (it->data(0, kEntryRole).isValid())
+                return PaletteWidget::mimeFor(it->data(0, kEntryRole).toInt());
+        return nullptr;
+    }
+};
+
+} // namespace
+
+PaletteWidget::PaletteWidget(QWidget* parent) : QWidget(parent)
+{
+    m_search = new QLineEdit(this);
+    m_search->setObjectName("paletteSearch");
+    m_search->setPlaceholderText(tr("Search layers…"));
+    m_search->setClearButtonEnabled(true);
+
+    m_tree = new PaletteTree(this);
+    m_tree->setObjectName("paletteTree");
+    m_tree->setHeaderHidden(true);
+    m_tree->setRootIsDecorated(true);
+    m_tree->setDragEnabled(true);
+    m_tree->setDragDropMode(QAbstractItemView::DragOnly);
+    m_tree->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_tree->setUniformRowHeights(true);
+
+    const core::Catalogue& cat = core::Catalogue::instance();
+    std::map<int, QTreeWidgetItem*> groups;
+    const auto palette = cat.palette();
+    for (size_t i = 0; i < palette.size(); ++i) {
+        const core::PaletteEntry& e = palette[i];
+        QTreeWidgetItem*& group = groups[static_cast<int>(e.category)];
+        if (!group) {
+            group = new QTreeWidgetItem({q(core::categoryLabel(e.category))});
+            QFont f = group->font(0);
+            f.setBold(true);
+            group->setFont(0, f);
+            group->setFlags(Qt::ItemIsEnabled);
+        }
+        auto* item = new QTreeWidgetItem(group, {q(e.label)});
+        item->setData(0, kEntryRole, static_cast<int>(i));
+        item->setToolTip(0, "<b>" + q(e.label) + "</b> — " + q(e.help).toHtmlEscaped() + "<br><br>" +
+                                q(cat.spec(e.type).doc).toHtmlEscaped());
+        item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDragEnabled);
+    }
+    for (auto& [cat, group] : groups)
+        m_tree->addTopLevelItem(group);
+    m_tree->expandAll();
+
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(4, 4, 4, 4);
+    layout->addWidget(m_search);
+    layout->addWidget(m_tree);
+
+    connect(m_search, &QLineEdit::textChanged, this, &PaletteWidget::filter);
+    connect(m_search, &QLineEdit::returnPressed, this, &PaletteWidget::activateFirstVisible);
+    connect(m_tree, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* item) {
+        if (item->data(0, kEntryRole).isValid())
+            emit activated(item->data(0, kEntryRole).toInt());
+    });
+}
+
+QMimeData* PaletteWidget::mimeFor(int index)
+{
+    auto* data = new QMimeData;
+    data->setData(kMimeType, QByteArray::number(index));
+    return data;
+}
+
+std::optional<int> PaletteWidget::entryFrom(const QMimeData* data)
+{
+    if (!data || !data->hasFormat(kMimeType))
+        return std::nullopt;
+    bool ok = false;
+    const int index = data->data(kMimeType).toInt(&ok);
+    if (!ok || index < 0 || index >= static_cast<int>(core::Catalogue::instance().palette().size()))
+        return std::nullopt;
+    return index;
+}
+
+QTreeWidgetItem* PaletteWidget::itemFor(int index) const
+{
+    for (int g = 0; g < m_tree->topLevelItemCount(); ++g) {
+        QTreeWidgetItem* group = m_tree->topLevelItem(g);
+        for (int c = 0; c < group->childCount(); ++c)
+            if (group->child(c)->data(0, kEntryRole).toInt() == index)
+                return group->child(c);
+    }
+    return nullptr;
+}
+
+std::vector<int> PaletteWidget::visibleEntries() const
+{
+    std::vector<int> v;
+    for (int g = 0; g < m_tree->topLevelItemCount(); ++g) {
+        QTreeWidgetItem* group = m_tree->topLevelItem(g);
+        for (int c = 0; c < group->childCount(); ++c)
+            if (!group->child(c)->isHidden())
+                v.push_back(group->child(c)->data(0, kEntryRole).toInt());
+    }
+    return v;
+}
+
+void PaletteWidget::filter(const QString& text)
+{
+    const auto palette = core::Catalogue::instance().palette();
+    const QString needle = text.trimmed();
+    for (int g = 0; g < m_tree->topLevelItemCount(); ++g) {
+        QTreeWidgetItem* group = m_tree->topLevelItem(g);
+        const bool groupMatches = group->text(0).contains(needle, Qt::CaseInsensitive);
+        int shown = 0;
+        for (int c = 0; c < group->childCount(); ++c) {
+            QTreeWidgetItem* item = group->child(c);
+            const core::PaletteEntry& e = palette[static_cast<size_t>(item->data(0, kEntryRole).toInt())];
+            const bool match = needle.isEmpty() || groupMatches ||
+                               item->text(0).contains(needle, Qt::CaseInsensitive) ||
+                               q(e.help).contains(needle, Qt::CaseInsensitive) ||
+                               q(core::layerTypeKey(e.type)).contains(needle, Qt::CaseInsensitive);
+            item->setHidden(!match);
+            shown += match;
+        }
+        group->setHidden(shown == 0);
+    }
+    m_tree->expandAll();
+}
+
+void PaletteWidget::activateFirstVisible()
+{
+    const auto v = visibleEntries();
+    if (!v.empty())
+        emit activated(v.front());
+}
+
+} // namespace nc::widgets
