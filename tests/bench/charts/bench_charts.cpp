@@ -17,6 +17,7 @@
 
 #include "core/Commands.h"
 #include "core/Document.h"
+#include "core/ModelBuilder.h"
 #include "core/Zoo.h"
 
 #include <QApplication>
@@ -76,8 +77,18 @@ int main(int argc, char** argv) {
     QApplication app(argc, argv);
     const int repeats = argc > 1 ? std::max(5, atoi(argv[1])) : 60;
 
+    // Second argument "chain": a 1,000-layer conv/ReLU chain instead of ResNet-50.
+    const bool chain = argc > 2 && std::string(argv[2]) == "chain";
     core::Document doc;
-    doc.setNetwork(core::loadZoo("resnet50").value());
+    if (chain) {
+        core::ModelBuilder b("chain 1000");
+        core::NodeId x = b.input({16, 32, 32});
+        for (int i = 1; i < 1000; ++i)
+            x = (i % 2) ? b.conv(x, 16, 3, 1, 1) : b.relu(x);
+        doc.setNetwork(b.finish());
+    } else {
+        doc.setNetwork(core::loadZoo("resnet50").value());
+    }
     widgets::Selection sel;
     widgets::ViewOptions opts;
     opts.setBudgetBytes(int64_t(4) << 20);
@@ -116,10 +127,10 @@ int main(int argc, char** argv) {
 
     std::printf(
         "# Charts benchmark\n\nMachine: %s, %d logical cores (shared with other builds; load average "
-        "%.1f at start). Release build, offscreen platform, panel 700×1000 px, ResNet-50 (%zu layers), "
+        "%.1f at start). Release build, offscreen platform, panel 700×1000 px, %s (%zu layers), "
         "one layer selected, 4 MiB budget. %d edits per row after 3 warm-ups.\n\n",
         cpuModel().c_str(), static_cast<int>(std::thread::hardware_concurrency()), loadAverage(),
-        doc.analysis().layers.size(), repeats);
+        doc.network().name.c_str(), doc.analysis().layers.size(), repeats);
     std::printf("| edit | measured | median | p90 |\n|---|---|---:|---:|\n");
     for (const auto& [name, edit] : std::vector<std::pair<const char*, Edit>>{
              {"conv1 bias on/off", toggleBias}, {"input 224 ↔ 256", resize}}) {
