@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <functional>
 #include <queue>
-#include <set>
 #include <unordered_map>
 
 namespace nc::core {
@@ -53,15 +52,32 @@ std::vector<NodePosition> layeredLayout(const Network& net)
         }
 
     std::vector<int> column(static_cast<size_t>(n), 0);
-    std::unordered_map<int, std::set<int>> used; // depth -> occupied columns
+    // Per row, "next free column at or right of c" with path compression: a wide fan-out (an imported
+    // graph with thousands of branches in one row) stays near-linear instead of probing one by one.
+    std::unordered_map<int, std::unordered_map<int, int>> taken; // depth -> column -> a column to try next
+    auto findFree = [&](std::unordered_map<int, int>& row, int c) {
+        int root = c;
+        while (true) {
+            auto it = row.find(root);
+            if (it == row.end())
+                break;
+            root = it->second;
+        }
+        while (c != root) { // compress the path just walked
+            auto it = row.find(c);
+            int next = it->second;
+            it->second = root;
+            c = next;
+        }
+        return root;
+    };
     int nextFree = 0;
     for (int i : order) {
         int want = firstInput[static_cast<size_t>(i)] >= 0 ? column[static_cast<size_t>(firstInput[static_cast<size_t>(i)])]
                                                             : nextFree;
-        auto& row = used[depth[static_cast<size_t>(i)]];
-        while (row.count(want))
-            ++want;
-        row.insert(want);
+        auto& row = taken[depth[static_cast<size_t>(i)]];
+        want = findFree(row, want);
+        row[want] = want + 1;
         column[static_cast<size_t>(i)] = want;
         if (firstInput[static_cast<size_t>(i)] < 0)
             nextFree = std::max(nextFree, want + 1);

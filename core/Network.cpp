@@ -165,8 +165,9 @@ Result<EdgeId> Network::insertEdgeUnchecked(Edge e, int index)
         e.id = EdgeId{m_nextEdge};
     if (e.id.v == UINT32_MAX)
         return Error{"edge id " + std::to_string(e.id.v) + " is too large"};
-    if (edge(e.id))
+    if (m_edgeIds.count(e.id.v))
         return Error{"duplicate edge id " + std::to_string(e.id.v)};
+    m_edgeIds.insert(e.id.v);
     m_nextEdge = std::max(m_nextEdge, e.id.v + 1);
     index = std::clamp(index, 0, static_cast<int>(m_edges.size()));
     m_edges.insert(m_edges.begin() + index, e);
@@ -178,6 +179,7 @@ bool Network::removeEdge(EdgeId id)
     auto it = std::find_if(m_edges.begin(), m_edges.end(), [&](const Edge& e) { return e.id == id; });
     if (it == m_edges.end())
         return false;
+    m_edgeIds.erase(it->id.v);
     m_edges.erase(it);
     return true;
 }

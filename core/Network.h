@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace nc::core {
@@ -105,6 +106,7 @@ private:
     std::vector<Node> m_nodes;
     std::vector<Edge> m_edges;
     std::unordered_map<uint32_t, int> m_nodeIndex;
+    std::unordered_set<uint32_t> m_edgeIds;
     uint32_t m_nextNode = 1;
     uint32_t m_nextEdge = 1;
 };

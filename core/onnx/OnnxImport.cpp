@@ -1,0 +1,508 @@
+// OnnxImport: the import pipeline — load, resolve values, match patterns, apply hints, build the
+// design, analyse it with NetCanvas's rules and report every disagreement.
+#include "OnnxImport.h"
+
+#include "detail/Hints.h"
+#include "detail/OnnxGraph.h"
+#include "detail/Patterns.h"
+
+#include "core/Analysis.h"
+#include "core/Catalogue.h"
+#include "core/Format.h"
+#include "core/Layout.h"
+
+#include <QFile>
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
+namespace nc::core::onnx {
+
+namespace {
+
+using namespace detail;
+
+std::string quote(const std::string& s) { return "\"" + s + "\""; }
+
+// Returns freed heap pages (the weights just parsed) to the operating system.
+void releaseMemory()
+{
+#if defined(__GLIBC__)
+    malloc_trim(0);
+#endif
+}
+
+const std::set<std::string>& supportedSet()
+{
+    static const std::set<std::string> ops{
+        // mapped to layers (some only with particular attributes or neighbours, see mapNode)
+        "Conv", "Gemm", "MatMul", "BatchNormalization", "InstanceNormalization", "LayerNormalization", "Relu",
+        "Clip", "LeakyRelu", "Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "Erf", "Softmax", "MaxPool",
+        "AveragePool", "GlobalAveragePool", "ReduceMean", "Add", "Sum", "Mul", "Sub", "Div", "Pow", "Sqrt",
+        "Concat", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Gather", "Dropout", "Identity",
+        "Pad", "Split", "Gelu", "GroupNormalization",
+        // folded as constants (shape arithmetic)
+        "Constant", "Shape", "Size", "Cast", "Slice", "ConstantOfShape", "Range", "Expand", "Equal", "Where",
+        "Neg", "Floor", "Ceil"};
+    return ops;
+}
+
+struct Importer {
+    const ImportOptions& options;
+    ImportReport report;
+    std::vector<std::string> notes;
+
+    Result<ImportResult> run(const char* data, size_t size);
+};
+
+std::vector<int64_t> fullShape(const Shape& s, int lead, int64_t batch, size_t onnxRank)
+{
+    std::vector<int64_t> d;
+    if (lead)
+        d.push_back(batch);
+    if (onnxRank == 0 && !lead && s.rank() == 1 && s[0] == 1)
+        return d; // a scalar is one element per sample
+    d.insert(d.end(), s.begin(), s.end());
+    return d;
+}
+
+bool matches(const std::vector<int64_t>& ours, const std::vector<int64_t>& theirs)
+{
+    if (ours.size() != theirs.size())
+        return false;
+    for (size_t i = 0; i < ours.size(); ++i)
+        if (theirs[i] >= 0 && theirs[i] != ours[i])
+            return false;
+    return true;
+}
+
+Result<ImportResult> Importer::run(const char* data, size_t size)
+{
+    auto loaded = OnnxGraph::load(data, size);
+    if (!loaded)
+        return Error{loaded.error()};
+    OnnxGraph& g = *loaded;
+    if (Status s = g.resolveValues(options.inputShapes, options.symbols, options.constantInputs, notes); !s)
+        return Error{s.error()};
+
+    // The batch: axis 0 of the first data input, unless some data tensor does not carry it.
+    int64_t batch = 1;
+    if (g.dataInputs().empty())
+        notes.push_back("the model has no data input: every output is a constant");
+    else if (const Value& first = g.value(g.dataInputs()[0]); first.dims.size() >= 2)
+        batch = first.dims[0];
+    if (batch > 1) {
+        for (const Value& v : g.values()) {
+            if (!v.dynamic || !v.shapeKnown || (v.consumers.empty() && !v.graphOutput))
+                continue;
+            if (v.dims.size() < 2 || v.dims[0] != batch) {
+                notes.push_back("tensor " + quote(v.name) + " (" + dimsText(v.dims) + ") does not carry the batch " +
+                                std::to_string(batch) +
+                                " on axis 0, so the model is imported with batch 1 and each tensor as one sample");
+                batch = 1;
+                break;
+            }
+        }
+    }
+
+    if (batch > 1000000000)
+        return Error{"the batch " + std::to_string(batch) + " is larger than NetCanvas supports (1,000,000,000)"};
+
+    PatternMatcher pm(g, batch);
+    MatchStats stats;
+    std::vector<Group> groups = pm.run(stats);
+    notes.insert(notes.end(), stats.notes.begin(), stats.notes.end());
+    NetworkHints hints = applyHints(g.metadata(kHintsKey), groups, pm, notes);
+
+    // Layers are created in the order of their output's producer, which is topological.
+    std::vector<int> position(static_cast<size_t>(g.nodeCount()), 0);
+    for (size_t k = 0; k < g.order().size(); ++k)
+        position[static_cast<size_t>(g.order()[k])] = static_cast<int>(k);
+    std::stable_sort(groups.begin(), groups.end(), [&](const Group& a, const Group& b) {
+        return position[static_cast<size_t>(g.value(a.output).producer)] <
+               position[static_cast<size_t>(g.value(b.output).producer)];
+    });
+
+    Network net;
+    net.name = !hints.name.empty() ? hints.name : !g.graphName().empty() ? g.graphName() : "imported";
+    if (net.name.size() > 256)
+        net.name.resize(256);
+    net.batch = batch;
+    if (hints.bits)
+        net.bits = hints.bits;
+
+    // Layer names: the ONNX name when it is free, else the name (or the operator) with a counter.
+    std::unordered_set<std::string> used;
+    std::unordered_map<std::string, int> nextSuffix; // per stem, so thousands of unnamed nodes stay linear
+    auto uniqueName = [&](std::string want, const std::string& stem) {
+        if (want.size() > 240)
+            want.resize(240);
+        if (want.empty())
+            want = stem;
+        std::string name = want;
+        int& k = nextSuffix.try_emplace(want, 2).first->second;
+        while (!used.insert(name).second)
+            name = want + "_" + std::to_string(k++);
+        return name;
+    };
+
+    std::unordered_map<int, NodeId> produced; // value -> layer whose output it is
+    const Catalogue& cat = Catalogue::instance();
+    for (int v : g.dataInputs()) {
+        Node n;
+        n.type = LayerType::Input;
+        n.params = cat.spec(LayerType::Input).defaults;
+        n.params.dims = pm.perSample(v);
+        n.name = uniqueName(g.value(v).name, "input");
+        produced[v] = net.addNode(std::move(n)).value();
+    }
+    struct Made {
+        NodeId id;
+        const Group* group;
+    };
+    std::vector<Made> made;
+    std::set<const Group*> demoted; // mapped, but NetCanvas's rules or ranges refuse it: opaque
+    auto shapeError = [&](int v) {
+        const Value& val = g.value(v);
+        const auto& n = g.node(val.producer);
+        return Error{"cannot determine the shape of tensor " + quote(val.name) + " (output of node " +
+                     quote(n.name()) + ", " + n.op_type() + "); ONNX shape inference gives none"};
+    };
+    for (const Group& grp : groups) {
+        if (grp.alias) {
+            auto it = produced.find(grp.inputs[0]);
+            if (it == produced.end())
+                return Error{"internal: tensor " + quote(g.value(grp.inputs[0]).name) + " has no layer"};
+            produced[grp.output] = it->second;
+            continue;
+        }
+        Node n;
+        n.type = grp.type;
+        n.params = grp.params;
+        // Floating-point attributes must be in the catalogue's ranges, as in a design file (the
+        // analysis checks the integer ones); a file's LeakyRelu alpha of 1e9 stays opaque.
+        std::string badAttr;
+        for (const AttrSpec& attr : cat.spec(grp.type).attrs)
+            if (attr.floatField) {
+                double v = n.params.*(attr.floatField);
+                if (!std::isfinite(v) || v < attr.min || v > attr.max)
+                    badAttr = std::string(attr.key) + " = " + std::to_string(v);
+            }
+        if (!badAttr.empty()) {
+            const auto& on = g.node(g.value(grp.output).producer);
+            report.unmapped.push_back("node " + quote(on.name()) + " (" + on.op_type() + "): " + badAttr +
+                                      " is outside the range NetCanvas accepts");
+            demoted.insert(&grp);
+            n.type = LayerType::Opaque;
+        }
+        if (n.type == LayerType::Opaque) {
+            if (!g.value(grp.output).shapeKnown)
+                return shapeError(grp.output);
+            n.params = cat.spec(LayerType::Opaque).defaults;
+            n.params.dims = pm.perSample(grp.output);
+        }
+        std::string stem = grp.type == LayerType::Opaque ? g.node(g.value(grp.output).producer).op_type()
+                                                         : std::string(layerTypeKey(grp.type));
+        n.name = uniqueName(grp.name, stem);
+        const size_t ports = n.type == LayerType::Opaque ? std::min<size_t>(1, grp.inputs.size()) : grp.inputs.size();
+        NodeId id = net.addNode(std::move(n)).value();
+        for (size_t port = 0; port < ports; ++port) {
+            auto it = produced.find(grp.inputs[port]);
+            if (it == produced.end())
+                return Error{"internal: tensor " + quote(g.value(grp.inputs[port]).name) + " has no layer"};
+            (void)net.addEdgeUnchecked(Edge{{}, it->second, id, static_cast<int>(port)});
+        }
+        produced[grp.output] = id;
+        made.push_back({id, &grp});
+    }
+
+    // NetCanvas's rules may refuse a mapping ONNX accepts (pooling padding beyond half the kernel, a
+    // reflect padding wider than the input, ...): such a layer becomes opaque, with the reason.
+    AnalysisResult a = analyze(net);
+    for (int round = 0; round < 4 && a.totals.errors > 0; ++round) {
+        bool changed = false;
+        for (const Made& m : made) {
+            const LayerResult* l = a.layer(m.id, net);
+            if (!l || l->status != LayerStatus::Error || m.group->type == LayerType::Opaque || demoted.count(m.group))
+                continue;
+            if (!g.value(m.group->output).shapeKnown)
+                return Error{l->message};
+            Node* n = net.node(m.id);
+            report.unmapped.push_back("node " + quote(n->name) + " (" +
+                                      g.node(g.value(m.group->output).producer).op_type() +
+                                      "): NetCanvas's rules refuse it: " + l->message);
+            for (EdgeId e : net.edgesOf(m.id))
+                if (const Edge* ed = net.edge(e); ed && ed->to == m.id && ed->toPort > 0)
+                    net.removeEdge(e);
+            n->type = LayerType::Opaque;
+            n->params = cat.spec(LayerType::Opaque).defaults;
+            n->params.dims = pm.perSample(m.group->output);
+            demoted.insert(m.group);
+            changed = true;
+        }
+        if (!changed)
+            break;
+        a = analyze(net);
+    }
+    for (const LayerResult& l : a.layers)
+        if (l.status == LayerStatus::Error)
+            return Error{l.message};
+
+    // Shapes: ours against ONNX's inference and against the file's value_info. The file's shapes are
+    // for its own input shapes: when the caller replaced those, they are not comparable.
+    const bool compareFile = options.inputShapes.empty();
+    if (!compareFile && !g.fileShapes().empty())
+        notes.push_back("the file's value_info shapes are not compared: the input shapes were replaced");
+    auto oursFor = [&](NodeId id, int v) {
+        const LayerResult* l = a.layer(id, net);
+        const Value& val = g.value(v);
+        return fullShape(l->output, val.shapeKnown ? pm.lead(v) : 1, batch, val.shapeKnown ? val.dims.size() : 1);
+    };
+    for (const auto& [v, id] : produced) {
+        const Value& val = g.value(v);
+        const Node* n = net.node(id);
+        if (val.graphInput)
+            continue;
+        std::vector<int64_t> ours = oursFor(id, v);
+        if (n->type != LayerType::Opaque && val.shapeKnown && !matches(ours, val.dims))
+            report.shapeDisagreements.push_back({val.name, n->name, dimsText(ours), dimsText(val.dims),
+                                                 "ONNX shape inference"});
+        if (auto it = g.fileShapes().find(val.name);
+            compareFile && it != g.fileShapes().end() && !matches(ours, it->second))
+            report.shapeDisagreements.push_back({val.name, n->name, dimsText(ours), dimsText(it->second),
+                                                 "the file's value_info"});
+    }
+
+    // Parameters: ours against the sizes of the initializers each layer consumed.
+    std::unordered_map<int, std::set<int>> rootsMemo;
+    std::function<const std::set<int>&(int)> roots = [&](int v) -> const std::set<int>& {
+        auto it = rootsMemo.find(v);
+        if (it != rootsMemo.end())
+            return it->second;
+        std::set<int> r;
+        const Value& val = g.value(v);
+        if (val.paramRoot) {
+            r.insert(v);
+        } else if (val.producer >= 0 && g.info(val.producer).constant) {
+            for (int w : g.info(val.producer).inputs)
+                if (w >= 0 && !g.value(w).dynamic) {
+                    const auto& sub = roots(w);
+                    r.insert(sub.begin(), sub.end());
+                }
+        }
+        return rootsMemo[v] = std::move(r);
+    };
+    std::set<int> attributed, feedingOpaque;
+    for (const Made& m : made) {
+        const Group& grp = *m.group;
+        const bool opaque = grp.type == LayerType::Opaque || demoted.count(&grp);
+        if (opaque) {
+            for (int node : grp.nodes)
+                for (int w : g.info(node).inputs)
+                    if (w >= 0 && !g.value(w).dynamic) {
+                        const auto& r = roots(w);
+                        feedingOpaque.insert(r.begin(), r.end());
+                    }
+            continue;
+        }
+        std::set<int> mine;
+        for (int w : grp.weights) {
+            const auto& r = roots(w);
+            mine.insert(r.begin(), r.end());
+        }
+        int64_t file = 0;
+        for (int r : mine)
+            file += g.value(r).rootElements;
+        attributed.insert(mine.begin(), mine.end());
+        const LayerResult* l = a.layer(m.id, net);
+        const int64_t ours = l->params + l->state;
+        if (file != ours)
+            report.paramDisagreements.push_back(
+                "layer " + quote(net.node(m.id)->name) + ": NetCanvas counts " + groupDigits(l->params) +
+                " parameters" + (l->state ? " + " + groupDigits(l->state) + " state" : std::string()) +
+                ", its initializers hold " + groupDigits(file) + " values");
+    }
+    for (const Value& v : g.values())
+        if (v.paramRoot)
+            report.initializerValues += v.rootElements;
+    for (int r : feedingOpaque)
+        if (!attributed.count(r))
+            report.unattributedValues += g.value(r).rootElements;
+
+    // Counts and lists.
+    report.onnxNodes = g.nodeCount();
+    report.layers = static_cast<int>(net.nodes().size());
+    report.skippedNodes = pm.skippedNodes();
+    std::map<std::string, int> unknown;
+    std::set<int> seenOpaque;
+    for (const Made& m : made) {
+        const Group& grp = *m.group;
+        report.droppedEdges += grp.droppedInputs;
+        if (grp.type != LayerType::Opaque) {
+            if (grp.nodes.size() > 1)
+                report.fusedNodes += static_cast<int>(grp.nodes.size());
+            if (!demoted.count(&grp))
+                continue;
+        }
+        ++report.opaqueLayers;
+        int node = grp.nodes.empty() ? -1 : grp.nodes[0];
+        if (demoted.count(&grp) || !seenOpaque.insert(node).second)
+            continue;
+        const auto& n = g.node(node);
+        std::string type = n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type() : n.domain() + "." + n.op_type();
+        if (grp.reason.empty() && !isSupportedOperator(type))
+            ++unknown[type];
+        else
+            report.unmapped.push_back("node " + quote(n.name()) + " (" + type + "): " +
+                                      (grp.reason.empty() ? std::string("not modelled") : grp.reason));
+    }
+    for (int i = 0; i < g.nodeCount(); ++i)
+        report.foldedNodes += g.info(i).constant;
+    report.unknownOps.assign(unknown.begin(), unknown.end());
+    std::stable_sort(report.unknownOps.begin(), report.unknownOps.end(),
+                     [](const auto& x, const auto& y) { return x.second > y.second; });
+    if (report.droppedEdges)
+        notes.push_back(std::to_string(report.droppedEdges) +
+                        " input connection(s) are not drawn: opaque layers have one input, and an attention "
+                        "layer's computed mask is not one of its inputs");
+    report.notes = notes;
+
+    ImportResult result;
+    for (int v : g.graphOutputs()) {
+        ImportedOutput o;
+        o.name = g.value(v).name;
+        if (auto it = produced.find(v); it != produced.end())
+            o.dims = oursFor(it->second, v);
+        else if (g.value(v).shapeKnown)
+            o.dims = g.value(v).dims; // a constant output
+        result.outputs.push_back(std::move(o));
+    }
+    applyLayout(net, layeredLayout(net));
+    result.network = std::move(net);
+    result.report = std::move(report);
+    return result;
+}
+
+Result<ImportResult> importGuarded(const char* data, size_t size, const ImportOptions& options)
+{
+    Result<ImportResult> r = Error{"import did not run"};
+    try {
+        Importer imp{options, {}, {}};
+        r = imp.run(data, size);
+    } catch (const std::bad_alloc&) {
+        r = Error{"out of memory while reading the ONNX model"};
+    } catch (const std::exception& e) {
+        r = Error{std::string("cannot read the ONNX model: ") + e.what()};
+    } catch (...) {
+        r = Error{"cannot read the ONNX model: unexpected failure"};
+    }
+    releaseMemory(); // the protobuf model (and the weights it held) is gone: give the pages back
+    return r;
+}
+
+} // namespace
+
+int ImportReport::unknownNodes() const
+{
+    int n = 0;
+    for (const auto& [type, count] : unknownOps)
+        n += count;
+    return n;
+}
+
+std::string ImportReport::summary() const
+{
+    std::string s = "imported " + std::to_string(onnxNodes) + " ONNX nodes as " + std::to_string(layers) + " layers";
+    if (!unknownOps.empty()) {
+        s += "; " + std::to_string(unknownNodes()) + " node" + (unknownNodes() == 1 ? "" : "s") + " of " +
+             std::to_string(unknownOps.size()) + " unknown type" + (unknownOps.size() == 1 ? "" : "s") + ": ";
+        for (size_t i = 0; i < unknownOps.size(); ++i)
+            s += (i ? ", " : "") + unknownOps[i].first + " ×" + std::to_string(unknownOps[i].second);
+    }
+    if (!unmapped.empty())
+        s += "; " + std::to_string(unmapped.size()) + " known node" + (unmapped.size() == 1 ? "" : "s") +
+             " kept opaque";
+    if (!shapeDisagreements.empty())
+        s += "; " + std::to_string(shapeDisagreements.size()) + " shape disagreement" +
+             (shapeDisagreements.size() == 1 ? "" : "s");
+    if (!paramDisagreements.empty())
+        s += "; " + std::to_string(paramDisagreements.size()) + " parameter disagreement" +
+             (paramDisagreements.size() == 1 ? "" : "s");
+    return s;
+}
+
+std::string ImportReport::text() const
+{
+    std::string s = summary() + "\n";
+    s += "  " + std::to_string(fusedNodes) + " nodes fused into multi-node layers, " + std::to_string(foldedNodes) +
+         " constant nodes folded, " + std::to_string(skippedNodes) + " unused nodes skipped, " +
+         std::to_string(opaqueLayers) + " opaque layers\n";
+    if (unattributedValues > 0)
+        s += "  " + groupDigits(unattributedValues) + " of " + groupDigits(initializerValues) +
+             " weight values feed opaque layers and are not counted as parameters\n";
+    auto list = [&](const char* title, const std::vector<std::string>& items) {
+        if (items.empty())
+            return;
+        s += std::string("  ") + title + ":\n";
+        for (size_t i = 0; i < items.size() && i < 20; ++i)
+            s += "    " + items[i] + "\n";
+        if (items.size() > 20)
+            s += "    … and " + std::to_string(items.size() - 20) + " more\n";
+    };
+    std::vector<std::string> shapes;
+    for (const auto& d : shapeDisagreements)
+        shapes.push_back("tensor " + quote(d.tensor) + " (layer " + quote(d.layer) + "): NetCanvas " + d.ours + ", " +
+                         d.source + " " + d.theirs);
+    list("shape disagreements", shapes);
+    list("parameter disagreements", paramDisagreements);
+    list("kept opaque", unmapped);
+    list("notes", notes);
+    return s;
+}
+
+bool isSupportedOperator(const std::string& opType) { return supportedSet().count(opType) > 0; }
+
+std::vector<std::string> supportedOperators() { return {supportedSet().begin(), supportedSet().end()}; }
+
+Result<ImportResult> importOnnxBytes(const QByteArray& bytes, const ImportOptions& options)
+{
+    return importGuarded(bytes.constData(), static_cast<size_t>(bytes.size()), options);
+}
+
+Result<ImportResult> importOnnx(const QString& path, const ImportOptions& options)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return Error{"cannot open " + path.toStdString() + ": " + f.errorString().toStdString()};
+    const qint64 size = f.size();
+    if (size > kMaxOnnxBytes)
+        return Error{path.toStdString() + " is 2 GiB or larger; ONNX models that big keep their weights in external files"};
+    if (size == 0)
+        return Error{path.toStdString() + ": the file is empty; not an ONNX model"};
+    // Mapped, not read: the file's pages are shared with the page cache and dropped on unmap.
+    if (uchar* mapped = f.map(0, size)) {
+        auto r = importGuarded(reinterpret_cast<const char*>(mapped), static_cast<size_t>(size), options);
+        f.unmap(mapped);
+        if (!r)
+            return Error{path.toStdString() + ": " + r.error()};
+        return r;
+    }
+    QByteArray data = f.read(size);
+    if (data.size() != size)
+        return Error{"cannot read " + path.toStdString() + ": " + f.errorString().toStdString()};
+    auto r = importGuarded(data.constData(), static_cast<size_t>(data.size()), options);
+    if (!r)
+        return Error{path.toStdString() + ": " + r.error()};
+    return r;
+}
+
+} // namespace nc::core::onnx

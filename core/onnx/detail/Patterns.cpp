@@ -1,0 +1,1534 @@
+// Patterns: operator patterns of exported CNNs and transformers, recognised as NetCanvas layers.
+#include "Patterns.h"
+
+#include "core/Catalogue.h"
+#include "core/onnx/OnnxImport.h"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <set>
+
+namespace nc::core::onnx::detail {
+
+namespace {
+
+bool near(double a, double b, double tol = 1e-4) { return std::fabs(a - b) <= tol * (1 + std::fabs(b)); }
+
+bool isPerm(const std::optional<std::vector<int64_t>>& p, std::initializer_list<int64_t> want)
+{
+    return p && *p == std::vector<int64_t>(want);
+}
+
+LayerParams defaults(LayerType t) { return Catalogue::instance().spec(t).defaults; }
+
+} // namespace
+
+PatternMatcher::PatternMatcher(const OnnxGraph& g, int64_t batch)
+    : m_g(g), m_batch(batch), m_claimed(static_cast<size_t>(g.nodeCount()), 0),
+      m_live(static_cast<size_t>(g.nodeCount()), 1), m_position(static_cast<size_t>(g.nodeCount()), 0)
+{
+    for (size_t k = 0; k < g.order().size(); ++k)
+        m_position[static_cast<size_t>(g.order()[k])] = static_cast<int>(k);
+}
+
+std::string PatternMatcher::op(int i) const
+{
+    const Node& n = node(i);
+    return n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type() : std::string();
+}
+
+int PatternMatcher::in(int i, int k) const
+{
+    const auto& ins = m_g.info(i).inputs;
+    return k < static_cast<int>(ins.size()) ? ins[static_cast<size_t>(k)] : -1;
+}
+
+int PatternMatcher::out(int i, int k) const
+{
+    const auto& outs = m_g.info(i).outputs;
+    return k < static_cast<int>(outs.size()) ? outs[static_cast<size_t>(k)] : -1;
+}
+
+std::optional<double> PatternMatcher::scalar(int v) const
+{
+    if (!isConst(v) || !val(v).data || val(v).data->size() != 1)
+        return std::nullopt;
+    return val(v).data->value(0);
+}
+
+std::optional<std::vector<int64_t>> PatternMatcher::constInts(int v) const
+{
+    if (!isConst(v) || !val(v).data || val(v).data->real())
+        return std::nullopt;
+    return val(v).data->ints;
+}
+
+std::vector<int> PatternMatcher::dynConsumers(int v, size_t limit) const
+{
+    // Distinct live consumers that compute data; stops at `limit` (a value may feed thousands).
+    std::vector<int> r;
+    if (v < 0)
+        return r;
+    for (int c : val(v).consumers) {
+        if (m_g.info(c).constant || !m_live[static_cast<size_t>(c)] || std::find(r.begin(), r.end(), c) != r.end())
+            continue;
+        r.push_back(c);
+        if (r.size() >= limit)
+            break;
+    }
+    return r;
+}
+
+bool PatternMatcher::used(int v) const { return v >= 0 && (val(v).graphOutput || !dynConsumers(v, 1).empty()); }
+
+bool PatternMatcher::singleUse(int v) const { return soleConsumer(v) >= 0; }
+
+int PatternMatcher::soleConsumer(int v) const
+{
+    if (v < 0 || val(v).graphOutput)
+        return -1;
+    auto c = dynConsumers(v, 2);
+    return c.size() == 1 ? c[0] : -1;
+}
+
+int64_t PatternMatcher::elements(int v) const
+{
+    if (v < 0 || !val(v).shapeKnown)
+        return -1;
+    return elementCount(val(v).dims).value_or(-1);
+}
+
+std::vector<int> PatternMatcher::dynamicInputs(int i) const
+{
+    std::vector<int> r;
+    for (const auto* list : {&m_g.info(i).inputs, &m_g.info(i).captures})
+        for (int v : *list)
+            if (dynamic(v) && std::find(r.begin(), r.end(), v) == r.end())
+                r.push_back(v);
+    return r;
+}
+
+int PatternMatcher::lead(int v) const
+{
+    const Value& x = val(v);
+    return x.dims.size() >= 2 && x.dims[0] == m_batch ? 1 : 0;
+}
+
+Shape PatternMatcher::perSample(int v) const
+{
+    const Value& x = val(v);
+    Shape s;
+    const size_t first = static_cast<size_t>(lead(v));
+    const size_t rank = x.dims.size() - first;
+    if (rank == 0) {
+        s.push(1);
+        return s;
+    }
+    // More than Shape::kMaxRank axes: merge the leading ones (element count stays exact).
+    size_t merge = rank > static_cast<size_t>(Shape::kMaxRank) ? rank - Shape::kMaxRank + 1 : 1;
+    int64_t head = 1;
+    for (size_t a = 0; a < merge; ++a)
+        head *= x.dims[first + a];
+    s.push(head);
+    for (size_t a = first + merge; a < x.dims.size(); ++a)
+        s.push(x.dims[a]);
+    return s;
+}
+
+bool PatternMatcher::closed(const std::vector<int>& nodes, int output) const
+{
+    std::set<int> inside(nodes.begin(), nodes.end());
+    bool producesOutput = false;
+    for (int i : nodes) {
+        if (!free(i))
+            return false;
+        for (int w : m_g.info(i).outputs) {
+            if (w < 0)
+                continue;
+            if (w == output) {
+                producesOutput = true;
+                continue;
+            }
+            if (val(w).graphOutput)
+                return false;
+            for (int c : val(w).consumers)
+                if (!inside.count(c) && !m_g.info(c).constant && m_live[static_cast<size_t>(c)])
+                    return false;
+        }
+    }
+    return producesOutput;
+}
+
+std::string PatternMatcher::groupName(const std::vector<int>& nodes, int anchor) const
+{
+    if (nodes.size() > 1) {
+        // Longest common path prefix of the node names: "/blocks.0/attn/qkv/MatMul" and
+        // "/blocks.0/attn/proj/Add" name the layer "/blocks.0/attn".
+        std::vector<std::string> common;
+        bool first = true;
+        for (int i : nodes) {
+            const std::string& name = node(i).name();
+            std::vector<std::string> parts;
+            size_t start = 0;
+            for (size_t p = name.find('/'); p != std::string::npos; p = name.find('/', start)) {
+                parts.push_back(name.substr(start, p - start));
+                start = p + 1;
+            }
+            parts.push_back(name.substr(start));
+            parts.pop_back(); // the last component names the node itself
+            if (first) {
+                common = parts;
+                first = false;
+            } else {
+                size_t k = 0;
+                while (k < common.size() && k < parts.size() && common[k] == parts[k])
+                    ++k;
+                common.resize(k);
+            }
+        }
+        std::string joined;
+        for (size_t k = 0; k < common.size(); ++k)
+            joined += (k ? "/" : "") + common[k];
+        if (!joined.empty() && joined != "/")
+            return joined;
+    }
+    return node(anchor).name();
+}
+
+bool PatternMatcher::commit(Group g)
+{
+    if (!closed(g.nodes, g.output))
+        return false;
+    for (int i : g.nodes)
+        m_claimed[static_cast<size_t>(i)] = 1;
+    if (g.name.empty())
+        g.name = groupName(g.nodes, producer(g.output));
+    m_groups.push_back(std::move(g));
+    return true;
+}
+
+void PatternMatcher::opaque(int i, const std::string& why)
+{
+    // One opaque layer per used output: NetCanvas layers have a single output.
+    const auto dyn = dynamicInputs(i);
+    bool any = false;
+    for (size_t k = 0; k < m_g.info(i).outputs.size(); ++k) {
+        int v = m_g.info(i).outputs[k];
+        if (!used(v))
+            continue;
+        Group g;
+        g.type = LayerType::Opaque;
+        g.output = v;
+        g.nodes = {i};
+        g.reason = why;
+        if (!dyn.empty())
+            g.inputs = {dyn[0]};
+        g.droppedInputs = dyn.empty() ? 0 : static_cast<int>(dyn.size()) - 1;
+        g.name = node(i).name();
+        if (m_g.info(i).outputs.size() > 1 && !g.name.empty())
+            g.name += ":" + std::to_string(k);
+        m_groups.push_back(std::move(g));
+        any = true;
+    }
+    m_claimed[static_cast<size_t>(i)] = any ? 1 : 2;
+}
+
+// ---- Linear ----------------------------------------------------------------------------------------
+
+std::optional<PatternMatcher::LinearMatch> PatternMatcher::linearFrom(int i) const
+{
+    if (i < 0 || !free(i))
+        return std::nullopt;
+    LinearMatch m;
+    const std::string o = op(i);
+    if (o == "MatMul") {
+        int x = in(i, 0), w = in(i, 1);
+        if (!dynamic(x) || !isConst(w) || val(w).dims.size() != 2 || !val(x).shapeKnown || val(x).dims.empty())
+            return std::nullopt;
+        if (val(x).dims.back() != val(w).dims[0])
+            return std::nullopt;
+        m.x = x;
+        m.inF = val(w).dims[0];
+        m.outF = val(w).dims[1];
+        m.nodes = {i};
+        m.weights = {w};
+        m.out = out(i);
+        // A following Add of a constant with `out` values is the bias.
+        int c = soleConsumer(m.out);
+        if (c >= 0 && free(c) && op(c) == "Add") {
+            int other = in(c, 0) == m.out ? in(c, 1) : in(c, 0);
+            if (isConst(other) && elements(other) == m.outF &&
+                (val(other).dims.empty() || val(other).dims.back() == m.outF)) {
+                m.nodes.push_back(c);
+                m.weights.push_back(other);
+                m.bias = true;
+                m.out = out(c);
+            }
+        }
+        return m;
+    }
+    if (o == "Gemm") {
+        int x = in(i, 0), w = in(i, 1), b = in(i, 2);
+        if (!dynamic(x) || !isConst(w) || val(w).dims.size() != 2 || attrInt(node(i), "transA", 0) != 0 ||
+            !val(x).shapeKnown || val(x).dims.size() != 2)
+            return std::nullopt;
+        bool transB = attrInt(node(i), "transB", 0) != 0;
+        int64_t k = val(w).dims[transB ? 1 : 0], n = val(w).dims[transB ? 0 : 1];
+        if (val(x).dims[1] != k || (b >= 0 && !isConst(b)))
+            return std::nullopt;
+        m.x = x;
+        m.inF = k;
+        m.outF = n;
+        m.nodes = {i};
+        m.weights = {w};
+        if (b >= 0) {
+            m.weights.push_back(b);
+            m.bias = true;
+        }
+        m.out = out(i);
+        return m;
+    }
+    return std::nullopt;
+}
+
+std::optional<PatternMatcher::LinearMatch> PatternMatcher::linearEndingAt(int v) const
+{
+    int p = producer(v);
+    if (p < 0 || !free(p))
+        return std::nullopt;
+    if (op(p) == "MatMul" || op(p) == "Gemm") {
+        auto m = linearFrom(p);
+        if (m && m->out == v)
+            return m;
+        // The MatMul's sole consumer is an Add, but the caller wants the value before it.
+        return std::nullopt;
+    }
+    if (op(p) == "Add") {
+        for (int k = 0; k < 2; ++k) {
+            int mm = producer(in(p, k));
+            if (mm >= 0 && op(mm) == "MatMul") {
+                auto m = linearFrom(mm);
+                if (m && m->out == v)
+                    return m;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+void PatternMatcher::matchLinear()
+{
+    for (int i : m_g.order()) {
+        if (!free(i) || (op(i) != "MatMul" && op(i) != "Gemm"))
+            continue;
+        auto m = linearFrom(i);
+        if (!m)
+            continue;
+        Group g;
+        g.type = LayerType::Linear;
+        g.params = defaults(LayerType::Linear);
+        g.params.features = m->outF;
+        g.params.bias = m->bias;
+        g.inputs = {m->x};
+        g.output = m->out;
+        g.nodes = m->nodes;
+        g.weights = m->weights;
+        if (op(i) == "Gemm" && (attrFloat(node(i), "alpha", 1.0) != 1.0 || attrFloat(node(i), "beta", 1.0) != 1.0))
+            m_stats->notes.push_back("Gemm " + node(i).name() + ": alpha/beta scaling is not counted");
+        commit(std::move(g));
+    }
+}
+
+// ---- Attention -------------------------------------------------------------------------------------
+
+void PatternMatcher::matchAttention()
+{
+    for (int s : m_g.order()) {
+        if (!free(s) || op(s) != "Softmax")
+            continue;
+        std::vector<int> nodes{s};
+        auto take = [&](int i) { nodes.push_back(i); };
+        auto skipScale = [&](int v) {
+            // A Div or Mul by a constant scalar (1/√d) may sit on the scores or on Q or K.
+            int p = producer(v);
+            while (p >= 0 && free(p) && (op(p) == "Div" || op(p) == "Mul") && singleUse(v)) {
+                int a = in(p, 0), b = in(p, 1);
+                if (scalar(b) && dynamic(a)) {
+                    take(p);
+                    v = a;
+                } else if (op(p) == "Mul" && scalar(a) && dynamic(b)) {
+                    take(p);
+                    v = b;
+                } else {
+                    break;
+                }
+                p = producer(v);
+            }
+            return v;
+        };
+        int scores = in(s, 0);
+        if (!singleUse(scores))
+            continue;
+        // An additive mask may come before the softmax: a constant (causal attention) or computed from
+        // an input (BERT's attention_mask). NetCanvas's attention layer has one input, so a computed
+        // mask's connection is not drawn.
+        int mask = -1;
+        if (int p = producer(scores); p >= 0 && free(p) && op(p) == "Add" && singleUse(scores)) {
+            for (int side = 0; side < 2 && mask < 0; ++side) {
+                int a = in(p, side), b = in(p, 1 - side);
+                int ap = producer(a);
+                // The scores side is the one a MatMul (possibly scaled) produces.
+                bool scoresSide = dynamic(a) && ap >= 0 &&
+                                  (op(ap) == "MatMul" || op(ap) == "Div" || op(ap) == "Mul");
+                if (scoresSide && b >= 0 && (isConst(b) || dynamic(b))) {
+                    take(p);
+                    scores = a;
+                    mask = b;
+                }
+            }
+        }
+        scores = skipScale(scores);
+        int mm1 = producer(scores);
+        if (mm1 < 0 || !free(mm1) || op(mm1) != "MatMul" || !singleUse(scores))
+            continue;
+        take(mm1);
+        int qh = skipScale(in(mm1, 0)), kt = skipScale(in(mm1, 1));
+        // After the softmax: P·V.
+        int probs = out(s);
+        int mm2 = soleConsumer(probs);
+        if (mm2 < 0 || !free(mm2) || op(mm2) != "MatMul" || in(mm2, 0) != probs)
+            continue;
+        take(mm2);
+        int vh = in(mm2, 1);
+
+        // Split heads: Transpose(Reshape(P, [B, T, H, d]), perm) — separate projections — or a
+        // fused QKV projection reshaped to [B, T, 3, H, d], transposed to [3, B, H, T, d], gathered.
+        struct Head {
+            int proj = -1;  // value of the projection output (before the head split)
+            int part = -1;  // 0, 1, 2 for a fused QKV Gather, else -1
+            int heads = 0;
+        };
+        auto splitHeads = [&](int v, bool isK, Head& h) -> bool {
+            int t = producer(v);
+            if (t < 0 || !free(t) || !singleUse(v))
+                return false;
+            if (isK && op(t) == "Transpose" && isPerm(attrInts(node(t), "perm"), {0, 1, 3, 2})) {
+                take(t);
+                v = in(t, 0);
+                t = producer(v);
+                isK = false;
+                if (t < 0 || !free(t) || !singleUse(v))
+                    return false;
+            }
+            if (op(t) == "Gather" || op(t) == "Squeeze") {
+                // Fused QKV: Gather(axis 0, index i) — or Squeeze of output i of a Split on axis 0
+                // (qkv.unbind(0)) — of Transpose(2,0,3,1,4) of Reshape [B,T,3,H,d].
+                std::optional<double> idx;
+                int split = -1, source = -1;
+                if (op(t) == "Gather") {
+                    idx = scalar(in(t, 1));
+                    if (attrInt(node(t), "axis", 0) != 0 || !idx || val(in(t, 1)).dims.size() != 0)
+                        return false;
+                    source = in(t, 0);
+                } else {
+                    split = producer(in(t, 0));
+                    if (split < 0 || op(split) != "Split" || attrInt(node(split), "axis", 0) != 0 ||
+                        node(split).output_size() != 3 || !val(out(t)).shapeKnown || val(out(t)).dims.size() != 4)
+                        return false;
+                    for (int k2 = 0; k2 < 3; ++k2)
+                        if (out(split, k2) == in(t, 0))
+                            idx = k2;
+                    source = in(split, 0);
+                }
+                int tr = producer(source);
+                if (tr < 0 || op(tr) != "Transpose" || !isPerm(attrInts(node(tr), "perm"), {2, 0, 3, 1, 4}))
+                    return false;
+                int rs = producer(in(tr, 0));
+                if (rs < 0 || op(rs) != "Reshape" || !val(out(rs)).shapeKnown || val(out(rs)).dims.size() != 5 ||
+                    val(out(rs)).dims[2] != 3)
+                    return false;
+                take(t);
+                if (std::find(nodes.begin(), nodes.end(), tr) == nodes.end()) {
+                    take(tr);
+                    take(rs);
+                    if (split >= 0)
+                        take(split);
+                }
+                h.proj = in(rs, 0);
+                h.part = static_cast<int>(*idx);
+                h.heads = static_cast<int>(val(out(rs)).dims[3]);
+                return !isK;
+            }
+            if (op(t) != "Transpose")
+                return false;
+            auto perm = attrInts(node(t), "perm");
+            if (!(isK ? isPerm(perm, {0, 2, 3, 1}) : isPerm(perm, {0, 2, 1, 3})))
+                return false;
+            int r = producer(in(t, 0));
+            if (r < 0 || !free(r) || op(r) != "Reshape" || !singleUse(in(t, 0)) || !val(out(r)).shapeKnown ||
+                val(out(r)).dims.size() != 4)
+                return false;
+            take(t);
+            take(r);
+            h.proj = in(r, 0);
+            h.heads = static_cast<int>(val(out(r)).dims[2]);
+            return true;
+        };
+        Head q, k, v;
+        if (!splitHeads(qh, false, q) || !splitHeads(kt, true, k) || !splitHeads(vh, false, v))
+            continue;
+        if (q.heads <= 0 || q.heads != k.heads || q.heads != v.heads)
+            continue;
+
+        // Merge heads: Transpose(0,2,1,3) then Reshape to [B, T, D], then the output projection.
+        int o = out(mm2);
+        int tr = soleConsumer(o);
+        if (tr < 0 || !free(tr) || op(tr) != "Transpose" || !isPerm(attrInts(node(tr), "perm"), {0, 2, 1, 3}))
+            continue;
+        take(tr);
+        int rs = soleConsumer(out(tr));
+        if (rs < 0 || !free(rs) || op(rs) != "Reshape" || !val(out(rs)).shapeKnown || val(out(rs)).dims.size() != 3)
+            continue;
+        take(rs);
+        int projNode = soleConsumer(out(rs));
+        auto outProj = linearFrom(projNode);
+        if (!outProj || outProj->x != out(rs))
+            continue;
+
+        // Projections: Q, K, V from one input x (self-attention), each D -> D (or one D -> 3D).
+        std::vector<int> weights;
+        bool anyBias = outProj->bias, allBias = outProj->bias;
+        int x = -1;
+        int64_t d = 0;
+        bool ok = true;
+        if (q.part >= 0) {
+            if (q.proj != k.proj || q.proj != v.proj || std::set<int>{q.part, k.part, v.part} != std::set<int>{0, 1, 2})
+                continue;
+            auto lin = linearEndingAt(q.proj);
+            if (!lin || lin->outF % 3 != 0)
+                continue;
+            x = lin->x;
+            d = lin->inF;
+            ok = lin->outF == 3 * d;
+            for (int n2 : lin->nodes)
+                take(n2);
+            weights.insert(weights.end(), lin->weights.begin(), lin->weights.end());
+            anyBias = anyBias || lin->bias;
+            allBias = allBias && lin->bias;
+        } else {
+            for (int p : {q.proj, k.proj, v.proj}) {
+                auto lin = linearEndingAt(p);
+                if (!lin) {
+                    ok = false;
+                    break;
+                }
+                if (x < 0) {
+                    x = lin->x;
+                    d = lin->inF;
+                }
+                ok = ok && lin->x == x && lin->inF == d && lin->outF == d;
+                for (int n2 : lin->nodes)
+                    take(n2);
+                weights.insert(weights.end(), lin->weights.begin(), lin->weights.end());
+                anyBias = anyBias || lin->bias;
+                allBias = allBias && lin->bias;
+            }
+        }
+        if (!ok || x < 0 || outProj->inF != d || outProj->outF != d || d % q.heads != 0)
+            continue;
+        if (!val(x).shapeKnown || val(x).dims.size() != 3 || val(x).dims[2] != d || lead(x) != 1)
+            continue;
+        for (int n2 : outProj->nodes)
+            take(n2);
+        weights.insert(weights.end(), outProj->weights.begin(), outProj->weights.end());
+
+        Group g;
+        g.type = LayerType::MultiHeadAttention;
+        g.params = defaults(LayerType::MultiHeadAttention);
+        g.params.heads = q.heads;
+        g.params.bias = anyBias;
+        g.inputs = {x};
+        g.output = outProj->out;
+        g.droppedInputs = dynamic(mask) ? 1 : 0;
+        std::sort(nodes.begin(), nodes.end());
+        nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+        g.nodes = nodes;
+        g.weights = weights;
+        if (anyBias && !allBias)
+            m_stats->notes.push_back("attention \"" + groupName(nodes, s) +
+                                     "\": only some projections have a bias; NetCanvas's attention layer has all four");
+        commit(std::move(g));
+    }
+}
+
+// ---- Patch embedding -------------------------------------------------------------------------------
+
+void PatternMatcher::matchPatchEmbed()
+{
+    for (int c : m_g.order()) {
+        if (!free(c) || op(c) != "Conv")
+            continue;
+        int x = in(c, 0), w = in(c, 1), b = in(c, 2);
+        if (!dynamic(x) || !isConst(w) || val(w).dims.size() != 4 || lead(x) != 1 || val(x).dims.size() != 4)
+            continue;
+        auto k = attrInts(node(c), "kernel_shape").value_or(std::vector<int64_t>{val(w).dims[2], val(w).dims[3]});
+        auto s = attrInts(node(c), "strides").value_or(std::vector<int64_t>{1, 1});
+        auto pads = attrInts(node(c), "pads").value_or(std::vector<int64_t>{0, 0, 0, 0});
+        auto dil = attrInts(node(c), "dilations").value_or(std::vector<int64_t>{1, 1});
+        if (k.size() != 2 || k[0] != k[1] || s != k || k[0] < 2 || attrInt(node(c), "group", 1) != 1 ||
+            pads != std::vector<int64_t>{0, 0, 0, 0} || dil != std::vector<int64_t>{1, 1} ||
+            attrString(node(c), "auto_pad", "NOTSET") != "NOTSET")
+            continue;
+        const int64_t p = k[0], dim = val(w).dims[0];
+        if (val(x).dims[2] % p || val(x).dims[3] % p)
+            continue;
+        // Conv -> Reshape [B, D, T] -> Transpose(0, 2, 1) is the token sequence.
+        int rs = soleConsumer(out(c));
+        if (rs < 0 || !free(rs) || op(rs) != "Reshape" || !val(out(rs)).shapeKnown || val(out(rs)).dims.size() != 3 ||
+            val(out(rs)).dims[1] != dim)
+            continue;
+        int tr = soleConsumer(out(rs));
+        if (tr < 0 || !free(tr) || op(tr) != "Transpose" || !isPerm(attrInts(node(tr), "perm"), {0, 2, 1}))
+            continue;
+        Group g;
+        g.type = LayerType::PatchEmbed;
+        g.params = defaults(LayerType::PatchEmbed);
+        g.params.features = dim;
+        g.params.patch = p;
+        g.params.bias = b >= 0;
+        g.params.classToken = 0;
+        g.params.posEmbed = 0;
+        g.nodes = {c, rs, tr};
+        g.weights = {w};
+        if (b >= 0)
+            g.weights.push_back(b);
+        g.inputs = {x};
+        int v = out(tr);
+        // Optional class token: Concat(axis 1) of a constant [B, 1, D] (often an Expand) and the tokens.
+        if (int cat = soleConsumer(v); cat >= 0 && free(cat) && op(cat) == "Concat" && node(cat).input_size() == 2 &&
+                                       in(cat, 1) == v && attrInt(node(cat), "axis", 0) == 1) {
+            int cls = in(cat, 0);
+            if (isConst(cls) && val(cls).shapeKnown && val(cls).dims.size() == 3 && val(cls).dims[1] == 1 &&
+                val(cls).dims[2] == dim) {
+                g.nodes.push_back(cat);
+                g.weights.push_back(cls);
+                g.params.classToken = 1;
+                v = out(cat);
+            }
+        }
+        // Optional position embedding: Add of a constant [1, T, D].
+        if (int add = soleConsumer(v); add >= 0 && free(add) && op(add) == "Add") {
+            int pos = in(add, 0) == v ? in(add, 1) : in(add, 0);
+            if (isConst(pos) && val(pos).shapeKnown && val(out(add)).shapeKnown && val(out(add)).dims == val(v).dims &&
+                elements(pos) == val(v).dims[1] * dim) {
+                g.nodes.push_back(add);
+                g.weights.push_back(pos);
+                g.params.posEmbed = 1;
+                v = out(add);
+            }
+        }
+        g.output = v;
+        commit(std::move(g));
+    }
+}
+
+// ---- Decomposed normalisations ---------------------------------------------------------------------
+
+void PatternMatcher::matchLayerNormDecomposed()
+{
+    auto reduceAxes = [&](int r) -> std::optional<std::vector<int64_t>> {
+        if (attrInt(node(r), "keepdims", 1) != 1)
+            return std::nullopt;
+        if (opset() >= 18)
+            return constInts(in(r, 1));
+        return attrInts(node(r), "axes");
+    };
+    for (int r1 : m_g.order()) {
+        if (!free(r1) || op(r1) != "ReduceMean")
+            continue;
+        int x = in(r1, 0);
+        if (!dynamic(x) || !val(x).shapeKnown)
+            continue;
+        const int64_t rank = static_cast<int64_t>(val(x).dims.size());
+        auto axes = reduceAxes(r1);
+        if (!axes || axes->empty())
+            continue;
+        // The normalised axes must be the trailing ones: LayerNorm over the last `k` axes.
+        std::vector<int64_t> ax = *axes;
+        for (auto& a : ax)
+            if (a < 0)
+                a += rank;
+        std::sort(ax.begin(), ax.end());
+        const int64_t k = static_cast<int64_t>(ax.size());
+        bool trailing = true;
+        for (int64_t j = 0; j < k; ++j)
+            trailing = trailing && ax[static_cast<size_t>(j)] == rank - k + j;
+        if (!trailing || rank - k < lead(x))
+            continue;
+        int sub = soleConsumer(out(r1));
+        if (sub < 0 || !free(sub) || op(sub) != "Sub" || in(sub, 0) != x || in(sub, 1) != out(r1))
+            continue;
+        int dlt = out(sub);
+        // dlt feeds the variance (Pow 2 or Mul dlt·dlt) and the division.
+        auto cons = dynConsumers(dlt, 3);
+        if (cons.size() != 2 || val(dlt).graphOutput)
+            continue;
+        int sq = -1, div = -1;
+        for (int c : cons) {
+            if (op(c) == "Pow" && in(c, 0) == dlt && scalar(in(c, 1)) && near(*scalar(in(c, 1)), 2.0))
+                sq = c;
+            else if (op(c) == "Mul" && in(c, 0) == dlt && in(c, 1) == dlt)
+                sq = c;
+            else if (op(c) == "Div" && in(c, 0) == dlt)
+                div = c;
+        }
+        if (sq < 0 || div < 0)
+            continue;
+        int r2 = soleConsumer(out(sq));
+        if (r2 < 0 || op(r2) != "ReduceMean" || !reduceAxes(r2) || *reduceAxes(r2) != *axes)
+            continue;
+        int addEps = soleConsumer(out(r2));
+        if (addEps < 0 || op(addEps) != "Add")
+            continue;
+        int epsV = in(addEps, 0) == out(r2) ? in(addEps, 1) : in(addEps, 0);
+        auto eps = scalar(epsV);
+        int sqrt = soleConsumer(out(addEps));
+        if (!eps || sqrt < 0 || op(sqrt) != "Sqrt" || soleConsumer(out(sqrt)) != div || in(div, 1) != out(sqrt))
+            continue;
+        std::vector<int> nodes{r1, sub, sq, r2, addEps, sqrt, div};
+        std::vector<int> weights;
+        int v = out(div);
+        bool affine = false;
+        const int64_t normElems = [&] {
+            int64_t e = 1;
+            for (int64_t a : ax)
+                e *= val(x).dims[static_cast<size_t>(a)];
+            return e;
+        }();
+        if (int mul = soleConsumer(v); mul >= 0 && free(mul) && op(mul) == "Mul") {
+            int gamma = in(mul, 0) == v ? in(mul, 1) : in(mul, 0);
+            if (isConst(gamma) && elements(gamma) == normElems) {
+                nodes.push_back(mul);
+                weights.push_back(gamma);
+                affine = true;
+                v = out(mul);
+                if (int add = soleConsumer(v); add >= 0 && free(add) && op(add) == "Add") {
+                    int beta = in(add, 0) == v ? in(add, 1) : in(add, 0);
+                    if (isConst(beta) && elements(beta) == normElems) {
+                        nodes.push_back(add);
+                        weights.push_back(beta);
+                        v = out(add);
+                    }
+                }
+            }
+        }
+        Group g;
+        g.type = LayerType::LayerNorm;
+        g.params = defaults(LayerType::LayerNorm);
+        g.params.normAxes = k;
+        g.params.eps = *eps;
+        g.params.affine = affine;
+        g.inputs = {x};
+        g.output = v;
+        g.nodes = nodes;
+        g.weights = weights;
+        commit(std::move(g));
+    }
+}
+
+void PatternMatcher::matchGroupNormDecomposed()
+{
+    // PyTorch's GroupNorm export: Reshape [N, G, -1] -> InstanceNormalization(ones, zeros) ->
+    // Reshape back -> Mul(γ) -> Add(β).
+    for (int in1 : m_g.order()) {
+        if (!free(in1) || op(in1) != "InstanceNormalization")
+            continue;
+        int r1 = producer(in(in1, 0));
+        int r2 = soleConsumer(out(in1));
+        if (r1 < 0 || r2 < 0 || !free(r1) || !free(r2) || op(r1) != "Reshape" || op(r2) != "Reshape" ||
+            !singleUse(in(in1, 0)))
+            continue;
+        int x = in(r1, 0);
+        if (!dynamic(x) || lead(x) != 1 || !val(x).shapeKnown || val(x).dims.size() < 3 ||
+            !val(out(r2)).shapeKnown || val(out(r2)).dims != val(x).dims || val(out(r1)).dims.size() != 3)
+            continue;
+        const int64_t groups = val(out(r1)).dims[1], ch = val(x).dims[1];
+        auto sc = in(in1, 1), bi = in(in1, 2);
+        if (!isConst(sc) || !isConst(bi) || elements(sc) != groups)
+            continue;
+        std::vector<int> nodes{r1, in1, r2}, weights;
+        int v = out(r2);
+        bool affine = false;
+        if (int mul = soleConsumer(v); mul >= 0 && free(mul) && op(mul) == "Mul") {
+            int gamma = in(mul, 0) == v ? in(mul, 1) : in(mul, 0);
+            if (isConst(gamma) && elements(gamma) == ch) {
+                int add = soleConsumer(out(mul));
+                int beta = add >= 0 && op(add) == "Add" ? (in(add, 0) == out(mul) ? in(add, 1) : in(add, 0)) : -1;
+                if (add >= 0 && free(add) && isConst(beta) && elements(beta) == ch) {
+                    nodes.insert(nodes.end(), {mul, add});
+                    weights = {gamma, beta};
+                    affine = true;
+                    v = out(add);
+                }
+            }
+        }
+        Group g;
+        g.type = LayerType::GroupNorm;
+        g.params = defaults(LayerType::GroupNorm);
+        g.params.numGroups = groups;
+        g.params.eps = attrFloat(node(in1), "epsilon", 1e-5);
+        g.params.affine = affine;
+        g.inputs = {x};
+        g.output = v;
+        g.nodes = nodes;
+        g.weights = weights;
+        commit(std::move(g));
+    }
+}
+
+// ---- Activation formulas ---------------------------------------------------------------------------
+
+namespace {
+
+double erfGelu(double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0))); }
+double tanhGelu(double x)
+{
+    return 0.5 * x * (1 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+}
+double sigmoid(double x) { return 1 / (1 + std::exp(-x)); }
+
+const std::set<std::string>& elementwiseOps()
+{
+    static const std::set<std::string> ops{"Add", "Sub", "Mul", "Div", "Pow", "Erf", "Tanh", "Sigmoid",
+                                           "HardSigmoid", "Relu", "Clip", "Neg", "Sqrt", "Exp", "Reciprocal",
+                                           "Min", "Max", "Abs"};
+    return ops;
+}
+
+} // namespace
+
+void PatternMatcher::matchActivationFormulas()
+{
+    // A region of scalar elementwise operators between one input x and one output y is identified by
+    // what it computes: evaluated at probe points, it must equal a known activation. This accepts any
+    // order of the operators an exporter chooses (x·0.5·(1+erf(x/√2)) or 0.5·x·(...), ...).
+    static const double probes[] = {-4.0, -2.5, -1.3, -0.7, -0.2, 0.0, 0.3, 0.9, 1.7, 3.1, 5.0, 7.5};
+    struct Target {
+        LayerType type;
+        std::function<double(double)> f;
+    };
+    static const std::vector<Target> targets{
+        {LayerType::GELU, erfGelu},
+        {LayerType::GELU, tanhGelu},
+        {LayerType::SiLU, [](double x) { return x * sigmoid(x); }},
+        {LayerType::HardSwish, [](double x) { return x * std::clamp(x + 3, 0.0, 6.0) / 6; }},
+        {LayerType::ReLU6, [](double x) { return std::clamp(x, 0.0, 6.0); }},
+    };
+    auto allowed = [&](int i) { return i >= 0 && free(i) && elementwiseOps().count(op(i)); };
+    auto evaluate = [&](const std::vector<int>& region, int x, int y, double probe) -> std::optional<double> {
+        std::map<int, double> env{{x, probe}};
+        for (int i : region) { // region is in topological order
+            auto arg = [&](int k) -> std::optional<double> {
+                int v = in(i, k);
+                if (v < 0)
+                    return std::nullopt;
+                if (auto it = env.find(v); it != env.end())
+                    return it->second;
+                return scalar(v);
+            };
+            const std::string o = op(i);
+            auto a = arg(0);
+            if (!a)
+                return std::nullopt;
+            double r;
+            if (o == "Erf") r = std::erf(*a);
+            else if (o == "Tanh") r = std::tanh(*a);
+            else if (o == "Sigmoid") r = sigmoid(*a);
+            else if (o == "Relu") r = std::max(*a, 0.0);
+            else if (o == "Neg") r = -*a;
+            else if (o == "Abs") r = std::fabs(*a);
+            else if (o == "Sqrt") r = std::sqrt(*a);
+            else if (o == "Exp") r = std::exp(*a);
+            else if (o == "Reciprocal") r = 1 / *a;
+            else if (o == "HardSigmoid")
+                r = std::clamp(attrFloat(node(i), "alpha", 0.2) * *a + attrFloat(node(i), "beta", 0.5), 0.0, 1.0);
+            else if (o == "Clip") {
+                double lo = -INFINITY, hi = INFINITY;
+                if (opset() < 11) {
+                    lo = attrFloat(node(i), "min", lo);
+                    hi = attrFloat(node(i), "max", hi);
+                } else {
+                    if (in(i, 1) >= 0) {
+                        auto l = arg(1);
+                        if (!l) return std::nullopt;
+                        lo = *l;
+                    }
+                    if (in(i, 2) >= 0) {
+                        auto h = arg(2);
+                        if (!h) return std::nullopt;
+                        hi = *h;
+                    }
+                }
+                r = std::clamp(*a, lo, std::max(lo, hi));
+            } else {
+                auto b = arg(1);
+                if (!b || node(i).input_size() != 2)
+                    return std::nullopt;
+                if (o == "Add") r = *a + *b;
+                else if (o == "Sub") r = *a - *b;
+                else if (o == "Mul") r = *a * *b;
+                else if (o == "Div") r = *a / *b;
+                else if (o == "Pow") r = std::pow(*a, *b);
+                else if (o == "Min") r = std::min(*a, *b);
+                else if (o == "Max") r = std::max(*a, *b);
+                else return std::nullopt;
+            }
+            env[out(i)] = r;
+        }
+        auto it = env.find(y);
+        if (it == env.end())
+            return std::nullopt;
+        return it->second;
+    };
+    // Nodes between x and y: y's ancestors down to x, all elementwise with scalar constant operands.
+    auto regionOf = [&](int x, int y) -> std::optional<std::vector<int>> {
+        std::set<int> nodes;
+        std::vector<int> stack{y};
+        std::set<int> seen{x};
+        while (!stack.empty()) {
+            int v = stack.back();
+            stack.pop_back();
+            if (seen.count(v))
+                continue;
+            seen.insert(v);
+            int p = producer(v);
+            if (!allowed(p) || nodes.size() > 16)
+                return std::nullopt;
+            nodes.insert(p);
+            for (int k = 0; k < node(p).input_size(); ++k) {
+                int w = in(p, k);
+                if (w < 0)
+                    continue;
+                if (dynamic(w))
+                    stack.push_back(w);
+                else if (!scalar(w))
+                    return std::nullopt;
+            }
+        }
+        std::vector<int> ordered(nodes.begin(), nodes.end());
+        std::sort(ordered.begin(), ordered.end(), [&](int a, int b) {
+            return m_position[static_cast<size_t>(a)] < m_position[static_cast<size_t>(b)];
+        });
+        return ordered;
+    };
+
+    for (const char* seedOp : {"Erf", "Tanh", "HardSigmoid", "Sigmoid", "Clip"}) {
+        for (int seed : m_g.order()) {
+            if (!free(seed) || op(seed) != seedOp || !dynamic(in(seed, 0)))
+                continue;
+            // Candidates for x: values upstream of the seed through elementwise nodes (paths may
+            // fork and rejoin, as in x + 0.044715·x³); candidates for y: the single-use chain after it.
+            std::vector<int> xs, ys;
+            {
+                std::vector<int> frontier{in(seed, 0)};
+                while (!frontier.empty() && xs.size() < 12) {
+                    int v = frontier.front();
+                    frontier.erase(frontier.begin());
+                    if (std::find(xs.begin(), xs.end(), v) != xs.end())
+                        continue;
+                    xs.push_back(v);
+                    int p = producer(v);
+                    if (!allowed(p))
+                        continue;
+                    for (int k = 0; k < node(p).input_size(); ++k)
+                        if (dynamic(in(p, k)))
+                            frontier.push_back(in(p, k));
+                }
+            }
+            for (int v = out(seed), steps = 0; v >= 0 && steps < 6; ++steps) {
+                ys.push_back(v);
+                int c = soleConsumer(v);
+                if (!allowed(c))
+                    break;
+                v = out(c);
+            }
+            std::optional<Group> best;
+            for (int y : ys) {
+                for (int x : xs) {
+                    auto region = regionOf(x, y);
+                    if (!region || (best && region->size() <= best->nodes.size()))
+                        continue;
+                    for (const Target& t : targets) {
+                        bool match = true;
+                        for (double pr : probes) {
+                            auto r = evaluate(*region, x, y, pr);
+                            match = match && r && near(*r, t.f(pr), 2e-4);
+                        }
+                        if (!match || !closed(*region, y))
+                            continue;
+                        Group g;
+                        g.type = t.type;
+                        g.params = defaults(t.type);
+                        g.inputs = {x};
+                        g.output = y;
+                        g.nodes = *region;
+                        best = g;
+                        break;
+                    }
+                }
+            }
+            if (best)
+                commit(std::move(*best));
+        }
+    }
+}
+
+// ---- Pad + Conv ------------------------------------------------------------------------------------
+
+void PatternMatcher::matchPadConv()
+{
+    for (int p : m_g.order()) {
+        if (!free(p) || op(p) != "Pad")
+            continue;
+        int x = in(p, 0);
+        int c = soleConsumer(out(p));
+        if (!dynamic(x) || c < 0 || !free(c) || op(c) != "Conv" || in(c, 0) != out(p) || lead(x) != 1 ||
+            val(x).dims.size() != 4)
+            continue;
+        std::string mode = attrString(node(p), "mode", "constant");
+        std::optional<std::vector<int64_t>> pads;
+        double fill = 0;
+        if (opset() < 11) {
+            pads = attrInts(node(p), "pads");
+            fill = attrFloat(node(p), "value", 0);
+        } else {
+            pads = constInts(in(p, 1));
+            if (in(p, 2) >= 0) {
+                auto f = scalar(in(p, 2));
+                if (!f)
+                    continue;
+                fill = *f;
+            }
+            if (in(p, 3) >= 0)
+                continue; // explicit axes (opset 18): not handled
+        }
+        // Only H and W padded: [0, 0, t, l, 0, 0, b, r], none negative.
+        if (!pads || pads->size() != 8 || (*pads)[0] || (*pads)[1] || (*pads)[4] || (*pads)[5])
+            continue;
+        if (std::any_of(pads->begin(), pads->end(), [](int64_t v) { return v < 0; }))
+            continue;
+        PadMode pm;
+        if (mode == "constant" && fill == 0)
+            pm = PadMode::Zeros;
+        else if (mode == "reflect")
+            pm = PadMode::Reflect;
+        else if (mode == "edge")
+            pm = PadMode::Replicate;
+        else
+            continue;
+        LayerType type;
+        LayerParams params;
+        std::string why;
+        if (!convParams(c, out(p), type, params, why))
+            continue;
+        if (params.padSame || (pm != PadMode::Zeros && (params.pt || params.pb || params.pl || params.pr)))
+            continue;
+        params.pt += (*pads)[2];
+        params.pl += (*pads)[3];
+        params.pb += (*pads)[6];
+        params.pr += (*pads)[7];
+        params.padMode = static_cast<int64_t>(pm);
+        Group g;
+        g.type = type;
+        g.params = params;
+        g.inputs = {x};
+        g.output = out(c);
+        g.nodes = {p, c};
+        g.weights = {in(c, 1)};
+        if (in(c, 2) >= 0)
+            g.weights.push_back(in(c, 2));
+        g.name = node(c).name().empty() ? std::string() : node(c).name();
+        commit(std::move(g));
+    }
+}
+
+// ---- Single nodes ----------------------------------------------------------------------------------
+
+bool PatternMatcher::convParams(int i, int x, LayerType& type, LayerParams& p, std::string& why) const
+{
+    int w = in(i, 1);
+    if (!isConst(w)) {
+        why = "its weights are computed at run time, not constants";
+        return false;
+    }
+    if (!val(x).shapeKnown || val(x).dims.size() != 4 || val(w).dims.size() != 4) {
+        why = "only 2-D convolutions (N×C×H×W) are modelled";
+        return false;
+    }
+    if (lead(x) != 1) {
+        why = "its input does not carry the batch on axis 0";
+        return false;
+    }
+    const Node& n = node(i);
+    const int64_t ci = val(x).dims[1], co = val(w).dims[0];
+    const int64_t g = attrInt(n, "group", 1);
+    auto k = attrInts(n, "kernel_shape").value_or(std::vector<int64_t>{val(w).dims[2], val(w).dims[3]});
+    auto s = attrInts(n, "strides").value_or(std::vector<int64_t>{1, 1});
+    auto d = attrInts(n, "dilations").value_or(std::vector<int64_t>{1, 1});
+    auto pads = attrInts(n, "pads").value_or(std::vector<int64_t>{0, 0, 0, 0});
+    if (k.size() != 2 || s.size() != 2 || d.size() != 2 || pads.size() != 4 || k[0] != val(w).dims[2] ||
+        k[1] != val(w).dims[3]) {
+        why = "its kernel, stride, dilation or padding attributes do not describe a 2-D convolution";
+        return false;
+    }
+    auto positive = [](const std::vector<int64_t>& v) {
+        return std::all_of(v.begin(), v.end(), [](int64_t x) { return x >= 1 && x <= (int64_t(1) << 24); });
+    };
+    if (!positive(k) || !positive(s) || !positive(d) ||
+        std::any_of(pads.begin(), pads.end(), [](int64_t x) { return x < 0 || x > (int64_t(1) << 24); })) {
+        why = "its kernel, stride, dilation or padding is not a sensible size";
+        return false;
+    }
+    if (g < 1 || ci % g || val(w).dims[1] * g != ci) {
+        why = "its weight shape does not match its input channels and groups";
+        return false;
+    }
+    const bool depthwise = g == ci && ci > 1 && co % ci == 0;
+    type = depthwise ? LayerType::DepthwiseConv2d : LayerType::Conv2d;
+    p = defaults(type);
+    if (depthwise)
+        p.multiplier = co / ci; // out channels follow from the input; `features` is unused
+    else
+        p.features = co, p.groups = g;
+    p.kh = k[0];
+    p.kw = k[1];
+    p.sh = s[0];
+    p.sw = s[1];
+    p.dh = d[0];
+    p.dw = d[1];
+    p.bias = in(i, 2) >= 0;
+    p.padSame = 0;
+    const std::string autoPad = attrString(n, "auto_pad", "NOTSET");
+    if (autoPad == "NOTSET") {
+        p.pt = pads[0];
+        p.pl = pads[1];
+        p.pb = pads[2];
+        p.pr = pads[3];
+    } else if (autoPad == "VALID") {
+        p.pt = p.pl = p.pb = p.pr = 0;
+    } else if (autoPad == "SAME_UPPER") {
+        p.pt = p.pl = p.pb = p.pr = 0;
+        p.padSame = 1;
+    } else if (autoPad == "SAME_LOWER") {
+        // NetCanvas's "same" puts the odd pixel at the end; SAME_LOWER becomes explicit padding.
+        auto axis = [](int64_t in, int64_t kk, int64_t st, int64_t dl, int64_t& a, int64_t& b) {
+            int64_t o = (in + st - 1) / st;
+            int64_t total = std::max<int64_t>((o - 1) * st + dl * (kk - 1) + 1 - in, 0);
+            b = total / 2;
+            a = total - b;
+        };
+        axis(val(x).dims[2], p.kh, p.sh, p.dh, p.pt, p.pb);
+        axis(val(x).dims[3], p.kw, p.sw, p.dw, p.pl, p.pr);
+    } else {
+        why = "auto_pad " + autoPad + " is not valid";
+        return false;
+    }
+    return true;
+}
+
+bool PatternMatcher::poolParams(int i, LayerParams& p, std::string& why) const
+{
+    const Node& n = node(i);
+    int x = in(i, 0);
+    if (!val(x).shapeKnown || val(x).dims.size() != 4 || lead(x) != 1) {
+        why = "only 2-D pooling over N×C×H×W is modelled";
+        return false;
+    }
+    auto k = attrInts(n, "kernel_shape");
+    auto s = attrInts(n, "strides").value_or(std::vector<int64_t>{1, 1});
+    auto d = attrInts(n, "dilations").value_or(std::vector<int64_t>{1, 1});
+    auto pads = attrInts(n, "pads").value_or(std::vector<int64_t>{0, 0, 0, 0});
+    if (!k || k->size() != 2 || s.size() != 2 || pads.size() != 4) {
+        why = "its kernel, stride or padding attributes do not describe 2-D pooling";
+        return false;
+    }
+    if (d != std::vector<int64_t>{1, 1}) {
+        why = "dilated pooling is not modelled";
+        return false;
+    }
+    for (const auto* list : {&*k, &s})
+        for (int64_t x : *list)
+            if (x < 1 || x > (int64_t(1) << 24)) {
+                why = "its kernel or stride is not a sensible size";
+                return false;
+            }
+    for (int64_t x : pads)
+        if (x < 0 || x > (int64_t(1) << 24)) {
+            why = "its padding is not a sensible size";
+            return false;
+        }
+    p.kh = (*k)[0];
+    p.kw = (*k)[1];
+    p.sh = s[0];
+    p.sw = s[1];
+    p.ceilMode = attrInt(n, "ceil_mode", 0);
+    const std::string autoPad = attrString(n, "auto_pad", "NOTSET");
+    if (autoPad == "NOTSET") {
+        p.pt = pads[0];
+        p.pl = pads[1];
+        p.pb = pads[2];
+        p.pr = pads[3];
+    } else if (autoPad == "VALID") {
+        p.pt = p.pl = p.pb = p.pr = 0;
+    } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+        bool lower = autoPad == "SAME_LOWER";
+        auto axis = [&](int64_t in, int64_t kk, int64_t st, int64_t& a, int64_t& b) {
+            int64_t o = (in + st - 1) / st;
+            int64_t total = std::max<int64_t>((o - 1) * st + kk - in, 0);
+            a = lower ? total - total / 2 : total / 2;
+            b = total - a;
+        };
+        axis(val(x).dims[2], p.kh, p.sh, p.pt, p.pb);
+        axis(val(x).dims[3], p.kw, p.sw, p.pl, p.pr);
+    } else {
+        why = "auto_pad " + autoPad + " is not valid";
+        return false;
+    }
+    return true;
+}
+
+void PatternMatcher::mapNode(int i)
+{
+    const std::string o = op(i);
+    const Node& n = node(i);
+    const int x = in(i, 0);
+    const auto dyn = dynamicInputs(i);
+    Group g;
+    g.nodes = {i};
+    g.output = out(i);
+    g.name = n.name();
+
+    // Extra outputs in use (MaxPool indices, BatchNorm training statistics, Dropout mask) need an
+    // operator NetCanvas does not model.
+    bool extraOutputs = false;
+    for (size_t k = 1; k < m_g.info(i).outputs.size(); ++k) {
+        int v = m_g.info(i).outputs[k];
+        extraOutputs = extraOutputs || used(v);
+    }
+    auto fail = [&](const std::string& why) { opaque(i, why); };
+    // A layer for this node alone; should another output of it be in use, the node stays opaque.
+    auto place = [&](Group grp) {
+        if (!commit(std::move(grp)))
+            opaque(i, "another of its outputs is in use");
+    };
+    auto single = [&](LayerType t, LayerParams p) {
+        g.type = t;
+        g.params = p;
+        g.inputs = {x};
+        place(std::move(g));
+    };
+    if (o.empty() || !isSupportedOperator(o))
+        return fail("");
+    if (g.output < 0 || !val(g.output).shapeKnown)
+        return fail("ONNX shape inference gives no shape for its output");
+    if (extraOutputs)
+        return fail("it uses an extra output NetCanvas does not model");
+
+    if (o == "Identity") {
+        g.alias = true;
+        g.inputs = {x};
+        g.type = LayerType::Opaque;
+        m_groups.push_back(g);
+        m_claimed[static_cast<size_t>(i)] = 1;
+        return;
+    }
+    if (!dynamic(x) && o != "Concat" && o != "Sum" && o != "Add" && o != "Mul")
+        return fail("its data input is a constant");
+
+    if (o == "Conv") {
+        LayerType t;
+        LayerParams p;
+        std::string why;
+        if (!convParams(i, x, t, p, why))
+            return fail(why);
+        g.weights = {in(i, 1)};
+        if (in(i, 2) >= 0)
+            g.weights.push_back(in(i, 2));
+        return single(t, p);
+    }
+    if (o == "MaxPool" || o == "AveragePool") {
+        LayerType t = o == "MaxPool" ? LayerType::MaxPool2d : LayerType::AvgPool2d;
+        LayerParams p = defaults(t);
+        std::string why;
+        if (!poolParams(i, p, why))
+            return fail(why);
+        if (t == LayerType::AvgPool2d)
+            p.countIncludePad = attrInt(n, "count_include_pad", 0);
+        return single(t, p);
+    }
+    if (o == "GlobalAveragePool") {
+        if (val(x).dims.size() != 4 || lead(x) != 1)
+            return fail("only N×C×H×W inputs are modelled");
+        return single(LayerType::GlobalAvgPool, defaults(LayerType::GlobalAvgPool));
+    }
+    if (o == "ReduceMean") {
+        auto axes = opset() >= 18 ? constInts(in(i, 1)) : attrInts(n, "axes");
+        if (val(x).dims.size() == 4 && lead(x) == 1 && attrInt(n, "keepdims", 1) == 1 && axes) {
+            std::vector<int64_t> a = *axes;
+            for (auto& v : a)
+                if (v < 0)
+                    v += 4;
+            std::sort(a.begin(), a.end());
+            if (a == std::vector<int64_t>{2, 3})
+                return single(LayerType::GlobalAvgPool, defaults(LayerType::GlobalAvgPool));
+        }
+        return fail("only a mean over H and W with keepdims (global average pooling) is modelled");
+    }
+    if (o == "BatchNormalization") {
+        if (lead(x) != 1 || val(x).dims.size() < 2)
+            return fail("its input does not carry the batch on axis 0");
+        for (int k = 1; k <= 4; ++k)
+            if (!isConst(in(i, k)))
+                return fail("its scale, bias, mean or variance is computed at run time");
+        LayerParams p = defaults(LayerType::BatchNorm);
+        p.eps = attrFloat(n, "epsilon", 1e-5);
+        g.weights = {in(i, 1), in(i, 2), in(i, 3), in(i, 4)};
+        return single(LayerType::BatchNorm, p);
+    }
+    if (o == "InstanceNormalization") {
+        if (lead(x) != 1 || val(x).dims.size() < 3 || !isConst(in(i, 1)) || !isConst(in(i, 2)))
+            return fail("only N×C×... inputs with constant scale and bias are modelled");
+        LayerParams p = defaults(LayerType::InstanceNorm);
+        p.eps = attrFloat(n, "epsilon", 1e-5);
+        p.affine = 1;
+        g.weights = {in(i, 1), in(i, 2)};
+        return single(LayerType::InstanceNorm, p);
+    }
+    if (o == "LayerNormalization") {
+        int64_t rank = static_cast<int64_t>(val(x).dims.size());
+        int64_t axis = attrInt(n, "axis", -1);
+        if (axis < 0)
+            axis += rank;
+        if (axis < lead(x) || axis >= rank || !isConst(in(i, 1)) || (in(i, 2) >= 0 && !isConst(in(i, 2))))
+            return fail("it normalises the batch axis, or its scale is computed at run time");
+        LayerParams p = defaults(LayerType::LayerNorm);
+        p.normAxes = rank - axis;
+        p.eps = attrFloat(n, "epsilon", 1e-5);
+        p.affine = 1;
+        g.weights = {in(i, 1)};
+        if (in(i, 2) >= 0)
+            g.weights.push_back(in(i, 2));
+        return single(LayerType::LayerNorm, p);
+    }
+    if (o == "Gelu") // opset 20; both approximations are GELU
+        return single(LayerType::GELU, defaults(LayerType::GELU));
+    if (o == "GroupNormalization") { // opset 18
+        if (lead(x) != 1 || val(x).dims.size() < 3 || !isConst(in(i, 1)) || !isConst(in(i, 2)))
+            return fail("only N×C×... inputs with constant scale and bias are modelled");
+        LayerParams p = defaults(LayerType::GroupNorm);
+        p.numGroups = attrInt(n, "num_groups", 1);
+        p.eps = attrFloat(n, "epsilon", 1e-5);
+        g.weights = {in(i, 1), in(i, 2)};
+        return single(LayerType::GroupNorm, p);
+    }
+    if (o == "Relu")
+        return single(LayerType::ReLU, defaults(LayerType::ReLU));
+    if (o == "Sigmoid")
+        return single(LayerType::Sigmoid, defaults(LayerType::Sigmoid));
+    if (o == "Tanh")
+        return single(LayerType::Tanh, defaults(LayerType::Tanh));
+    if (o == "HardSwish")
+        return single(LayerType::HardSwish, defaults(LayerType::HardSwish));
+    if (o == "LeakyRelu") {
+        LayerParams p = defaults(LayerType::LeakyReLU);
+        p.slope = attrFloat(n, "alpha", 0.01);
+        return single(LayerType::LeakyReLU, p);
+    }
+    if (o == "Clip") {
+        std::optional<double> lo, hi;
+        if (opset() < 11) {
+            if (findAttr(n, "min"))
+                lo = attrFloat(n, "min", 0);
+            if (findAttr(n, "max"))
+                hi = attrFloat(n, "max", 0);
+        } else {
+            if (in(i, 1) >= 0 && !(lo = scalar(in(i, 1))))
+                return fail("its bounds are computed at run time");
+            if (in(i, 2) >= 0 && !(hi = scalar(in(i, 2))))
+                return fail("its bounds are computed at run time");
+        }
+        if (lo && *lo == 0 && hi && *hi == 6)
+            return single(LayerType::ReLU6, defaults(LayerType::ReLU6));
+        if (lo && *lo == 0 && !hi)
+            return single(LayerType::ReLU, defaults(LayerType::ReLU));
+        return fail("only Clip(0, 6) (ReLU6) and Clip(0, ∞) (ReLU) are modelled");
+    }
+    if (o == "Softmax") {
+        int64_t rank = static_cast<int64_t>(val(x).dims.size());
+        int64_t axis = attrInt(n, "axis", opset() < 13 ? 1 : -1);
+        if (axis < 0)
+            axis += rank;
+        if (axis < lead(x) || axis >= rank)
+            return fail("it normalises over the batch axis");
+        LayerParams p = defaults(LayerType::Softmax);
+        p.axis = axis - rank; // counted from the end, the same for the per-sample shape
+        return single(LayerType::Softmax, p);
+    }
+    if (o == "Dropout") {
+        LayerParams p = defaults(LayerType::Dropout);
+        if (opset() < 12)
+            p.dropP = attrFloat(n, "ratio", 0.5);
+        else if (in(i, 1) >= 0) {
+            auto r = scalar(in(i, 1));
+            if (!r)
+                return fail("its ratio is computed at run time");
+            p.dropP = *r;
+        } else {
+            p.dropP = 0.5;
+        }
+        return single(LayerType::Dropout, p);
+    }
+    if (o == "Add" || o == "Sum" || o == "Mul") {
+        // Merges of data tensors; a constant operand is a bias or scale NetCanvas cannot attribute.
+        std::vector<int> ins;
+        for (int k = 0; k < n.input_size(); ++k)
+            ins.push_back(in(i, k));
+        if (o == "Sum" && ins.size() == 1 && dynamic(ins[0])) {
+            g.alias = true;
+            g.inputs = {ins[0]};
+            m_groups.push_back(g);
+            m_claimed[static_cast<size_t>(i)] = 1;
+            return;
+        }
+        for (int v : ins)
+            if (!dynamic(v))
+                return fail("it combines data with a constant (a bias or scale no layer owns)");
+        if (ins.size() < 2 || ins.size() > 16)
+            return fail("it has " + std::to_string(ins.size()) + " inputs; merges take 2 to 16");
+        for (int v : ins)
+            if (lead(v) != lead(ins[0]))
+                return fail("its inputs broadcast across the batch axis");
+        LayerType t = o == "Mul" ? LayerType::Multiply : LayerType::Add;
+        if (t == LayerType::Add)
+            for (int v : ins)
+                if (val(v).dims != val(ins[0]).dims)
+                    return fail("its inputs have different shapes (broadcasting); NetCanvas's Add needs equal shapes");
+        LayerParams p = defaults(t);
+        p.inputs = static_cast<int64_t>(ins.size());
+        g.type = t;
+        g.params = p;
+        g.inputs = ins;
+        place(std::move(g));
+        return;
+    }
+    if (o == "Concat") {
+        std::vector<int> ins;
+        for (int k = 0; k < n.input_size(); ++k)
+            ins.push_back(in(i, k));
+        for (int v : ins)
+            if (!dynamic(v))
+                return fail("it concatenates a constant (no layer owns it)");
+        if (ins.size() < 2 || ins.size() > 16)
+            return fail("it has " + std::to_string(ins.size()) + " inputs; merges take 2 to 16");
+        int64_t rank = static_cast<int64_t>(val(ins[0]).dims.size());
+        int64_t axis = attrInt(n, "axis", 0);
+        if (axis < 0)
+            axis += rank;
+        for (int v : ins)
+            if (lead(v) != lead(ins[0]))
+                return fail("its inputs do not all carry the batch");
+        if (axis != lead(ins[0]))
+            return fail("it concatenates along axis " + std::to_string(axis) +
+                        "; NetCanvas's Concat joins channels (the first axis after the batch)");
+        LayerParams p = defaults(LayerType::Concat);
+        p.inputs = static_cast<int64_t>(ins.size());
+        g.type = LayerType::Concat;
+        g.params = p;
+        g.inputs = ins;
+        place(std::move(g));
+        return;
+    }
+    if (o == "Flatten" || o == "Reshape" || o == "Squeeze" || o == "Unsqueeze") {
+        // Views: the per-sample element count must be unchanged (the batch stays on axis 0).
+        Shape si = perSample(x), so = perSample(g.output);
+        if (si.elements() != so.elements() || lead(x) != lead(g.output))
+            return fail("it moves data across the batch axis");
+        if (o == "Flatten" && so.rank() == 1)
+            return single(LayerType::Flatten, defaults(LayerType::Flatten));
+        LayerParams p = defaults(LayerType::Reshape);
+        p.dims = so;
+        if (o == "Reshape" && lead(g.output) == 1) {
+            // Keep a −1 of the file's target where it stood, so the design reshapes like the model.
+            if (auto target = constInts(in(i, 1)); target && target->size() == static_cast<size_t>(so.rank()) + 1)
+                for (int a = 0; a < so.rank(); ++a)
+                    if ((*target)[static_cast<size_t>(a) + 1] == -1)
+                        p.dims[a] = -1;
+        }
+        return single(LayerType::Reshape, p);
+    }
+    if (o == "Gather") {
+        auto idx = scalar(in(i, 1));
+        if (lead(x) == 1 && val(x).dims.size() == 3 && attrInt(n, "axis", 0) == 1 && idx && *idx == 0 &&
+            val(in(i, 1)).dims.empty())
+            return single(LayerType::ClassTokenSelect, defaults(LayerType::ClassTokenSelect));
+        return fail("only taking token 0 of a sequence (the class token) is modelled");
+    }
+    if (o == "MatMul" || o == "Gemm")
+        return fail("its weight is not a constant 2-D matrix (or its input is transposed)");
+    if (o == "Transpose")
+        return fail("a transpose outside a recognised attention or patch-embedding pattern");
+    if (o == "Pad")
+        return fail("padding that does not feed a convolution");
+    if (o == "Erf" || o == "HardSigmoid" || o == "Div" || o == "Sub" || o == "Pow" || o == "Sqrt" ||
+        o == "ReduceMean")
+        return fail("not part of a recognised GELU, hard-swish or LayerNorm formula");
+    fail("");
+}
+
+int PatternMatcher::skippedNodes() const
+{
+    int n = 0;
+    for (int i = 0; i < m_g.nodeCount(); ++i)
+        n += !m_g.info(i).constant && !m_live[static_cast<size_t>(i)];
+    return n;
+}
+
+std::vector<Group> PatternMatcher::run(MatchStats& stats)
+{
+    m_stats = &stats;
+    // Nodes computing only constants never become layers, nor do nodes whose results nothing uses
+    // (found backwards from the graph outputs).
+    std::vector<char>& live = m_live;
+    live.assign(static_cast<size_t>(m_g.nodeCount()), 0);
+    const auto& order = m_g.order();
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        int i = *it;
+        for (int v : m_g.info(i).outputs) {
+            if (v < 0)
+                continue;
+            bool used = val(v).graphOutput;
+            for (int c : val(v).consumers)
+                used = used || live[static_cast<size_t>(c)];
+            live[static_cast<size_t>(i)] = live[static_cast<size_t>(i)] || used;
+        }
+    }
+    for (int i = 0; i < m_g.nodeCount(); ++i)
+        if (m_g.info(i).constant || !live[static_cast<size_t>(i)])
+            m_claimed[static_cast<size_t>(i)] = 2;
+    matchAttention();
+    matchPatchEmbed();
+    matchLayerNormDecomposed();
+    matchGroupNormDecomposed();
+    matchActivationFormulas();
+    matchPadConv();
+    matchLinear();
+    for (int i : m_g.order())
+        if (free(i))
+            mapNode(i);
+    m_stats = nullptr;
+    return std::move(m_groups);
+}
+
+} // namespace nc::core::onnx::detail

@@ -1,0 +1,113 @@
+// Patterns (internal to nc_onnx): decides which NetCanvas layer each dynamic ONNX node, or group of
+// nodes, becomes. Multi-node patterns (attention, patch embedding, decomposed norms, activation
+// formulas, MatMul+Add) are tried first; what is left maps node by node or becomes Opaque.
+#pragma once
+
+#include "OnnxGraph.h"
+
+#include "core/LayerParams.h"
+#include "core/LayerType.h"
+#include "core/Shape.h"
+
+#include <string>
+#include <vector>
+
+namespace nc::core::onnx::detail {
+
+// One NetCanvas layer and the ONNX nodes it stands for.
+struct Group {
+    LayerType type = LayerType::Opaque;
+    LayerParams params;
+    std::vector<int> inputs;  // dynamic values feeding the layer, by port
+    int output = -1;          // the value the layer produces
+    std::vector<int> nodes;   // ONNX nodes absorbed (the output's producer included)
+    std::vector<int> weights; // constant values whose sizes are this layer's parameters and state
+    std::string name;
+    std::string reason;       // why an Opaque layer is opaque ("" for unknown operators)
+    int droppedInputs = 0;    // dynamic inputs of an opaque node beyond the first
+    bool alias = false;       // Identity: no layer, the output is the input
+};
+
+struct MatchStats {
+    std::vector<std::string> notes;
+};
+
+class PatternMatcher {
+public:
+    PatternMatcher(const OnnxGraph& g, int64_t batch);
+
+    // Every dynamic node ends in exactly one group (or is skipped when nothing uses its outputs).
+    std::vector<Group> run(MatchStats& stats);
+
+    // Batch axis handling: a value carries the batch on axis 0 (lead 1) when its rank is at least 2
+    // and dim 0 equals the batch; otherwise (batch 1 only) its whole shape is one sample.
+    int lead(int v) const;
+    Shape perSample(int v) const;
+    // Dynamic nodes left out because no graph output depends on them.
+    int skippedNodes() const;
+
+private:
+    using Node = ox::NodeProto;
+
+    // Graph access.
+    const Node& node(int i) const { return m_g.node(i); }
+    std::string op(int i) const; // "" for operators outside the default domain
+    int in(int i, int k) const;  // value feeding input k of node i, -1 when absent
+    int out(int i, int k = 0) const;
+    int producer(int v) const { return v < 0 ? -1 : m_g.value(v).producer; }
+    const Value& val(int v) const { return m_g.value(v); }
+    bool dynamic(int v) const { return v >= 0 && val(v).dynamic; }
+    bool isConst(int v) const { return v >= 0 && !val(v).dynamic; }
+    std::optional<double> scalar(int v) const;
+    std::optional<std::vector<int64_t>> constInts(int v) const;
+    // Consumers that compute data (not Shape/Size/constants), at most `limit` of them.
+    std::vector<int> dynConsumers(int v, size_t limit) const;
+    bool used(int v) const;        // a graph output, or read by some data node
+    bool singleUse(int v) const;   // exactly one data consumer and not a graph output
+    int soleConsumer(int v) const; // that consumer, or -1
+    bool free(int i) const { return !m_claimed[static_cast<size_t>(i)]; }
+    int64_t elements(int v) const;
+    int opset() const { return m_g.opset(); }
+    std::vector<int> dynamicInputs(int i) const;
+
+    // Claims the nodes if they form a closed region producing `g.output`; false leaves them free.
+    bool commit(Group g);
+    bool closed(const std::vector<int>& nodes, int output) const;
+
+    // Multi-node patterns.
+    void matchAttention();
+    void matchPatchEmbed();
+    void matchLayerNormDecomposed();
+    void matchGroupNormDecomposed();
+    void matchActivationFormulas();
+    void matchPadConv();
+    void matchLinear();
+    // Single nodes.
+    void mapNode(int i);
+
+    struct LinearMatch {
+        int x = -1, out = -1;
+        int64_t inF = 0, outF = 0;
+        std::vector<int> nodes, weights;
+        bool bias = false;
+    };
+    // Linear ending at value `v` (MatMul[+Add] or Gemm), nodes still free.
+    std::optional<LinearMatch> linearEndingAt(int v) const;
+    // Linear starting at MatMul/Gemm node i.
+    std::optional<LinearMatch> linearFrom(int i) const;
+
+    bool convParams(int i, int x, LayerType& type, LayerParams& p, std::string& why) const;
+    bool poolParams(int i, LayerParams& p, std::string& why) const;
+    void opaque(int i, const std::string& why);
+    std::string groupName(const std::vector<int>& nodes, int anchor) const;
+
+    const OnnxGraph& m_g;
+    int64_t m_batch;
+    std::vector<char> m_claimed; // 1: in a group, 2: needs no layer (constant or unused)
+    std::vector<char> m_live;    // some graph output depends on the node
+    std::vector<int> m_position; // node index -> position in the topological order
+    std::vector<Group> m_groups;
+    MatchStats* m_stats = nullptr;
+};
+
+} // namespace nc::core::onnx::detail
