@@ -8,13 +8,6 @@
 
 namespace nc::core::kernels {
 
-namespace {
-std::string layerLabel(const KernelOp& op)
-{
-    return "layer \"" + (op.name.empty() ? std::string(opKindName(op.kind)) : op.name) + "\": ";
-}
-} // namespace
-
 KernelResult<PreparedOp> Backend::prepare(const KernelOp& op, std::span<const Shape> inputShapes,
                                           const PrepareOptions& options)
 {
@@ -59,6 +52,8 @@ KernelResult<PreparedOp> Backend::prepare(const KernelOp& op, std::span<const Sh
         return KernelStatus::failure(layerLabel(op) + "out of memory while preparing on " + name());
     } catch (const std::exception& e) {
         return KernelStatus::failure(layerLabel(op) + name() + " failed to prepare: " + e.what());
+    } catch (...) {
+        return KernelStatus::failure(layerLabel(op) + name() + " failed to prepare: unknown exception");
     }
 }
 
@@ -84,6 +79,8 @@ KernelStatus Backend::run(PreparedOp& prepared, std::span<const Tensor> inputs, 
         return KernelStatus::failure(layerLabel(prepared.op()) + "out of memory while running on " + name());
     } catch (const std::exception& e) {
         return KernelStatus::failure(layerLabel(prepared.op()) + name() + " failed to run: " + e.what());
+    } catch (...) {
+        return KernelStatus::failure(layerLabel(prepared.op()) + name() + " failed to run: unknown exception");
     }
 }
 

@@ -1,27 +1,22 @@
 // Convolution kernels of the Eigen backend: packed im2col + GEMM, direct 1×1 GEMM, direct depthwise.
-#include "EigenKernels.h"
+#include "EigenConv.h"
 
 #include "Simd.h"
-
-#include <Eigen/Core>
 
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <cstdlib>
 
 namespace nc::core::kernels::eigen {
 
 namespace {
 
-using RowMat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using MapRow = Eigen::Map<RowMat, Eigen::Unaligned, Eigen::OuterStride<>>;
-using CMapRow = Eigen::Map<const RowMat, Eigen::Unaligned, Eigen::OuterStride<>>;
-
-// Floats of one packed im2col tile. 96 Ki floats = 384 KiB: the tile plus Eigen's packed copy of
-// it stay in a 1 MiB L2 while the GEMM sweeps it once per block of output channels. Measured on
-// the benchmark layers (Zen 4): 64–256 Ki floats are within 3 % of each other; 16 Ki is 15 %
-// slower (GEMMs too narrow), whole-image im2col is 10–25 % slower (the tile leaves L2).
-constexpr int64_t kTileFloats = 96 * 1024;
+// Floats of one im2col tile: 256 Ki floats = 1 MiB, about the L2 of one core. The GEMM packs the
+// tile block by block (Eigen's kc × mc panels stay in L2), so a tile only has to stay in cache
+// between im2col writing it and the packing reading it; it bounds the tile count from below
+// more than it tunes speed (GEMM speed is flat within ±3 % from 64 to 512 pixels per tile).
+constexpr int64_t kTileFloats = 256 * 1024;
 // Direct 1×1: no tile buffer, the tile only bounds the GEMM's column count for cache and threads.
 constexpr int64_t kTile1x1Columns = 1024;
 // Largest kernel whose tap pointers live on the stack in the depthwise kernel.
@@ -34,6 +29,18 @@ int64_t ceilDiv(int64_t a, int64_t b)
 int64_t roundUp(int64_t a, int64_t b)
 {
     return ceilDiv(a, b) * b;
+}
+
+// Copies one im2col run. Runs are output-row segments, often short (7 floats at 7×7): a call to
+// memcpy per run costs more than the copy there, so short runs are an inline loop.
+inline void copyRun(float* dst, const float* src, int64_t n)
+{
+    if (n >= 64) {
+        std::memcpy(dst, src, static_cast<std::size_t>(n) * sizeof(float));
+        return;
+    }
+    for (int64_t i = 0; i < n; ++i)
+        dst[i] = src[i];
 }
 
 // One block of NV·16 outputs of a depthwise row: acc = bias + Σ_t w[t]·src_t[ox …].
@@ -82,32 +89,52 @@ ConvGeometry ConvGeometry::from(const KernelOp& op, const Shape& in, const Shape
     return g;
 }
 
+// Padded column x = j·phases + ph of padded row yy goes to phase plane ph, row yy, column j; a
+// source column x − pl outside [0, W) comes from the padding mode. The interior of each row is
+// one contiguous copy (one phase) or one strided loop the compiler vectorises; only the few
+// border cells go through padSource. Columns [ceil((Wp−ph)/phases), rs) are zeroed.
+void fillPhasePlanes(const ConvGeometry& g, int64_t phases, const float* xPlane, int64_t rs, float* dst)
+{
+    const int64_t wp = g.wp(), hp = g.hp(), planeSize = hp * rs;
+    for (int64_t yy = 0; yy < hp; ++yy) {
+        const int64_t sy = padSource(yy - g.pt, g.h, g.mode);
+        const float* srow = sy < 0 ? nullptr : xPlane + sy * g.w;
+        for (int64_t ph = 0; ph < phases; ++ph) {
+            float* row = dst + ph * planeSize + yy * rs;
+            if (!srow) {
+                std::fill(row, row + rs, 0.0f);
+                continue;
+            }
+            const int64_t off = ph - g.pl; // source column of j = 0
+            const int64_t jEnd = std::min(ceilDiv(wp - ph, phases), rs);
+            const int64_t jLo = std::min(off >= 0 ? 0 : ceilDiv(-off, phases), jEnd);
+            const int64_t jHi = std::clamp(ceilDiv(g.w - off, phases), jLo, jEnd);
+            auto border = [&](int64_t j) {
+                const int64_t sx = padSource(j * phases + off, g.w, g.mode);
+                return sx < 0 ? 0.0f : srow[sx];
+            };
+            for (int64_t j = 0; j < jLo; ++j)
+                row[j] = border(j);
+            if (phases == 1) {
+                std::memcpy(row + jLo, srow + jLo + off, static_cast<std::size_t>(jHi - jLo) * sizeof(float));
+            } else {
+                const float* s = srow + off;
+                for (int64_t j = jLo; j < jHi; ++j)
+                    row[j] = s[j * phases];
+            }
+            for (int64_t j = jHi; j < jEnd; ++j)
+                row[j] = border(j);
+            std::fill(row + jEnd, row + rs, 0.0f);
+        }
+    }
+}
+
 void padImage(const ConvGeometry& g, const float* x, float* padded, const Parallel& par)
 {
-    const int64_t hp = g.hp(), wp = g.wp();
+    const int64_t planeIn = g.h * g.w, planeOut = g.hp() * g.wp();
     par.pool->parallelFor(g.n * g.c, par.threads, [&](int64_t p0, int64_t p1, int) {
-        for (int64_t p = p0; p < p1; ++p) {
-            const float* src = x + p * g.h * g.w;
-            float* dst = padded + p * hp * wp;
-            for (int64_t yy = 0; yy < hp; ++yy) {
-                float* row = dst + yy * wp;
-                const int64_t sy = padSource(yy - g.pt, g.h, g.mode);
-                if (sy < 0) {
-                    std::fill(row, row + wp, 0.0f);
-                    continue;
-                }
-                const float* srow = src + sy * g.w;
-                for (int64_t xx = 0; xx < g.pl; ++xx) {
-                    const int64_t sx = padSource(xx - g.pl, g.w, g.mode);
-                    row[xx] = sx < 0 ? 0.0f : srow[sx];
-                }
-                std::memcpy(row + g.pl, srow, static_cast<std::size_t>(g.w) * sizeof(float));
-                for (int64_t xx = g.pl + g.w; xx < wp; ++xx) {
-                    const int64_t sx = padSource(xx - g.pl, g.w, g.mode);
-                    row[xx] = sx < 0 ? 0.0f : srow[sx];
-                }
-            }
-        }
+        for (int64_t p = p0; p < p1; ++p)
+            fillPhasePlanes(g, 1, x + p * planeIn, g.wp(), padded + p * planeOut);
     });
 }
 
@@ -130,48 +157,107 @@ void EigenConv::prepare(const ConvGeometry& g, const Tensor& weight, const Tenso
         std::copy(bias->data(), bias->data() + bias->size(), m_bias.begin());
 
     m_scratch.clear();
+    m_work.clear();
     m_padded = Tensor();
     if (m_algorithm == Algorithm::Depthwise) {
-        // Phase planes: for stride sw, plane p holds padded columns p, p+sw, p+2sw, … so that a
-        // strided output row reads contiguous memory. Each row gets 64 floats of slack: the last
-        // vector block of a row may read (never use) up to 15 values past the row.
+        const int64_t ntaps = g.kh * g.kw;
+        // Channel-blocked when rows are short or strided and each output channel has its own
+        // input channel (multiplier 1): 16 channels are interleaved so one vector holds one
+        // pixel of 16 channels. Short rows then waste no lanes and strides need no phase split;
+        // the pack/unpack transposes cost about as much as oneDNN's nChw16c reorders.
+        m_blocked = g.o == g.c && (g.sw > 1 || g.sh > 1 || g.ow < 32);
+        if (m_blocked) {
+            const int64_t blocks = ceilDiv(g.c, simd::kWidth);
+            std::vector<float> packed(static_cast<std::size_t>(blocks * ntaps * simd::kWidth), 0.0f);
+            std::vector<float> bias(static_cast<std::size_t>(blocks * simd::kWidth), 0.0f);
+            for (int64_t c = 0; c < g.c; ++c) {
+                const int64_t b = c / simd::kWidth, lane = c % simd::kWidth;
+                for (int64_t t = 0; t < ntaps; ++t)
+                    packed[static_cast<std::size_t>((b * ntaps + t) * simd::kWidth + lane)] = m_weight[static_cast<std::size_t>(c * ntaps + t)];
+                bias[static_cast<std::size_t>(c)] = m_bias[static_cast<std::size_t>(c)];
+            }
+            m_weight = std::move(packed);
+            m_bias = std::move(bias);
+            m_rowSource.resize(static_cast<std::size_t>(g.hp()));
+            m_colSource.resize(static_cast<std::size_t>(g.wp()));
+            for (int64_t yy = 0; yy < g.hp(); ++yy)
+                m_rowSource[static_cast<std::size_t>(yy)] = padSource(yy - g.pt, g.h, g.mode);
+            for (int64_t xx = 0; xx < g.wp(); ++xx)
+                m_colSource[static_cast<std::size_t>(xx)] = padSource(xx - g.pl, g.w, g.mode);
+            for (int t = 0; t < threads; ++t)
+                m_scratch.emplace_back(Shape{(g.hp() * g.wp() + g.oh * g.ow) * simd::kWidth});
+            return;
+        }
         m_phaseWidth = ceilDiv(g.wp(), g.sw);
-        m_planeStride = roundUp(m_phaseWidth + 64, 16);
         m_planeRows = g.hp();
-        for (int t = 0; t < threads; ++t)
-            m_scratch.emplace_back(Shape{g.sw * m_planeRows * m_planeStride + 64});
+        m_flat = g.sh == 1 && g.sw == 1;
+        if (m_flat) {
+            // Flat: the padded plane as one array with rows Wp apart. Output (oy, ox) is then
+            // the 1-D convolution of that array at q = oy·Wp + ox, so whole-plane vector blocks
+            // cover several short rows at once (a 7×7 plane is 4 vectors, not 7 row tails). The
+            // Wp − OW extra columns per row are computed and dropped. Slack after the plane: the
+            // last block reads up to 15 + (kw−1)·dw values past it.
+            m_planeStride = g.wp();
+            m_wideOffset = roundUp(g.hp() * g.wp() + g.wp() + 64, 16);
+            for (int t = 0; t < threads; ++t)
+                m_scratch.emplace_back(Shape{m_wideOffset + roundUp(g.oh * g.wp(), 16)});
+        } else {
+            // Phase planes: for stride sw, plane p holds padded columns p, p+sw, p+2sw, … so
+            // that a strided output row reads contiguous memory. Each row gets 64 floats of
+            // slack: the last vector block of a row may read (never use) up to 15 values past it.
+            m_planeStride = roundUp(m_phaseWidth + 64, 16);
+            for (int t = 0; t < threads; ++t)
+                m_scratch.emplace_back(Shape{g.sw * m_planeRows * m_planeStride + 64});
+        }
         return;
     }
     chooseTiles(threads);
-    if (m_algorithm == Algorithm::Im2colGemm) {
-        const int64_t k = g.cg() * g.kh * g.kw;
-        for (int t = 0; t < threads; ++t)
+    // One pre-packed weight slice per (group, output-channel block).
+    const int64_t k = g.cg() * g.kh * g.kw, obs = ceilDiv(g.og(), m_oBlocks);
+    m_gemm.clear();
+    m_gemm.resize(static_cast<std::size_t>(g.groups * m_oBlocks));
+    int64_t work = 0;
+    for (int64_t grp = 0; grp < g.groups; ++grp)
+        for (int64_t ob = 0; ob < m_oBlocks; ++ob) {
+            const int64_t o0 = grp * g.og() + ob * obs, on = std::min(obs, g.og() - ob * obs);
+            if (on <= 0)
+                continue;
+            PrepackedGemm& gemm = m_gemm[static_cast<std::size_t>(grp * m_oBlocks + ob)];
+            gemm.prepare(PrepackedGemm::Mode::Right, m_weight.data() + o0 * k, k, on, k, m_tile);
+            work = std::max(work, gemm.workspaceFloats());
+        }
+    m_weight.clear(); // the packed copies are all run() reads
+    for (int t = 0; t < threads; ++t) {
+        m_work.emplace_back(Shape{work});
+        if (m_algorithm == Algorithm::Im2colGemm)
             m_scratch.emplace_back(Shape{k * m_tile});
-        if (g.padded())
-            m_padded = Tensor(Shape{g.n, g.c, g.hp(), g.wp()});
+    }
+    // Padded (and, for sw > 1, phase-split) copy of the input, so every im2col run is a memcpy.
+    if (m_algorithm == Algorithm::Im2colGemm && (g.padded() || g.sw > 1)) {
+        m_phaseWidth = ceilDiv(g.wp(), g.sw);
+        m_padded = Tensor(Shape{g.n * g.c, g.sw, g.hp(), m_phaseWidth});
     }
 }
 
+// Pixel tiles: as wide as fits kTileFloats of im2col (K·tile floats), cut into a multiple of the
+// thread count when there is more than one tile, each a multiple of 16 pixels but the last.
+// Images no larger than one tile stay whole and, with several threads, split the output
+// channels instead (512 channels at 7×7: two blocks of 256).
 void EigenConv::chooseTiles(int threads)
 {
     const int64_t p = m_g.oh * m_g.ow;
     const int64_t k = m_g.cg() * m_g.kh * m_g.kw;
-    int64_t tile = m_algorithm == Algorithm::Gemm1x1 ? kTile1x1Columns : std::max<int64_t>(kTileFloats / k, 64);
-    tile = std::min(tile, p);
-    int64_t tiles = ceilDiv(p, tile);
-    // Equal shares: make the tile count a multiple of the thread count when the image is large
-    // enough that tiles stay wide (≥ 128 columns); small images split output channels instead.
-    if (threads > 1 && tiles % threads != 0 && p >= 128 * threads)
+    const int64_t cap = m_algorithm == Algorithm::Gemm1x1 ? kTile1x1Columns
+                                                         : std::max<int64_t>((std::getenv("NC_TF") ? std::atol(std::getenv("NC_TF")) : kTileFloats) / k / 16 * 16, 64); // TUNING-HACK
+    int64_t tiles = ceilDiv(p, cap);
+    if (tiles > 1 && threads > 1)
         tiles = roundUp(tiles, threads);
-    tile = ceilDiv(p, tiles);
-    if (tile > 16 && roundUp(tile, 16) * (tiles - 1) < p)
-        tile = roundUp(tile, 16); // whole vectors per tile row when it keeps the tile count
-    m_tile = tile;
-    m_tiles = ceilDiv(p, tile);
+    m_tile = tiles > 1 ? roundUp(ceilDiv(p, tiles), 16) : p;
+    m_tiles = ceilDiv(p, m_tile);
 
     const int64_t tasks = m_g.n * m_g.groups * m_tiles;
     m_oBlocks = 1;
-    if (threads > 1 && tasks % threads != 0 && tasks < 8 * threads)
+    if (threads > 1 && tasks % threads != 0 && tasks < 4 * threads)
         m_oBlocks = std::min<int64_t>(threads, std::max<int64_t>(m_g.og() / 16, 1));
 }
 
@@ -192,16 +278,15 @@ void EigenConv::run(const float* x, float* y, const Parallel& par)
 
 // Both GEMM paths compute, per image n, group g and tile of output pixels [p0, p0+pn):
 //     Y[o0:o0+on, p0:p0+pn] = W[o0:o0+on, :] · Col[:, p0:p0+pn] + b
-// with W [Og × K] row-major (OIHW), Col [K × pn] row-major and Y a row-major view of NCHW
-// (outer stride OH·OW). All three row-major keeps NCHW as is; Eigen computes the transposed
-// column-major product internally at no cost. K = C/g·kh·kw.
+// with W [Og × K] (OIHW, pre-packed at prepare), Col [K × pn] row-major and Y a row-major view of
+// NCHW (outer stride OH·OW), so the output needs no transposition. K = C/g·kh·kw.
 void EigenConv::runGemm1x1(const float* x, float* y, const Parallel& par)
 {
     const ConvGeometry& g = m_g;
     const int64_t p = g.oh * g.ow, k = g.cg(), og = g.og();
     const int64_t obs = ceilDiv(og, m_oBlocks);
     const int64_t tasks = g.n * g.groups * m_tiles * m_oBlocks;
-    par.pool->parallelTasks(tasks, par.threads, [&](int64_t t0, int64_t t1, int) {
+    par.pool->parallelTasks(tasks, par.threads, [&](int64_t t0, int64_t t1, int worker) {
         for (int64_t t = t0; t < t1; ++t) {
             int64_t r = t;
             const int64_t ob = r % m_oBlocks;
@@ -214,12 +299,11 @@ void EigenConv::runGemm1x1(const float* x, float* y, const Parallel& par)
             const int64_t o0 = grp * og + ob * obs, on = std::min(obs, og - ob * obs);
             if (on <= 0)
                 continue;
-            CMapRow w(m_weight.data() + o0 * k, on, k, Eigen::OuterStride<>(k));
-            CMapRow col(x + (img * g.c + grp * k) * p + p0, k, pn, Eigen::OuterStride<>(p));
-            MapRow out(y + (img * g.o + o0) * p + p0, on, pn, Eigen::OuterStride<>(p));
+            float* out = y + (img * g.o + o0) * p + p0;
             for (int64_t i = 0; i < on; ++i)
-                out.row(i).setConstant(m_bias[static_cast<std::size_t>(o0 + i)]);
-            out.noalias() += w * col;
+                std::fill(out + i * p, out + i * p + pn, m_bias[static_cast<std::size_t>(o0 + i)]);
+            m_gemm[static_cast<std::size_t>(grp * m_oBlocks + ob)].run(
+                pn, x + (img * g.c + grp * k) * p + p0, p, out, p, m_work[static_cast<std::size_t>(worker)].data());
         }
     });
 }
@@ -227,14 +311,22 @@ void EigenConv::runGemm1x1(const float* x, float* y, const Parallel& par)
 void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
 {
     const ConvGeometry& g = m_g;
+    // Source planes: the input itself, or its padded phase planes (sw planes of Hp × ceil(Wp/sw)).
+    const bool phased = !m_padded.empty();
+    const int64_t phases = phased ? g.sw : 1;
+    const int64_t rows = phased ? g.hp() : g.h;
+    const int64_t rs = phased ? m_phaseWidth : g.w;
+    const int64_t planeSize = phases * rows * rs;
     const float* src = x;
-    if (g.padded()) {
-        padImage(g, x, m_padded.data(), par);
-        src = m_padded.data();
+    if (phased) {
+        float* padded = m_padded.data();
+        par.pool->parallelFor(g.n * g.c, par.threads, [&](int64_t p0, int64_t p1, int) {
+            for (int64_t q = p0; q < p1; ++q)
+                fillPhasePlanes(g, phases, x + q * g.h * g.w, rs, padded + q * planeSize);
+        });
+        src = padded;
     }
-    const int64_t hp = g.hp(), wp = g.wp();
     const int64_t p = g.oh * g.ow, cg = g.cg(), og = g.og();
-    const int64_t k = cg * g.kh * g.kw;
     const int64_t obs = ceilDiv(og, m_oBlocks);
     const int64_t tasks = g.n * g.groups * m_tiles * m_oBlocks;
     par.pool->parallelTasks(tasks, par.threads, [&](int64_t t0, int64_t t1, int worker) {
@@ -253,24 +345,21 @@ void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
                 continue;
 
             // Packed im2col of this tile: row (c, ky, kx) holds, for each output pixel (oy, ox)
-            // of the tile, padded[c][oy·sh + ky·dh][ox·sw + kx·dw]. Runs of one output row are
-            // contiguous in the source when sw = 1 (memcpy), strided otherwise.
-            const float* base = src + (img * g.c + grp * cg) * hp * wp;
+            // of the tile, padded[c][oy·sh + ky·dh][ox·sw + kx·dw], which is phase plane
+            // (kx·dw mod sw), row oy·sh + ky·dh, column ox + ⌊kx·dw / sw⌋: each run of one
+            // output row is a contiguous memcpy.
+            const float* base = src + (img * g.c + grp * cg) * planeSize;
             float* dst = col;
             for (int64_t c = 0; c < cg; ++c) {
                 for (int64_t ky = 0; ky < g.kh; ++ky) {
                     for (int64_t kx = 0; kx < g.kw; ++kx) {
-                        const float* plane = base + c * hp * wp + ky * g.dh * wp + kx * g.dw;
+                        const int64_t colOff = kx * g.dw;
+                        const float* plane =
+                            base + c * planeSize + (colOff % phases) * rows * rs + ky * g.dh * rs + colOff / phases;
                         int64_t q = p0, oy = p0 / g.ow, ox = p0 % g.ow;
                         while (q < p0 + pn) {
                             const int64_t run = std::min(g.ow - ox, p0 + pn - q);
-                            const float* s = plane + oy * g.sh * wp + ox * g.sw;
-                            if (g.sw == 1) {
-                                std::memcpy(dst, s, static_cast<std::size_t>(run) * sizeof(float));
-                            } else {
-                                for (int64_t i = 0; i < run; ++i)
-                                    dst[i] = s[i * g.sw];
-                            }
+                            copyRun(dst, plane + oy * g.sh * rs + ox, run);
                             dst += run;
                             q += run;
                             ++oy;
@@ -279,12 +368,11 @@ void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
                     }
                 }
             }
-            CMapRow w(m_weight.data() + o0 * k, on, k, Eigen::OuterStride<>(k));
-            CMapRow cm(col, k, pn, Eigen::OuterStride<>(pn));
-            MapRow out(y + (img * g.o + o0) * p + p0, on, pn, Eigen::OuterStride<>(p));
+            float* out = y + (img * g.o + o0) * p + p0;
             for (int64_t i = 0; i < on; ++i)
-                out.row(i).setConstant(m_bias[static_cast<std::size_t>(o0 + i)]);
-            out.noalias() += w * cm;
+                std::fill(out + i * p, out + i * p + pn, m_bias[static_cast<std::size_t>(o0 + i)]);
+            m_gemm[static_cast<std::size_t>(grp * m_oBlocks + ob)].run(pn, col, pn, out, p,
+                                                                       m_work[static_cast<std::size_t>(worker)].data());
         }
     });
 }
@@ -292,6 +380,15 @@ void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
 void EigenConv::runDepthwise(const float* x, float* y, const Parallel& par)
 {
     const ConvGeometry& g = m_g;
+    if (m_blocked) {
+        const int64_t blocks = ceilDiv(g.c, simd::kWidth);
+        par.pool->parallelTasks(g.n * blocks, par.threads, [&](int64_t t0, int64_t t1, int worker) {
+            float* scratch = m_scratch[static_cast<std::size_t>(worker)].data();
+            for (int64_t t = t0; t < t1; ++t)
+                depthwiseChannelBlock(x, y, t / blocks, t % blocks, scratch);
+        });
+        return;
+    }
     par.pool->parallelTasks(g.n * g.c, par.threads, [&](int64_t t0, int64_t t1, int worker) {
         float* scratch = m_scratch[static_cast<std::size_t>(worker)].data();
         for (int64_t t = t0; t < t1; ++t)
@@ -299,49 +396,106 @@ void EigenConv::runDepthwise(const float* x, float* y, const Parallel& par)
     });
 }
 
+// Depthwise convolution of 16 channels [c0, c0+16) of one image, channel-interleaved:
+//   pack    buf[yy][xx][c] = padded input of channel c0+c at (yy, xx)   (Hp × Wp × 16)
+//   compute acc[oy][ox] = b + Σ_t w[t] ⊙ buf[oy·sh + ky·dh][ox·sw + kx·dw]   (16-lane vectors)
+//   unpack  y[c0+c][oy][ox] = acc[oy][ox][c]
+// Four output pixels per step give four independent FMA chains. Lanes past C are zero and
+// never stored.
+void EigenConv::depthwiseChannelBlock(const float* x, float* y, int64_t img, int64_t cb, float* scratch) const
+{
+    constexpr int64_t L = simd::kWidth;
+    const ConvGeometry& g = m_g;
+    const int64_t hp = g.hp(), wp = g.wp(), plane = g.h * g.w, outPlane = g.oh * g.ow;
+    const int64_t c0 = cb * L, lanes = std::min(L, g.c - c0);
+    const float* src = x + (img * g.c + c0) * plane;
+    float* buf = scratch;
+    float* acc = scratch + hp * wp * L;
+
+    for (int64_t yy = 0; yy < hp; ++yy) {
+        const int64_t sy = m_rowSource[static_cast<std::size_t>(yy)];
+        float* cell = buf + yy * wp * L;
+        for (int64_t xx = 0; xx < wp; ++xx, cell += L) {
+            const int64_t sx = m_colSource[static_cast<std::size_t>(xx)];
+            if (sy < 0 || sx < 0) {
+                simd::store(cell, simd::V16{});
+                continue;
+            }
+            const float* s = src + sy * g.w + sx;
+            if (lanes == L) {
+                for (int64_t c = 0; c < L; ++c)
+                    cell[c] = s[c * plane];
+            } else {
+                for (int64_t c = 0; c < L; ++c)
+                    cell[c] = c < lanes ? s[c * plane] : 0.0f;
+            }
+        }
+    }
+
+    const int ntaps = static_cast<int>(g.kh * g.kw);
+    std::array<int64_t, kMaxTaps> tapOffset{};
+    std::vector<int64_t> bigOffset;
+    int64_t* offset = tapOffset.data();
+    if (ntaps > kMaxTaps) {
+        bigOffset.resize(static_cast<std::size_t>(ntaps));
+        offset = bigOffset.data();
+    }
+    for (int64_t ky = 0; ky < g.kh; ++ky)
+        for (int64_t kx = 0; kx < g.kw; ++kx)
+            offset[ky * g.kw + kx] = (ky * g.dh * wp + kx * g.dw) * L;
+    const float* w = m_weight.data() + cb * ntaps * L;
+    const simd::V16 bias = simd::load(m_bias.data() + c0);
+    const int64_t step = g.sw * L;
+    for (int64_t oy = 0; oy < g.oh; ++oy) {
+        const float* rowBase = buf + oy * g.sh * wp * L;
+        float* out = acc + oy * g.ow * L;
+        int64_t ox = 0;
+        for (; ox + 4 <= g.ow; ox += 4) {
+            simd::V16 a0 = bias, a1 = bias, a2 = bias, a3 = bias;
+            const float* p = rowBase + ox * step;
+            for (int t = 0; t < ntaps; ++t) {
+                const simd::V16 wv = simd::load(w + t * L);
+                const float* q = p + offset[t];
+                a0 += wv * simd::load(q);
+                a1 += wv * simd::load(q + step);
+                a2 += wv * simd::load(q + 2 * step);
+                a3 += wv * simd::load(q + 3 * step);
+            }
+            simd::store(out + ox * L, a0);
+            simd::store(out + (ox + 1) * L, a1);
+            simd::store(out + (ox + 2) * L, a2);
+            simd::store(out + (ox + 3) * L, a3);
+        }
+        for (; ox < g.ow; ++ox) {
+            simd::V16 a = bias;
+            const float* p = rowBase + ox * step;
+            for (int t = 0; t < ntaps; ++t)
+                a += simd::load(w + t * L) * simd::load(p + offset[t]);
+            simd::store(out + ox * L, a);
+        }
+    }
+
+    float* dst = y + (img * g.o + c0) * outPlane;
+    for (int64_t c = 0; c < lanes; ++c) {
+        float* o = dst + c * outPlane;
+        for (int64_t q = 0; q < outPlane; ++q)
+            o[q] = acc[q * L + c];
+    }
+}
+
 // Direct depthwise convolution of one input channel (and its `multiplier` output channels).
 // out[oy][ox] = b + Σ_{ky,kx} w[ky][kx] · padded[oy·sh + ky·dh][ox·sw + kx·dw]
-// Padded column ox·sw + kx·dw lives in phase plane (kx·dw mod sw) at column ox + ⌊kx·dw / sw⌋,
-// so every tap is a contiguous run in ox and the row vectorises over 16 outputs at a time.
+// Every tap is a contiguous run of the (phase-split) padded plane, so the kernel is a broadcast
+// weight times vector loads, 16 outputs at a time, with 4 independent accumulators per block.
+//   Flat (stride 1): outputs are computed on the padded plane's own row pitch Wp, i.e. as a
+//     1-D convolution of the flattened plane with taps at ky·dh·Wp + kx·dw, then compacted.
+//   Strided: padded column ox·sw + kx·dw lives in phase plane (kx·dw mod sw) at column
+//     ox + ⌊kx·dw / sw⌋; rows are computed one at a time.
 void EigenConv::depthwisePlane(const float* xPlane, int64_t ci, int64_t img, float* y, float* scratch) const
 {
     const ConvGeometry& g = m_g;
-    const int64_t rs = m_planeStride, planeSize = m_planeRows * rs, wp = g.wp();
-
-    for (int64_t yy = 0; yy < m_planeRows; ++yy) {
-        const int64_t sy = padSource(yy - g.pt, g.h, g.mode);
-        const float* srow = sy < 0 ? nullptr : xPlane + sy * g.w;
-        for (int64_t ph = 0; ph < g.sw; ++ph) {
-            float* row = scratch + ph * planeSize + yy * rs;
-            if (!srow) {
-                std::fill(row, row + rs, 0.0f);
-                continue;
-            }
-            if (g.sw == 1) {
-                for (int64_t xx = 0; xx < g.pl; ++xx) {
-                    const int64_t sx = padSource(xx - g.pl, g.w, g.mode);
-                    row[xx] = sx < 0 ? 0.0f : srow[sx];
-                }
-                std::memcpy(row + g.pl, srow, static_cast<std::size_t>(g.w) * sizeof(float));
-                for (int64_t xx = g.pl + g.w; xx < wp; ++xx) {
-                    const int64_t sx = padSource(xx - g.pl, g.w, g.mode);
-                    row[xx] = sx < 0 ? 0.0f : srow[sx];
-                }
-            } else {
-                for (int64_t j = 0; j < m_phaseWidth; ++j) {
-                    const int64_t xx = j * g.sw + ph;
-                    float v = 0.0f;
-                    if (xx < wp) {
-                        const int64_t sx = padSource(xx - g.pl, g.w, g.mode);
-                        v = sx < 0 ? 0.0f : srow[sx];
-                    }
-                    row[j] = v;
-                }
-            }
-            const int64_t used = g.sw == 1 ? wp : m_phaseWidth;
-            std::fill(row + used, row + rs, 0.0f);
-        }
-    }
+    const int64_t rs = m_planeStride, planeSize = m_planeRows * rs;
+    fillPhasePlanes(g, g.sw, xPlane, rs, scratch);
 
     const int ntaps = static_cast<int>(g.kh * g.kw);
     std::array<int64_t, kMaxTaps> tapOffset{};
@@ -370,6 +524,24 @@ void EigenConv::depthwisePlane(const float* xPlane, int64_t ci, int64_t img, flo
         const float* w = m_weight.data() + oc * ntaps;
         const float bias = m_bias[static_cast<std::size_t>(oc)];
         float* out = y + (img * g.o + oc) * g.oh * g.ow;
+        if (m_flat) {
+            float* wide = scratch + m_wideOffset;
+            const int64_t total = g.oh * rs;
+            for (int t = 0; t < ntaps; ++t)
+                tap[t] = scratch + offset[t];
+            int64_t q = 0;
+            for (; q + 4 * simd::kWidth <= total; q += 4 * simd::kWidth)
+                depthwiseBlock<4>(tap, ntaps, w, bias, q, wide + q);
+            for (; q < total; q += simd::kWidth)
+                depthwiseBlock<1>(tap, ntaps, w, bias, q, wide + q);
+            if (rs == g.ow) {
+                std::memcpy(out, wide, static_cast<std::size_t>(g.oh * g.ow) * sizeof(float));
+            } else {
+                for (int64_t oy = 0; oy < g.oh; ++oy)
+                    std::memcpy(out + oy * g.ow, wide + oy * rs, static_cast<std::size_t>(g.ow) * sizeof(float));
+            }
+            continue;
+        }
         for (int64_t oy = 0; oy < g.oh; ++oy) {
             const float* rowBase = scratch + oy * g.sh * rs;
             for (int t = 0; t < ntaps; ++t)
@@ -393,8 +565,10 @@ std::string EigenConv::describe() const
     const int64_t k = m_g.cg() * m_g.kh * m_g.kw;
     switch (m_algorithm) {
     case Algorithm::Depthwise:
-        return "direct depthwise kernel (multiplier " + std::to_string(m_g.o / m_g.c) +
-               ", 16-float vectors over output columns, stride phases " + std::to_string(m_g.sw) + ")";
+        if (m_blocked)
+            return "direct depthwise kernel (multiplier 1, 16 channels interleaved per vector)";
+        return "direct depthwise kernel (multiplier " + std::to_string(m_g.o / m_g.c) + ", 16-float vectors, " +
+               (m_flat ? std::string("flat plane") : "row by row, " + std::to_string(m_g.sw) + " stride phases") + ")";
     case Algorithm::Gemm1x1:
         return "1x1 direct GEMM (K=" + std::to_string(k) + ", " + std::to_string(m_tiles) + " column tiles of " +
                std::to_string(m_tile) + ", " + std::to_string(m_oBlocks) + " channel blocks)";

@@ -9,14 +9,9 @@ namespace nc::core::kernels {
 
 namespace {
 
-std::string where(const KernelOp& op)
-{
-    return "layer \"" + (op.name.empty() ? std::string(opKindName(op.kind)) : op.name) + "\": ";
-}
-
 KernelStatus fail(const KernelOp& op, const std::string& what)
 {
-    return KernelStatus::failure(where(op) + what);
+    return KernelStatus::failure(layerLabel(op) + what);
 }
 
 KernelStatus needRank(const KernelOp& op, const Shape& s, int rank, const char* layout)
@@ -94,6 +89,11 @@ bool isElementwise(OpKind k)
 }
 
 } // namespace
+
+std::string layerLabel(const KernelOp& op)
+{
+    return "layer \"" + (op.name.empty() ? std::string(opKindName(op.kind)) : op.name) + "\": ";
+}
 
 int64_t normaliseAxis(int64_t axis, int64_t rank)
 {

@@ -6,6 +6,7 @@
 #include "Tensor.h"
 
 #include <span>
+#include <string>
 #include <vector>
 
 namespace nc::core::kernels {
@@ -45,6 +46,9 @@ double opFlops(const KernelOp& op, std::span<const Shape> inputs, const Shape& o
 // Bytes a run must move at least once: all inputs, the output and the parameters, as float32.
 // The denominator of arithmetic intensity on the roofline.
 double opBytes(const KernelOp& op, std::span<const Shape> inputs, const Shape& output);
+
+// `layer "conv3": ` (the kind's name when the layer has none): the prefix of every message.
+std::string layerLabel(const KernelOp& op);
 
 // Resolves a possibly negative axis against a rank; returns -1 when out of range.
 int64_t normaliseAxis(int64_t axis, int64_t rank);

@@ -1,0 +1,197 @@
+// Our own CPU kernels (Eigen GEMM + hand-vectorised loops) behind the Backend interface.
+#include "EigenBackend.h"
+
+#include "EigenAttention.h"
+#include "EigenConv.h"
+#include "EigenKernels.h"
+#include "EigenLinear.h"
+#include "OpShapes.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace nc::core::kernels {
+
+namespace {
+
+struct EigenState final : BackendState {
+    eigen::EigenConv conv;
+    std::vector<float> scale, shift; // batch norm folded to y = scale·x + shift
+    eigen::NormLayout norm;
+    eigen::EigenLinear linear;
+    eigen::EigenAttention attention;
+    int64_t outer = 1, len = 1, inner = 1; // softmax view
+    int64_t axis = 0;                      // concat
+};
+
+// [outer, len, inner] view of `shape` around `axis`.
+void splitAround(const Shape& shape, int64_t axis, int64_t& outer, int64_t& len, int64_t& inner)
+{
+    outer = len = inner = 1;
+    for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i) {
+        const int64_t d = shape[static_cast<std::size_t>(i)];
+        if (i < axis)
+            outer *= d;
+        else if (i == axis)
+            len = d;
+        else
+            inner *= d;
+    }
+}
+
+} // namespace
+
+EigenBackend::EigenBackend(int threads)
+{
+    setThreadCount(threads);
+}
+
+EigenBackend::~EigenBackend() = default;
+
+void EigenBackend::setThreadCount(int threads)
+{
+    m_threads = std::max(threads, 1);
+    // The pool only grows: layers prepared for more threads than now must still find them.
+    if (!m_pool || m_pool->threadCount() < m_threads)
+        m_pool = std::make_unique<ThreadPool>(m_threads);
+}
+
+KernelStatus EigenBackend::doPrepare(PreparedOp& prepared)
+{
+    auto state = std::make_unique<EigenState>();
+    const KernelOp& op = prepared.op();
+    const Shape& in = prepared.inputShapes()[0];
+    const Shape& out = prepared.outputShape();
+    const auto& params = prepared.parameters();
+    const int threads = prepared.threadCount();
+    std::string note;
+
+    switch (op.kind) {
+    case OpKind::Conv2d: {
+        state->conv.prepare(eigen::ConvGeometry::from(op, in, out), params[0], op.bias ? &params[1] : nullptr, threads);
+        note = state->conv.describe();
+        break;
+    }
+    case OpKind::BatchNorm: {
+        // y = γ(x − μ)/√(σ² + ε) + β = a·x + b with a = γ/√(σ² + ε), b = β − μ·a.
+        const int64_t c = in[1];
+        state->scale.resize(static_cast<std::size_t>(c));
+        state->shift.resize(static_cast<std::size_t>(c));
+        for (int64_t i = 0; i < c; ++i) {
+            const float a = params[0][i] / std::sqrt(params[3][i] + op.eps);
+            state->scale[static_cast<std::size_t>(i)] = a;
+            state->shift[static_cast<std::size_t>(i)] = params[1][i] - params[2][i] * a;
+        }
+        note = "folded per-channel affine";
+        break;
+    }
+    case OpKind::LayerNorm: {
+        const int64_t axis = normaliseAxis(op.normAxis, static_cast<int64_t>(in.size()));
+        int64_t len = 1;
+        for (std::size_t i = static_cast<std::size_t>(axis); i < in.size(); ++i)
+            len *= in[i];
+        state->norm = {shapeElements(in) / len, len, 1, len, 1};
+        note = "two-pass row statistics";
+        break;
+    }
+    case OpKind::InstanceNorm: {
+        const int64_t s = shapeElements(in) / (in[0] * in[1]);
+        state->norm = {in[0] * in[1], s, in[1], 1, s};
+        note = "two-pass plane statistics";
+        break;
+    }
+    case OpKind::GroupNorm: {
+        const int64_t s = shapeElements(in) / (in[0] * in[1]);
+        const int64_t cpg = in[1] / op.numGroups;
+        state->norm = {in[0] * op.numGroups, cpg * s, op.numGroups, cpg, s};
+        note = "two-pass group statistics";
+        break;
+    }
+    case OpKind::Softmax:
+        splitAround(in, normaliseAxis(op.softmaxAxis, static_cast<int64_t>(in.size())), state->outer, state->len,
+                    state->inner);
+        break;
+    case OpKind::Concat:
+        state->axis = normaliseAxis(op.axis, static_cast<int64_t>(in.size()));
+        break;
+    case OpKind::Attention:
+        state->attention.prepare(in[0], in[1], in[2], op.heads, params, threads);
+        note = "fused QKV GEMM, per-head GEMMs over 64-row query blocks";
+        break;
+    case OpKind::Linear: {
+        const int64_t rows = shapeElements(in) / in.back();
+        state->linear.prepare(rows, in.back(), op.outChannels, params[0].data(), op.bias ? params[1].data() : nullptr,
+                              threads);
+        note = rows == 1 ? "Eigen GEMV" : "Eigen GEMM on pre-transposed weights";
+        break;
+    }
+    default:
+        break;
+    }
+    prepared.appendNote("eigen: " + (note.empty() ? std::string("direct loop") : note) + ", " +
+                        std::to_string(threads) + " thread(s)");
+    prepared.setState(std::move(state));
+    return KernelStatus::success();
+}
+
+KernelStatus EigenBackend::doRun(PreparedOp& prepared, std::span<const Tensor> inputs, Tensor& output)
+{
+    auto* state = static_cast<EigenState*>(prepared.state());
+    const KernelOp& op = prepared.op();
+    const Shape& in = prepared.inputShapes()[0];
+    const auto& params = prepared.parameters();
+    const eigen::Parallel par{m_pool.get(), prepared.threadCount()};
+    const float* x = inputs[0].data();
+    float* y = output.data();
+
+    switch (op.kind) {
+    case OpKind::Conv2d:
+        state->conv.run(x, y, par);
+        break;
+    case OpKind::Linear:
+        state->linear.run(x, y, par);
+        break;
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+        eigen::pool2d(op, in, output.shape(), x, y, par);
+        break;
+    case OpKind::GlobalAvgPool:
+        eigen::globalAvgPool(in[0] * in[1], shapeElements(in) / (in[0] * in[1]), x, y, par);
+        break;
+    case OpKind::AdaptiveAvgPool:
+        eigen::adaptiveAvgPool(in, output.shape(), x, y, par);
+        break;
+    case OpKind::BatchNorm:
+        eigen::channelAffine(x, in[0], in[1], shapeElements(in) / (in[0] * in[1]), state->scale.data(),
+                             state->shift.data(), y, par);
+        break;
+    case OpKind::LayerNorm:
+    case OpKind::InstanceNorm:
+    case OpKind::GroupNorm:
+        eigen::normalize(x, state->norm, op.eps, params[0].data(), params[1].data(), y, par);
+        break;
+    case OpKind::Softmax:
+        eigen::softmax(x, state->outer, state->len, state->inner, y, par);
+        break;
+    case OpKind::Add:
+    case OpKind::Mul:
+        eigen::binary(op.kind, inputs[0], inputs[1], output, par);
+        break;
+    case OpKind::Concat:
+        eigen::concat(inputs, state->axis, output, par);
+        break;
+    case OpKind::Attention:
+        state->attention.run(x, y, par);
+        break;
+    case OpKind::Flatten:
+    case OpKind::Identity:
+        eigen::copy(x, inputs[0].size(), y, par);
+        break;
+    default:
+        eigen::activation(op.kind, op.slope, x, inputs[0].size(), y, par);
+        break;
+    }
+    return KernelStatus::success();
+}
+
+} // namespace nc::core::kernels

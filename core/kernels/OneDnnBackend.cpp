@@ -1,0 +1,684 @@
+// The same layers through oneDNN 2.6 primitives, with our kernels where oneDNN lacks the operation.
+#include "OneDnnBackend.h"
+
+#include "EigenConv.h"
+#include "OpShapes.h"
+
+#include <oneapi/dnnl/dnnl.hpp>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <unordered_map>
+
+namespace nc::core::kernels {
+
+using dnnl::memory;
+using Tag = memory::format_tag;
+using Dt = memory::data_type;
+
+struct OneDnnBackend::Engine {
+    dnnl::engine engine{dnnl::engine::kind::cpu, 0};
+    dnnl::stream stream{engine};
+};
+
+namespace {
+
+constexpr auto kInference = dnnl::prop_kind::forward_inference;
+
+memory::dims denseStrides(const memory::dims& d)
+{
+    memory::dims s(d.size(), 1);
+    for (std::size_t i = d.size(); i-- > 1;)
+        s[i - 1] = s[i] * d[i];
+    return s;
+}
+
+// Row-major (plain) descriptor of any rank: "abcd…". (memory::dims is the same type as Shape.)
+memory::desc plainMd(const memory::dims& d)
+{
+    return memory::desc(d, Dt::f32, denseStrides(d));
+}
+
+// oneDNN-style tag of a blocked descriptor: outer dims by decreasing stride, upper-case when
+// blocked, then the inner blocks ("aBcd16b" is nChw16c).
+std::string layoutName(const memory::desc& md)
+{
+    const dnnl_memory_desc_t& d = md.data;
+    if (d.format_kind != dnnl_blocked)
+        return "non-blocked";
+    const auto& b = d.format_desc.blocking;
+    std::vector<int> order(static_cast<std::size_t>(d.ndims));
+    for (int i = 0; i < d.ndims; ++i)
+        order[static_cast<std::size_t>(i)] = i;
+    std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return b.strides[x] > b.strides[y]; });
+    std::string s;
+    for (int i : order) {
+        bool blocked = false;
+        for (int k = 0; k < b.inner_nblks; ++k)
+            blocked = blocked || b.inner_idxs[k] == i;
+        s += static_cast<char>((blocked ? 'A' : 'a') + i);
+    }
+    for (int k = 0; k < b.inner_nblks; ++k)
+        s += std::to_string(b.inner_blks[k]) + static_cast<char>('a' + b.inner_idxs[k]);
+    return s;
+}
+
+struct Step {
+    dnnl::primitive primitive;
+    std::unordered_map<int, memory> args;
+};
+
+struct OneDnnState final : BackendState {
+    std::vector<Step> steps;
+    std::vector<memory> inputs; // views of the caller's input tensors; handles set by run()
+    memory output;              // view of the caller's output tensor
+    // Reflect/replicate convolution: our pad kernel fills `padded`, oneDNN convolves it.
+    bool padFirst = false;
+    eigen::ConvGeometry padGeometry;
+    Tensor padded;
+    // Operations oneDNN 2.6 lacks: run by our kernels.
+    bool fallback = false;
+    PreparedOp inner;
+};
+
+// Reason a layer goes to the fallback, thrown inside the builder and caught in doPrepare.
+struct Unsupported {
+    std::string reason;
+};
+
+// Builds the primitive sequence of one layer into a OneDnnState.
+class Builder {
+public:
+    Builder(const dnnl::engine& engine, dnnl::stream& stream, OneDnnState& state, const PreparedOp& prepared)
+        : m_engine(engine), m_stream(stream), m_state(state)
+    {
+        m_state.inputs.resize(prepared.inputShapes().size());
+    }
+
+    // View of input i with the given descriptor (same bytes as the plain tensor).
+    memory input(std::size_t i, const memory::desc& md)
+    {
+        m_state.inputs[i] = memory(md, m_engine, nullptr);
+        return m_state.inputs[i];
+    }
+    memory output(const memory::desc& md)
+    {
+        m_state.output = memory(md, m_engine, nullptr);
+        return m_state.output;
+    }
+    memory buffer(const memory::desc& md) { return memory(md, m_engine); }
+    // oneDNN-owned copy of a parameter, reordered once into `wanted` from its plain layout `plain`.
+    memory constant(const float* data, const memory::desc& plain, const memory::desc& wanted)
+    {
+        memory src(plain, m_engine, const_cast<float*>(data));
+        memory dst(wanted, m_engine);
+        dnnl::reorder(src, dst).execute(m_stream, src, dst);
+        m_stream.wait();
+        return dst;
+    }
+    memory constant(const std::vector<float>& data, const memory::desc& md)
+    {
+        return constant(data.data(), md, md);
+    }
+    // `m` in layout `wanted`, adding a reorder step when it differs (a run-time, timed reorder).
+    memory toLayout(const memory& m, const memory::desc& wanted)
+    {
+        if (m.get_desc() == wanted)
+            return m;
+        memory r(wanted, m_engine);
+        add(dnnl::reorder(m, r), {{DNNL_ARG_FROM, m}, {DNNL_ARG_TO, r}});
+        ++m_runReorders;
+        return r;
+    }
+    // Writes `result` to `target` if they are different memories (layout change at the end).
+    void finishInto(const memory& result, const memory& target)
+    {
+        if (result.get() == target.get())
+            return;
+        add(dnnl::reorder(result, target), {{DNNL_ARG_FROM, result}, {DNNL_ARG_TO, target}});
+        ++m_runReorders;
+    }
+    void add(dnnl::primitive p, std::unordered_map<int, memory> args)
+    {
+        m_state.steps.push_back({std::move(p), std::move(args)});
+    }
+    int runReorders() const { return m_runReorders; }
+    const dnnl::engine& engine() const { return m_engine; }
+
+private:
+    const dnnl::engine& m_engine;
+    dnnl::stream& m_stream;
+    OneDnnState& m_state;
+    int m_runReorders = 0;
+};
+
+std::string reorderNote(int n)
+{
+    return n ? ", " + std::to_string(n) + " layout reorder(s) in run" : "";
+}
+
+std::string buildConv(Builder& b, OneDnnState& st, const PreparedOp& p)
+{
+    const KernelOp& op = p.op();
+    const Shape& in = p.inputShapes()[0];
+    const Shape& out = p.outputShape();
+    const auto g = eigen::ConvGeometry::from(op, in, out);
+    Shape src = in;
+    memory::dims padL{g.pt, g.pl}, padR{g.pb, g.pr};
+    std::string extra;
+    if (op.padMode != PadMode::Zeros && g.padded()) {
+        // oneDNN 2.6 convolutions pad with zeros only.
+        st.padFirst = true;
+        st.padGeometry = g;
+        src = {g.n, g.c, g.hp(), g.wp()};
+        st.padded = Tensor(src);
+        padL = padR = {0, 0};
+        extra = ", reflect/replicate padding by our pad kernel (fallback), then zero-pad convolution";
+    }
+    const memory::dims wDims = g.groups > 1 ? memory::dims{g.groups, g.og(), g.cg(), g.kh, g.kw}
+                                            : memory::dims{g.o, g.c, g.kh, g.kw};
+    const memory::desc srcAny({src.begin(), src.end()}, Dt::f32, Tag::any);
+    const memory::desc dstAny({out.begin(), out.end()}, Dt::f32, Tag::any);
+    const memory::desc wAny(wDims, Dt::f32, Tag::any);
+    const memory::desc biasMd({g.o}, Dt::f32, Tag::a);
+    // oneDNN counts dilation from 0 (d − 1): 0 is a dense kernel.
+    const memory::dims strides{g.sh, g.sw}, dil{g.dh - 1, g.dw - 1};
+    auto desc = op.bias ? dnnl::convolution_forward::desc(kInference, dnnl::algorithm::convolution_direct, srcAny,
+                                                          wAny, biasMd, dstAny, strides, dil, padL, padR)
+                        : dnnl::convolution_forward::desc(kInference, dnnl::algorithm::convolution_direct, srcAny,
+                                                          wAny, dstAny, strides, dil, padL, padR);
+    dnnl::convolution_forward::primitive_desc pd(desc, b.engine());
+
+    std::unordered_map<int, memory> args;
+    args[DNNL_ARG_WEIGHTS] = b.constant(p.parameters()[0].data(), plainMd(wDims), pd.weights_desc());
+    if (op.bias)
+        args[DNNL_ARG_BIAS] = b.constant(p.parameters()[1].data(), biasMd, biasMd);
+    const memory user = st.padFirst ? memory(plainMd(src), b.engine(), st.padded.data()) : b.input(0, plainMd(src));
+    args[DNNL_ARG_SRC] = b.toLayout(user, pd.src_desc());
+    const memory userOut = b.output(plainMd(out));
+    const memory dst = pd.dst_desc() == userOut.get_desc() ? userOut : b.buffer(pd.dst_desc());
+    args[DNNL_ARG_DST] = dst;
+    b.add(dnnl::convolution_forward(pd), args);
+    b.finishInto(dst, userOut);
+    return std::string("convolution ") + pd.impl_info_str() + ", src " + layoutName(pd.src_desc()) + ", weights " +
+           layoutName(pd.weights_desc()) + ", dst " + layoutName(pd.dst_desc()) + reorderNote(b.runReorders()) + extra;
+}
+
+std::string buildLinear(Builder& b, const PreparedOp& p)
+{
+    const KernelOp& op = p.op();
+    const Shape& in = p.inputShapes()[0];
+    const int64_t inF = in.back(), rows = shapeElements(in) / inF, outF = op.outChannels;
+    const memory::desc srcAny({rows, inF}, Dt::f32, Tag::any);
+    const memory::desc wAny({outF, inF}, Dt::f32, Tag::any);
+    const memory::desc dstAny({rows, outF}, Dt::f32, Tag::any);
+    const memory::desc biasMd({outF}, Dt::f32, Tag::a);
+    auto desc = op.bias ? dnnl::inner_product_forward::desc(kInference, srcAny, wAny, biasMd, dstAny)
+                        : dnnl::inner_product_forward::desc(kInference, srcAny, wAny, dstAny);
+    dnnl::inner_product_forward::primitive_desc pd(desc, b.engine());
+    std::unordered_map<int, memory> args;
+    args[DNNL_ARG_WEIGHTS] = b.constant(p.parameters()[0].data(), plainMd(memory::dims{outF, inF}), pd.weights_desc());
+    if (op.bias)
+        args[DNNL_ARG_BIAS] = b.constant(p.parameters()[1].data(), biasMd, biasMd);
+    args[DNNL_ARG_SRC] = b.toLayout(b.input(0, plainMd(memory::dims{rows, inF})), pd.src_desc());
+    const memory userOut = b.output(plainMd(memory::dims{rows, outF}));
+    const memory dst = pd.dst_desc() == userOut.get_desc() ? userOut : b.buffer(pd.dst_desc());
+    args[DNNL_ARG_DST] = dst;
+    b.add(dnnl::inner_product_forward(pd), args);
+    b.finishInto(dst, userOut);
+    return std::string("inner_product ") + pd.impl_info_str() + ", weights " + layoutName(pd.weights_desc()) +
+           reorderNote(b.runReorders());
+}
+
+std::string addPooling(Builder& b, dnnl::algorithm alg, const memory::dims& src, const memory::dims& dst,
+                       const memory::dims& strides, const memory::dims& kernel, const memory::dims& dil,
+                       const memory::dims& padL, const memory::dims& padR)
+{
+    dnnl::pooling_v2_forward::desc desc(kInference, alg, plainMd(src), plainMd(dst), strides, kernel, dil, padL, padR);
+    dnnl::pooling_v2_forward::primitive_desc pd(desc, b.engine());
+    b.add(dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, b.input(0, plainMd(src))}, {DNNL_ARG_DST, b.output(plainMd(dst))}});
+    return std::string("pooling_v2 ") + pd.impl_info_str();
+}
+
+std::string buildPool(Builder& b, const PreparedOp& p)
+{
+    const KernelOp& op = p.op();
+    const Shape& in = p.inputShapes()[0];
+    const Shape& out = p.outputShape();
+    // oneDNN has no ceil mode; it requires out = ⌊(in + pl + pr − eff)/s⌋ + 1 exactly. In ceil
+    // mode the right/bottom padding becomes what the output size needs, (out − 1)·s + eff − in − pl;
+    // in floor mode the layer's own padding already satisfies it.
+    const int64_t effH = (op.kh - 1) * op.dh + 1, effW = (op.kw - 1) * op.dw + 1;
+    int64_t pb = op.padBottom, pr = op.padRight;
+    if (op.ceilMode) {
+        pb = (out[2] - 1) * op.sh + effH - in[2] - op.padTop;
+        pr = (out[3] - 1) * op.sw + effW - in[3] - op.padLeft;
+    }
+    if (pb < 0 || pr < 0)
+        throw Unsupported{"ceil-mode window shape oneDNN cannot express"};
+    const bool avg = op.kind == OpKind::AvgPool;
+    if (avg && op.countIncludePad && (pb > op.padBottom || pr > op.padRight))
+        throw Unsupported{"ceil-mode window overhangs the padding with count_include_pad (oneDNN divides by kh*kw)"};
+    const auto alg = !avg ? dnnl::algorithm::pooling_max
+                          : (op.countIncludePad ? dnnl::algorithm::pooling_avg_include_padding
+                                                : dnnl::algorithm::pooling_avg_exclude_padding);
+    return addPooling(b, alg, {in.begin(), in.end()}, {out.begin(), out.end()}, {op.sh, op.sw}, {op.kh, op.kw},
+                      {op.dh - 1, op.dw - 1}, {op.padTop, op.padLeft}, {pb, pr});
+}
+
+std::string buildNorm(Builder& b, OneDnnState&, const PreparedOp& p)
+{
+    const KernelOp& op = p.op();
+    const Shape& in = p.inputShapes()[0];
+    const auto& params = p.parameters();
+    using Flags = dnnl::normalization_flags;
+    const int64_t total = shapeElements(in);
+
+    if (op.kind == OpKind::LayerNorm) {
+        const int64_t axis = normaliseAxis(op.normAxis, static_cast<int64_t>(in.size()));
+        int64_t len = 1;
+        for (std::size_t i = static_cast<std::size_t>(axis); i < in.size(); ++i)
+            len *= in[i];
+        const memory::dims dims{total / len, len};
+        dnnl::layer_normalization_forward::desc desc(kInference, plainMd(dims), op.eps, Flags::use_scale | Flags::use_shift);
+        dnnl::layer_normalization_forward::primitive_desc pd(desc, b.engine());
+        const memory::desc affine({len}, Dt::f32, Tag::a);
+        b.add(dnnl::layer_normalization_forward(pd),
+              {{DNNL_ARG_SRC, b.input(0, plainMd(dims))},
+               {DNNL_ARG_DST, b.output(plainMd(dims))},
+               {DNNL_ARG_SCALE, b.constant(params[0].data(), affine, affine)},
+               {DNNL_ARG_SHIFT, b.constant(params[1].data(), affine, affine)},
+               {DNNL_ARG_MEAN, b.buffer(pd.mean_desc())},
+               {DNNL_ARG_VARIANCE, b.buffer(pd.variance_desc())}});
+        return std::string("layer_normalization ") + pd.impl_info_str() + " over [" + std::to_string(dims[0]) + ", " +
+               std::to_string(len) + "]";
+    }
+
+    const int64_t n = in[0], c = in[1], s = total / (n * c);
+    if (op.kind == OpKind::BatchNorm) {
+        const memory::dims dims{n, c, s, 1};
+        dnnl::batch_normalization_forward::desc desc(kInference, plainMd(dims), op.eps,
+                                                     Flags::use_global_stats | Flags::use_scale | Flags::use_shift);
+        dnnl::batch_normalization_forward::primitive_desc pd(desc, b.engine());
+        const memory::desc vec({c}, Dt::f32, Tag::a);
+        b.add(dnnl::batch_normalization_forward(pd), {{DNNL_ARG_SRC, b.input(0, plainMd(dims))},
+                                                      {DNNL_ARG_DST, b.output(plainMd(dims))},
+                                                      {DNNL_ARG_SCALE, b.constant(params[0].data(), vec, vec)},
+                                                      {DNNL_ARG_SHIFT, b.constant(params[1].data(), vec, vec)},
+                                                      {DNNL_ARG_MEAN, b.constant(params[2].data(), vec, vec)},
+                                                      {DNNL_ARG_VARIANCE, b.constant(params[3].data(), vec, vec)}});
+        return std::string("batch_normalization ") + pd.impl_info_str() + " (global stats, scale, shift)";
+    }
+
+    if (op.kind == OpKind::InstanceNorm) {
+        // Instance norm is batch norm with computed statistics over a batch of one whose channels
+        // are the N·C planes; γ, β are repeated for each image.
+        const memory::dims dims{1, n * c, s, 1};
+        dnnl::batch_normalization_forward::desc desc(kInference, plainMd(dims), op.eps, Flags::use_scale | Flags::use_shift);
+        dnnl::batch_normalization_forward::primitive_desc pd(desc, b.engine());
+        std::vector<float> gamma(static_cast<std::size_t>(n * c)), beta(gamma.size());
+        for (int64_t i = 0; i < n * c; ++i) {
+            gamma[static_cast<std::size_t>(i)] = params[0][i % c];
+            beta[static_cast<std::size_t>(i)] = params[1][i % c];
+        }
+        const memory::desc vec({n * c}, Dt::f32, Tag::a);
+        b.add(dnnl::batch_normalization_forward(pd), {{DNNL_ARG_SRC, b.input(0, plainMd(dims))},
+                                                      {DNNL_ARG_DST, b.output(plainMd(dims))},
+                                                      {DNNL_ARG_SCALE, b.constant(gamma, vec)},
+                                                      {DNNL_ARG_SHIFT, b.constant(beta, vec)},
+                                                      {DNNL_ARG_MEAN, b.buffer(pd.mean_desc())},
+                                                      {DNNL_ARG_VARIANCE, b.buffer(pd.variance_desc())}});
+        return std::string("batch_normalization ") + pd.impl_info_str() + " over [1, N*C, S] (instance norm)";
+    }
+
+    // Group norm: batch norm without affine over [1, N·G, C/G·S] normalises each (image, group);
+    // then y = γ[c]·x̂ + β[c] as a binary multiply with a binary-add post-op, broadcasting γ, β
+    // over [N, C, S].
+    const int64_t groups = op.numGroups;
+    const memory::dims normDims{1, n * groups, c / groups * s, 1};
+    dnnl::batch_normalization_forward::desc desc(kInference, plainMd(normDims), op.eps, Flags::none);
+    dnnl::batch_normalization_forward::primitive_desc pd(desc, b.engine());
+    const memory normalised = b.buffer(plainMd(normDims));
+    b.add(dnnl::batch_normalization_forward(pd), {{DNNL_ARG_SRC, b.input(0, plainMd(normDims))},
+                                                  {DNNL_ARG_DST, normalised},
+                                                  {DNNL_ARG_MEAN, b.buffer(pd.mean_desc())},
+                                                  {DNNL_ARG_VARIANCE, b.buffer(pd.variance_desc())}});
+    const memory::dims dims{n, c, s};
+    const memory::desc vec = plainMd(memory::dims{1, c, 1});
+    dnnl::post_ops po;
+    po.append_binary(dnnl::algorithm::binary_add, vec);
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(po);
+    dnnl::binary::desc bdesc(dnnl::algorithm::binary_mul, plainMd(dims), vec, plainMd(dims));
+    dnnl::binary::primitive_desc bpd(bdesc, attr, b.engine());
+    b.add(dnnl::binary(bpd), {{DNNL_ARG_SRC_0, memory(plainMd(dims), b.engine(), normalised.get_data_handle())},
+                              {DNNL_ARG_SRC_1, b.constant(params[0].data(), vec, vec)},
+                              {DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, b.constant(params[1].data(), vec, vec)},
+                              {DNNL_ARG_DST, b.output(plainMd(dims))}});
+    return std::string("batch_normalization ") + pd.impl_info_str() + " over [1, N*G, C/G*S] + binary " +
+           bpd.impl_info_str() + " (group norm)";
+}
+
+std::string buildEltwise(Builder& b, const PreparedOp& p)
+{
+    const KernelOp& op = p.op();
+    using A = dnnl::algorithm;
+    A alg = A::eltwise_relu;
+    float alpha = 0.0f, beta = 0.0f;
+    switch (op.kind) {
+    case OpKind::ReLU:
+        break;
+    case OpKind::LeakyReLU:
+        alpha = op.slope; // relu with a negative slope
+        break;
+    case OpKind::ReLU6:
+        alg = A::eltwise_clip_v2; // clip_v2: min(max(x, α), β), α = 0, β = 6
+        beta = 6.0f;
+        break;
+    case OpKind::Sigmoid:
+        alg = A::eltwise_logistic;
+        break;
+    case OpKind::Tanh:
+        alg = A::eltwise_tanh;
+        break;
+    case OpKind::SiLU:
+        alg = A::eltwise_swish; // x·σ(α·x), α = 1
+        alpha = 1.0f;
+        break;
+    case OpKind::HardSwish:
+        alg = A::eltwise_hardswish; // x·relu6(x + 3)/6 in 2.6 (no parameters)
+        break;
+    case OpKind::GELU:
+        alg = A::eltwise_gelu_erf;
+        break;
+    default:
+        throw Unsupported{"not an eltwise kind"};
+    }
+    const memory::desc md = plainMd(memory::dims{shapeElements(p.inputShapes()[0])});
+    dnnl::eltwise_forward::desc desc(kInference, alg, md, alpha, beta);
+    dnnl::eltwise_forward::primitive_desc pd(desc, b.engine());
+    b.add(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, b.input(0, md)}, {DNNL_ARG_DST, b.output(md)}});
+    return std::string("eltwise ") + pd.impl_info_str();
+}
+
+std::string buildBinary(Builder& b, const PreparedOp& p)
+{
+    const Shape& out = p.outputShape();
+    auto aligned = [&](const Shape& s) {
+        Shape r(out.size(), 1);
+        std::copy(s.begin(), s.end(), r.begin() + static_cast<std::ptrdiff_t>(out.size() - s.size()));
+        return r;
+    };
+    const Shape a = aligned(p.inputShapes()[0]), c = aligned(p.inputShapes()[1]);
+    // oneDNN 2.6 broadcasts only the second source; add and mul commute, so swap when the first
+    // is the broadcast one. Both broadcast ([3,1] + [1,4]) has no oneDNN form.
+    std::size_t first = 0;
+    if (a != out) {
+        if (c != out)
+            throw Unsupported{"both inputs broadcast (oneDNN 2.6 binary broadcasts only src1)"};
+        first = 1;
+    }
+    const Shape& s0 = first == 0 ? a : c;
+    const Shape& s1 = first == 0 ? c : a;
+    const auto alg = p.op().kind == OpKind::Add ? dnnl::algorithm::binary_add : dnnl::algorithm::binary_mul;
+    dnnl::binary::desc desc(alg, plainMd(s0), plainMd(s1), plainMd(out));
+    dnnl::binary::primitive_desc pd(desc, b.engine());
+    b.add(dnnl::binary(pd), {{DNNL_ARG_SRC_0, b.input(first, plainMd(s0))},
+                             {DNNL_ARG_SRC_1, b.input(1 - first, plainMd(s1))},
+                             {DNNL_ARG_DST, b.output(plainMd(out))}});
+    return std::string("binary ") + pd.impl_info_str() + (first ? " (sources swapped)" : "");
+}
+
+std::string buildAttention(Builder& b, const PreparedOp& p)
+{
+    const Shape& in = p.inputShapes()[0];
+    const auto& params = p.parameters();
+    const int64_t n = in[0], t = in[1], d = in[2], h = p.op().heads, dh = d / h;
+    const auto& eng = b.engine();
+
+    // 1. [Q|K|V] = X·W_inᵀ + b_in over [N·T, 3D]. W_in [3D, D] row-major is W_inᵀ with strides
+    //    (1, D): no copy, no transpose.
+    const memory::desc xMd = plainMd(memory::dims{n * t, d});
+    const memory::desc wInMd({d, 3 * d}, Dt::f32, memory::dims{1, d});
+    const memory::desc bInMd = plainMd(memory::dims{1, 3 * d});
+    const memory::desc qkvMd = plainMd(memory::dims{n * t, 3 * d});
+    dnnl::matmul::primitive_desc proj(dnnl::matmul::desc(xMd, wInMd, bInMd, qkvMd), eng);
+    const memory qkv = b.buffer(qkvMd);
+    b.add(dnnl::matmul(proj), {{DNNL_ARG_SRC, b.input(0, xMd)},
+                               {DNNL_ARG_WEIGHTS, b.constant(params[0].data(), wInMd, wInMd)},
+                               {DNNL_ARG_BIAS, b.constant(params[1].data(), bInMd, bInMd)},
+                               {DNNL_ARG_DST, qkv}});
+
+    // 2. S = Q·Kᵀ/√dh per (image, head), read in place from the QKV buffer through strides:
+    //    Q [N, H, T, dh] strides (T·3D, dh, 3D, 1); Kᵀ [N, H, dh, T] strides (T·3D, dh, 1, 3D).
+    float* base = static_cast<float*>(qkv.get_data_handle());
+    const memory::desc qMd({n, h, t, dh}, Dt::f32, memory::dims{t * 3 * d, dh, 3 * d, 1});
+    const memory::desc ktMd({n, h, dh, t}, Dt::f32, memory::dims{t * 3 * d, dh, 1, 3 * d});
+    const memory::desc sMd = plainMd(memory::dims{n, h, t, t});
+    dnnl::primitive_attr scaled;
+    scaled.set_output_scales(0, {1.0f / std::sqrt(static_cast<float>(dh))});
+    dnnl::matmul::primitive_desc scores(dnnl::matmul::desc(qMd, ktMd, sMd), scaled, eng);
+    const memory s = b.buffer(sMd);
+    b.add(dnnl::matmul(scores), {{DNNL_ARG_SRC, memory(qMd, eng, base)},
+                                 {DNNL_ARG_WEIGHTS, memory(ktMd, eng, base + d)},
+                                 {DNNL_ARG_DST, s}});
+
+    // 3. Row softmax over the keys, in place.
+    dnnl::softmax_forward::primitive_desc sm(dnnl::softmax_forward::desc(kInference, sMd, 3), eng);
+    b.add(dnnl::softmax_forward(sm), {{DNNL_ARG_SRC, s}, {DNNL_ARG_DST, s}});
+
+    // 4. O_h = P·V_h, written straight into the [N, T, H·dh] context layout.
+    const memory::desc vMd({n, h, t, dh}, Dt::f32, memory::dims{t * 3 * d, dh, 3 * d, 1});
+    const memory::desc ctxMd({n, h, t, dh}, Dt::f32, memory::dims{t * d, dh, d, 1});
+    dnnl::matmul::primitive_desc pv(dnnl::matmul::desc(sMd, vMd, ctxMd), eng);
+    const memory ctx = b.buffer(plainMd(memory::dims{n * t, d}));
+    float* ctxBase = static_cast<float*>(ctx.get_data_handle());
+    b.add(dnnl::matmul(pv), {{DNNL_ARG_SRC, s}, {DNNL_ARG_WEIGHTS, memory(vMd, eng, base + 2 * d)},
+                             {DNNL_ARG_DST, memory(ctxMd, eng, ctxBase)}});
+
+    // 5. Y = O·W_outᵀ + b_out.
+    const memory::desc wOutMd({d, d}, Dt::f32, memory::dims{1, d});
+    const memory::desc bOutMd = plainMd(memory::dims{1, d});
+    dnnl::matmul::primitive_desc outProj(dnnl::matmul::desc(xMd, wOutMd, bOutMd, xMd), eng);
+    b.add(dnnl::matmul(outProj), {{DNNL_ARG_SRC, ctx},
+                                  {DNNL_ARG_WEIGHTS, b.constant(params[2].data(), wOutMd, wOutMd)},
+                                  {DNNL_ARG_BIAS, b.constant(params[3].data(), bOutMd, bOutMd)},
+                                  {DNNL_ARG_DST, b.output(xMd)}});
+    return std::string("matmul ") + proj.impl_info_str() + " (QKV), matmul " + scores.impl_info_str() +
+           " (QK^T), softmax " + sm.impl_info_str() + ", matmul " + pv.impl_info_str() + " (PV), matmul " +
+           outProj.impl_info_str() + " (out)";
+}
+
+std::string build(Builder& b, OneDnnState& st, const PreparedOp& p)
+{
+    const KernelOp& op = p.op();
+    const Shape& in = p.inputShapes()[0];
+    const Shape& out = p.outputShape();
+    switch (op.kind) {
+    case OpKind::Conv2d:
+        return buildConv(b, st, p);
+    case OpKind::Linear:
+        return buildLinear(b, p);
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+        return buildPool(b, p);
+    case OpKind::GlobalAvgPool: {
+        // Any spatial rank, seen as [N, C, 1, S] and pooled with a 1×S window.
+        const int64_t s = shapeElements(in) / (in[0] * in[1]);
+        return addPooling(b, dnnl::algorithm::pooling_avg_exclude_padding, {in[0], in[1], 1, s},
+                          {in[0], in[1], 1, 1}, {1, 1}, {1, s}, {0, 0}, {0, 0}, {0, 0});
+    }
+    case OpKind::AdaptiveAvgPool: {
+        if (in[2] % out[2] != 0 || in[3] % out[3] != 0)
+            throw Unsupported{"adaptive pooling with non-dividing sizes (no oneDNN primitive)"};
+        const int64_t kh = in[2] / out[2], kw = in[3] / out[3];
+        return addPooling(b, dnnl::algorithm::pooling_avg_exclude_padding, {in.begin(), in.end()},
+                          {out.begin(), out.end()}, {kh, kw}, {kh, kw}, {0, 0}, {0, 0}, {0, 0});
+    }
+    case OpKind::BatchNorm:
+    case OpKind::LayerNorm:
+    case OpKind::InstanceNorm:
+    case OpKind::GroupNorm:
+        return buildNorm(b, st, p);
+    case OpKind::Softmax: {
+        const int axis = static_cast<int>(normaliseAxis(op.softmaxAxis, static_cast<int64_t>(in.size())));
+        const memory::desc md = plainMd(in);
+        dnnl::softmax_forward::primitive_desc pd(dnnl::softmax_forward::desc(kInference, md, axis), b.engine());
+        b.add(dnnl::softmax_forward(pd), {{DNNL_ARG_SRC, b.input(0, md)}, {DNNL_ARG_DST, b.output(md)}});
+        return std::string("softmax ") + pd.impl_info_str();
+    }
+    case OpKind::Add:
+    case OpKind::Mul:
+        return buildBinary(b, p);
+    case OpKind::Concat: {
+        const int axis = static_cast<int>(normaliseAxis(op.axis, static_cast<int64_t>(in.size())));
+        std::vector<memory::desc> srcs;
+        for (const Shape& s : p.inputShapes())
+            srcs.push_back(plainMd(s));
+        dnnl::concat::primitive_desc pd(plainMd(out), axis, srcs, b.engine());
+        std::unordered_map<int, memory> args{{DNNL_ARG_DST, b.output(plainMd(out))}};
+        for (std::size_t i = 0; i < srcs.size(); ++i)
+            args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = b.input(i, srcs[i]);
+        b.add(dnnl::concat(pd), args);
+        return std::string("concat ") + pd.impl_info_str();
+    }
+    case OpKind::Attention:
+        return buildAttention(b, p);
+    case OpKind::Flatten:
+    case OpKind::Identity: {
+        const memory::desc md = plainMd(memory::dims{shapeElements(in)});
+        const memory src = b.input(0, md), dst = b.output(md);
+        b.add(dnnl::reorder(src, dst), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
+        return "reorder (plain copy)";
+    }
+    default:
+        return buildEltwise(b, p);
+    }
+}
+
+} // namespace
+
+OneDnnBackend::OneDnnBackend(int threads) : m_engine(std::make_unique<Engine>())
+{
+    setThreadCount(threads);
+}
+
+OneDnnBackend::~OneDnnBackend() = default;
+
+void OneDnnBackend::setThreadCount(int threads)
+{
+    m_threads = std::max(threads, 1);
+    m_fallback.setThreadCount(m_threads);
+}
+
+std::string OneDnnBackend::runtimeDescription()
+{
+    const dnnl_version_t* v = dnnl_version();
+    std::string runtime = "unknown";
+    switch (v->cpu_runtime) {
+    case DNNL_RUNTIME_OMP:
+        runtime = "OpenMP";
+        break;
+    case DNNL_RUNTIME_TBB:
+        runtime = "TBB";
+        break;
+    case DNNL_RUNTIME_SEQ:
+        runtime = "sequential";
+        break;
+    case DNNL_RUNTIME_THREADPOOL:
+        runtime = "threadpool";
+        break;
+    default:
+        break;
+    }
+    std::string isa;
+    switch (dnnl::get_effective_cpu_isa()) {
+    case dnnl::cpu_isa::sse41:
+        isa = "sse41";
+        break;
+    case dnnl::cpu_isa::avx:
+        isa = "avx";
+        break;
+    case dnnl::cpu_isa::avx2:
+        isa = "avx2";
+        break;
+    case dnnl::cpu_isa::avx2_vnni:
+        isa = "avx2_vnni";
+        break;
+    case dnnl::cpu_isa::avx512_core:
+        isa = "avx512_core";
+        break;
+    case dnnl::cpu_isa::avx512_core_vnni:
+        isa = "avx512_core_vnni";
+        break;
+    case dnnl::cpu_isa::avx512_core_bf16:
+        isa = "avx512_core_bf16";
+        break;
+    case dnnl::cpu_isa::avx512_core_amx:
+        isa = "avx512_core_amx";
+        break;
+    default:
+        isa = "other";
+        break;
+    }
+    return "oneDNN " + std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch) +
+           ", CPU runtime " + runtime + ", ISA " + isa + ", " + std::to_string(omp_get_max_threads()) +
+           " OpenMP threads by default";
+}
+
+KernelStatus OneDnnBackend::doPrepare(PreparedOp& prepared)
+{
+    const int threads = prepared.threadCount();
+    omp_set_num_threads(threads);
+    auto state = std::make_unique<OneDnnState>();
+    std::string reason;
+    try {
+        Builder builder(m_engine->engine, m_engine->stream, *state, prepared);
+        prepared.appendNote("onednn: " + build(builder, *state, prepared) + ", " + std::to_string(threads) +
+                            " thread(s)");
+    } catch (const Unsupported& u) {
+        reason = u.reason;
+    } catch (const dnnl::error& e) {
+        // A shape or attribute combination the library rejects: still measurable with our kernels.
+        reason = std::string("oneDNN refused the layer (") + e.what() + ")";
+    }
+    if (!reason.empty()) {
+        *state = OneDnnState();
+        state->fallback = true;
+        m_fallback.setThreadCount(threads);
+        PrepareOptions options;
+        options.parameters = prepared.parameters();
+        auto inner = m_fallback.prepare(prepared.op(), prepared.inputShapes(), options);
+        if (!inner)
+            return inner.status();
+        state->inner = std::move(inner).value();
+        prepared.appendNote("onednn: " + reason + "; fallback to our kernels: " + state->inner.note());
+    }
+    prepared.setState(std::move(state));
+    return KernelStatus::success();
+}
+
+KernelStatus OneDnnBackend::doRun(PreparedOp& prepared, std::span<const Tensor> inputs, Tensor& output)
+{
+    auto* state = static_cast<OneDnnState*>(prepared.state());
+    if (state->fallback)
+        return m_fallback.run(state->inner, inputs, output);
+    omp_set_num_threads(prepared.threadCount());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (state->inputs[i])
+            state->inputs[i].set_data_handle(const_cast<float*>(inputs[i].data()));
+    }
+    state->output.set_data_handle(output.data());
+    if (state->padFirst) {
+        const eigen::Parallel serial{&m_serial, 1};
+        eigen::padImage(state->padGeometry, inputs[0].data(), state->padded.data(), serial);
+    }
+    for (Step& step : state->steps)
+        step.primitive.execute(m_engine->stream, step.args);
+    m_engine->stream.wait();
+    return KernelStatus::success();
+}
+
+} // namespace nc::core::kernels

@@ -1,0 +1,91 @@
+// KernelRunner: executes every layer of a design on the CPU with real kernels (our Eigen kernels or
+// oneDNN), on random data at the design's shapes, and measures how long each takes.
+//
+//   RunOptions o;  o.backend = BackendKind::OneDnn;  o.threads = 2;
+//   RunControl control;                       // cancel from another thread: control.cancel = true
+//   RunReport r = runKernels(net, o, &control);
+//   r.layers[i].medianUs;  r.endToEndUs;
+//
+// Blocking and slow (seconds): call it from a worker thread. Results are plain values that can be
+// posted back to the GUI thread. Figures such as MACs come from core::analyze, so latency and the
+// analysis always describe the same layers (same schedule order).
+#pragma once
+
+#include "core/Analysis.h"
+#include "core/Network.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace nc::core {
+
+enum class BackendKind : int { Eigen = 0, OneDnn = 1 };
+const char* backendKey(BackendKind b); // "eigen", "onednn"
+
+struct RunOptions {
+    BackendKind backend = BackendKind::Eigen;
+    int threads = 1;
+    int64_t batch = 0;             // 0: the network's own batch
+    double secondsPerLayer = 0.2;  // time budget of the repeated runs of one layer
+    int warmup = 2;
+    int minRepeats = 5;
+    int maxRepeats = 500;
+    bool endToEnd = true;          // also time whole forward passes
+    int endToEndRepeats = 5;
+    // A layer needing more than this many bytes is skipped; 0 = half of the available RAM.
+    int64_t memoryLimitBytes = 0;
+};
+
+// Shared between the worker and whoever may cancel or watch it; the callbacks run on the worker.
+struct RunControl {
+    std::atomic<bool> cancel{false};
+    std::function<void(int done, int total, const std::string& layer)> progress;
+};
+
+enum class TimingStatus : int { NotRun = 0, Measured = 1, View = 2, Skipped = 3, Failed = 4 };
+
+struct LayerTiming {
+    NodeId id;
+    TimingStatus status = TimingStatus::NotRun;
+    std::string note;          // why skipped or failed, or what the backend did (fallbacks, reorders)
+    double medianUs = 0;
+    double p90Us = 0;
+    int repeats = 0;
+    double gflops = 0;         // 2·MACs / median time (GFLOP/s), the README convention
+    double gops = 0;           // (2·MACs + other ops) / median time: the roofline's y for layers without MACs
+    int64_t bytesMoved = 0;    // fp32 inputs + weights + output
+    double intensity = 0;      // (2·MACs + other ops) / bytesMoved, operations per byte
+    int64_t estimatedBytes = 0; // memory the measurement needs (the guard's estimate)
+};
+
+struct RunReport {
+    BackendKind backend = BackendKind::Eigen;
+    int threads = 1;
+    int64_t batch = 1;
+    std::vector<LayerTiming> layers; // schedule order, index-aligned with the analysis' layers
+    double sumUs = 0;                // sum of the measured layer medians
+    double endToEndUs = 0;           // median of whole forward passes (0 when not run)
+    bool cancelled = false;
+    std::string error;               // set when nothing could be run at all
+};
+
+RunReport runKernels(const Network& net, const RunOptions& options, RunControl* control = nullptr);
+
+// Bytes the kernel runner may use: /proc/meminfo MemAvailable (0 when unknown).
+int64_t availableMemoryBytes();
+
+struct SweepPoint {
+    int64_t batch = 1;
+    double latencyUs = 0;        // one forward pass of the whole batch
+    double samplesPerSecond = 0;
+};
+
+// Latency and throughput at batch 1, 2, 4, … up to maxBatch, stopping early when the memory guard
+// skips a layer or the run is cancelled; `stoppedBy` says why it stopped early (empty otherwise).
+std::vector<SweepPoint> batchSweep(const Network& net, RunOptions options, int64_t maxBatch, RunControl* control,
+                                   std::string* stoppedBy);
+
+} // namespace nc::core

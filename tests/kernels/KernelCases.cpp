@@ -1,0 +1,345 @@
+// Test support: the table of small layers every backend is checked on, and the tensor comparison.
+#include "KernelCases.h"
+
+#include <cmath>
+#include <sstream>
+
+namespace nc::core::kernels::testing {
+
+namespace {
+
+KernelOp conv(int64_t out, int64_t k, int64_t s = 1, int64_t p = 0, int64_t groups = 1)
+{
+    return KernelOp::conv2d(out, k, s, p, groups);
+}
+
+KernelOp withPadMode(KernelOp op, PadMode m)
+{
+    op.padMode = m;
+    return op;
+}
+
+KernelOp kind(OpKind k)
+{
+    return KernelOp::make(k);
+}
+
+std::vector<KernelCase> buildCases()
+{
+    std::vector<KernelCase> c;
+    auto add = [&](std::string name, KernelOp op, std::vector<Shape> in, float lo = -1.0f, float hi = 1.0f) {
+        op.name = name;
+        c.push_back({std::move(name), std::move(op), std::move(in), lo, hi});
+    };
+
+    // Conv2d: general im2col path.
+    add("conv3x3_pad1", conv(16, 3, 1, 1), {{1, 8, 9, 11}});
+    {
+        KernelOp op = conv(12, 3);
+        op.bias = false;
+        add("conv3x3_nopad_nobias", op, {{1, 5, 8, 7}});
+    }
+    add("conv3x3_stride2_batch2_odd", conv(7, 3, 2, 1), {{2, 5, 13, 15}});
+    {
+        KernelOp op = conv(6, 3);
+        op.padTop = 0;
+        op.padBottom = 2;
+        op.padLeft = 1;
+        op.padRight = 0;
+        add("conv_asymmetric_pads", op, {{1, 3, 7, 8}});
+    }
+    {
+        KernelOp op = conv(6, 3, 1, 2);
+        op.dh = op.dw = 2;
+        add("conv_dilation2", op, {{1, 4, 12, 12}});
+    }
+    {
+        KernelOp op = conv(5, 3, 1, 1);
+        op.kw = 2;
+        op.dh = 2;
+        op.dw = 3;
+        op.sh = 2;
+        add("conv_rect_kernel_mixed_dilation_stride", op, {{1, 3, 14, 13}});
+    }
+    {
+        KernelOp op = conv(8, 1);
+        op.kw = 5;
+        op.padLeft = op.padRight = 2;
+        add("conv_1x5_row_kernel", op, {{1, 4, 6, 10}});
+    }
+    add("conv_reflect_pad1", withPadMode(conv(8, 3, 1, 1), PadMode::Reflect), {{1, 4, 9, 10}});
+    add("conv_reflect_pad2_k5", withPadMode(conv(4, 5, 1, 2), PadMode::Reflect), {{1, 3, 8, 11}});
+    add("conv_replicate_pad2_stride2", withPadMode(conv(6, 3, 2, 2), PadMode::Replicate), {{1, 3, 11, 9}});
+    {
+        KernelOp op = withPadMode(conv(6, 3, 1, 0), PadMode::Reflect);
+        op.padTop = 2;
+        op.padLeft = 1;
+        add("conv_reflect_asymmetric", op, {{1, 2, 7, 6}});
+    }
+    add("conv_groups2", conv(12, 3, 1, 1, 2), {{1, 8, 10, 10}});
+    add("conv_groups4_stride2_reflect", withPadMode(conv(8, 3, 2, 1, 4), PadMode::Reflect), {{2, 8, 9, 11}});
+    add("conv_many_tiles", conv(32, 3, 1, 1), {{1, 32, 40, 40}});
+    add("conv_stem_7x7_stride2", conv(8, 7, 2, 3), {{1, 3, 32, 32}});
+    add("conv_small_image_wide", conv(64, 3, 1, 1), {{1, 64, 4, 4}});
+    add("conv_single_pixel_output", conv(10, 3), {{1, 6, 3, 3}});
+    // Sizes that make the GEMM use several depth blocks (K = 2304) and several pixel tiles.
+    add("conv_deep_k_blocks", conv(64, 3, 1, 1), {{1, 256, 6, 6}});
+    add("conv_resnet_like_tiles", conv(64, 3, 1, 1), {{1, 64, 28, 28}});
+    // Conv2d: 1×1 paths.
+    add("conv1x1_direct_gemm", conv(24, 1), {{1, 16, 7, 9}});
+    add("conv1x1_direct_batch3", conv(20, 1), {{3, 12, 5, 6}});
+    add("conv1x1_groups4", conv(16, 1, 1, 0, 4), {{1, 8, 6, 6}});
+    add("conv1x1_stride2_im2col", conv(10, 1, 2), {{1, 6, 9, 9}});
+    add("conv1x1_padded_im2col", conv(10, 1, 1, 1), {{1, 6, 5, 5}});
+    // Conv2d: depthwise direct kernel.
+    add("depthwise3x3", conv(8, 3, 1, 1, 8), {{1, 8, 14, 14}});
+    add("depthwise_multiplier2", conv(12, 3, 1, 1, 6), {{1, 6, 11, 13}});
+    add("depthwise_multiplier3_nobias", [] {
+        KernelOp op = conv(9, 3, 1, 0, 3);
+        op.bias = false;
+        return op;
+    }(), {{1, 3, 7, 7}});
+    add("depthwise_stride2_batch2", conv(8, 3, 2, 1, 8), {{2, 8, 15, 17}});
+    {
+        KernelOp op = withPadMode(conv(5, 5, 1, 4, 5), PadMode::Reflect);
+        op.dh = op.dw = 2;
+        add("depthwise_5x5_dilation2_reflect", op, {{1, 5, 15, 16}});
+    }
+    add("depthwise_wide_rows", conv(4, 3, 1, 1, 4), {{1, 4, 5, 150}});
+    add("depthwise_stride3_replicate", withPadMode(conv(4, 3, 3, 1, 4), PadMode::Replicate), {{1, 4, 13, 14}});
+    add("depthwise_7x7_tiny_plane", conv(32, 3, 1, 1, 32), {{1, 32, 7, 7}});
+    {
+        KernelOp op = conv(6, 3, 2, 1, 6);
+        op.sh = 1; // stride only along W
+        add("depthwise_stride_w_only", op, {{1, 6, 8, 19}});
+    }
+    // Row-by-row phase-plane path (multiplier > 1 with stride) and the interleaved path with one
+    // full and one partial block of 16 channels.
+    add("depthwise_multiplier2_stride2", conv(8, 3, 2, 1, 4), {{1, 4, 12, 37}});
+    add("depthwise_20_channels_blocked", conv(20, 3, 2, 1, 20), {{2, 20, 9, 9}});
+    add("depthwise_flat_reflect", withPadMode(conv(3, 3, 1, 1, 3), PadMode::Reflect), {{1, 3, 6, 40}});
+
+    // Linear and attention.
+    add("linear_single_row_gemv", KernelOp::linear(19), {{1, 37}});
+    add("linear_batch", KernelOp::linear(33), {{5, 64}});
+    add("linear_deep_k_blocks", KernelOp::linear(96), {{16, 1536}});
+    {
+        KernelOp op = KernelOp::linear(40);
+        op.bias = false;
+        add("linear_tokens_nobias", op, {{2, 7, 24}});
+    }
+    add("attention_3_heads", KernelOp::attention(3), {{1, 10, 24}});
+    add("attention_batch2_row_blocks", KernelOp::attention(4), {{2, 70, 32}});
+    add("attention_single_head", KernelOp::attention(1), {{1, 5, 8}});
+    add("attention_two_heads_wider", KernelOp::attention(2), {{1, 80, 64}});
+
+    // Pools.
+    add("maxpool3x3_s2_p1", KernelOp::pool(OpKind::MaxPool, 3, 2, 1), {{1, 4, 13, 13}});
+    add("maxpool2x2_s2_odd", KernelOp::pool(OpKind::MaxPool, 2, 2), {{2, 3, 8, 9}});
+    {
+        KernelOp op = KernelOp::pool(OpKind::MaxPool, 3, 2);
+        op.ceilMode = true;
+        add("maxpool_ceil", op, {{1, 3, 10, 10}});
+    }
+    {
+        KernelOp op = KernelOp::pool(OpKind::MaxPool, 3, 1, 2);
+        op.dh = op.dw = 2;
+        add("maxpool_dilation2", op, {{1, 2, 9, 8}});
+    }
+    add("avgpool_exclude_pad", KernelOp::pool(OpKind::AvgPool, 3, 2, 1), {{1, 4, 11, 12}});
+    {
+        KernelOp op = KernelOp::pool(OpKind::AvgPool, 3, 2, 1);
+        op.countIncludePad = true;
+        add("avgpool_include_pad", op, {{1, 4, 11, 12}});
+    }
+    {
+        KernelOp op = KernelOp::pool(OpKind::AvgPool, 3, 2, 1);
+        op.ceilMode = true;
+        add("avgpool_ceil_exclude_pad", op, {{1, 2, 10, 10}});
+    }
+    {
+        KernelOp op = KernelOp::pool(OpKind::AvgPool, 3, 2, 1);
+        op.ceilMode = true;
+        op.countIncludePad = true;
+        add("avgpool_ceil_include_pad_overhang", op, {{1, 2, 10, 10}});
+    }
+    {
+        KernelOp op = KernelOp::pool(OpKind::AvgPool, 2, 1);
+        op.kw = 3;
+        op.padTop = 1;
+        op.padRight = 2;
+        op.countIncludePad = true;
+        add("avgpool_asymmetric", op, {{1, 3, 6, 7}});
+    }
+    add("global_avgpool", kind(OpKind::GlobalAvgPool), {{2, 5, 7, 9}});
+    {
+        KernelOp op = kind(OpKind::AdaptiveAvgPool);
+        op.outH = 3;
+        op.outW = 4;
+        add("adaptive_avgpool_dividing", op, {{1, 3, 12, 12}});
+        op.outH = op.outW = 3;
+        add("adaptive_avgpool_non_dividing", op, {{1, 3, 10, 7}});
+    }
+
+    // Normalisations.
+    add("batchnorm", kind(OpKind::BatchNorm), {{2, 6, 5, 7}});
+    add("batchnorm_2d_input", kind(OpKind::BatchNorm), {{4, 10}});
+    add("layernorm_tokens", kind(OpKind::LayerNorm), {{2, 5, 16}});
+    {
+        KernelOp op = kind(OpKind::LayerNorm);
+        op.normAxis = 1;
+        add("layernorm_from_axis1", op, {{2, 3, 4, 5}}, 1.0f, 3.0f);
+    }
+    add("instancenorm", kind(OpKind::InstanceNorm), {{2, 4, 6, 5}});
+    {
+        KernelOp op = kind(OpKind::GroupNorm);
+        op.numGroups = 4;
+        add("groupnorm_4_groups", op, {{2, 8, 5, 5}});
+        op.numGroups = 1;
+        add("groupnorm_1_group", op, {{1, 6, 3, 4}});
+    }
+
+    // Activations (an odd-sized tensor so vector tails are exercised).
+    const Shape act{2, 3, 17, 19};
+    add("relu", kind(OpKind::ReLU), {act});
+    add("relu6", kind(OpKind::ReLU6), {act}, -9.0f, 9.0f);
+    {
+        KernelOp op = kind(OpKind::LeakyReLU);
+        op.slope = 0.2f;
+        add("leaky_relu", op, {act}, -3.0f, 3.0f);
+    }
+    add("sigmoid", kind(OpKind::Sigmoid), {act}, -8.0f, 8.0f);
+    add("tanh", kind(OpKind::Tanh), {act}, -4.0f, 4.0f);
+    add("silu", kind(OpKind::SiLU), {act}, -6.0f, 6.0f);
+    add("hardswish", kind(OpKind::HardSwish), {act}, -5.0f, 5.0f);
+    add("gelu", kind(OpKind::GELU), {act}, -4.0f, 4.0f);
+
+    // Softmax.
+    add("softmax_last_axis", kind(OpKind::Softmax), {{3, 7, 33}}, -5.0f, 5.0f);
+    {
+        KernelOp op = kind(OpKind::Softmax);
+        op.softmaxAxis = 1;
+        add("softmax_axis1_nchw", op, {{2, 5, 4, 3}}, -5.0f, 5.0f);
+        op.softmaxAxis = 0;
+        add("softmax_axis0", op, {{4, 6}}, -5.0f, 5.0f);
+    }
+
+    // Add / Mul with numpy broadcasting.
+    for (OpKind k : {OpKind::Add, OpKind::Mul}) {
+        const std::string n = k == OpKind::Add ? "add" : "mul";
+        add(n + "_same_shape", kind(k), {{2, 3, 5, 7}, {2, 3, 5, 7}});
+        add(n + "_channel_broadcast", kind(k), {{1, 8, 5, 5}, {1, 8, 1, 1}});
+        add(n + "_lower_rank", kind(k), {{2, 3, 4}, {4}});
+        add(n + "_first_input_broadcast", kind(k), {{1, 4}, {3, 4}});
+        add(n + "_both_broadcast", kind(k), {{3, 1}, {1, 4}});
+    }
+
+    // Concat.
+    add("concat_channels", kind(OpKind::Concat), {{1, 2, 4, 4}, {1, 3, 4, 4}, {1, 1, 4, 4}});
+    {
+        KernelOp op = kind(OpKind::Concat);
+        op.axis = 0;
+        add("concat_axis0", op, {{1, 3, 2}, {2, 3, 2}});
+        op.axis = -1;
+        add("concat_last_axis_batch2", op, {{2, 3, 2}, {2, 3, 5}});
+    }
+
+    // Shape-only kinds.
+    add("flatten", kind(OpKind::Flatten), {{2, 3, 4, 5}});
+    add("identity", kind(OpKind::Identity), {{3, 5, 7}});
+    return c;
+}
+
+} // namespace
+
+const std::vector<KernelCase>& kernelCases()
+{
+    static const std::vector<KernelCase> cases = buildCases();
+    return cases;
+}
+
+Comparison compareTensors(const Tensor& got, const Tensor& want, double rtol)
+{
+    Comparison r;
+    if (got.size() != want.size()) {
+        r.message = "element count " + std::to_string(got.size()) + " differs from expected " + std::to_string(want.size()) +
+                    " (" + shapeToString(got.shape()) + " vs " + shapeToString(want.shape()) + ")";
+        return r;
+    }
+    double sq = 0.0;
+    for (int64_t i = 0; i < want.size(); ++i)
+        sq += static_cast<double>(want[i]) * want[i];
+    const double rms = want.size() ? std::sqrt(sq / static_cast<double>(want.size())) : 0.0;
+    const double absTol = rtol * rms;
+    int64_t bad = 0, worst = -1;
+    double worstRatio = 0.0;
+    for (int64_t i = 0; i < want.size(); ++i) {
+        const double g = got[i], w = want[i];
+        const double err = std::fabs(g - w);
+        const double tol = rtol * std::fabs(w) + absTol;
+        const double ratio = std::isnan(err) ? INFINITY : (tol > 0 ? err / tol : (err > 0 ? INFINITY : 0.0));
+        if (ratio > 1.0)
+            ++bad;
+        if (ratio > worstRatio || worst < 0) {
+            worstRatio = ratio;
+            worst = i;
+        }
+    }
+    r.ok = bad == 0;
+    std::ostringstream s;
+    s << bad << " of " << want.size() << " elements outside |got-want| <= " << rtol << "*(|want| + rms " << rms
+      << ")";
+    if (worst >= 0)
+        s << "; worst at " << worst << ": got " << got[worst] << ", want " << want[worst] << " (" << worstRatio
+          << "x tolerance)";
+    r.message = s.str();
+    return r;
+}
+
+std::vector<Tensor> makeInputs(const KernelCase& c, uint64_t seed)
+{
+    std::vector<Tensor> in;
+    for (std::size_t i = 0; i < c.inputs.size(); ++i)
+        in.push_back(Tensor::random(c.inputs[i], seed + 1000 * i, c.inputLo, c.inputHi));
+    return in;
+}
+
+Comparison checkAgainstReference(Backend& backend, const KernelCase& c, std::string* note)
+{
+    Comparison r;
+    ReferenceBackend reference;
+    PrepareOptions options;
+    options.seed = 1234;
+    auto want = reference.prepare(c.op, c.inputs, options);
+    if (!want) {
+        r.message = "reference prepare failed: " + want.message();
+        return r;
+    }
+    auto got = backend.prepare(c.op, c.inputs, options);
+    if (!got) {
+        r.message = backend.name() + " prepare failed: " + got.message();
+        return r;
+    }
+    if (note)
+        *note = got.value().note();
+    const std::vector<Tensor> inputs = makeInputs(c);
+    Tensor y, yRef;
+    if (KernelStatus st = reference.run(want.value(), inputs, yRef); !st) {
+        r.message = "reference run failed: " + st.message;
+        return r;
+    }
+    // Run twice into the same output: the second run must not depend on leftovers of the first.
+    for (int i = 0; i < 2; ++i) {
+        if (KernelStatus st = backend.run(got.value(), inputs, y); !st) {
+            r.message = backend.name() + " run failed: " + st.message;
+            return r;
+        }
+    }
+    if (y.shape() != yRef.shape()) {
+        r.message = "output shape " + shapeToString(y.shape()) + " differs from reference " + shapeToString(yRef.shape());
+        return r;
+    }
+    return compareTensors(y, yRef);
+}
+
+} // namespace nc::core::kernels::testing

@@ -1,0 +1,195 @@
+// Tests the kernel runner: every layer kind of a design is executed on both backends, figures are
+// derived from the measured time by the documented formulas, and cancel and the memory guard work.
+#include "core/ModelBuilder.h"
+#include "core/runner/KernelRunner.h"
+
+#include <QTest>
+
+using namespace nc::core;
+
+Q_DECLARE_METATYPE(nc::core::BackendKind)
+
+class TestRunner : public QObject {
+    Q_OBJECT
+private slots:
+    void everyLayerRuns_data();
+    void everyLayerRuns();
+    void derivedFiguresFollowTheFormulas();
+    void cancelStopsPromptly();
+    void memoryGuardSkipsWithAReason();
+    void opaqueLayersAreSkippedNotFaked();
+    void batchSweepReportsThroughput();
+
+private:
+    static Network mixed();
+    static RunOptions quick(BackendKind b);
+};
+
+Network TestRunner::mixed()
+{
+    // One of nearly every kind: convolutions of all forms, pools, norms, activations, merges,
+    // a transformer block on tokens.
+    ModelBuilder b("mixed");
+    NodeId x = b.input({8, 16, 16});
+    NodeId c = b.relu(b.batchNorm(b.conv(x, 16, 3, 1, 1, 1, false)));
+    NodeId g = b.conv(c, 16, 3, 2, 1, 4);
+    LayerParams refl = b.defaults(LayerType::Conv2d);
+    refl.padMode = 1;
+    refl.features = 16;
+    NodeId r = b.layer(LayerType::Conv2d, refl, {c});
+    NodeId d = b.act(LayerType::HardSwish, b.depthwise(r, 3, 2, 1, 2));
+    NodeId s = b.act(LayerType::SiLU, b.add({g, b.conv(d, 16, 1, 1, 0)}));
+    NodeId gate = b.act(LayerType::Sigmoid, b.globalAvgPool(s));
+    NodeId m = b.mul({s, gate});
+    NodeId cat = b.concat({m, b.maxPool(c, 2, 2)});
+    LayerParams gn = b.defaults(LayerType::GroupNorm);
+    gn.numGroups = 4;
+    NodeId n = b.layer(LayerType::GroupNorm, gn, {cat});
+    NodeId p = b.avgPool(b.act(LayerType::GELU, n), 2, 2);
+    LayerParams pe = b.defaults(LayerType::PatchEmbed);
+    pe.features = 32;
+    pe.patch = 4;
+    NodeId tok = b.layer(LayerType::PatchEmbed, pe, {p}); // 4×4 map? no: 32×4×4 → patch 4 → 1 token + cls
+    LayerParams at = b.defaults(LayerType::MultiHeadAttention);
+    at.heads = 2;
+    NodeId y = b.add({tok, b.layer(LayerType::MultiHeadAttention, at, {b.layerNorm(tok)})});
+    LayerParams mlp = b.defaults(LayerType::Mlp);
+    mlp.hidden = 64;
+    y = b.add({y, b.layer(LayerType::Mlp, mlp, {b.layerNorm(y)})});
+    y = b.layer(LayerType::ClassTokenSelect, b.defaults(LayerType::ClassTokenSelect), {y});
+    b.act(LayerType::Softmax, b.linear(y, 10));
+    return b.finish();
+}
+
+RunOptions TestRunner::quick(BackendKind b)
+{
+    RunOptions o;
+    o.backend = b;
+    o.threads = 2;
+    o.secondsPerLayer = 0.002;
+    o.minRepeats = 2;
+    o.maxRepeats = 5;
+    o.warmup = 1;
+    o.endToEndRepeats = 2;
+    return o;
+}
+
+void TestRunner::everyLayerRuns_data()
+{
+    QTest::addColumn<BackendKind>("backend");
+    QTest::newRow("eigen") << BackendKind::Eigen;
+    QTest::newRow("onednn") << BackendKind::OneDnn;
+}
+
+void TestRunner::everyLayerRuns()
+{
+    QFETCH(BackendKind, backend);
+    Network net = mixed();
+    AnalysisResult a = analyze(net);
+    QCOMPARE(a.totals.errors, 0);
+    RunReport r = runKernels(net, quick(backend));
+    QVERIFY(!r.cancelled);
+    QCOMPARE(r.layers.size(), a.layers.size());
+    int measured = 0;
+    for (size_t i = 0; i < r.layers.size(); ++i) {
+        const LayerTiming& t = r.layers[i];
+        QCOMPARE(t.id, a.layers[i].id);
+        const std::string& name = net.node(t.id)->name;
+        QVERIFY2(t.status == TimingStatus::Measured || t.status == TimingStatus::View, (name + ": " + t.note).c_str());
+        if (t.status == TimingStatus::Measured) {
+            ++measured;
+            QVERIFY2(t.medianUs > 0, name.c_str());
+            QVERIFY(t.p90Us >= t.medianUs);
+        }
+    }
+    QCOMPARE(measured, static_cast<int>(a.layers.size()) - 2); // the input and the class-token view
+    QVERIFY(r.endToEndUs > 0);
+    QVERIFY(r.sumUs > 0);
+}
+
+void TestRunner::derivedFiguresFollowTheFormulas()
+{
+    ModelBuilder b("one conv");
+    NodeId x = b.input({16, 32, 32});
+    NodeId c = b.conv(x, 32, 3, 1, 1);
+    Network net = b.finish();
+    AnalysisResult a = analyze(net);
+    RunReport r = runKernels(net, quick(BackendKind::Eigen));
+    const LayerTiming& t = r.layers[1];
+    const LayerResult& L = *a.layer(c, net);
+    QCOMPARE(t.bytesMoved, int64_t(4 * (16 * 32 * 32 + L.params + 32 * 32 * 32)));
+    QVERIFY(qFuzzyCompare(t.gflops, 2.0 * static_cast<double>(L.macs) / (t.medianUs * 1e3)));
+    QVERIFY(qFuzzyCompare(t.intensity, (2.0 * static_cast<double>(L.macs) + static_cast<double>(L.otherOps)) /
+                                           static_cast<double>(t.bytesMoved)));
+    QVERIFY(qFuzzyCompare(r.sumUs, t.medianUs)); // the input layer costs nothing
+}
+
+void TestRunner::cancelStopsPromptly()
+{
+    Network net = mixed();
+    RunControl control;
+    int calls = 0;
+    control.progress = [&](int done, int, const std::string&) {
+        ++calls;
+        if (done == 3)
+            control.cancel = true;
+    };
+    RunReport r = runKernels(net, quick(BackendKind::Eigen), &control);
+    QVERIFY(r.cancelled);
+    QCOMPARE(r.endToEndUs, 0.0);
+    QCOMPARE(r.layers.back().status, TimingStatus::NotRun);
+    QVERIFY(calls <= 4);
+}
+
+void TestRunner::memoryGuardSkipsWithAReason()
+{
+    ModelBuilder b("big");
+    NodeId x = b.input({64, 56, 56});
+    b.conv(x, 64, 3, 1, 1);
+    Network net = b.finish();
+    RunOptions o = quick(BackendKind::Eigen);
+    o.memoryLimitBytes = 1 << 20; // 1 MiB: the conv needs ~9 MiB with its im2col buffer
+    RunReport r = runKernels(net, o);
+    QCOMPARE(r.layers[1].status, TimingStatus::Skipped);
+    QVERIFY(QString::fromStdString(r.layers[1].note).contains("more than half of the free memory"));
+    QVERIFY(r.layers[1].estimatedBytes > o.memoryLimitBytes);
+    QCOMPARE(r.endToEndUs, 0.0);
+}
+
+void TestRunner::opaqueLayersAreSkippedNotFaked()
+{
+    ModelBuilder b("opaque");
+    NodeId x = b.input({4});
+    LayerParams op = b.defaults(LayerType::Opaque);
+    op.dims = Shape{4};
+    b.layer(LayerType::Opaque, op, {x});
+    RunReport r = runKernels(b.finish(), quick(BackendKind::Eigen));
+    QCOMPARE(r.layers[1].status, TimingStatus::Skipped);
+    QCOMPARE(r.layers[1].medianUs, 0.0);
+}
+
+void TestRunner::batchSweepReportsThroughput()
+{
+    ModelBuilder b("sweep");
+    NodeId x = b.input({8, 16, 16});
+    b.relu(b.conv(x, 8, 3, 1, 1));
+    Network net = b.finish();
+    std::string stopped;
+    std::vector<SweepPoint> pts = batchSweep(net, quick(BackendKind::Eigen), 4, nullptr, &stopped);
+    QCOMPARE(static_cast<int>(pts.size()), 3);
+    QVERIFY(stopped.empty());
+    for (int i = 0; i < 3; ++i) {
+        QCOMPARE(pts[static_cast<size_t>(i)].batch, int64_t(1) << i);
+        QVERIFY(qFuzzyCompare(pts[static_cast<size_t>(i)].samplesPerSecond,
+                              static_cast<double>(pts[static_cast<size_t>(i)].batch) * 1e6 /
+                                  pts[static_cast<size_t>(i)].latencyUs));
+    }
+    RunOptions tight = quick(BackendKind::Eigen);
+    tight.memoryLimitBytes = 120000; // batch 1 fits (~80 KB); batch 2 does not
+    pts = batchSweep(net, tight, 64, nullptr, &stopped);
+    QCOMPARE(static_cast<int>(pts.size()), 1);
+    QVERIFY(QString::fromStdString(stopped).startsWith("batch 2:"));
+}
+
+QTEST_GUILESS_MAIN(TestRunner)
+#include "tst_runner.moc"

@@ -1,0 +1,153 @@
+// Tests the kernel runner panel as a user drives it: run in the background with progress, results
+// per layer, cancel, stale marking after an edit, and clicking a roofline point selects the layer.
+#include "core/Commands.h"
+#include "core/Document.h"
+#include "core/ModelBuilder.h"
+#include "core/Zoo.h"
+#include "widgets/Selection.h"
+#include "widgets/runner/RunnerPanel.h"
+
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTimer>
+#include <QTest>
+#include <qcustomplot.h>
+
+using namespace nc::core;
+using nc::widgets::RunnerPanel;
+using nc::widgets::Selection;
+
+class TestRunnerPanel : public QObject {
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+    void runShowsEveryMeasuredLayer();
+    void bothBackendsSideBySide();
+    void editMakesResultsStale();
+    void cancelKeepsTheWindowResponsive();
+    void clickingARooflinePointSelectsTheLayer();
+
+private:
+    Document* m_doc = nullptr;
+    Selection* m_sel = nullptr;
+    RunnerPanel* m_panel = nullptr;
+    NodeId m_conv;
+};
+
+void TestRunnerPanel::init()
+{
+    m_doc = new Document;
+    m_sel = new Selection;
+    ModelBuilder b("small");
+    NodeId x = b.input({8, 32, 32});
+    m_conv = b.conv(x, 16, 3, 1, 1, 1, true, "conv");
+    b.linear(b.flatten(b.globalAvgPool(b.relu(m_conv))), 10, true, "fc");
+    m_doc->setNetwork(b.finish());
+    m_panel = new RunnerPanel(*m_doc, *m_sel);
+    m_panel->setSecondsPerLayer(0.005);
+    m_panel->resize(600, 700);
+    m_panel->show();
+}
+
+void TestRunnerPanel::cleanup()
+{
+    delete m_panel;
+    delete m_sel;
+    delete m_doc;
+}
+
+void TestRunnerPanel::runShowsEveryMeasuredLayer()
+{
+    QSignalSpy spy(m_panel, &RunnerPanel::resultsChanged);
+    QPushButton* run = nullptr;
+    for (QPushButton* b : m_panel->findChildren<QPushButton*>())
+        if (b->text() == "Run")
+            run = b;
+    QVERIFY(run);
+    QTest::mouseClick(run, Qt::LeftButton);
+    QVERIFY(m_panel->running());
+    QVERIFY(!run->isEnabled());
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->running(), 30000);
+    QCOMPARE(spy.count(), 1);
+    const auto& r = m_panel->report(BackendKind::Eigen);
+    QVERIFY(r.has_value());
+    int measured = 0;
+    for (const LayerTiming& t : r->layers)
+        measured += t.status == TimingStatus::Measured;
+    QCOMPARE(measured, 4); // conv, relu, global pool, fc; the input and the flatten view run no kernel
+    auto* bars = qobject_cast<QCPBars*>(m_panel->latencyPlot()->plottable(0));
+    QVERIFY(bars);
+    QCOMPARE(bars->data()->size(), measured);
+    QCOMPARE(m_panel->progressBar()->value(), m_panel->progressBar()->maximum());
+    QVERIFY(!m_panel->stale());
+}
+
+void TestRunnerPanel::bothBackendsSideBySide()
+{
+    m_panel->setBackendChoice(2);
+    m_panel->startRun();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->running(), 30000);
+    QVERIFY(m_panel->report(BackendKind::Eigen).has_value());
+    QVERIFY(m_panel->report(BackendKind::OneDnn).has_value());
+    QCOMPARE(m_panel->latencyPlot()->plottableCount(), 2);
+}
+
+void TestRunnerPanel::editMakesResultsStale()
+{
+    m_panel->startRun();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->running(), 30000);
+    QSignalSpy spy(m_panel, &RunnerPanel::resultsChanged);
+    LayerParams p = m_doc->network().node(m_conv)->params;
+    p.features = 32;
+    SetNodeCommand(m_doc->network(), m_conv, p, "").redo(*m_doc);
+    QVERIFY(m_panel->stale());
+    QCOMPARE(spy.count(), 1);
+    bool staleShown = false;
+    for (QLabel* l : m_panel->findChildren<QLabel*>())
+        staleShown |= l->text().startsWith("Stale");
+    QVERIFY(staleShown);
+    auto* bars = qobject_cast<QCPBars*>(m_panel->latencyPlot()->plottable(0));
+    QVERIFY(bars->name().contains("stale"));
+}
+
+void TestRunnerPanel::cancelKeepsTheWindowResponsive()
+{
+    // A long run (ResNet-50, up to a second per layer) cancelled at once: the event loop keeps
+    // turning meanwhile and the run ends within a layer's time, keeping no partial results.
+    m_doc->setNetwork(loadZoo("resnet50").value());
+    m_panel->setSecondsPerLayer(1.0);
+    m_panel->startRun();
+    QVERIFY(m_panel->running());
+    int ticks = 0;
+    QTimer timer;
+    connect(&timer, &QTimer::timeout, this, [&] { ++ticks; });
+    timer.start(10);
+    QTest::qWait(200);
+    m_panel->cancel();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->running(), 5000);
+    QVERIFY(ticks >= 5);
+    QVERIFY(!m_panel->report(BackendKind::Eigen).has_value());
+}
+
+void TestRunnerPanel::clickingARooflinePointSelectsTheLayer()
+{
+    m_panel->startRun();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->running(), 30000);
+    QCustomPlot* plot = m_panel->rooflinePlot();
+    plot->replot();
+    auto* g = qobject_cast<QCPGraph*>(plot->plottable(0));
+    QVERIFY(g);
+    QVERIFY(g->data()->size() > 0);
+    // The conv has the highest arithmetic intensity: the last point in key order.
+    auto last = g->data()->constEnd() - 1;
+    QPoint at(qRound(plot->xAxis->coordToPixel(last->key)), qRound(plot->yAxis->coordToPixel(last->value)));
+    QTest::mouseClick(plot, Qt::LeftButton, Qt::NoModifier, at);
+    QCOMPARE(m_sel->ids().size(), size_t(1));
+    QCOMPARE(m_sel->ids()[0], m_conv);
+}
+
+QTEST_MAIN(TestRunnerPanel)
+#include "tst_runnerpanel.moc"
