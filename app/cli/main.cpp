@@ -1,16 +1,30 @@
-// netcanvas-cli: everything the GUI computes, printed — analyze a design or a zoo model, list the zoo.
+// netcanvas-cli: everything the GUI computes, printed — analyze a design, a zoo model or an ONNX file,
+// list the zoo, import ONNX models and export designs to PyTorch or ONNX.
+#include "BenchCommand.h"
+#include "CliCommon.h"
 #include "core/Analysis.h"
+#include "core/NetworkFile.h"
 #include "core/Report.h"
 #include "core/Zoo.h"
+#include "core/export/PyTorchExport.h"
+#include "core/onnx/OnnxExport.h"
+#include "core/onnx/OnnxImport.h"
 
 #include <QCoreApplication>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <string>
+#include <vector>
+
+using nc::app::fail;
+using nc::app::isOnnxPath;
+using nc::app::loadAny;
+using nc::app::parseInt;
 
 namespace {
 
@@ -19,24 +33,51 @@ int usage()
     std::fprintf(stderr,
                  "usage:\n"
                  "  netcanvas-cli analyze FILE|zoo:NAME [--bits 32|16|8|4] [--batch N] [--format table|csv|json]\n"
-                 "  netcanvas-cli zoo\n");
+                 "                        [--dim SYMBOL=N] [--input NAME=D0,D1,...]\n"
+                 "  netcanvas-cli import MODEL.onnx -o DESIGN.json [--dim SYMBOL=N] [--input NAME=D0,D1,...]\n"
+                 "  netcanvas-cli export FILE|zoo:NAME --to pytorch|onnx -o OUT\n"
+                 "  netcanvas-cli bench FILE|zoo:NAME [--backend eigen|onednn] [--threads N] [--batch N]\n"
+                 "                      [--seconds S] [--format table|csv|json]\n"
+                 "  netcanvas-cli zoo\n"
+                 "FILE is a design (.json) or an ONNX model (.onnx); --dim and --input set the sizes of an ONNX\n"
+                 "model's symbolic dimensions or whole input shapes (batch first).\n");
     return 2;
 }
 
-int fail(const std::string& why)
+bool parseOnnxOption(const std::string& opt, const char* v, nc::core::onnx::ImportOptions& o, std::string& why)
 {
-    std::fprintf(stderr, "netcanvas-cli: %s\n", why.c_str());
-    return 1;
-}
-
-bool parseInt(const char* s, long long lo, long long hi, long long& out)
-{
-    char* end = nullptr;
-    errno = 0;
-    long long v = std::strtoll(s, &end, 10);
-    if (errno || !end || *end || end == s || v < lo || v > hi)
+    std::string arg = v ? v : "";
+    size_t eq = arg.find('=');
+    if (!v || eq == 0 || eq == std::string::npos || eq + 1 == arg.size()) {
+        why = opt + (opt == "--dim" ? " takes SYMBOL=N, e.g. --dim seq=128"
+                                    : " takes NAME=D0,D1,..., e.g. --input x=1,3,224,224");
         return false;
-    out = v;
+    }
+    std::string name = arg.substr(0, eq), rest = arg.substr(eq + 1);
+    std::vector<int64_t> dims;
+    size_t start = 0;
+    while (start <= rest.size()) {
+        size_t comma = rest.find(',', start);
+        std::string part = rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        long long d;
+        if (!parseInt(part.c_str(), 1, 2147483648LL, d)) {
+            why = opt + ": \"" + part + "\" is not a size from 1 to 2147483648";
+            return false;
+        }
+        dims.push_back(d);
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+    if (opt == "--dim") {
+        if (dims.size() != 1) {
+            why = "--dim takes one size: SYMBOL=N";
+            return false;
+        }
+        o.symbols[name] = dims[0];
+    } else {
+        o.inputShapes[name] = dims;
+    }
     return true;
 }
 
@@ -44,10 +85,15 @@ int analyzeCommand(int argc, char** argv)
 {
     std::string spec, format = "table";
     long long bits = 0, batch = 0;
+    nc::core::onnx::ImportOptions onnxOptions;
     for (int i = 2; i < argc; ++i) {
         std::string a = argv[i];
         auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-        if (a == "--bits") {
+        if (a == "--dim" || a == "--input") {
+            std::string why;
+            if (!parseOnnxOption(a, next(), onnxOptions, why))
+                return fail(why);
+        } else if (a == "--bits") {
             const char* v = next();
             if (!v || !parseInt(v, 1, 32, bits) || (bits != 32 && bits != 16 && bits != 8 && bits != 4))
                 return fail("--bits takes 32, 16, 8 or 4");
@@ -70,7 +116,9 @@ int analyzeCommand(int argc, char** argv)
     }
     if (spec.empty())
         return usage();
-    auto net = nc::core::loadDesign(spec);
+    if ((!onnxOptions.symbols.empty() || !onnxOptions.inputShapes.empty()) && !isOnnxPath(spec))
+        return fail("--dim and --input apply to ONNX models (.onnx) only");
+    auto net = loadAny(spec, onnxOptions, false);
     if (!net)
         return fail(net.error());
     if (bits)
@@ -94,6 +142,84 @@ int analyzeCommand(int argc, char** argv)
     return 0;
 }
 
+int importCommand(int argc, char** argv)
+{
+    std::string spec, out;
+    nc::core::onnx::ImportOptions options;
+    for (int i = 2; i < argc; ++i) {
+        std::string a = argv[i];
+        auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+        if (a == "--dim" || a == "--input") {
+            std::string why;
+            if (!parseOnnxOption(a, next(), options, why))
+                return fail(why);
+        } else if (a == "-o" || a == "--output") {
+            const char* v = next();
+            if (!v)
+                return fail(a + " takes the path of the design to write");
+            out = v;
+        } else if (!a.empty() && a[0] == '-') {
+            return fail("unknown option " + a);
+        } else if (spec.empty()) {
+            spec = a;
+        } else {
+            return fail("more than one model given: " + spec + " and " + a);
+        }
+    }
+    if (spec.empty())
+        return usage();
+    if (!isOnnxPath(spec))
+        return fail("import reads ONNX models (.onnx); " + spec + " is not one");
+    if (out.empty())
+        return fail("say where to write the design: -o DESIGN.json");
+    auto net = loadAny(spec, options, true);
+    if (!net)
+        return fail(net.error());
+    if (auto s = nc::core::saveNetwork(*net, QString::fromStdString(out)); !s)
+        return fail(s.error());
+    return 0;
+}
+
+int exportCommand(int argc, char** argv)
+{
+    std::string spec, to, out;
+    for (int i = 2; i < argc; ++i) {
+        std::string a = argv[i];
+        auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
+        if (a == "--to") {
+            const char* v = next();
+            if (!v || (std::strcmp(v, "pytorch") && std::strcmp(v, "onnx")))
+                return fail("--to takes pytorch or onnx");
+            to = v;
+        } else if (a == "-o" || a == "--output") {
+            const char* v = next();
+            if (!v)
+                return fail(a + " takes the path of the file to write");
+            out = v;
+        } else if (!a.empty() && a[0] == '-') {
+            return fail("unknown option " + a);
+        } else if (spec.empty()) {
+            spec = a;
+        } else {
+            return fail("more than one design given: " + spec + " and " + a);
+        }
+    }
+    if (spec.empty())
+        return usage();
+    if (to.empty())
+        return fail("say what to export to: --to pytorch or --to onnx");
+    if (out.empty())
+        return fail("say where to write: -o OUT");
+    auto net = loadAny(spec, {}, false);
+    if (!net)
+        return fail(net.error());
+    const QString path = QString::fromStdString(out);
+    nc::core::Status s = to == "pytorch" ? nc::core::savePyTorch(*net, path) : nc::core::onnx::exportOnnx(*net, path);
+    if (!s)
+        return fail(s.error());
+    return 0;
+}
+
 int zooCommand()
 {
     for (const auto& e : nc::core::zooEntries())
@@ -114,11 +240,17 @@ int main(int argc, char** argv)
             return analyzeCommand(argc, argv);
         if (cmd == "zoo")
             return zooCommand();
+        if (cmd == "import")
+            return importCommand(argc, argv);
+        if (cmd == "export")
+            return exportCommand(argc, argv);
+        if (cmd == "bench")
+            return nc::app::benchCommand(argc, argv);
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             usage();
             return 0;
         }
-        return fail("unknown command \"" + cmd + "\"; try analyze or zoo");
+        return fail("unknown command \"" + cmd + "\"; try analyze, bench, import, export or zoo");
     } catch (const std::exception& e) {
         return fail(std::string("internal error: ") + e.what());
     }

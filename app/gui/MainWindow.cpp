@@ -12,12 +12,15 @@
 #include "widgets/InspectorWidget.h"
 #include "widgets/PaletteWidget.h"
 
-#if __has_include("widgets/charts/ChartsPanel.h") && !defined(NC_WITHOUT_CHARTS)
 #include "widgets/charts/ChartsPanel.h"
-#define NC_HAVE_CHARTS 1
-#endif
+#include "widgets/runner/RunnerPanel.h"
+#include "core/export/PyTorchExport.h"
+#include "core/onnx/OnnxExport.h"
+#include "core/onnx/OnnxImport.h"
 
 #include <QAction>
+
+#include <limits>
 #include <QActionGroup>
 #include <QApplication>
 #include <QCloseEvent>
@@ -166,9 +169,45 @@ void MainWindow::buildDocks()
     addDockWidget(Qt::RightDockWidgetArea, inspectorDock);
     resizeDocks({paletteDock, inspectorDock}, {210, 380}, Qt::Horizontal);
 
-#ifdef NC_HAVE_CHARTS
-    addCostDock(new widgets::ChartsPanel(m_doc, m_selection, m_options, this), tr("Charts"));
-#endif
+    m_charts = new widgets::ChartsPanel(m_doc, m_selection, m_options, this);
+    addCostDock(m_charts, tr("Charts"));
+    m_runner = new widgets::RunnerPanel(m_doc, m_selection, this);
+    QDockWidget* runnerDock = new QDockWidget(tr("Kernel runner"), this);
+    runnerDock->setObjectName("runnerDock");
+    runnerDock->setWidget(m_runner);
+    addDockWidget(Qt::RightDockWidgetArea, runnerDock);
+    tabifyDockWidget(inspectorDock, runnerDock);
+    inspectorDock->raise();
+    if (m_docksMenu)
+        m_docksMenu->addAction(runnerDock->toggleViewAction());
+    connect(m_runner, &widgets::RunnerPanel::resultsChanged, this, &MainWindow::showLatency);
+}
+
+void MainWindow::showLatency()
+{
+    // Measured latency goes where the other per-layer figures are: a chart and a table column in
+    // the charts dock, and the canvas's latency colouring. The runner's rows are in schedule order,
+    // as the analysis' are; a stale result is passed on marked stale, never as current.
+    const auto& eigen = m_runner->report(core::BackendKind::Eigen);
+    const auto& onednn = m_runner->report(core::BackendKind::OneDnn);
+    const auto& r = eigen ? eigen : onednn;
+    if (!r)
+        return;
+    const bool stale = m_runner->stale();
+    const auto& layers = m_doc.analysis().layers;
+    std::vector<double> us(layers.size(), std::numeric_limits<double>::quiet_NaN());
+    std::vector<std::pair<core::NodeId, double>> seconds;
+    if (!stale && r->layers.size() == layers.size()) {
+        for (size_t i = 0; i < layers.size(); ++i)
+            if (r->layers[i].status == core::TimingStatus::Measured) {
+                us[i] = r->layers[i].medianUs;
+                seconds.push_back({r->layers[i].id, r->layers[i].medianUs * 1e-6});
+            }
+    }
+    m_charts->setLatency(std::move(us), stale);
+    m_scene->setLayerLatencies(seconds);
+    if (m_latencyColour)
+        m_latencyColour->setEnabled(!seconds.empty());
 }
 
 QDockWidget* MainWindow::addCostDock(QWidget* w, const QString& title)
@@ -218,6 +257,28 @@ void MainWindow::buildActions()
     a->setShortcut(QKeySequence::Save);
     a = m_fileMenu->addAction(tr("Save &As…"), this, &MainWindow::saveAs);
     a->setShortcut(QKeySequence::SaveAs);
+    m_fileMenu->addSeparator();
+    a = m_fileMenu->addAction(tr("&Import ONNX…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Import ONNX model"), QString(),
+                                                          tr("ONNX models (*.onnx)"));
+        if (!path.isEmpty() && importOnnxFile(path) && m_opts.interactive && !m_importReport.isEmpty())
+            QMessageBox::information(this, tr("Import report"), m_importReport);
+    });
+    a->setObjectName("importOnnx");
+    a = m_fileMenu->addAction(tr("Export &PyTorch…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export PyTorch module"), QString(),
+                                                          tr("Python files (*.py)"));
+        if (!path.isEmpty())
+            exportPyTorchFile(path);
+    });
+    a->setObjectName("exportPyTorch");
+    a = m_fileMenu->addAction(tr("Export &ONNX…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export ONNX model"), QString(),
+                                                          tr("ONNX models (*.onnx)"));
+        if (!path.isEmpty())
+            exportOnnxFile(path);
+    });
+    a->setObjectName("exportOnnx");
     m_quitSeparator = m_fileMenu->addSeparator();
     a = m_fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     a->setShortcut(QKeySequence::Quit);
@@ -314,6 +375,8 @@ void MainWindow::buildToolBar()
          "Fill shows each layer's share of multiply-accumulates"},
         {"Params", "colourParams", widgets::CostColour::Params,
          "Fill shows each layer's share of parameters"},
+        {"Latency", "colourLatency", widgets::CostColour::Latency,
+         "Fill shows each layer's share of measured latency (run the kernel runner first)"},
     };
     for (const Mode& m : modes) {
         QAction* act = m_toolBar->addAction(tr(m.label));
@@ -323,6 +386,10 @@ void MainWindow::buildToolBar()
         act->setChecked(m_options.costColour() == m.mode);
         colours->addAction(act);
         connect(act, &QAction::triggered, this, [this, mode = m.mode] { m_options.setCostColour(mode); });
+        if (m.mode == widgets::CostColour::Latency) {
+            m_latencyColour = act;
+            act->setEnabled(false);
+        }
     }
     m_toolBar->addSeparator();
 
@@ -447,8 +514,49 @@ bool MainWindow::adoptNetwork(core::Network net, const QString& filePath, const 
     return true;
 }
 
+bool MainWindow::importOnnxFile(const QString& path)
+{
+    auto r = core::onnx::importOnnx(path);
+    if (!r) {
+        showError(tr("Cannot import ONNX model"), q(r.error()));
+        return false;
+    }
+    if (!maybeSave())
+        return false;
+    m_importReport = q(r->report.text());
+    // An import is a new, unsaved design named after the model: saving asks for a .json path.
+    adoptNetwork(std::move(r->network), QString(), QFileInfo(path).completeBaseName());
+    m_undo.resetClean();
+    statusBar()->showMessage(tr("Imported %1: %2").arg(QFileInfo(path).fileName(), q(r->report.summary())), 15000);
+    return true;
+}
+
+bool MainWindow::exportPyTorchFile(const QString& path)
+{
+    core::Status s = core::savePyTorch(m_doc.network(), path);
+    if (!s) {
+        showError(tr("Cannot export to PyTorch"), q(s.error()));
+        return false;
+    }
+    statusBar()->showMessage(tr("Exported PyTorch module to %1").arg(path), 10000);
+    return true;
+}
+
+bool MainWindow::exportOnnxFile(const QString& path)
+{
+    core::Status s = core::onnx::exportOnnx(m_doc.network(), path);
+    if (!s) {
+        showError(tr("Cannot export to ONNX"), q(s.error()));
+        return false;
+    }
+    statusBar()->showMessage(tr("Exported ONNX model to %1").arg(path), 10000);
+    return true;
+}
+
 bool MainWindow::openFile(const QString& path)
 {
+    if (path.endsWith(".onnx", Qt::CaseInsensitive))
+        return importOnnxFile(path);
     auto net = core::loadNetwork(path);
     if (!net) {
         showError(tr("Cannot open design"), q(net.error()));
@@ -654,7 +762,7 @@ void MainWindow::showEvent(QShowEvent* e)
     // Dock sizes only take once the window is laid out at its size: the canvas keeps most of the height.
     QTimer::singleShot(0, this, [this] {
         if (m_firstCostDock)
-            resizeDocks({m_firstCostDock}, {std::max(240, height() * 3 / 10)}, Qt::Vertical);
+            resizeDocks({m_firstCostDock}, {std::max(300, height() * 2 / 5)}, Qt::Vertical);
     });
 }
 

@@ -26,7 +26,9 @@ class QSpinBox;
 class QToolBar;
 
 namespace nc::widgets {
+class ChartsPanel;
 class Editor;
+class RunnerPanel;
 class GraphScene;
 class GraphView;
 class InspectorWidget;
@@ -76,7 +78,12 @@ public:
     QLabel* totalsLabel() const { return m_totals; }
 
     // Files. Failures show the reason (a dialog when interactive) and leave the open design untouched.
-    bool openFile(const QString& path);
+    bool openFile(const QString& path); // .onnx files are imported
+    // File → Import ONNX… / Export: the same as the menu items without the file dialogs.
+    bool importOnnxFile(const QString& path);
+    bool exportPyTorchFile(const QString& path);
+    bool exportOnnxFile(const QString& path);
+    QString lastImportReport() const { return m_importReport; }
     bool openZoo(const std::string& key);
     // The built-in example a first start shows (ResNet-18).
     bool openExample();
@@ -119,6 +126,7 @@ private:
     void syncBudgetCombo();
     void selectAll();
     void pasteAtCursor();
+    void showLatency();
 
     Options m_opts;
     core::Document m_doc;
@@ -128,6 +136,10 @@ private:
     std::unique_ptr<widgets::Editor> m_editor;
     std::unique_ptr<RecoveryStore> m_recovery;
     widgets::GraphScene* m_scene = nullptr;
+    widgets::ChartsPanel* m_charts = nullptr;
+    widgets::RunnerPanel* m_runner = nullptr;
+    QAction* m_latencyColour = nullptr;
+    QString m_importReport;
     widgets::GraphView* m_view = nullptr;
     widgets::InspectorWidget* m_inspector = nullptr;
     widgets::PaletteWidget* m_palette = nullptr;

@@ -14,6 +14,7 @@ private slots:
     void csvHasOneRowPerLayer();
     void tableShowsTotals();
     void zooListsModels();
+    void benchJsonSchema();
     void badInput_data();
     void badInput();
     void layerErrorsExitNonZero();
@@ -97,6 +98,34 @@ void TestCli::zooListsModels()
     for (const char* m : {"zoo:alexnet", "zoo:vgg16", "zoo:resnet18", "zoo:resnet50", "zoo:mobilenet_v2",
                           "zoo:vit_tiny", "zoo:mcu_cnn"})
         QVERIFY2(r.out.contains(m), m);
+}
+
+void TestCli::benchJsonSchema()
+{
+    Run r = run({"bench", "zoo:mcu_cnn", "--backend", "onednn", "--threads", "1", "--batch", "2", "--seconds", "0.001",
+                 "--format", "json"});
+    QCOMPARE(r.code, 0);
+    QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(o["backend"].toString(), QString("onednn"));
+    QCOMPARE(o["batch"].toInt(), 2);
+    QCOMPARE(o["threads"].toInt(), 1);
+    QJsonArray layers = o["layers"].toArray();
+    QCOMPARE(layers.size(), 22);
+    QJsonObject conv0 = layers.at(1).toObject();
+    QCOMPARE(conv0["name"].toString(), QString("conv0"));
+    QCOMPARE(conv0["status"].toString(), QString("measured"));
+    QVERIFY(conv0["latency_us_median"].toDouble() > 0);
+    QVERIFY(conv0["latency_us_p90"].toDouble() >= conv0["latency_us_median"].toDouble());
+    // bytes moved = fp32 (input 2·3·96·96 + weights 448 + output 2·16·48·48)
+    QCOMPARE(conv0["bytes_moved"].toInteger(), qint64(4 * (2 * 3 * 96 * 96 + 448 + 2 * 16 * 48 * 48)));
+    QVERIFY(conv0["gflops"].toDouble() > 0);
+    QCOMPARE(layers.at(20).toObject()["status"].toString(), QString("view")); // flatten
+    QJsonObject t = o["totals"].toObject();
+    QVERIFY(t["latency_us_sum"].toDouble() > 0);
+    QVERIFY(t["latency_us_end_to_end"].toDouble() > 0);
+    Run bad = run({"bench", "zoo:mcu_cnn", "--backend", "cuda"});
+    QCOMPARE(bad.code, 1);
+    QVERIFY(bad.err.contains("--backend takes eigen or onednn"));
 }
 
 void TestCli::badInput_data()

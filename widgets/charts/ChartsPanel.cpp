@@ -21,6 +21,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QSaveFile>
+#include <QResizeEvent>
 #include <QSplitter>
 #include <QTabWidget>
 #include <QToolButton>
@@ -65,7 +66,7 @@ ChartsPanel::ChartsPanel(core::Document& doc, Selection& sel, ViewOptions& opts,
     m_flowTabs->addTab(m_field, tr("Receptive field"));
     m_flowTabs->addTab(m_table, tr("Table"));
 
-    auto* split = new QSplitter(Qt::Vertical);
+    auto* split = m_split = new QSplitter(Qt::Vertical);
     split->addWidget(m_costTabs);
     split->addWidget(m_flowTabs);
     split->setChildrenCollapsible(false);
@@ -323,6 +324,18 @@ void ChartsPanel::exportCsvInteractively() {
         return;
     if (const core::Status s = exportCsv(path); !s)
         QMessageBox::warning(this, tr("Export failed"), qs(s.error()));
+}
+
+void ChartsPanel::resizeEvent(QResizeEvent* e)
+{
+    QWidget::resizeEvent(e);
+    // Docked under the canvas the panel is wide and short: the two tab stacks go side by side so
+    // each chart keeps a readable height; docked at the side (tall) they stack.
+    const Qt::Orientation o = width() > 2 * height() ? Qt::Horizontal : Qt::Vertical;
+    if (m_split->orientation() != o) {
+        m_split->setOrientation(o);
+        m_split->setSizes({1000, 1000});
+    }
 }
 
 } // namespace nc::widgets

@@ -14,6 +14,7 @@
 #include <vector>
 
 class QCheckBox;
+class QSplitter;
 class QTabWidget;
 
 namespace nc::widgets {
@@ -78,6 +79,9 @@ public:
     // Replots every chart now, hidden ones included (the benchmark's worst case).
     void replotAll();
 
+protected:
+    void resizeEvent(QResizeEvent* e) override;
+
 private:
     enum Dirty : unsigned { None = 0, Data = 1, Highlight = 2, Options = 4 };
 
@@ -101,6 +105,7 @@ private:
     SummaryStrip* m_summary;
     QTabWidget* m_costTabs;
     QTabWidget* m_flowTabs;
+    QSplitter* m_split = nullptr;
     LayerBarChart* m_activations;
     LayerBarChart* m_params;
     LayerBarChart* m_macs;

@@ -1,0 +1,23 @@
+// CliCommon: helpers every netcanvas-cli command shares — error exit, number parsing, loading any
+// design (zoo:NAME, a .json design or an .onnx model).
+#pragma once
+
+#include "core/Network.h"
+#include "core/Result.h"
+#include "core/onnx/OnnxImport.h"
+
+#include <string>
+
+namespace nc::app {
+
+// Prints "netcanvas-cli: WHY" on stderr; returns the exit status 1.
+int fail(const std::string& why);
+// A whole number in [lo, hi] with nothing after it.
+bool parseInt(const char* s, long long lo, long long hi, long long& out);
+bool isOnnxPath(const std::string& spec);
+// Loads "zoo:NAME", a design file or an ONNX model; an ONNX import prints its report to stderr
+// (the summary line, or every detail when `details`).
+nc::core::Result<nc::core::Network> loadAny(const std::string& spec, const nc::core::onnx::ImportOptions& options,
+                                           bool details);
+
+} // namespace nc::app

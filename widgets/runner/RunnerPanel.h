@@ -1,0 +1,105 @@
+// RunnerPanel: the kernel runner in the GUI — backend, threads and batch; a run in a worker thread
+// with progress and cancel; measured latency per layer, the roofline and the batch sweep.
+//
+// Results are values posted back from the worker. A result belongs to the Document revision it was
+// measured at; once the design changes it is marked stale and never shown as current.
+#pragma once
+
+#include "core/Document.h"
+#include "core/runner/KernelRunner.h"
+#include "kernels/MachineProbe.h"
+
+#include <QWidget>
+
+#include <memory>
+#include <optional>
+
+class QComboBox;
+class QCustomPlot;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTabWidget;
+
+namespace nc::widgets {
+
+class Selection;
+
+class RunnerPanel : public QWidget {
+    Q_OBJECT
+public:
+    RunnerPanel(core::Document& doc, Selection& selection, QWidget* parent = nullptr);
+    ~RunnerPanel() override;
+
+    // Latest finished run per backend (both when "both" was chosen); nullopt when none.
+    const std::optional<core::RunReport>& report(core::BackendKind b) const;
+    // True when the design changed after the shown results were measured.
+    bool stale() const;
+    bool running() const { return m_running; }
+    const std::vector<core::SweepPoint>& sweep() const { return m_sweep; }
+    std::optional<core::kernels::MachineInfo> machine() const { return m_machine; }
+
+    // For tests and scripts: the same as the buttons.
+    void setBackendChoice(int index); // 0 Eigen, 1 oneDNN, 2 both
+    void setThreads(int threads);
+    void setBatch(int batch);        // 0: the design's batch
+    void setSecondsPerLayer(double s) { m_secondsPerLayer = s; }
+    void startRun();
+    void startSweep();
+    void startProbe();
+    void cancel();
+
+    QCustomPlot* latencyPlot() const { return m_latency; }
+    QCustomPlot* rooflinePlot() const { return m_roofline; }
+    QCustomPlot* sweepPlot() const { return m_sweepPlot; }
+    QProgressBar* progressBar() const { return m_progress; }
+
+signals:
+    // A run finished (or was cancelled) and report() changed; or results turned stale.
+    void resultsChanged();
+
+private:
+    struct Job;
+    void launch(int kind);
+    void onProgress(int done, int total, const QString& layer);
+    void onRunFinished(std::vector<core::RunReport> reports, uint64_t revision, bool cancelled);
+    void onSweepFinished(std::vector<core::SweepPoint> points, QString stoppedBy, uint64_t revision);
+    void onProbeFinished(core::kernels::MachineInfo info);
+    void setBusy(bool busy);
+    void redrawLatency();
+    void redrawRoofline();
+    void redrawSweep();
+    void updateStatus();
+    core::RunOptions options() const;
+
+    core::Document& m_doc;
+    Selection& m_selection;
+    QComboBox* m_backend = nullptr;
+    QSpinBox* m_threads = nullptr;
+    QSpinBox* m_batch = nullptr;
+    QPushButton* m_run = nullptr;
+    QPushButton* m_sweepButton = nullptr;
+    QPushButton* m_probeButton = nullptr;
+    QPushButton* m_cancel = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_status = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    QCustomPlot* m_latency = nullptr;
+    QCustomPlot* m_roofline = nullptr;
+    QCustomPlot* m_sweepPlot = nullptr;
+
+    std::optional<core::RunReport> m_reports[2];
+    uint64_t m_revision = 0;      // Document revision the reports were measured at
+    std::vector<core::SweepPoint> m_sweep;
+    QString m_sweepNote;
+    uint64_t m_sweepRevision = 0;
+    std::optional<core::kernels::MachineInfo> m_machine;
+    std::vector<core::NodeId> m_rooflineIds; // point index → layer
+    double m_secondsPerLayer = 0.1;
+    bool m_running = false;
+    std::shared_ptr<core::RunControl> m_control;
+    std::unique_ptr<Job> m_job;
+};
+
+} // namespace nc::widgets
