@@ -24,11 +24,16 @@ namespace {
 const char* statusText(core::TimingStatus s)
 {
     switch (s) {
-    case core::TimingStatus::Measured: return "measured";
-    case core::TimingStatus::View: return "view";
-    case core::TimingStatus::Skipped: return "skipped";
-    case core::TimingStatus::Failed: return "failed";
-    default: return "not run";
+    case core::TimingStatus::Measured:
+        return "measured";
+    case core::TimingStatus::View:
+        return "view";
+    case core::TimingStatus::Skipped:
+        return "skipped";
+    case core::TimingStatus::Failed:
+        return "failed";
+    default:
+        return "not run";
     }
 }
 
@@ -39,51 +44,50 @@ int benchCommand(int argc, char** argv)
     std::string spec, format = "table";
     core::RunOptions opt;
     opt.threads = 1;
-    for (int i = 2; i < argc; ++i) {
-        std::string a = argv[i];
-        auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-        long long v = 0;
-        if (a == "--backend") {
-            const char* b = next();
-            if (b && !std::strcmp(b, "eigen"))
-                opt.backend = core::BackendKind::Eigen;
-            else if (b && !std::strcmp(b, "onednn"))
-                opt.backend = core::BackendKind::OneDnn;
-            else
-                return fail("--backend takes eigen or onednn");
-        } else if (a == "--threads") {
-            const char* t = next();
-            if (!t || !parseInt(t, 1, 1024, v))
-                return fail("--threads takes a whole number from 1 to 1024");
-            opt.threads = static_cast<int>(v);
-        } else if (a == "--batch") {
-            const char* t = next();
-            if (!t || !parseInt(t, 1, 1000000, v))
-                return fail("--batch takes a whole number from 1 to 1000000");
-            opt.batch = v;
-        } else if (a == "--seconds") {
-            const char* t = next();
-            char* end = nullptr;
-            double s = t ? std::strtod(t, &end) : -1;
-            if (!t || *end || !(s > 0 && s <= 60))
-                return fail("--seconds takes a time budget per layer from 0 to 60");
-            opt.secondsPerLayer = s;
-        } else if (a == "--format") {
-            const char* f = next();
-            if (!f || (std::strcmp(f, "table") && std::strcmp(f, "csv") && std::strcmp(f, "json")))
-                return fail("--format takes table, csv or json");
-            format = f;
-        } else if (!a.empty() && a[0] == '-') {
-            return fail("unknown option " + a);
-        } else if (spec.empty()) {
-            spec = a;
-        } else {
-            return fail("more than one design given: " + spec + " and " + a);
-        }
-    }
+    std::string why = parseArguments(
+        argc, argv,
+        [&](const std::string& a, const char* t) -> OptionResult {
+            long long v = 0;
+            if (a == "--backend") {
+                if (t && !std::strcmp(t, "eigen"))
+                    opt.backend = core::BackendKind::Eigen;
+                else if (t && !std::strcmp(t, "onednn"))
+                    opt.backend = core::BackendKind::OneDnn;
+                else
+                    return {true, "--backend takes eigen or onednn"};
+                return {};
+            }
+            if (a == "--threads") {
+                if (!t || !parseInt(t, 1, 1024, v))
+                    return {true, "--threads takes a whole number from 1 to 1024"};
+                opt.threads = static_cast<int>(v);
+                return {};
+            }
+            if (a == "--batch") {
+                if (!t || !parseInt(t, 1, 1000000, v))
+                    return {true, "--batch takes a whole number from 1 to 1000000"};
+                opt.batch = v;
+                return {};
+            }
+            if (a == "--seconds") {
+                char* end = nullptr;
+                double s = t ? std::strtod(t, &end) : -1;
+                if (!t || *end || !(s > 0 && s <= 60))
+                    return {true, "--seconds takes a time budget per layer from 0 to 60"};
+                opt.secondsPerLayer = s;
+                return {};
+            }
+            if (a == "--format")
+                return parseFormat(t, format);
+            return {false, {}};
+        },
+        spec);
+    if (!why.empty())
+        return fail(why);
     if (spec.empty()) {
-        std::fprintf(stderr, "usage: netcanvas-cli bench FILE|zoo:NAME [--backend eigen|onednn] [--threads N] "
-                             "[--batch N] [--seconds S] [--format table|csv|json]\n");
+        std::fprintf(stderr,
+                     "usage: netcanvas-cli bench FILE|zoo:NAME [--backend eigen|onednn] [--threads N] "
+                     "[--batch N] [--seconds S] [--format table|csv|json]\n");
         return 2;
     }
     auto net = loadAny(spec, {}, false);
@@ -114,8 +118,9 @@ int benchCommand(int argc, char** argv)
             QJsonObject o;
             o["id"] = static_cast<qint64>(t.id.v);
             o["name"] = QString::fromStdString(nameOf(i));
-            o["type"] = QString::fromUtf8(core::layerTypeKey(a.layers[i].type).data(),
-                                          static_cast<qsizetype>(core::layerTypeKey(a.layers[i].type).size()));
+            o["type"] =
+                QString::fromUtf8(core::layerTypeKey(a.layers[i].type).data(),
+                                  static_cast<qsizetype>(core::layerTypeKey(a.layers[i].type).size()));
             o["status"] = statusText(t.status);
             o["latency_us_median"] = t.medianUs;
             o["latency_us_p90"] = t.p90Us;
@@ -123,7 +128,8 @@ int benchCommand(int argc, char** argv)
             o["bytes_moved"] = static_cast<qint64>(t.bytesMoved);
             o["arithmetic_intensity"] = t.intensity;
             o["repeats"] = t.repeats;
-            o["note"] = t.note.empty() ? QJsonValue(QJsonValue::Null) : QJsonValue(QString::fromStdString(t.note));
+            o["note"] =
+                t.note.empty() ? QJsonValue(QJsonValue::Null) : QJsonValue(QString::fromStdString(t.note));
             layers.append(o);
         }
         root["layers"] = layers;
@@ -143,13 +149,13 @@ int benchCommand(int argc, char** argv)
                 if (c == ',' || c == '"' || c == '\n')
                     c = ';';
             std::printf("%zu,%u,%s,%s,%s,%.3f,%.3f,%.3f,%lld,%.4f,%d,%s\n", i, t.id.v, nameOf(i).c_str(),
-                        std::string(core::layerTypeKey(a.layers[i].type)).c_str(), statusText(t.status), t.medianUs,
-                        t.p90Us, t.gflops, static_cast<long long>(t.bytesMoved), t.intensity, t.repeats,
-                        note.c_str());
+                        std::string(core::layerTypeKey(a.layers[i].type)).c_str(), statusText(t.status),
+                        t.medianUs, t.p90Us, t.gflops, static_cast<long long>(t.bytesMoved), t.intensity,
+                        t.repeats, note.c_str());
         }
     } else {
-        std::printf("%-28s %-18s %12s %12s %9s %12s %8s  %s\n", "Layer", "Type", "median µs", "p90 µs", "GFLOP/s",
-                    "bytes moved", "FLOP/B", "note");
+        std::printf("%-28s %-18s %12s %12s %9s %12s %8s  %s\n", "Layer", "Type", "median µs", "p90 µs",
+                    "GFLOP/s", "bytes moved", "FLOP/B", "note");
         for (size_t i = 0; i < r.layers.size(); ++i) {
             const core::LayerTiming& t = r.layers[i];
             if (t.status == core::TimingStatus::Measured)
@@ -157,9 +163,10 @@ int benchCommand(int argc, char** argv)
                             std::string(core::layerTypeLabel(a.layers[i].type)).c_str(), t.medianUs, t.p90Us,
                             t.gflops, core::humanBytes(t.bytesMoved).c_str(), t.intensity, t.note.c_str());
             else
-                std::printf("%-28.28s %-18s %12s %12s %9s %12s %8s  %s\n", nameOf(i).c_str(),
-                            std::string(core::layerTypeLabel(a.layers[i].type)).c_str(), "—", "—", "—", "—", "—",
-                            (std::string(statusText(t.status)) + (t.note.empty() ? "" : ": " + t.note)).c_str());
+                std::printf(
+                    "%-28.28s %-18s %12s %12s %9s %12s %8s  %s\n", nameOf(i).c_str(),
+                    std::string(core::layerTypeLabel(a.layers[i].type)).c_str(), "—", "—", "—", "—", "—",
+                    (std::string(statusText(t.status)) + (t.note.empty() ? "" : ": " + t.note)).c_str());
         }
         std::printf("\n%s backend, %d thread(s), batch %lld\n", core::backendKey(r.backend), r.threads,
                     static_cast<long long>(r.batch));

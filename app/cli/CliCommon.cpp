@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 
 namespace nc::app {
 
@@ -41,8 +42,8 @@ bool isOnnxPath(const std::string& spec)
 // "--dim seq=128" and "--input pixel_values=1,3,224,224"; false with a reason on bad syntax.
 // Loads "zoo:NAME", a design file or an ONNX model; an ONNX import prints its report to stderr
 // (the summary line, or every detail when `details`).
-nc::core::Result<nc::core::Network> loadAny(const std::string& spec, const nc::core::onnx::ImportOptions& options,
-                                           bool details)
+nc::core::Result<nc::core::Network> loadAny(const std::string& spec,
+                                            const nc::core::onnx::ImportOptions& options, bool details)
 {
     if (!isOnnxPath(spec))
         return nc::core::loadDesign(spec);
@@ -52,6 +53,35 @@ nc::core::Result<nc::core::Network> loadAny(const std::string& spec, const nc::c
     std::string text = details ? r->report.text() : r->report.summary() + "\n";
     std::fprintf(stderr, "%s", text.c_str());
     return std::move(r->network);
+}
+
+std::string parseArguments(int argc, char** argv, const OptionHandler& handler, std::string& spec,
+                           const char* noun)
+{
+    for (int i = 2; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (!a.empty() && a[0] == '-') {
+            OptionResult r = handler(a, i + 1 < argc ? argv[i + 1] : nullptr);
+            if (!r.known)
+                return "unknown option " + a;
+            if (!r.error.empty())
+                return r.error;
+            ++i;
+        } else if (spec.empty()) {
+            spec = a;
+        } else {
+            return std::string("more than one ") + noun + " given: " + spec + " and " + a;
+        }
+    }
+    return {};
+}
+
+OptionResult parseFormat(const char* value, std::string& format)
+{
+    if (!value || (std::strcmp(value, "table") && std::strcmp(value, "csv") && std::strcmp(value, "json")))
+        return {true, "--format takes table, csv or json"};
+    format = value;
+    return {};
 }
 
 } // namespace nc::app

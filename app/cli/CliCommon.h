@@ -6,6 +6,7 @@
 #include "core/Result.h"
 #include "core/onnx/OnnxImport.h"
 
+#include <functional>
 #include <string>
 
 namespace nc::app {
@@ -15,9 +16,23 @@ int fail(const std::string& why);
 // A whole number in [lo, hi] with nothing after it.
 bool parseInt(const char* s, long long lo, long long hi, long long& out);
 bool isOnnxPath(const std::string& spec);
+
+// What an option handler says of one "--name VALUE" pair: not one of its options, or accepted, or
+// refused with a one-line reason.
+struct OptionResult {
+    bool known = true;
+    std::string error;
+};
+using OptionHandler = std::function<OptionResult(const std::string& name, const char* value)>;
+// Walks argv[2..]: every option takes exactly one value (nullptr when it is missing) and goes to
+// `handler`; the single positional argument is returned in `spec`. Returns "" or the reason to fail.
+std::string parseArguments(int argc, char** argv, const OptionHandler& handler, std::string& spec,
+                           const char* noun = "design");
+// "--format table|csv|json".
+OptionResult parseFormat(const char* value, std::string& format);
 // Loads "zoo:NAME", a design file or an ONNX model; an ONNX import prints its report to stderr
 // (the summary line, or every detail when `details`).
-nc::core::Result<nc::core::Network> loadAny(const std::string& spec, const nc::core::onnx::ImportOptions& options,
-                                           bool details);
+nc::core::Result<nc::core::Network> loadAny(const std::string& spec,
+                                            const nc::core::onnx::ImportOptions& options, bool details);
 
 } // namespace nc::app

@@ -30,21 +30,23 @@ namespace {
 
 int usage()
 {
-    std::fprintf(stderr,
-                 "usage:\n"
-                 "  netcanvas-cli analyze FILE|zoo:NAME [--bits 32|16|8|4] [--batch N] [--format table|csv|json]\n"
-                 "                        [--dim SYMBOL=N] [--input NAME=D0,D1,...]\n"
-                 "  netcanvas-cli import MODEL.onnx -o DESIGN.json [--dim SYMBOL=N] [--input NAME=D0,D1,...]\n"
-                 "  netcanvas-cli export FILE|zoo:NAME --to pytorch|onnx -o OUT\n"
-                 "  netcanvas-cli bench FILE|zoo:NAME [--backend eigen|onednn] [--threads N] [--batch N]\n"
-                 "                      [--seconds S] [--format table|csv|json]\n"
-                 "  netcanvas-cli zoo\n"
-                 "FILE is a design (.json) or an ONNX model (.onnx); --dim and --input set the sizes of an ONNX\n"
-                 "model's symbolic dimensions or whole input shapes (batch first).\n");
+    std::fprintf(
+        stderr,
+        "usage:\n"
+        "  netcanvas-cli analyze FILE|zoo:NAME [--bits 32|16|8|4] [--batch N] [--format table|csv|json]\n"
+        "                        [--dim SYMBOL=N] [--input NAME=D0,D1,...]\n"
+        "  netcanvas-cli import MODEL.onnx -o DESIGN.json [--dim SYMBOL=N] [--input NAME=D0,D1,...]\n"
+        "  netcanvas-cli export FILE|zoo:NAME --to pytorch|onnx -o OUT\n"
+        "  netcanvas-cli bench FILE|zoo:NAME [--backend eigen|onednn] [--threads N] [--batch N]\n"
+        "                      [--seconds S] [--format table|csv|json]\n"
+        "  netcanvas-cli zoo\n"
+        "FILE is a design (.json) or an ONNX model (.onnx); --dim and --input set the sizes of an ONNX\n"
+        "model's symbolic dimensions or whole input shapes (batch first).\n");
     return 2;
 }
 
-bool parseOnnxOption(const std::string& opt, const char* v, nc::core::onnx::ImportOptions& o, std::string& why)
+bool parseOnnxOption(const std::string& opt, const char* v, nc::core::onnx::ImportOptions& o,
+                     std::string& why)
 {
     std::string arg = v ? v : "";
     size_t eq = arg.find('=');
@@ -86,34 +88,30 @@ int analyzeCommand(int argc, char** argv)
     std::string spec, format = "table";
     long long bits = 0, batch = 0;
     nc::core::onnx::ImportOptions onnxOptions;
-    for (int i = 2; i < argc; ++i) {
-        std::string a = argv[i];
-        auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-        if (a == "--dim" || a == "--input") {
-            std::string why;
-            if (!parseOnnxOption(a, next(), onnxOptions, why))
-                return fail(why);
-        } else if (a == "--bits") {
-            const char* v = next();
-            if (!v || !parseInt(v, 1, 32, bits) || (bits != 32 && bits != 16 && bits != 8 && bits != 4))
-                return fail("--bits takes 32, 16, 8 or 4");
-        } else if (a == "--batch") {
-            const char* v = next();
-            if (!v || !parseInt(v, 1, 1000000000, batch))
-                return fail("--batch takes a whole number from 1 to 1000000000");
-        } else if (a == "--format") {
-            const char* v = next();
-            if (!v || (std::strcmp(v, "table") && std::strcmp(v, "csv") && std::strcmp(v, "json")))
-                return fail("--format takes table, csv or json");
-            format = v;
-        } else if (!a.empty() && a[0] == '-') {
-            return fail("unknown option " + a);
-        } else if (spec.empty()) {
-            spec = a;
-        } else {
-            return fail("more than one design given: " + spec + " and " + a);
-        }
-    }
+    std::string why = nc::app::parseArguments(
+        argc, argv,
+        [&](const std::string& a, const char* v) -> nc::app::OptionResult {
+            if (a == "--dim" || a == "--input") {
+                std::string reason;
+                return {true, parseOnnxOption(a, v, onnxOptions, reason) ? std::string() : reason};
+            }
+            if (a == "--bits") {
+                if (!v || !parseInt(v, 1, 32, bits) || (bits != 32 && bits != 16 && bits != 8 && bits != 4))
+                    return {true, "--bits takes 32, 16, 8 or 4"};
+                return {};
+            }
+            if (a == "--batch") {
+                if (!v || !parseInt(v, 1, 1000000000, batch))
+                    return {true, "--batch takes a whole number from 1 to 1000000000"};
+                return {};
+            }
+            if (a == "--format")
+                return nc::app::parseFormat(v, format);
+            return {false, {}};
+        },
+        spec);
+    if (!why.empty())
+        return fail(why);
     if (spec.empty())
         return usage();
     if ((!onnxOptions.symbols.empty() || !onnxOptions.inputShapes.empty()) && !isOnnxPath(spec))
@@ -146,26 +144,24 @@ int importCommand(int argc, char** argv)
 {
     std::string spec, out;
     nc::core::onnx::ImportOptions options;
-    for (int i = 2; i < argc; ++i) {
-        std::string a = argv[i];
-        auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-        if (a == "--dim" || a == "--input") {
-            std::string why;
-            if (!parseOnnxOption(a, next(), options, why))
-                return fail(why);
-        } else if (a == "-o" || a == "--output") {
-            const char* v = next();
-            if (!v)
-                return fail(a + " takes the path of the design to write");
-            out = v;
-        } else if (!a.empty() && a[0] == '-') {
-            return fail("unknown option " + a);
-        } else if (spec.empty()) {
-            spec = a;
-        } else {
-            return fail("more than one model given: " + spec + " and " + a);
-        }
-    }
+    std::string why = nc::app::parseArguments(
+        argc, argv,
+        [&](const std::string& a, const char* v) -> nc::app::OptionResult {
+            if (a == "--dim" || a == "--input") {
+                std::string reason;
+                return {true, parseOnnxOption(a, v, options, reason) ? std::string() : reason};
+            }
+            if (a == "-o" || a == "--output") {
+                if (!v)
+                    return {true, a + " takes the path of the design to write"};
+                out = v;
+                return {};
+            }
+            return {false, {}};
+        },
+        spec, "model");
+    if (!why.empty())
+        return fail(why);
     if (spec.empty())
         return usage();
     if (!isOnnxPath(spec))
@@ -183,27 +179,26 @@ int importCommand(int argc, char** argv)
 int exportCommand(int argc, char** argv)
 {
     std::string spec, to, out;
-    for (int i = 2; i < argc; ++i) {
-        std::string a = argv[i];
-        auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-        if (a == "--to") {
-            const char* v = next();
-            if (!v || (std::strcmp(v, "pytorch") && std::strcmp(v, "onnx")))
-                return fail("--to takes pytorch or onnx");
-            to = v;
-        } else if (a == "-o" || a == "--output") {
-            const char* v = next();
-            if (!v)
-                return fail(a + " takes the path of the file to write");
-            out = v;
-        } else if (!a.empty() && a[0] == '-') {
-            return fail("unknown option " + a);
-        } else if (spec.empty()) {
-            spec = a;
-        } else {
-            return fail("more than one design given: " + spec + " and " + a);
-        }
-    }
+    std::string why = nc::app::parseArguments(
+        argc, argv,
+        [&](const std::string& a, const char* v) -> nc::app::OptionResult {
+            if (a == "--to") {
+                if (!v || (std::strcmp(v, "pytorch") && std::strcmp(v, "onnx")))
+                    return {true, "--to takes pytorch or onnx"};
+                to = v;
+                return {};
+            }
+            if (a == "-o" || a == "--output") {
+                if (!v)
+                    return {true, a + " takes the path of the file to write"};
+                out = v;
+                return {};
+            }
+            return {false, {}};
+        },
+        spec);
+    if (!why.empty())
+        return fail(why);
     if (spec.empty())
         return usage();
     if (to.empty())
@@ -214,7 +209,8 @@ int exportCommand(int argc, char** argv)
     if (!net)
         return fail(net.error());
     const QString path = QString::fromStdString(out);
-    nc::core::Status s = to == "pytorch" ? nc::core::savePyTorch(*net, path) : nc::core::onnx::exportOnnx(*net, path);
+    nc::core::Status s =
+        to == "pytorch" ? nc::core::savePyTorch(*net, path) : nc::core::onnx::exportOnnx(*net, path);
     if (!s)
         return fail(s.error());
     return 0;
