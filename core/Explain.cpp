@@ -301,7 +301,7 @@ std::vector<ExplainLine> explainLayer(const Network& net, const AnalysisResult& 
             L.text("params", "params = 0 (no affine γ, β)");
         if (bn && p.trackStats)
             L.eq("state", "running mean, variance", "2·" + affineOf, r.state);
-        const int64_t per = (bn ? 2 : 5) + (p.affine ? 2 : 0);
+        const int64_t per = normOpsPerElement(node.type, p.affine != 0);
         L.eq("ops", batchLabel("ops", B), timesBatch(dimsProduct(o) + "·" + n(per), B), r.otherOps);
         break;
     }

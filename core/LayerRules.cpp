@@ -191,6 +191,11 @@ int64_t activationOpsPerElement(LayerType t)
     }
 }
 
+int64_t normOpsPerElement(LayerType t, bool affine)
+{
+    return (t == LayerType::BatchNorm ? 2 : 5) + (affine ? 2 : 0);
+}
+
 Result<Shape> inferShape(LayerType t, const LayerParams& p, std::span<const Shape> in)
 {
     for (size_t i = 0; i < in.size(); ++i)
@@ -467,9 +472,7 @@ Result<LayerCosts> layerCosts(LayerType t, const LayerParams& p, std::span<const
         c.params = p.affine ? 2 * ch : 0;
         if (t == LayerType::BatchNorm)
             c.state = p.trackStats ? 2 * ch : 0;
-        // Inference: BatchNorm uses stored statistics (normalise 2 ops + affine 2 ops per element);
-        // the others compute mean and variance first (3 more per element).
-        int64_t per = (t == LayerType::BatchNorm ? 2 : 5) + (p.affine ? 2 : 0);
+        int64_t per = normOpsPerElement(t, p.affine != 0);
         auto o = checkedMul(on, per);
         if (!o)
             return fail("operation count");
@@ -479,7 +482,7 @@ Result<LayerCosts> layerCosts(LayerType t, const LayerParams& p, std::span<const
     case LayerType::LayerNorm: {
         int64_t n = normAxesElements(in[0], p.normAxes);
         c.params = p.affine ? 2 * n : 0;
-        auto o = checkedMul(on, 5 + (p.affine ? 2 : 0));
+        auto o = checkedMul(on, normOpsPerElement(t, p.affine != 0));
         if (!o)
             return fail("operation count");
         c.otherOps = *o;

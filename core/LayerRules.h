@@ -60,5 +60,8 @@ bool canRunInPlace(LayerType t, const LayerParams& p);
 
 // Operations per element charged to `otherOps` for activations (README "Counting conventions").
 int64_t activationOpsPerElement(LayerType t);
+// Operations per element of a normalisation at inference: BatchNorm uses stored statistics (2),
+// the others compute mean and variance first (5); learnable γ and β add 2.
+int64_t normOpsPerElement(LayerType t, bool affine);
 
 } // namespace nc::core
