@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
-#include <cstdlib>
 
 namespace nc::core::kernels::eigen {
 
@@ -248,7 +247,7 @@ void EigenConv::chooseTiles(int threads)
     const int64_t p = m_g.oh * m_g.ow;
     const int64_t k = m_g.cg() * m_g.kh * m_g.kw;
     const int64_t cap = m_algorithm == Algorithm::Gemm1x1 ? kTile1x1Columns
-                                                         : std::max<int64_t>((std::getenv("NC_TF") ? std::atol(std::getenv("NC_TF")) : kTileFloats) / k / 16 * 16, 64); // TUNING-HACK
+                                                         : std::max<int64_t>(kTileFloats / k / 16 * 16, 64);
     int64_t tiles = ceilDiv(p, cap);
     if (tiles > 1 && threads > 1)
         tiles = roundUp(tiles, threads);
