@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
     using Edit = std::function<void(core::Document&, int)>;
 
     std::printf(
-        "# Charts benchmark\n\nMachine: %s, %d logical cores (shared with other builds; load average "
+        "# Charts benchmark\n\nMachine: %s, %d logical cores (load average "
         "%.1f at start). Release build, offscreen platform, panel 700×1000 px, %s (%zu layers), "
         "one layer selected, 4 MiB budget. %d edits per row after 3 warm-ups.\n\n",
         cpuModel().c_str(), static_cast<int>(std::thread::hardware_concurrency()), loadAverage(),
