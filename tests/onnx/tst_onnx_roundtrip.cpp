@@ -263,7 +263,7 @@ void TestOnnxRoundTrip::pytorch()
 
     const QString python = QStandardPaths::findExecutable("python3");
     if (python.isEmpty())
-        QSKIP("python3 is not installed; syntax not checked");
+        QFAIL("python3 is not installed: scripts/setup.sh installs it");
     QTemporaryDir dir;
     const QString path = dir.filePath("model.py");
     QVERIFY(nc::core::savePyTorch(net, path));
@@ -282,7 +282,7 @@ void TestOnnxRoundTrip::pytorchRuns()
     QFETCH(QString, which);
     const QString python = QStandardPaths::findExecutable("python3");
     if (python.isEmpty())
-        QSKIP("python3 is not installed");
+        QFAIL("python3 is not installed: scripts/setup.sh installs it");
     const Network net = design(which);
     QTemporaryDir dir;
     const QString path = dir.filePath("model.py");

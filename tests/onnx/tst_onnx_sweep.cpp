@@ -86,7 +86,7 @@ void TestOnnxSweep::sweep()
     QString root = qEnvironmentVariable("NC_ONNX_TESTDATA", "/usr/share/libonnx-testdata/data");
     QDir dir(root + "/" + suite);
     if (!dir.exists())
-        QSKIP("libonnx-testdata is not installed");
+        QFAIL("libonnx-testdata is not installed: scripts/setup.sh installs it");
     int passed = 0, failed = 0, skipped = 0, unsizable = 0, opaque = 0;
     QStringList failures;
     for (const QString& test : dir.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
