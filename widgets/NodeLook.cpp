@@ -81,6 +81,13 @@ CostScale CostScale::of(const core::AnalysisResult& a, CostColour mode,
         s.maxValue = std::max(s.maxValue, v);
         s.total += v;
     }
+    // Shares of the analysed figures are shares of the core's totals, not of a sum made here.
+    if (mode == CostColour::Activations)
+        s.total = a.totals.activationBytes;
+    else if (mode == CostColour::Macs)
+        s.total = a.totals.macs;
+    else if (mode == CostColour::Params)
+        s.total = a.totals.params;
     return s;
 }
 
