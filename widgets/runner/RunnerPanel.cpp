@@ -374,6 +374,9 @@ void RunnerPanel::redrawRoofline()
     }
     p->xAxis->setLabel("arithmetic intensity (operations per byte moved)");
     p->yAxis->setLabel("achieved GOP/s");
+    // Points crowd the upper left (low intensity) and the roofs run along the top: the legend goes
+    // bottom right, where the ridge leaves empty space.
+    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
     double xmin = 0.01, xmax = 1000, ymin = 0.01, ymax = 100;
     bool isStale = stale();
     int offset = 0;
@@ -408,7 +411,7 @@ void RunnerPanel::redrawRoofline()
         int threads = m_threads->value();
         double peak = threads > 1 ? m_machine->peakGflopsAllThreads : m_machine->peakGflopsOneThread;
         double bw = threads > 1 ? m_machine->bandwidthGBsAllThreads : m_machine->bandwidthGBsOneThread;
-        ymax = std::max(ymax, peak * 2);
+        ymax = std::max(ymax, peak * 4);
         auto* roof = new QCPGraph(p->xAxis, p->yAxis);
         roof->setName(QString("roofs: %1 GB/s, %2 GFLOP/s").arg(bw, 0, 'f', 1).arg(peak, 0, 'f', 0));
         roof->setPen(QPen(Qt::black, 2));
