@@ -45,16 +45,14 @@ int usage()
     return 2;
 }
 
-bool parseOnnxOption(const std::string& opt, const char* v, nc::core::onnx::ImportOptions& o,
-                     std::string& why)
+// "--dim SYMBOL=N" / "--input NAME=D0,D1,..." into the ONNX import options.
+nc::app::OptionResult parseOnnxOption(const std::string& opt, const char* v, nc::core::onnx::ImportOptions& o)
 {
     std::string arg = v ? v : "";
     size_t eq = arg.find('=');
-    if (!v || eq == 0 || eq == std::string::npos || eq + 1 == arg.size()) {
-        why = opt + (opt == "--dim" ? " takes SYMBOL=N, e.g. --dim seq=128"
-                                    : " takes NAME=D0,D1,..., e.g. --input x=1,3,224,224");
-        return false;
-    }
+    if (!v || eq == 0 || eq == std::string::npos || eq + 1 == arg.size())
+        return {true, opt + (opt == "--dim" ? " takes SYMBOL=N, e.g. --dim seq=128"
+                                            : " takes NAME=D0,D1,..., e.g. --input x=1,3,224,224")};
     std::string name = arg.substr(0, eq), rest = arg.substr(eq + 1);
     std::vector<int64_t> dims;
     size_t start = 0;
@@ -62,25 +60,21 @@ bool parseOnnxOption(const std::string& opt, const char* v, nc::core::onnx::Impo
         size_t comma = rest.find(',', start);
         std::string part = rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         long long d;
-        if (!parseInt(part.c_str(), 1, 2147483648LL, d)) {
-            why = opt + ": \"" + part + "\" is not a size from 1 to 2147483648";
-            return false;
-        }
+        if (!parseInt(part.c_str(), 1, 2147483648LL, d))
+            return {true, opt + ": \"" + part + "\" is not a size from 1 to 2147483648"};
         dims.push_back(d);
         if (comma == std::string::npos)
             break;
         start = comma + 1;
     }
     if (opt == "--dim") {
-        if (dims.size() != 1) {
-            why = "--dim takes one size: SYMBOL=N";
-            return false;
-        }
+        if (dims.size() != 1)
+            return {true, "--dim takes one size: SYMBOL=N"};
         o.symbols[name] = dims[0];
     } else {
         o.inputShapes[name] = dims;
     }
-    return true;
+    return {};
 }
 
 int analyzeCommand(int argc, char** argv)
@@ -91,10 +85,8 @@ int analyzeCommand(int argc, char** argv)
     std::string why = nc::app::parseArguments(
         argc, argv,
         [&](const std::string& a, const char* v) -> nc::app::OptionResult {
-            if (a == "--dim" || a == "--input") {
-                std::string reason;
-                return {true, parseOnnxOption(a, v, onnxOptions, reason) ? std::string() : reason};
-            }
+            if (a == "--dim" || a == "--input")
+                return parseOnnxOption(a, v, onnxOptions);
             if (a == "--bits") {
                 if (!v || !parseInt(v, 1, 32, bits) || (bits != 32 && bits != 16 && bits != 8 && bits != 4))
                     return {true, "--bits takes 32, 16, 8 or 4"};
@@ -147,10 +139,8 @@ int importCommand(int argc, char** argv)
     std::string why = nc::app::parseArguments(
         argc, argv,
         [&](const std::string& a, const char* v) -> nc::app::OptionResult {
-            if (a == "--dim" || a == "--input") {
-                std::string reason;
-                return {true, parseOnnxOption(a, v, options, reason) ? std::string() : reason};
-            }
+            if (a == "--dim" || a == "--input")
+                return parseOnnxOption(a, v, options);
             if (a == "-o" || a == "--output") {
                 if (!v)
                     return {true, a + " takes the path of the design to write"};
