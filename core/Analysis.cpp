@@ -1,6 +1,8 @@
 // Analysis: schedule, per-layer rules, aliasing and live-memory accounting.
 #include "Analysis.h"
 
+#include "BitWidth.h"
+
 #include "Catalogue.h"
 
 #include <algorithm>
@@ -208,11 +210,10 @@ AnalysisResult analyze(const Network& net)
                 break;
             }
         }
-        if (L.status == LayerStatus::Ok && node.params.bits != 0 && node.params.bits != 32 &&
-            node.params.bits != 16 && node.params.bits != 8 && node.params.bits != 4) {
+        if (L.status == LayerStatus::Ok && node.params.bits != 0 && !isBitWidth(static_cast<int>(node.params.bits))) {
             L.status = LayerStatus::Error;
             L.message = quoted(node.name) + "bit width " + std::to_string(node.params.bits) +
-                        " is not supported; use 32, 16, 8 or 4 (or 0 for the network's)";
+                        " is not supported; use " + bitWidthList() + " (or 0 for the network's)";
         }
         if (L.status == LayerStatus::Error) {
             ++T.errors;
@@ -255,7 +256,14 @@ AnalysisResult analyze(const Network& net)
         L.otherOps = *other;
         L.outputElements = *outB;
         L.workspaceBytes = bytesFor(*work, L.bits);
-        L.rf = receptiveField(node.type, node.params, inRf, inShapes, L.output);
+        auto rf = receptiveField(node.type, node.params, inRf, inShapes, L.output);
+        if (!rf) {
+            L.status = LayerStatus::Error;
+            L.message = quoted(node.name) + rf.error();
+            ++T.errors;
+            continue;
+        }
+        L.rf = *rf;
     }
 
     // Storage: views always share their input's buffer; an in-place activation shares it when it is
@@ -328,9 +336,8 @@ AnalysisResult analyze(const Network& net)
         saturatingAdd(T.params, L.params);
         saturatingAdd(T.state, L.state);
         saturatingAdd(T.modelBytes, L.modelBytes);
-        static constexpr int kBits[4] = {32, 16, 8, 4};
-        for (int b = 0; b < 4; ++b)
-            saturatingAdd(T.modelBytesAt[b], bytesFor(L.params, kBits[b]));
+        for (size_t b = 0; b < kBitWidths.size(); ++b)
+            saturatingAdd(T.modelBytesAt[b], bytesFor(L.params, kBitWidths[b].bits));
         saturatingAdd(T.macs, L.macs);
         saturatingAdd(T.flops, L.flops);
         saturatingAdd(T.otherOps, L.otherOps);

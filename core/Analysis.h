@@ -2,10 +2,10 @@
 // shows — shapes, parameters, model size, MACs, FLOPs, other ops, activations, receptive field, live
 // memory and its peak — per layer and for the network.
 //
-//   Network net = zoo::load("resnet18").value();
+//   Network net = loadZoo("resnet18").value();
 //   AnalysisResult a = analyze(net);
-//   a.totals.params;                        // 11,689,512
-//   a.layer(id)->output.toString();         // "64×56×56"
+//   a.totals.params;                                  // 11,689,512
+//   a.layer(net.nodes()[1].id, net)->output.toString(); // "64×112×112" (conv1)
 //
 // Pure function of the Network; cheap enough to re-run on every edit (see README "Speed").
 #pragma once
@@ -67,7 +67,7 @@ struct AnalysisTotals {
     int64_t params = 0;
     int64_t state = 0;
     int64_t modelBytes = 0;          // at each layer's effective bit width
-    int64_t modelBytesAt[4] = {};    // uniformly at 32, 16, 8 and 4 bits
+    int64_t modelBytesAt[4] = {};    // uniformly at each of kBitWidths (BitWidth.h): 32, 16, 8 and 4 bits
     int64_t macs = 0;
     int64_t flops = 0;
     int64_t otherOps = 0;

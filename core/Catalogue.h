@@ -1,11 +1,13 @@
 // Catalogue: the declarative description of every layer kind (attributes, ranges, defaults, ports,
 // documentation) and of the palette entries built on them. Editors, file I/O and the CLI all read it.
+// The data comes from the layer kinds (core/layers/LayerKind.h); this is their attribute view.
 #pragma once
 
 #include "LayerParams.h"
 #include "LayerType.h"
 
 #include <span>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -25,6 +27,14 @@ struct AttrSpec {
     double max = 0;
     std::vector<std::string_view> enumLabels; // for Enum: value i has label enumLabels[i]
     std::string_view help;
+    // For Int: the only values allowed, each with its label (the bit width: 0 "Network setting",
+    // 32 "FP32", ...). Editors offer a choice; the loader refuses other values.
+    std::vector<std::pair<int64_t, std::string_view>> choices;
+    // Key of a Bool attribute that, when on, makes this one irrelevant (explicit paddings under "same").
+    std::string_view ignoredWhen;
+    // For Dims: one size may be −1, inferred from the input (Reshape).
+    bool allowInferred = false;
+    bool allows(int64_t v) const;
 };
 
 enum class Category { Input, Linear, Convolution, Pooling, Normalization, Activation, Attention, Merge, Reshape };
@@ -33,6 +43,8 @@ std::string_view categoryLabel(Category c);
 // How a layer kind behaves, independent of any particular instance.
 struct LayerSpec {
     LayerType type;
+    std::string_view key;   // stable file/CLI key, "conv2d"
+    std::string_view label; // human label, "Conv2d"
     Category category;
     std::string_view doc;       // one paragraph, with the output-size formula where there is one
     std::vector<AttrSpec> attrs;
@@ -58,7 +70,7 @@ struct PaletteEntry {
 
 class Catalogue {
 public:
-    // The one catalogue, built on first use from one explicit registration function.
+    // The one catalogue, built on first use from the registered layer kinds.
     static const Catalogue& instance();
 
     const LayerSpec& spec(LayerType t) const { return m_specs[static_cast<size_t>(t)]; }

@@ -8,6 +8,12 @@
 
 namespace nc::core {
 
+void Document::execute(std::unique_ptr<Command> command)
+{
+    if (command)
+        command->redo(*this);
+}
+
 namespace {
 std::vector<NodeId> idsOf(const std::vector<Node>& nodes)
 {

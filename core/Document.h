@@ -15,9 +15,12 @@
 #include <QString>
 
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace nc::core {
+
+class Command;
 
 // What an edit touched, so views can skip work (a move needs no chart redraw).
 enum class ChangeKind : uint8_t {
@@ -47,6 +50,8 @@ public:
     // Runs `edit` on the network, re-analyses (unless only positions changed) and emits `changed`.
     // The single mutation point: commands call it.
     void edit(const std::function<void(Network&)>& edit, Change change);
+    // Runs a command headless, without an undo stack (scripts, tests, the CLI).
+    void execute(std::unique_ptr<Command> command);
 
     QString filePath() const { return m_path; }
     void setFilePath(const QString& p) { m_path = p; }

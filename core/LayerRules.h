@@ -1,5 +1,6 @@
 // LayerRules: one pure function per concern — output shape, costs, receptive field — for every layer
-// kind, over its hyper-parameters and input shapes only (no graph, no names).
+// kind, over its hyper-parameters and input shapes only (no graph, no names). Each dispatches to the
+// kind's own rule in core/layers/ (LayerKind.h).
 //
 //   Shape in{3, 224, 224};
 //   LayerParams p = Catalogue::instance().spec(LayerType::Conv2d).defaults;
@@ -30,13 +31,16 @@ struct LayerCosts {
 // Receptive field along H and W: `size` input pixels seen by one output unit, `jump` the distance
 // in input pixels between adjacent output units (cumulative stride), `start` the centre of the
 // first unit's field in input pixel coordinates (pixel i has centre i), `extent` the number of
-// positions along the axis (to make global operations cover the whole map).
+// positions along the axis (to make global operations cover the whole map), `reach` the input
+// pixels (padding included) that all units of the tensor together can see — no single unit sees
+// more, which bounds the field after a global operation has already taken in the whole map.
 struct ReceptiveField {
     bool valid = false; // false where the tensor has no spatial meaning (a plain vector input)
     int64_t size[2] = {1, 1};
     int64_t jump[2] = {1, 1};
     double start[2] = {0, 0};
     int64_t extent[2] = {1, 1};
+    int64_t reach[2] = {1, 1};
 };
 
 // Padding actually applied on each side, after resolving "same".
@@ -47,8 +51,9 @@ struct Padding {
 Result<Shape> inferShape(LayerType t, const LayerParams& p, std::span<const Shape> in);
 // Precondition: inferShape succeeded for the same arguments and `out` is its result.
 Result<LayerCosts> layerCosts(LayerType t, const LayerParams& p, std::span<const Shape> in, const Shape& out);
-ReceptiveField receptiveField(LayerType t, const LayerParams& p, std::span<const ReceptiveField> in,
-                              std::span<const Shape> inShapes, const Shape& out);
+// Errors when a size or jump would leave 64 bits (the field is never wrapped).
+Result<ReceptiveField> receptiveField(LayerType t, const LayerParams& p, std::span<const ReceptiveField> in,
+                                      std::span<const Shape> inShapes, const Shape& out);
 
 // Padding of a convolution or pooling layer for an input of height h and width w.
 Padding resolvePadding(const LayerParams& p, int64_t h, int64_t w);

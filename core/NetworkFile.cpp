@@ -1,6 +1,8 @@
 // NetworkFile: JSON reading and writing of designs.
 #include "NetworkFile.h"
 
+#include "BitWidth.h"
+
 #include "Catalogue.h"
 
 #include <QFile>
@@ -53,6 +55,12 @@ Status readAttrs(const QJsonObject& attrs, const LayerSpec& spec, LayerParams& p
                 return layerError(id, name, "attribute \"" + key + "\" must be a whole number from " +
                                                 std::to_string(static_cast<int64_t>(a->min)) + " to " +
                                                 std::to_string(static_cast<int64_t>(a->max)));
+            if (!a->allows(x)) {
+                std::string list;
+                for (const auto& c : a->choices)
+                    list += (list.empty() ? "" : ", ") + std::to_string(c.first);
+                return layerError(id, name, "attribute \"" + key + "\" must be one of " + list);
+            }
             p.*(a->intField) = x;
             break;
         }
@@ -121,9 +129,9 @@ Result<Network> parseNetwork(const QByteArray& json)
     int64_t batch = 1, bits = 32;
     if (root.contains("batch") && !wholeNumber(root.value("batch"), 1, 1e9, batch))
         return Error{"\"batch\" must be a whole number from 1 to 1000000000"};
-    if (root.contains("bits") && (!wholeNumber(root.value("bits"), 1, 32, bits) ||
-                                  (bits != 32 && bits != 16 && bits != 8 && bits != 4)))
-        return Error{"\"bits\" must be 32, 16, 8 or 4"};
+    if (root.contains("bits") &&
+        (!wholeNumber(root.value("bits"), 1, 32, bits) || !isBitWidth(static_cast<int>(bits))))
+        return Error{"\"bits\" must be " + bitWidthList()};
     net.batch = batch;
     net.bits = static_cast<int>(bits);
 

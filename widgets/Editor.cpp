@@ -4,6 +4,7 @@
 #include "UndoCommand.h"
 #include "core/Catalogue.h"
 #include "core/Layout.h"
+#include "core/layers/LayerKind.h"
 #include "core/NetworkFile.h"
 
 #include <QApplication>
@@ -38,31 +39,8 @@ double snap(double v) { return std::round(v); }
 
 std::string nameStem(core::LayerType t)
 {
-    using core::LayerType;
-    switch (t) {
-    case LayerType::Conv2d:
-        return "conv";
-    case LayerType::DepthwiseConv2d:
-        return "dwconv";
-    case LayerType::Linear:
-        return "fc";
-    case LayerType::MaxPool2d:
-        return "maxpool";
-    case LayerType::AvgPool2d:
-        return "avgpool";
-    case LayerType::GlobalAvgPool:
-        return "gap";
-    case LayerType::AdaptiveAvgPool2d:
-        return "pool";
-    case LayerType::BatchNorm:
-        return "bn";
-    case LayerType::LayerNorm:
-        return "ln";
-    case LayerType::MultiHeadAttention:
-        return "attn";
-    default:
-        return std::string(core::layerTypeKey(t));
-    }
+    const core::LayerKind& k = core::layerKind(t);
+    return std::string(k.nameStem.empty() ? k.spec.key : k.nameStem);
 }
 
 Editor::Editor(core::Document& doc, QUndoStack& stack, Selection& selection, QObject* parent)

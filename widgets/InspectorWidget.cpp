@@ -35,13 +35,6 @@ const std::array<const char*, 10> kFigureLabels{"Output",          "Params", "MA
                                                 "Other ops",       "Stores", "Live memory", "Workspace",
                                                 "Receptive field", "Weights"};
 
-struct BitChoice {
-    const char* label;
-    int bits;
-};
-constexpr std::array<BitChoice, 5> kBitChoices{
-    {{"Network setting", 0}, {"FP32", 32}, {"FP16", 16}, {"INT8", 8}, {"INT4", 4}}};
-
 bool isActivationKind(core::LayerType t)
 {
     return core::Catalogue::instance().spec(t).category == core::Category::Activation;
@@ -310,11 +303,11 @@ QWidget* InspectorWidget::makeEditor(const core::AttrSpec* sp, QWidget* parent)
     QWidget* w = nullptr;
     switch (a.kind) {
     case core::AttrKind::Int:
-        if (a.key == "bits") {
-            // Only these widths are meaningful; a spin box from 0 to 32 would offer 27 wrong ones.
+        if (!a.choices.empty()) {
+            // Only these values are meaningful (bit widths); a spin box from 0 to 32 would offer 27 wrong ones.
             auto* c = new QComboBox(parent);
-            for (const BitChoice& b : kBitChoices)
-                c->addItem(tr(b.label), b.bits);
+            for (const auto& [value, label] : a.choices)
+                c->addItem(q(label), static_cast<int>(value));
             connect(c, &QComboBox::activated, this,
                     [this, sp, c](int i) { commitInt(sp, c->itemData(i).toInt()); });
             w = c;
@@ -413,8 +406,9 @@ void InspectorWidget::refreshNodePage()
             break;
         }
         // Explicit paddings are ignored while "same" padding chooses them.
-        if (s.key.substr(0, 4) == "pad_" && s.key != "pad_same" && s.key != "pad_mode")
-            e.widget->setEnabled(!n->params.padSame);
+        if (!s.ignoredWhen.empty())
+            if (const core::AttrSpec* gate = core::Catalogue::instance().spec(n->type).attr(s.ignoredWhen))
+                e.widget->setEnabled(n->params.*(gate->intField) == 0);
     }
 
     if (!r || r->status != core::LayerStatus::Ok) {
@@ -530,7 +524,7 @@ void InspectorWidget::commitDims(const core::AttrSpec* spec, const QString& text
     for (const QString& part : text.split(QRegularExpression("[,×x\\s]+"), Qt::SkipEmptyParts)) {
         bool good = false;
         const qlonglong v = part.toLongLong(&good);
-        ok = ok && good && (v > 0 || (v == -1 && n->type == core::LayerType::Reshape)) && dims.push(v);
+        ok = ok && good && (v > 0 || (v == -1 && spec->allowInferred)) && dims.push(v);
     }
     if (!ok || dims.empty()) {
         emit m_editor.message(tr("%1: give 1 to %2 whole numbers separated by commas, e.g. 3, 224, 224")

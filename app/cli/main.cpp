@@ -3,6 +3,7 @@
 #include "BenchCommand.h"
 #include "CliCommon.h"
 #include "core/Analysis.h"
+#include "core/BitWidth.h"
 #include "core/NetworkFile.h"
 #include "core/Report.h"
 #include "core/Zoo.h"
@@ -88,8 +89,8 @@ int analyzeCommand(int argc, char** argv)
             if (a == "--dim" || a == "--input")
                 return parseOnnxOption(a, v, onnxOptions);
             if (a == "--bits") {
-                if (!v || !parseInt(v, 1, 32, bits) || (bits != 32 && bits != 16 && bits != 8 && bits != 4))
-                    return {true, "--bits takes 32, 16, 8 or 4"};
+                if (!v || !parseInt(v, 1, 32, bits) || !core::isBitWidth(static_cast<int>(bits)))
+                    return {true, "--bits takes " + core::bitWidthList()};
                 return {};
             }
             if (a == "--batch") {

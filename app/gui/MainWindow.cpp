@@ -1,6 +1,8 @@
 // MainWindow: menus, toolbar, docks, files, recent files, zoo, autosave and recovery.
 #include "MainWindow.h"
 
+#include "core/BitWidth.h"
+
 #include "RecoveryStore.h"
 #include "core/Format.h"
 #include "core/Layout.h"
@@ -51,11 +53,6 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 constexpr int kMaxRecent = 8;
 const char* const kRecentKey = "recentFiles";
 
-struct BitWidth {
-    const char* label;
-    int bits;
-};
-constexpr std::array<BitWidth, 4> kBitWidths{{{"FP32", 32}, {"FP16", 16}, {"INT8", 8}, {"INT4", 4}}};
 
 struct Budget {
     const char* label;
@@ -342,8 +339,8 @@ void MainWindow::buildToolBar()
     m_bits = new QComboBox(this);
     m_bits->setObjectName("bitsCombo");
     m_bits->setToolTip(tr("Bit width of weights and activations for the whole network"));
-    for (const BitWidth& b : kBitWidths)
-        m_bits->addItem(b.label, b.bits);
+    for (const core::BitWidth& b : core::kBitWidths)
+        m_bits->addItem(QString::fromUtf8(b.label.data(), static_cast<qsizetype>(b.label.size())), b.bits);
     connect(m_bits, &QComboBox::activated, this,
             [this](int i) { m_editor->setSettings(m_doc.network().batch, m_bits->itemData(i).toInt()); });
     m_toolBar->addWidget(m_bits);

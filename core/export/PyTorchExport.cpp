@@ -4,10 +4,10 @@
 #include "core/Analysis.h"
 #include "core/Format.h"
 #include "core/LayerRules.h"
+#include "core/layers/LayerKind.h"
 
 #include <QSaveFile>
 
-#include <charconv>
 #include <set>
 #include <unordered_map>
 
@@ -27,20 +27,7 @@ const std::set<std::string>& reserved()
     return r;
 }
 
-std::string num(double v)
-{
-    char buf[64];
-    auto r = std::to_chars(buf, buf + sizeof buf, v);
-    std::string s(buf, r.ptr);
-    if (s.find_first_of(".einf") == std::string::npos)
-        s += ".0";
-    return s;
-}
-
 std::string i(int64_t v) { return std::to_string(v); }
-
-// "3" for a square pair, "(3, 5)" otherwise.
-std::string pair(int64_t a, int64_t b) { return a == b ? i(a) : "(" + i(a) + ", " + i(b) + ")"; }
 
 std::string join(const std::vector<std::string>& parts, const std::string& sep = ", ")
 {
@@ -81,21 +68,12 @@ private:
         used.insert(n);
         return n;
     }
-    // Module declaration for a layer, or "" when it is an expression in forward.
-    Result<std::string> module(const Node& n, const LayerResult& l);
-    // Statements computing `out` from `ins`.
-    std::vector<std::string> statements(const Node& n, const LayerResult& l, const std::string& attr,
-                                        const std::vector<std::string>& ins, const std::string& out);
     bool inplaceSafe(const Node& n) const;
 
     const Network& m_net;
     AnalysisResult m_a;
     std::vector<std::string> m_init;
     std::unordered_map<uint32_t, int> m_consumers;
-    struct Extra {
-        std::string cls, pos;
-    };
-    std::unordered_map<uint32_t, Extra> m_extraParams; // PatchEmbed's class token and position embedding
     std::set<std::string> m_attrs;
 };
 
@@ -112,227 +90,6 @@ bool Writer::inplaceSafe(const Node& n) const
     auto it = m_consumers.find(e->from.v);
     return src && src->type != LayerType::Input && !isView(src->type) && src->type != LayerType::Opaque &&
            it != m_consumers.end() && it->second == 1;
-}
-
-Result<std::string> Writer::module(const Node& n, const LayerResult& l)
-{
-    const LayerParams& p = n.params;
-    const auto ins = m_a.inputsOf(l);
-    const Shape& in = ins.empty() ? l.output : ins[0];
-    auto err = [&](const std::string& why) { return Result<std::string>(Error{"layer \"" + n.name + "\": " + why}); };
-    auto bias = [&](std::vector<std::string>& a) {
-        if (!p.bias)
-            a.push_back("bias=False");
-    };
-    switch (n.type) {
-    case LayerType::Linear: {
-        std::vector<std::string> a{i(in.back()), i(p.features)};
-        bias(a);
-        return "nn.Linear(" + join(a) + ")";
-    }
-    case LayerType::Conv2d:
-    case LayerType::DepthwiseConv2d: {
-        const bool dw = n.type == LayerType::DepthwiseConv2d;
-        const int64_t ci = in[0], co = l.output[0], g = dw ? ci : p.groups;
-        std::vector<std::string> a{i(ci), i(co), "kernel_size=" + pair(p.kh, p.kw)};
-        if (p.sh != 1 || p.sw != 1)
-            a.push_back("stride=" + pair(p.sh, p.sw));
-        std::string pre;
-        const Padding pad = resolvePadding(p, in[1], in[2]);
-        const bool stride1 = p.sh == 1 && p.sw == 1;
-        if (p.padSame && stride1 && p.padMode == 0) {
-            a.push_back("padding=\"same\"");
-        } else if (pad.top == pad.bottom && pad.left == pad.right) {
-            if (pad.top || pad.left)
-                a.push_back("padding=" + pair(pad.top, pad.left));
-            if (p.padMode == static_cast<int64_t>(PadMode::Reflect))
-                a.push_back("padding_mode=\"reflect\"");
-            else if (p.padMode == static_cast<int64_t>(PadMode::Replicate))
-                a.push_back("padding_mode=\"replicate\"");
-        } else {
-            // Uneven padding: an explicit padding module in front (PyTorch pads both sides equally).
-            const char* cls = p.padMode == static_cast<int64_t>(PadMode::Reflect)     ? "nn.ReflectionPad2d"
-                              : p.padMode == static_cast<int64_t>(PadMode::Replicate) ? "nn.ReplicationPad2d"
-                                                                                      : "nn.ZeroPad2d";
-            pre = std::string(cls) + "((" + i(pad.left) + ", " + i(pad.right) + ", " + i(pad.top) + ", " +
-                  i(pad.bottom) + "))";
-        }
-        if (p.dh != 1 || p.dw != 1)
-            a.push_back("dilation=" + pair(p.dh, p.dw));
-        if (g != 1)
-            a.push_back("groups=" + i(g));
-        bias(a);
-        std::string conv = "nn.Conv2d(" + join(a) + ")";
-        return pre.empty() ? conv : "nn.Sequential(" + pre + ", " + conv + ")";
-    }
-    case LayerType::MaxPool2d:
-    case LayerType::AvgPool2d: {
-        const bool avg = n.type == LayerType::AvgPool2d;
-        std::vector<std::string> a{"kernel_size=" + pair(p.kh, p.kw)};
-        if (p.sh != p.kh || p.sw != p.kw)
-            a.push_back("stride=" + pair(p.sh, p.sw));
-        std::string pre;
-        if (p.pt == p.pb && p.pl == p.pr) {
-            if (p.pt || p.pl)
-                a.push_back("padding=" + pair(p.pt, p.pl));
-        } else {
-            pre = std::string(avg ? "nn.ZeroPad2d((" : "nn.ConstantPad2d((") + i(p.pl) + ", " + i(p.pr) + ", " +
-                  i(p.pt) + ", " + i(p.pb) + ")" + (avg ? ")" : "), float(\"-inf\"))");
-        }
-        if (p.ceilMode)
-            a.push_back("ceil_mode=True");
-        if (avg && !p.countIncludePad)
-            a.push_back("count_include_pad=False");
-        std::string pool = std::string(avg ? "nn.AvgPool2d(" : "nn.MaxPool2d(") + join(a) + ")";
-        return pre.empty() ? pool : "nn.Sequential(" + pre + ", " + pool + ")";
-    }
-    case LayerType::GlobalAvgPool:
-        return std::string("nn.AdaptiveAvgPool2d(1)");
-    case LayerType::AdaptiveAvgPool2d:
-        return "nn.AdaptiveAvgPool2d(" + pair(p.outH, p.outW) + ")";
-    case LayerType::BatchNorm:
-    case LayerType::InstanceNorm: {
-        const bool bn = n.type == LayerType::BatchNorm;
-        int dims = bn ? (in.rank() <= 2 ? 1 : in.rank() - 1) : in.rank() - 1;
-        if (dims < 1 || dims > 3)
-            return err(std::string(bn ? "BatchNorm" : "InstanceNorm") + " over " + in.toString() +
-                       " samples has no PyTorch module");
-        std::vector<std::string> a{i(in[0])};
-        if (p.eps != 1e-5)
-            a.push_back("eps=" + num(p.eps));
-        if (bn && !p.affine)
-            a.push_back("affine=False");
-        if (!bn && p.affine)
-            a.push_back("affine=True");
-        if (bn && !p.trackStats)
-            a.push_back("track_running_stats=False");
-        return std::string(bn ? "nn.BatchNorm" : "nn.InstanceNorm") + i(dims) + "d(" + join(a) + ")";
-    }
-    case LayerType::LayerNorm: {
-        std::vector<std::string> dims;
-        for (int k = in.rank() - static_cast<int>(p.normAxes); k < in.rank(); ++k)
-            dims.push_back(i(in[k]));
-        std::vector<std::string> a{dims.size() == 1 ? dims[0] : "(" + join(dims) + ")"};
-        if (p.eps != 1e-5)
-            a.push_back("eps=" + num(p.eps));
-        if (!p.affine)
-            a.push_back("elementwise_affine=False");
-        return "nn.LayerNorm(" + join(a) + ")";
-    }
-    case LayerType::GroupNorm: {
-        std::vector<std::string> a{i(p.numGroups), i(in[0])};
-        if (p.eps != 1e-5)
-            a.push_back("eps=" + num(p.eps));
-        if (!p.affine)
-            a.push_back("affine=False");
-        return "nn.GroupNorm(" + join(a) + ")";
-    }
-    case LayerType::ReLU:
-    case LayerType::ReLU6:
-    case LayerType::SiLU:
-    case LayerType::HardSwish: {
-        const char* cls = n.type == LayerType::ReLU    ? "nn.ReLU("
-                          : n.type == LayerType::ReLU6 ? "nn.ReLU6("
-                          : n.type == LayerType::SiLU  ? "nn.SiLU("
-                                                       : "nn.Hardswish(";
-        return std::string(cls) + (inplaceSafe(n) ? "inplace=True" : "") + ")";
-    }
-    case LayerType::LeakyReLU:
-        return "nn.LeakyReLU(" + num(p.slope) + (inplaceSafe(n) ? ", inplace=True" : "") + ")";
-    case LayerType::Sigmoid:
-        return std::string("nn.Sigmoid()");
-    case LayerType::Tanh:
-        return std::string("nn.Tanh()");
-    case LayerType::GELU:
-        return std::string("nn.GELU()");
-    case LayerType::Softmax:
-        return "nn.Softmax(dim=" + i(p.axis >= 0 ? p.axis + 1 : p.axis) + ")";
-    case LayerType::Dropout:
-        return "nn.Dropout(" + num(p.dropP) + ")";
-    case LayerType::PatchEmbed: {
-        std::vector<std::string> a{i(in[0]), i(p.features), "kernel_size=" + i(p.patch), "stride=" + i(p.patch)};
-        bias(a);
-        return "nn.Conv2d(" + join(a) + ")";
-    }
-    case LayerType::MultiHeadAttention: {
-        std::vector<std::string> a{i(in[1]), i(p.heads)};
-        bias(a);
-        a.push_back("batch_first=True");
-        return "nn.MultiheadAttention(" + join(a) + ")";
-    }
-    case LayerType::Mlp: {
-        const int64_t d = in.back(), o = l.output.back();
-        std::string b = p.bias ? "" : ", bias=False";
-        return "nn.Sequential(nn.Linear(" + i(d) + ", " + i(p.hidden) + b + "), nn.GELU(), nn.Linear(" +
-               i(p.hidden) + ", " + i(o) + b + "))";
-    }
-    default:
-        return std::string(); // an expression in forward
-    }
-}
-
-std::vector<std::string> Writer::statements(const Node& n, const LayerResult& l, const std::string& attr,
-                                            const std::vector<std::string>& ins, const std::string& out)
-{
-    const LayerParams& p = n.params;
-    const std::string x = ins.empty() ? std::string() : ins[0];
-    switch (n.type) {
-    case LayerType::Add:
-        return {out + " = " + join(ins, " + ")};
-    case LayerType::Multiply: {
-        // NetCanvas broadcasts per-sample shapes from the right; give lower-rank inputs the batch axis
-        // and leading 1s so PyTorch's broadcast (batch included) lines up the same way.
-        const auto shapes = m_a.inputsOf(l);
-        std::vector<std::string> terms;
-        for (size_t k = 0; k < ins.size(); ++k) {
-            const Shape& s = shapes[k];
-            if (s.rank() == l.output.rank()) {
-                terms.push_back(ins[k]);
-                continue;
-            }
-            std::vector<std::string> d{ins[k] + ".shape[0]"};
-            for (int r = s.rank(); r < l.output.rank(); ++r)
-                d.push_back("1");
-            for (int64_t v : s)
-                d.push_back(i(v));
-            terms.push_back(ins[k] + ".reshape(" + join(d) + ")");
-        }
-        return {out + " = " + join(terms, " * ")};
-    }
-    case LayerType::Concat:
-        return {out + " = torch.cat([" + join(ins) + "], dim=1)"};
-    case LayerType::Flatten:
-        return {out + " = torch.flatten(" + x + ", 1)"};
-    case LayerType::Reshape: {
-        std::vector<std::string> d{x + ".shape[0]"};
-        for (int64_t v : p.dims)
-            d.push_back(i(v));
-        return {out + " = " + x + ".reshape(" + join(d) + ")"};
-    }
-    case LayerType::ClassTokenSelect:
-        return {out + " = " + x + "[:, 0]"};
-    case LayerType::Opaque: {
-        std::vector<std::string> d{x + ".shape[0]"};
-        for (int64_t v : p.dims)
-            d.push_back(i(v));
-        return {"# \"" + n.name + "\" is an operator NetCanvas does not model; zeros of its shape stand in",
-                out + " = " + x + ".new_zeros(" + join(d) + ")"};
-    }
-    case LayerType::PatchEmbed: {
-        std::vector<std::string> s{out + " = self." + attr + "(" + x + ").flatten(2).transpose(1, 2)"};
-        const Extra& extra = m_extraParams[n.id.v];
-        if (p.classToken)
-            s.push_back(out + " = torch.cat([self." + extra.cls + ".expand(" + out + ".shape[0], -1, -1), " + out +
-                        "], dim=1)");
-        if (p.posEmbed)
-            s.push_back(out + " = " + out + " + self." + extra.pos);
-        return s;
-    }
-    case LayerType::MultiHeadAttention:
-        return {out + ", _ = self." + attr + "(" + x + ", " + x + ", " + x + ", need_weights=False)"};
-    default:
-        return {out + " = self." + attr + "(" + x + ")"};
-    }
 }
 
 std::string identifier(const std::string& name)
@@ -400,29 +157,26 @@ Result<std::string> Writer::run()
             inputs.push_back(out);
             continue;
         }
-        auto decl = module(n, l);
-        if (!decl)
-            return Error{decl.error()};
-        if (!decl->empty())
-            init.push_back("self." + attr + " = " + *decl);
-        if (n.type == LayerType::PatchEmbed) {
-            Extra& extra = m_extraParams[n.id.v];
-            const LayerParams& p = n.params;
-            if (p.classToken) {
-                extra.cls = unique(attr + "_cls_token", used);
-                init.push_back("self." + extra.cls + " = nn.Parameter(torch.zeros(1, 1, " + i(p.features) + "))");
-            }
-            if (p.posEmbed) {
-                extra.pos = unique(attr + "_pos_embed", used);
-                init.push_back("self." + extra.pos + " = nn.Parameter(torch.zeros(1, " + i(l.output[0]) + ", " +
-                               i(p.features) + "))");
-            }
-        }
         std::vector<std::string> ins;
         for (int port = 0; port < l.inputCount; ++port)
             ins.push_back(var[m_net.edgeInto(n.id, port)->from.v]);
-        for (auto& s : statements(n, l, attr, ins, out))
-            body.push_back(s);
+        const LayerKind& kind = layerKind(n.type);
+        if (!kind.pytorch.applies())
+            return Error{"layer \"" + n.name + "\": no PyTorch export for " + std::string(kind.spec.label) + ": " +
+                         std::string(kind.pytorch.notApplicable)};
+        PyCtx ctx{n, m_a.inputsOf(l), l.output, ins, attr, out, inplaceSafe(n),
+                  [&](const std::string& suffix) { return unique(attr + suffix, used); }};
+        auto code = kind.pytorch.fn(ctx);
+        if (!code)
+            return Error{code.error()};
+        if (!code->module.empty())
+            init.push_back("self." + attr + " = " + code->module);
+        for (auto& line : code->init)
+            init.push_back(line);
+        if (code->forward.empty())
+            body.push_back(out + " = self." + attr + "(" + ins[0] + ")");
+        for (auto& line : code->forward)
+            body.push_back(line);
     }
     if (outputs.empty())
         return Error{"the design has no layer after its inputs; there is nothing to export"};

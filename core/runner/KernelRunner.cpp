@@ -3,6 +3,7 @@
 
 #include "core/Catalogue.h"
 #include "core/LayerRules.h"
+#include "core/layers/LayerKind.h"
 #include "kernels/EigenBackend.h"
 #include "kernels/OneDnnBackend.h"
 
@@ -63,174 +64,33 @@ k::Shape full(const Shape& s, int64_t batch)
     return r;
 }
 
-k::PadMode padMode(int64_t m)
-{
-    return m == 1 ? k::PadMode::Reflect : m == 2 ? k::PadMode::Replicate : k::PadMode::Zeros;
-}
-
-SubOp sub(k::OpKind kind, std::vector<int> sources)
-{
-    SubOp s;
-    s.op = k::KernelOp::make(kind);
-    s.sources = std::move(sources);
-    return s;
-}
-
-std::optional<k::OpKind> elementwiseKind(LayerType t)
-{
-    switch (t) {
-    case LayerType::ReLU: return k::OpKind::ReLU;
-    case LayerType::ReLU6: return k::OpKind::ReLU6;
-    case LayerType::LeakyReLU: return k::OpKind::LeakyReLU;
-    case LayerType::Sigmoid: return k::OpKind::Sigmoid;
-    case LayerType::Tanh: return k::OpKind::Tanh;
-    case LayerType::SiLU: return k::OpKind::SiLU;
-    case LayerType::HardSwish: return k::OpKind::HardSwish;
-    case LayerType::GELU: return k::OpKind::GELU;
-    default: return std::nullopt;
-    }
-}
-
-// Translates a layer into kernel calls; the hyper-parameters are the analysed ones (padding with
-// "same" already resolved), so the kernels compute exactly the shapes the analysis reports.
-LayerPlan plan(const Node& node, std::span<const Shape> inShapes)
+// The kind's kernel facet (core/layers/) gives the calls; the hyper-parameters are the analysed
+// ones ("same" padding resolved), so the kernels compute the shapes the analysis reports — and
+// prepareLayer checks that they do.
+LayerPlan plan(const Node& node, std::span<const Shape> inShapes, const Shape& out)
 {
     LayerPlan p;
-    const LayerParams& q = node.params;
-    const int n = static_cast<int>(inShapes.size());
-    auto window = [&](k::KernelOp& op, bool conv) {
-        op.kh = q.kh, op.kw = q.kw, op.sh = q.sh, op.sw = q.sw;
-        Padding pad = conv ? resolvePadding(q, inShapes[0][1], inShapes[0][2]) : Padding{q.pt, q.pb, q.pl, q.pr};
-        op.padTop = pad.top, op.padBottom = pad.bottom, op.padLeft = pad.left, op.padRight = pad.right;
-        if (conv)
-            op.dh = q.dh, op.dw = q.dw, op.padMode = padMode(q.padMode);
-    };
-    switch (node.type) {
-    case LayerType::Input:
-        p.kind = LayerPlan::Kind::Input;
-        return p;
-    case LayerType::Flatten:
-    case LayerType::Dropout:
-    case LayerType::Reshape:
-    case LayerType::ClassTokenSelect:
-        p.kind = LayerPlan::Kind::View;
-        return p;
-    case LayerType::Opaque:
+    const LayerKind& kind = layerKind(node.type);
+    if (!kind.kernel.applies()) {
         p.kind = LayerPlan::Kind::Unsupported;
-        p.note = "no kernel for an imported operator NetCanvas does not model";
+        p.note = "no kernel: " + std::string(kind.kernel.notApplicable);
         return p;
-    case LayerType::Conv2d:
-    case LayerType::DepthwiseConv2d: {
-        SubOp s = sub(k::OpKind::Conv2d, {-1});
-        window(s.op, true);
-        s.op.groups = node.type == LayerType::Conv2d ? q.groups : inShapes[0][0];
-        s.op.outChannels = node.type == LayerType::Conv2d ? q.features : inShapes[0][0] * q.multiplier;
-        s.op.bias = q.bias != 0;
+    }
+    KernelPlan kp = kind.kernel.fn(node.params, inShapes, out);
+    switch (kp.kind) {
+    case KernelPlan::Kind::Compute: p.kind = LayerPlan::Kind::Kernels; break;
+    case KernelPlan::Kind::Input: p.kind = LayerPlan::Kind::Input; break;
+    case KernelPlan::Kind::View: p.kind = LayerPlan::Kind::View; break;
+    case KernelPlan::Kind::Unsupported: p.kind = LayerPlan::Kind::Unsupported; break;
+    }
+    p.note = kp.note;
+    p.patchTokens = kp.patchTokens;
+    for (KernelSub& k : kp.subs) {
+        SubOp s;
+        s.op = std::move(k.op);
+        s.sources = std::move(k.sources);
         p.subs.push_back(std::move(s));
-        return p;
     }
-    case LayerType::Linear: {
-        SubOp s = sub(k::OpKind::Linear, {-1});
-        s.op.outChannels = q.features;
-        s.op.bias = q.bias != 0;
-        p.subs.push_back(std::move(s));
-        return p;
-    }
-    case LayerType::MaxPool2d:
-    case LayerType::AvgPool2d: {
-        SubOp s = sub(node.type == LayerType::MaxPool2d ? k::OpKind::MaxPool : k::OpKind::AvgPool, {-1});
-        window(s.op, false);
-        s.op.ceilMode = q.ceilMode != 0;
-        s.op.countIncludePad = q.countIncludePad != 0;
-        p.subs.push_back(std::move(s));
-        return p;
-    }
-    case LayerType::GlobalAvgPool:
-        p.subs.push_back(sub(k::OpKind::GlobalAvgPool, {-1}));
-        return p;
-    case LayerType::AdaptiveAvgPool2d: {
-        SubOp s = sub(k::OpKind::AdaptiveAvgPool, {-1});
-        s.op.outH = q.outH, s.op.outW = q.outW;
-        p.subs.push_back(std::move(s));
-        return p;
-    }
-    case LayerType::BatchNorm:
-    case LayerType::InstanceNorm:
-    case LayerType::GroupNorm:
-    case LayerType::LayerNorm: {
-        k::OpKind kind = node.type == LayerType::BatchNorm      ? k::OpKind::BatchNorm
-                         : node.type == LayerType::InstanceNorm ? k::OpKind::InstanceNorm
-                         : node.type == LayerType::GroupNorm    ? k::OpKind::GroupNorm
-                                                                : k::OpKind::LayerNorm;
-        SubOp s = sub(kind, {-1});
-        s.op.eps = static_cast<float>(q.eps);
-        s.op.numGroups = q.numGroups;
-        s.op.normAxis = inShapes[0].rank() + 1 - q.normAxes; // full rank includes the batch axis
-        p.subs.push_back(std::move(s));
-        return p;
-    }
-    case LayerType::Softmax: {
-        SubOp s = sub(k::OpKind::Softmax, {-1});
-        s.op.softmaxAxis = q.axis < 0 ? q.axis : q.axis + 1;
-        p.subs.push_back(std::move(s));
-        return p;
-    }
-    case LayerType::Add:
-    case LayerType::Multiply: {
-        k::OpKind kind = node.type == LayerType::Add ? k::OpKind::Add : k::OpKind::Mul;
-        p.subs.push_back(sub(kind, {-1, -2}));
-        for (int i = 2; i < n; ++i)
-            p.subs.push_back(sub(kind, {i - 2, -1 - i}));
-        return p;
-    }
-    case LayerType::Concat: {
-        std::vector<int> all;
-        for (int i = 0; i < n; ++i)
-            all.push_back(-1 - i);
-        SubOp s = sub(k::OpKind::Concat, all);
-        s.op.axis = 1;
-        p.subs.push_back(std::move(s));
-        return p;
-    }
-    case LayerType::MultiHeadAttention: {
-        SubOp s = sub(k::OpKind::Attention, {-1});
-        s.op.heads = q.heads;
-        s.op.bias = q.bias != 0;
-        p.subs.push_back(std::move(s));
-        return p;
-    }
-    case LayerType::Mlp: {
-        SubOp a = sub(k::OpKind::Linear, {-1});
-        a.op.outChannels = q.hidden;
-        a.op.bias = q.bias != 0;
-        SubOp b = sub(k::OpKind::GELU, {0});
-        SubOp c = sub(k::OpKind::Linear, {1});
-        c.op.outChannels = q.features > 0 ? q.features : inShapes[0].back();
-        c.op.bias = q.bias != 0;
-        p.subs.push_back(std::move(a));
-        p.subs.push_back(std::move(b));
-        p.subs.push_back(std::move(c));
-        return p;
-    }
-    case LayerType::PatchEmbed: {
-        SubOp s = sub(k::OpKind::Conv2d, {-1});
-        s.op.kh = s.op.kw = s.op.sh = s.op.sw = q.patch;
-        s.op.outChannels = q.features;
-        s.op.bias = q.bias != 0;
-        p.subs.push_back(std::move(s));
-        p.patchTokens = true;
-        return p;
-    }
-    default:
-        if (auto kind = elementwiseKind(node.type)) {
-            SubOp s = sub(*kind, {-1});
-            s.op.slope = static_cast<float>(q.slope);
-            p.subs.push_back(std::move(s));
-            return p;
-        }
-    }
-    p.kind = LayerPlan::Kind::Unsupported;
-    p.note = "no kernel for this layer kind";
     return p;
 }
 
@@ -325,8 +185,18 @@ struct Runner {
             if (!s.prepared->note().empty())
                 p.note += (p.note.empty() ? "" : "; ") + s.prepared->note();
         }
-        if (p.patchTokens)
+        if (p.patchTokens) {
             p.tokens = k::Tensor(full(L.output, a.batch));
+        } else if (!p.subs.empty() && !(p.subs.back().prepared->outputShape() == full(L.output, a.batch))) {
+            // One shape engine: a kernel that disagrees with the analysis would time the wrong layer.
+            const k::Shape& got = p.subs.back().prepared->outputShape();
+            std::string g;
+            for (int64_t d : got)
+                g += (g.empty() ? "" : "×") + std::to_string(d);
+            return k::KernelStatus::failure("the kernel's output " + g + " differs from the analysed " +
+                                          std::to_string(a.batch) + "×" + L.output.toString() +
+                                          "; the run is refused for this layer");
+        }
         return k::KernelStatus::success();
     }
 
@@ -389,7 +259,7 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
             keepForEndToEnd = false;
             continue;
         }
-        auto p = std::make_unique<LayerPlan>(plan(node, a.inputsOf(L)));
+        auto p = std::make_unique<LayerPlan>(plan(node, a.inputsOf(L), L.output));
         if (p->kind == LayerPlan::Kind::Input) {
             T.status = TimingStatus::View;
             T.note = "network input";

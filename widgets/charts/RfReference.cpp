@@ -1,21 +1,13 @@
 // RfReference: the stacked-3×3 comparison curve.
 #include "RfReference.h"
 
+#include "core/layers/LayerKind.h"
+
 namespace nc::widgets::rfref {
 
 bool countsAsLayer(core::LayerType t, const core::LayerParams& p) {
-    using core::LayerType;
-    switch (t) {
-    case LayerType::Conv2d:
-    case LayerType::DepthwiseConv2d:
-    case LayerType::MaxPool2d:
-    case LayerType::AvgPool2d:
-        return p.kh > 1 || p.kw > 1;
-    case LayerType::PatchEmbed:
-        return p.patch > 1;
-    default:
-        return false;
-    }
+    const auto area = core::layerKind(t).windowArea;
+    return area && area(p) > 1;
 }
 
 std::vector<double> curve(const core::Network& net, const core::AnalysisResult& a) {

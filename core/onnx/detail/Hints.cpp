@@ -4,8 +4,10 @@
 //    "layers": {"mlp1": {"type": "mlp", "out_features": 0}, "bn1": {"affine": false}, "fc": {"bits": 8}}}
 #include "Hints.h"
 
+#include "core/BitWidth.h"
 #include "core/Catalogue.h"
 #include "core/LayerRules.h"
+#include "core/layers/LayerKind.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -17,22 +19,9 @@ namespace nc::core::onnx::detail {
 
 namespace {
 
-bool isActivation(LayerType t)
-{
-    switch (t) {
-    case LayerType::ReLU: case LayerType::ReLU6: case LayerType::LeakyReLU: case LayerType::Sigmoid:
-    case LayerType::Tanh: case LayerType::SiLU: case LayerType::HardSwish: case LayerType::GELU:
-        return true;
-    default:
-        return false;
-    }
-}
+bool isActivation(LayerType t) { return layerKind(t).inplaceCapable; }
 
-bool isNorm(LayerType t)
-{
-    return t == LayerType::BatchNorm || t == LayerType::LayerNorm || t == LayerType::InstanceNorm ||
-           t == LayerType::GroupNorm;
-}
+bool isNorm(LayerType t) { return layerKind(t).spec.category == Category::Normalization; }
 
 // ONNX stores these as 32-bit floats; the hint carries the design's exact value when that loses bits.
 bool lossyAsFloat(double v) { return static_cast<double>(static_cast<float>(v)) != v; }
@@ -108,7 +97,7 @@ NetworkHints applyHints(const std::string& json, std::vector<Group>& groups, con
     if (root.value("name").isString() && root.value("name").toString().size() <= 256)
         out.name = root.value("name").toString().toStdString();
     int bits = root.value("bits").toInt(0);
-    if (bits == 4 || bits == 8 || bits == 16 || bits == 32)
+    if (isBitWidth(bits))
         out.bits = bits;
 
     std::map<std::string, size_t> byName;
@@ -248,7 +237,7 @@ NetworkHints applyHints(const std::string& json, std::vector<Group>& groups, con
         }
         if (h.contains("bits")) {
             int64_t b = h.value("bits").toInteger(-1);
-            if (b == 0 || b == 4 || b == 8 || b == 16 || b == 32)
+            if (b == 0 || isBitWidth(static_cast<int>(b)))
                 p.bits = b;
         }
         if (isActivation(t) && h.value("inplace").isBool())

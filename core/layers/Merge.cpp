@@ -1,0 +1,234 @@
+// Merge: Add, Multiply (with broadcasting) and Concat — the kinds that join several tensors.
+#include "ExplainWriter.h"
+#include "KindSupport.h"
+
+namespace nc::core::kinds {
+
+namespace {
+
+using W = ExplainWriter;
+
+Result<Shape> addShape(const LayerParams&, std::span<const Shape> in)
+{
+    for (size_t i = 1; i < in.size(); ++i)
+        if (!(in[i] == in[0]))
+            return Error{"input " + str(static_cast<int64_t>(i)) + " has shape " + in[i].toString() +
+                         " but input 0 has " + in[0].toString() +
+                         "; an Add needs identical shapes (match channels and stride on both paths)"};
+    return in[0];
+}
+
+Result<Shape> multiplyShape(const LayerParams&, std::span<const Shape> in) { return broadcast(in); }
+
+Result<Shape> concatShape(const LayerParams&, std::span<const Shape> in)
+{
+    Shape o = in[0];
+    for (size_t i = 1; i < in.size(); ++i) {
+        bool same = in[i].rank() == o.rank();
+        for (int a = 1; same && a < o.rank(); ++a)
+            same = in[i][a] == o[a];
+        if (!same || o.empty())
+            return Error{"input " + str(static_cast<int64_t>(i)) + " has shape " + in[i].toString() +
+                         ", which cannot be concatenated with " + in[0].toString() +
+                         " along channels; all axes but the first must match"};
+        auto c = checkedAdd(o[0], in[i][0]);
+        if (!c)
+            return overflow("channel count");
+        o[0] = *c;
+    }
+    return o;
+}
+
+// (inputs − 1) operations per output element.
+Result<LayerCosts> mergeCosts(const LayerParams&, std::span<const Shape> in, const Shape& out)
+{
+    return elementwiseCosts(out, static_cast<int64_t>(in.size()) - 1);
+}
+
+Result<LayerCosts> noCosts(const LayerParams&, std::span<const Shape>, const Shape&) { return LayerCosts{}; }
+
+void mergeExplain(ExplainWriter& L)
+{
+    L.text("out", "out = " + L.o.toString());
+    L.text("params", "params = 0");
+    L.eq("ops", L.batchLabel("ops"),
+         L.timesBatch(W::dimsProduct(L.o) + "·(" + W::n(static_cast<int64_t>(L.in.size())) + W::kMinus + "1)"),
+         L.r.otherOps);
+}
+
+void concatExplain(ExplainWriter& L)
+{
+    std::string sum;
+    for (const Shape& s : L.in)
+        sum += (sum.empty() ? "" : " + ") + W::n(s[0]);
+    L.eq("out", "channels", sum, L.o[0]);
+    L.text("params", "params = 0");
+}
+
+std::string inputsSummary(const LayerParams& p) { return p.inputs != 2 ? W::n(p.inputs) + " inputs" : ""; }
+
+// n inputs: n − 1 binary kernel calls, each adding the next input to the running result.
+KernelPlan binaryChain(int n, kernels::OpKind kind)
+{
+    KernelPlan p;
+    p.subs.push_back(kernelSub(kind, {-1, -2}));
+    for (int i = 2; i < n; ++i)
+        p.subs.push_back(kernelSub(kind, {i - 2, -1 - i}));
+    return p;
+}
+KernelPlan addKernel(const LayerParams&, std::span<const Shape> in, const Shape&)
+{
+    return binaryChain(static_cast<int>(in.size()), kernels::OpKind::Add);
+}
+KernelPlan mulKernel(const LayerParams&, std::span<const Shape> in, const Shape&)
+{
+    return binaryChain(static_cast<int>(in.size()), kernels::OpKind::Mul);
+}
+KernelPlan concatKernel(const LayerParams&, std::span<const Shape> in, const Shape&)
+{
+    std::vector<int> all;
+    for (int i = 0; i < static_cast<int>(in.size()); ++i)
+        all.push_back(-1 - i);
+    KernelSub s = kernelSub(kernels::OpKind::Concat, all);
+    s.op.axis = 1;
+    KernelPlan p;
+    p.subs.push_back(std::move(s));
+    return p;
+}
+
+Result<PyCode> addPy(const PyCtx& c) { return PyCode{{}, {c.outVar + " = " + pyJoin(c.ins, " + ")}, {}}; }
+
+// NetCanvas broadcasts per-sample shapes from the right; give lower-rank inputs the batch axis and
+// leading 1s so PyTorch's broadcast (batch included) lines up the same way.
+Result<PyCode> mulPy(const PyCtx& c)
+{
+    std::vector<std::string> terms;
+    for (size_t k = 0; k < c.ins.size(); ++k) {
+        const Shape& s = c.in[k];
+        if (s.rank() == c.out.rank()) {
+            terms.push_back(c.ins[k]);
+            continue;
+        }
+        std::vector<std::string> d{c.ins[k] + ".shape[0]"};
+        for (int r = s.rank(); r < c.out.rank(); ++r)
+            d.push_back("1");
+        for (int64_t v : s)
+            d.push_back(pyInt(v));
+        terms.push_back(c.ins[k] + ".reshape(" + pyJoin(d) + ")");
+    }
+    return PyCode{{}, {c.outVar + " = " + pyJoin(terms, " * ")}, {}};
+}
+
+Result<PyCode> concatPy(const PyCtx& c)
+{
+    return PyCode{{}, {c.outVar + " = torch.cat([" + pyJoin(c.ins) + "], dim=1)"}, {}};
+}
+
+Status addOnnx(OnnxBuilder& b, const OnnxCtx& c)
+{
+    b.node(c.ins.size() == 2 ? "Add" : "Sum", c.ins, c.y, c.node.name);
+    return {};
+}
+
+// NetCanvas broadcasts per-sample shapes; align ranks so ONNX's broadcast (batch included) agrees.
+Status mulOnnx(OnnxBuilder& b, const OnnxCtx& c)
+{
+    const std::string& L = c.node.name;
+    std::vector<std::string> aligned;
+    for (size_t k = 0; k < c.ins.size(); ++k) {
+        const Shape& s = c.in[k];
+        if (s.rank() == c.out.rank()) {
+            aligned.push_back(c.ins[k]);
+            continue;
+        }
+        std::vector<int64_t> shape{0};
+        shape.resize(static_cast<size_t>(c.out.rank() - s.rank()) + 1, 1);
+        shape.insert(shape.end(), s.begin(), s.end());
+        std::string r = b.fresh(L + "/Reshape_" + std::to_string(k) + "_output");
+        b.node("Reshape", {c.ins[k], b.ints(L + "/shape_" + std::to_string(k), shape)}, r,
+               L + "/Reshape_" + std::to_string(k));
+        aligned.push_back(r);
+    }
+    if (aligned.size() == 2) {
+        b.node("Mul", aligned, c.y, L);
+        return {};
+    }
+    std::string acc = aligned[0];
+    for (size_t k = 1; k < aligned.size(); ++k) {
+        std::string o = k + 1 == aligned.size() ? c.y : b.fresh(L + "/mul" + std::to_string(k) + "_output");
+        b.node("Mul", {acc, aligned[k]}, o, L + "/mul" + std::to_string(k));
+        acc = o;
+    }
+    return {};
+}
+
+Status concatOnnx(OnnxBuilder& b, const OnnxCtx& c)
+{
+    b.attr(b.node("Concat", c.ins, c.y, c.node.name), "axis", int64_t{1});
+    return {};
+}
+
+const OnnxImportDecl kAddImport{{"Add", "Sum"}};
+const OnnxImportDecl kMulImport{{"Mul"}};
+const OnnxImportDecl kConcatImport{{"Concat"}};
+
+LayerKind merge(LayerType t, std::string_view key, std::string_view label, std::string_view doc,
+                std::string_view palette, std::string_view help)
+{
+    LayerKind c;
+    c.spec = makeSpec(t, key, label, Category::Merge, doc, {intAttr("inputs", "Inputs", &P::inputs, 2, 16)});
+    c.spec.variadicInputs = true;
+    c.palette = {paletteEntry(c.spec, palette, help)};
+    // The join itself (the largest field, jump and start from the input that carries the spatial
+    // axes) is done for every multi-input layer by the analysis before this rule runs.
+    c.receptiveField = rfPassThrough;
+    c.summary = inputsSummary;
+    return c;
+}
+
+} // namespace
+
+void registerMerge(std::vector<LayerKind>& k)
+{
+    {
+        LayerKind c = merge(LayerType::Add, "add", "Add", "Elementwise sum of inputs of identical shape (residual connection).",
+                            "Add", "residual sum");
+        c.shape = addShape;
+        c.costs = mergeCosts;
+        c.explain = mergeExplain;
+        c.kernel = addKernel;
+        c.pytorch = addPy;
+        c.onnxExport = addOnnx;
+        c.onnxImport = &kAddImport;
+        k.push_back(std::move(c));
+    }
+    {
+        LayerKind c = merge(LayerType::Multiply, "multiply", "Multiply",
+                            "Elementwise product with NumPy broadcasting over the per-sample shape, e.g. a "
+                            "C×1×1 squeeze-and-excitation gate times a C×H×W feature map.",
+                            "Multiply", "broadcast product (SE gate)");
+        c.shape = multiplyShape;
+        c.costs = mergeCosts;
+        c.explain = mergeExplain;
+        c.kernel = mulKernel;
+        c.pytorch = mulPy;
+        c.onnxExport = mulOnnx;
+        c.onnxImport = &kMulImport;
+        k.push_back(std::move(c));
+    }
+    {
+        LayerKind c = merge(LayerType::Concat, "concat", "Concat",
+                            "Concatenation along channels (axis 0 of the per-sample shape); other axes must match.",
+                            "Concat", "concatenate channels");
+        c.shape = concatShape;
+        c.costs = noCosts;
+        c.explain = concatExplain;
+        c.kernel = concatKernel;
+        c.pytorch = concatPy;
+        c.onnxExport = concatOnnx;
+        c.onnxImport = &kConcatImport;
+        k.push_back(std::move(c));
+    }
+}
+
+} // namespace nc::core::kinds

@@ -1,0 +1,301 @@
+// Walks every registered layer kind: each facet is given or declared not applicable, each kind has a
+// file key, label, palette entry, a hand-computed shape-and-cost row and, if spatial, a
+// receptive-field row. Adding a kind without them fails here.
+#include "core/Catalogue.h"
+#include "core/LayerRules.h"
+#include "core/layers/LayerKind.h"
+
+#include <QTest>
+
+#include <map>
+
+using namespace nc::core;
+
+namespace {
+
+// A hand-computed case: the computation is written beside each row.
+struct CostRow {
+    std::vector<Shape> in;
+    LayerParams params;
+    Shape out;
+    int64_t params_ = 0, state = 0, macs = 0, ops = 0;
+};
+
+// A receptive-field case on a fresh input (field 1, jump 1, start 0): size, jump and start along H.
+struct RfRow {
+    Shape in;
+    LayerParams params;
+    int64_t size, jump;
+    double start;
+};
+
+LayerParams d(LayerType t) { return Catalogue::instance().spec(t).defaults; }
+
+LayerParams with(LayerType t, void (*f)(LayerParams&))
+{
+    LayerParams p = d(t);
+    f(p);
+    return p;
+}
+
+const std::map<std::string_view, CostRow>& costRows()
+{
+    using T = LayerType;
+    static const std::map<std::string_view, CostRow> rows{
+        {"input", {{}, with(T::Input, [](LayerParams& p) { p.dims = Shape{3, 32, 32}; }), Shape{3, 32, 32}}},
+        // 512·10 + 10 params; 512·10 MACs; 10 bias adds
+        {"linear", {{Shape{512}}, with(T::Linear, [](LayerParams& p) { p.features = 10; }), Shape{10}, 5130, 0, 5120, 10}},
+        // 16·3·3·3 + 16 = 448; 432·32·32 = 442,368 MACs; 16·32·32 bias adds
+        {"conv2d",
+         {{Shape{3, 32, 32}}, with(T::Conv2d, [](LayerParams& p) { p.features = 16; }), Shape{16, 32, 32}, 448, 0,
+          442368, 16384}},
+        // ho = ⌊(16 + 2 − 3)/2⌋ + 1 = 8; 8·9 + 8 = 80; 72·8·8 = 4,608 MACs
+        {"depthwise_conv2d",
+         {{Shape{8, 16, 16}}, with(T::DepthwiseConv2d, [](LayerParams& p) { p.sh = p.sw = 2; }), Shape{8, 8, 8}, 80, 0,
+          4608, 512}},
+        // 4×4×4 outputs · 2·2
+        {"max_pool2d", {{Shape{4, 8, 8}}, d(T::MaxPool2d), Shape{4, 4, 4}, 0, 0, 0, 256}},
+        // ho = ⌊(7 + 2 − 3)/2⌋ + 1 = 4; 64 outputs · 9
+        {"avg_pool2d",
+         {{Shape{4, 7, 7}},
+          with(T::AvgPool2d,
+               [](LayerParams& p) {
+                   p.kh = p.kw = 3;
+                   p.pt = p.pb = p.pl = p.pr = 1;
+               }),
+          Shape{4, 4, 4}, 0, 0, 0, 576}},
+        // one add per input element: 4·7·7
+        {"global_avg_pool", {{Shape{4, 7, 7}}, d(T::GlobalAvgPool), Shape{4, 1, 1}, 0, 0, 0, 196}},
+        // windows of 6 → 3 have length 2 each: 2·(2+2+2)·(2+2+2) = 72
+        {"adaptive_avg_pool2d",
+         {{Shape{2, 6, 6}}, with(T::AdaptiveAvgPool2d, [](LayerParams& p) { p.outH = p.outW = 3; }), Shape{2, 3, 3}, 0, 0,
+          0, 72}},
+        // γ, β: 2·8; running statistics 2·8; 128 elements · (2 + 2)
+        {"batch_norm", {{Shape{8, 4, 4}}, d(T::BatchNorm), Shape{8, 4, 4}, 16, 16, 0, 512}},
+        // γ, β over 64: 128; 640 elements · (5 + 2)
+        {"layer_norm", {{Shape{10, 64}}, d(T::LayerNorm), Shape{10, 64}, 128, 0, 0, 4480}},
+        // no affine; 48 elements · 5
+        {"instance_norm", {{Shape{3, 4, 4}}, d(T::InstanceNorm), Shape{3, 4, 4}, 0, 0, 0, 240}},
+        // γ, β: 2·8; 32 elements · (5 + 2)
+        {"group_norm",
+         {{Shape{8, 2, 2}}, with(T::GroupNorm, [](LayerParams& p) { p.numGroups = 4; }), Shape{8, 2, 2}, 16, 0, 0, 224}},
+        // 48 elements · ops per element (README): ReLU 1, ReLU6 2, LeakyReLU 2, Sigmoid 3, Tanh 5, SiLU 4,
+        // HardSwish 5, GELU 5
+        {"relu", {{Shape{3, 4, 4}}, d(T::ReLU), Shape{3, 4, 4}, 0, 0, 0, 48}},
+        {"relu6", {{Shape{3, 4, 4}}, d(T::ReLU6), Shape{3, 4, 4}, 0, 0, 0, 96}},
+        {"leaky_relu", {{Shape{3, 4, 4}}, d(T::LeakyReLU), Shape{3, 4, 4}, 0, 0, 0, 96}},
+        {"sigmoid", {{Shape{3, 4, 4}}, d(T::Sigmoid), Shape{3, 4, 4}, 0, 0, 0, 144}},
+        {"tanh", {{Shape{3, 4, 4}}, d(T::Tanh), Shape{3, 4, 4}, 0, 0, 0, 240}},
+        {"silu", {{Shape{3, 4, 4}}, d(T::SiLU), Shape{3, 4, 4}, 0, 0, 0, 192}},
+        {"hard_swish", {{Shape{3, 4, 4}}, d(T::HardSwish), Shape{3, 4, 4}, 0, 0, 0, 240}},
+        {"gelu", {{Shape{3, 4, 4}}, d(T::GELU), Shape{3, 4, 4}, 0, 0, 0, 240}},
+        // 10 elements · 5 (max, sub, exp, sum, div)
+        {"softmax", {{Shape{10}}, d(T::Softmax), Shape{10}, 0, 0, 0, 50}},
+        // 18 outputs · (2 − 1)
+        {"add", {{Shape{2, 3, 3}, Shape{2, 3, 3}}, d(T::Add), Shape{2, 3, 3}, 0, 0, 0, 18}},
+        // a C×1×1 gate broadcast over 4×5×5: 100 products
+        {"multiply", {{Shape{4, 5, 5}, Shape{4, 1, 1}}, d(T::Multiply), Shape{4, 5, 5}, 0, 0, 0, 100}},
+        // 3 + 5 channels
+        {"concat", {{Shape{3, 4, 4}, Shape{5, 4, 4}}, d(T::Concat), Shape{8, 4, 4}}},
+        // 2·3·4
+        {"flatten", {{Shape{2, 3, 4}}, d(T::Flatten), Shape{24}}},
+        {"dropout", {{Shape{10}}, d(T::Dropout), Shape{10}}},
+        // grid (32/16)·(32/16) = 4, + class token = 5 tokens; params 8·3·16·16 + 8 (bias) + 8 (class
+        // token) + 5·8 (position) = 6,200; MACs 6,144·4; ops 4·8 bias adds + 5·8 position adds
+        {"patch_embed",
+         {{Shape{3, 32, 32}}, with(T::PatchEmbed, [](LayerParams& p) { p.features = 8; }), Shape{5, 8}, 6200, 0, 24576,
+          72}},
+        {"class_token_select", {{Shape{5, 8}}, d(T::ClassTokenSelect), Shape{8}}},
+        // T = 4, D = 8, 2 heads: params 4·8² + 4·8 = 288; MACs 4·4·8² + 2·4²·8 = 1,280;
+        // ops 6·(2·4·4) + 4·4·8 bias adds = 320
+        {"multi_head_attention",
+         {{Shape{4, 8}}, with(T::MultiHeadAttention, [](LayerParams& p) { p.heads = 2; }), Shape{4, 8}, 288, 0, 1280,
+          320}},
+        // 4 rows of 8, hidden 16: params 8·16 + 16·8 + 16 + 8 = 280; MACs 4·(128 + 128) = 1,024;
+        // ops GELU 5·4·16 + bias adds 4·16 + 4·8 = 416
+        {"mlp", {{Shape{4, 8}}, with(T::Mlp, [](LayerParams& p) { p.hidden = 16; }), Shape{4, 8}, 280, 0, 1024, 416}},
+        // 24 elements as 6 × (−1 → 4)
+        {"reshape", {{Shape{2, 3, 4}}, with(T::Reshape, [](LayerParams& p) { p.dims = Shape{6, -1}; }), Shape{6, 4}}},
+        {"opaque", {{Shape{3}}, with(T::Opaque, [](LayerParams& p) { p.dims = Shape{7}; }), Shape{7}}},
+    };
+    return rows;
+}
+
+const std::map<std::string_view, RfRow>& rfRows()
+{
+    using T = LayerType;
+    // start' = start + ((k_eff − 1)/2 − pad)·j; size' = size + (k_eff − 1)·j; jump' = j·s
+    static const std::map<std::string_view, RfRow> rows{
+        {"conv2d", {Shape{3, 32, 32}, d(T::Conv2d), 3, 1, 0.0}},
+        {"depthwise_conv2d", {Shape{8, 16, 16}, with(T::DepthwiseConv2d, [](LayerParams& p) { p.sh = p.sw = 2; }), 3, 2, 0.0}},
+        {"max_pool2d", {Shape{4, 8, 8}, d(T::MaxPool2d), 2, 2, 0.5}},
+        {"avg_pool2d",
+         {Shape{4, 7, 7},
+          with(T::AvgPool2d,
+               [](LayerParams& p) {
+                   p.kh = p.kw = 3;
+                   p.pt = p.pb = p.pl = p.pr = 1;
+               }),
+          3, 2, 0.0}},
+        // the whole 7-pixel axis: 1 + (7 − 1)·1, jump 7, centre 3
+        {"global_avg_pool", {Shape{4, 7, 7}, d(T::GlobalAvgPool), 7, 7, 3.0}},
+        // 6 → 3: windows of 2, stride 2
+        {"adaptive_avg_pool2d", {Shape{2, 6, 6}, with(T::AdaptiveAvgPool2d, [](LayerParams& p) { p.outH = p.outW = 3; }), 2, 2, 0.5}},
+        // 16×16 patches: size 16, jump 16, centre 7.5
+        {"patch_embed", {Shape{3, 32, 32}, with(T::PatchEmbed, [](LayerParams& p) { p.features = 8; }), 16, 16, 7.5}},
+    };
+    return rows;
+}
+
+ReceptiveField freshField(const Shape& in)
+{
+    LayerParams p = d(LayerType::Input);
+    p.dims = in;
+    return *receptiveField(LayerType::Input, p, {}, {}, in);
+}
+
+} // namespace
+
+class TestLayerKinds : public QObject {
+    Q_OBJECT
+private slots:
+    void registryIsComplete();
+    void everyKind_data();
+    void everyKind();
+    void missingFacetIsReported();
+    void broadcastGateKeepsTheMapsGrid();
+    void receptiveFieldOverflowIsAnError();
+};
+
+void TestLayerKinds::registryIsComplete()
+{
+    const auto kinds = layerKinds();
+    QCOMPARE(static_cast<int>(kinds.size()), kLayerTypeCount);
+    for (int t = 0; t < kLayerTypeCount; ++t)
+        QCOMPARE(static_cast<int>(kinds[static_cast<size_t>(t)].spec.type), t);
+    const std::vector<std::string> problems = kindRegistryProblems(kinds);
+    for (const std::string& p : problems)
+        qWarning("%s", p.c_str());
+    QVERIFY(problems.empty());
+}
+
+void TestLayerKinds::everyKind_data()
+{
+    QTest::addColumn<int>("type");
+    for (const LayerKind& k : layerKinds())
+        QTest::newRow(std::string(k.spec.key).c_str()) << static_cast<int>(k.spec.type);
+}
+
+void TestLayerKinds::everyKind()
+{
+    QFETCH(int, type);
+    const LayerKind& k = layerKind(static_cast<LayerType>(type));
+    QVERIFY(!k.spec.key.empty());
+    QVERIFY(!k.spec.label.empty());
+    QCOMPARE(layerTypeFromKey(k.spec.key), std::optional<LayerType>(k.spec.type));
+    // Only imports create opaque layers; every other kind can be dragged from the palette.
+    QVERIFY(!k.palette.empty() || k.spec.type == LayerType::Opaque);
+    for (const PaletteEntry& e : k.palette)
+        QCOMPARE(e.type, k.spec.type);
+    QVERIFY(k.shape && k.costs && k.receptiveField && k.explain && k.summary);
+    QVERIFY2(k.kernel.declared(), "kernel facet");
+    QVERIFY2(k.pytorch.declared(), "PyTorch export facet");
+    QVERIFY2(k.onnxExport.declared(), "ONNX export facet");
+    QVERIFY2(k.onnxImport.declared(), "ONNX import facet");
+    for (const AttrSpec& a : k.spec.attrs)
+        QVERIFY2((a.kind == AttrKind::Float) == (a.floatField != nullptr) &&
+                     (a.kind == AttrKind::Dims || a.floatField || a.intField),
+                 std::string(a.key).c_str());
+
+    // A hand-computed row.
+    auto row = costRows().find(k.spec.key);
+    QVERIFY2(row != costRows().end(), "no hand-computed shape-and-cost row for this kind");
+    const CostRow& c = row->second;
+    auto out = inferShape(k.spec.type, c.params, c.in);
+    QVERIFY2(out.ok(), out.ok() ? "" : out.error().c_str());
+    QCOMPARE(*out, c.out);
+    auto costs = layerCosts(k.spec.type, c.params, c.in, *out);
+    QVERIFY(costs.ok());
+    QCOMPARE(costs->params, c.params_);
+    QCOMPARE(costs->state, c.state);
+    QCOMPARE(costs->macs, c.macs);
+    QCOMPARE(costs->otherOps, c.ops);
+
+    // Spatial kinds: a receptive-field row too.
+    if (k.spatial) {
+        auto rf = rfRows().find(k.spec.key);
+        QVERIFY2(rf != rfRows().end(), "spatial kind without a receptive-field row");
+        const RfRow& r = rf->second;
+        ReceptiveField in = freshField(r.in);
+        auto o = inferShape(k.spec.type, r.params, {&r.in, 1});
+        QVERIFY(o.ok());
+        auto f = receptiveField(k.spec.type, r.params, {&in, 1}, {&r.in, 1}, *o);
+        QVERIFY(f.ok());
+        QCOMPARE(f->size[0], r.size);
+        QCOMPARE(f->jump[0], r.jump);
+        QCOMPARE(f->start[0], r.start);
+    }
+}
+
+void TestLayerKinds::missingFacetIsReported()
+{
+    std::vector<LayerKind> kinds(layerKinds().begin(), layerKinds().end());
+    kinds[static_cast<size_t>(LayerType::Conv2d)].onnxExport = {};
+    kinds[static_cast<size_t>(LayerType::ReLU)].receptiveField = nullptr;
+    kinds.erase(kinds.begin() + static_cast<std::ptrdiff_t>(LayerType::Tanh));
+    const auto problems = kindRegistryProblems(kinds);
+    QCOMPARE(static_cast<int>(problems.size()), 3);
+    QVERIFY(QString::fromStdString(problems[0]).startsWith("conv2d: ONNX export"));
+    QVERIFY(QString::fromStdString(problems[1]).startsWith("relu: a rule"));
+    QVERIFY(QString::fromStdString(problems[2]).contains("LayerType value 16 has no registered kind"));
+}
+
+// conv (k3 s2 p1) → global pool → multiply(conv, gate) → conv (k3 s1 p1), on 3×16×16.
+// conv: RF 3, jump 2; gate: RF 3 + (8 − 1)·2 = 17, jump 16; the product keeps the conv's grid
+// (jump 2) and the larger field 17; the last conv: 17 + (3 − 1)·2 = 21, jump 2.
+void TestLayerKinds::broadcastGateKeepsTheMapsGrid()
+{
+    const Shape x{3, 16, 16};
+    ReceptiveField in = freshField(x);
+    LayerParams c1 = d(LayerType::Conv2d);
+    c1.features = 4;
+    c1.sh = c1.sw = 2;
+    Shape s1 = *inferShape(LayerType::Conv2d, c1, {&x, 1});
+    ReceptiveField f1 = *receptiveField(LayerType::Conv2d, c1, {&in, 1}, {&x, 1}, s1);
+    QCOMPARE(f1.jump[0], int64_t(2));
+    LayerParams g = d(LayerType::GlobalAvgPool);
+    Shape s2 = *inferShape(LayerType::GlobalAvgPool, g, {&s1, 1});
+    ReceptiveField f2 = *receptiveField(LayerType::GlobalAvgPool, g, {&f1, 1}, {&s1, 1}, s2);
+    QCOMPARE(f2.size[0], int64_t(17));
+    QCOMPARE(f2.jump[0], int64_t(16));
+    const std::vector<Shape> mi{s1, s2};
+    const std::vector<ReceptiveField> mf{f1, f2};
+    LayerParams m = d(LayerType::Multiply);
+    Shape s3 = *inferShape(LayerType::Multiply, m, mi);
+    ReceptiveField f3 = *receptiveField(LayerType::Multiply, m, mf, mi, s3);
+    QCOMPARE(f3.size[0], int64_t(17));
+    QCOMPARE(f3.jump[0], int64_t(2));
+    QCOMPARE(f3.extent[0], int64_t(8));
+    LayerParams c2 = d(LayerType::Conv2d);
+    Shape s4 = *inferShape(LayerType::Conv2d, c2, {&s3, 1});
+    ReceptiveField f4 = *receptiveField(LayerType::Conv2d, c2, {&f3, 1}, {&s3, 1}, s4);
+    QCOMPARE(f4.size[0], int64_t(21));
+    QCOMPARE(f4.jump[0], int64_t(2));
+}
+
+void TestLayerKinds::receptiveFieldOverflowIsAnError()
+{
+    // A field whose jump is already near 2⁶² cannot grow by a 3×3 window without leaving 64 bits.
+    const Shape x{1, 8, 8};
+    ReceptiveField in = freshField(x);
+    in.jump[0] = in.jump[1] = int64_t(1) << 62;
+    LayerParams c = d(LayerType::Conv2d);
+    c.sh = c.sw = 2;
+    Shape o = *inferShape(LayerType::Conv2d, c, {&x, 1});
+    auto f = receptiveField(LayerType::Conv2d, c, {&in, 1}, {&x, 1}, o);
+    QVERIFY(!f.ok());
+    QVERIFY(QString::fromStdString(f.error()).contains("overflows 64 bits"));
+}
+
+QTEST_APPLESS_MAIN(TestLayerKinds)
+#include "tst_layerkinds.moc"
