@@ -4,6 +4,7 @@
 #include "BitWidth.h"
 
 #include "Catalogue.h"
+#include "layers/LayerKind.h"
 
 #include <algorithm>
 #include <functional>
@@ -70,6 +71,7 @@ AnalysisResult analyze(const Network& net)
     for (int i = 0; i < n; ++i)
         portStart[static_cast<size_t>(i) + 1] = portStart[static_cast<size_t>(i)] + net.inputCount(nodes[static_cast<size_t>(i)]);
     std::vector<int> portSrc(static_cast<size_t>(portStart.back()), -1);
+    std::vector<int> portSrcPort(static_cast<size_t>(portStart.back()), 0); // which output of that node
     std::vector<int> indeg(static_cast<size_t>(n), 0);
     std::vector<int> outCount(static_cast<size_t>(n), 0);
     std::vector<std::string> edgeProblem(static_cast<size_t>(n));
@@ -89,7 +91,15 @@ AnalysisResult analyze(const Network& net)
             edgeProblem[static_cast<size_t>(b)] = "input port " + std::to_string(e.toPort) + " has two connections";
             continue;
         }
+        if (int outs = net.outputCount(nodes[static_cast<size_t>(a)]); e.fromPort < 0 || e.fromPort >= outs) {
+            edgeProblem[static_cast<size_t>(b)] = "input port " + std::to_string(e.toPort) + " reads output " +
+                                                  std::to_string(e.fromPort) + " of \"" +
+                                                  nodes[static_cast<size_t>(a)].name + "\", which has " +
+                                                  std::to_string(outs) + " output(s)";
+            continue;
+        }
         slot = a;
+        portSrcPort[static_cast<size_t>(portStart[static_cast<size_t>(b)] + e.toPort)] = e.fromPort;
         ++indeg[static_cast<size_t>(b)];
         ++outCount[static_cast<size_t>(a)];
     }
@@ -180,7 +190,8 @@ AnalysisResult analyze(const Network& net)
                             "\", which has no valid output";
                 break;
             }
-            inShapes.push_back(S.output);
+            const int port = portSrcPort[static_cast<size_t>(k)];
+            inShapes.push_back(port == 0 ? S.output : S.extraOutputs[static_cast<size_t>(port - 1)]);
             inRf.push_back(S.rf);
         }
         if (L.status == LayerStatus::Error) {
@@ -228,8 +239,16 @@ AnalysisResult analyze(const Network& net)
             continue;
         }
         L.output = *shape;
+        std::optional<int64_t> outN = L.output.elements();
+        if (const auto extra = layerKind(node.type).extraOutputs) {
+            // Every output of a layer is stored together and lives as long as its longest-read part.
+            L.extraOutputs = extra(node.params, inShapes, L.output);
+            for (const Shape& s : L.extraOutputs) {
+                auto e = s.elements();
+                outN = outN && e ? checkedAdd(*outN, *e) : std::nullopt;
+            }
+        }
         Result<LayerCosts> costs = layerCosts(node.type, node.params, inShapes, L.output);
-        auto outN = L.output.elements();
         auto outB = outN ? checkedMul(*outN, net.batch) : std::nullopt;
         if (!costs || !outB) {
             L.status = LayerStatus::Error;

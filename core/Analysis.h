@@ -36,7 +36,8 @@ struct LayerResult {
     std::string message;   // error text, starting with the layer name
     int firstInput = 0;    // input shapes are AnalysisResult::inputShapes[firstInput .. +inputCount)
     int inputCount = 0;
-    Shape output;          // per sample
+    Shape output;          // per sample; output port 0
+    std::vector<Shape> extraOutputs; // ports 1, 2, ... of layers with several outputs (Split)
     LayerCosts perSample;  // costs of one sample (params/state are batch-independent)
     int bits = 32;         // effective bit width (layer override or network setting)
     int64_t params = 0;

@@ -34,6 +34,8 @@ struct AttrSpec {
     std::string_view ignoredWhen;
     // For Dims: one size may be −1, inferred from the input (Reshape).
     bool allowInferred = false;
+    // For Dims: the smallest value an entry may take (1 for sizes, 0 for axes and permutations).
+    int64_t dimsMin = 1;
     bool allows(int64_t v) const;
 };
 
@@ -55,6 +57,9 @@ struct LayerSpec {
     {
         return variadicInputs ? static_cast<int>(p.inputs) : fixedInputs;
     }
+    // Output ports: 1, or what the kind says for these hyper-parameters (Split: one per piece).
+    int (*outputsFor)(const LayerParams&) = nullptr;
+    int outputCount(const LayerParams& p) const { return outputsFor ? outputsFor(p) : 1; }
     const AttrSpec* attr(std::string_view key) const;
 };
 

@@ -39,7 +39,7 @@ Result<std::unique_ptr<AddNodesCommand>> AddNodesCommand::make(const Network& ne
         n.id = *id;
     }
     for (Edge& e : edges) {
-        auto id = trial.connect(e.from, e.to, e.toPort, e.id);
+        auto id = trial.connect(e.from, e.to, e.toPort, e.id, e.fromPort);
         if (!id)
             return Error{id.error()};
         e.id = *id;
@@ -155,13 +155,14 @@ std::string MoveNodesCommand::text() const
     return m_moves.size() == 1 ? "Move layer" : "Move " + std::to_string(m_moves.size()) + " layers";
 }
 
-Result<std::unique_ptr<ConnectCommand>> ConnectCommand::make(const Network& net, NodeId from, NodeId to, int port)
+Result<std::unique_ptr<ConnectCommand>> ConnectCommand::make(const Network& net, NodeId from, NodeId to, int port,
+                                                             int fromPort)
 {
-    Status s = net.connectionPossible(from, to, port);
+    Status s = net.connectionPossible(from, to, port, fromPort);
     if (!s)
         return Error{s.error()};
     auto c = std::unique_ptr<ConnectCommand>(new ConnectCommand);
-    c->m_edge = Edge{net.newEdgeId(), from, to, port};
+    c->m_edge = Edge{net.newEdgeId(), from, to, port, fromPort};
     return c;
 }
 void ConnectCommand::redo(Document& doc)

@@ -74,7 +74,8 @@ private:
 class ConnectCommand : public Command {
 public:
     // Refused (with the reason) when Network::connectionPossible refuses.
-    static Result<std::unique_ptr<ConnectCommand>> make(const Network& net, NodeId from, NodeId to, int port);
+    static Result<std::unique_ptr<ConnectCommand>> make(const Network& net, NodeId from, NodeId to, int port,
+                                                        int fromPort = 0);
     void redo(Document& doc) override;
     void undo(Document& doc) override;
     std::string text() const override { return "Connect"; }

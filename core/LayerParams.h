@@ -40,6 +40,11 @@ struct LayerParams {
     int64_t inputs = 2;         // Add / Multiply / Concat input count
     int64_t inplace = 1;        // activations: write into the input (stores nothing new when possible)
     int64_t bits = 0;           // per-layer bit width override; 0 = the network's setting
+    // Shape plumbing (Transpose, Slice, Split, Reduce, Squeeze, Unsqueeze): `dims` holds the
+    // permutation, split sizes or axes; `axis` the sliced or split axis.
+    int64_t sliceStart = 0, sliceEnd = 1, sliceStep = 1;
+    int64_t reduceOp = 0; // ReduceOp
+    int64_t keepDims = 1;
     double slope = 0.01;        // LeakyReLU
     double eps = 1e-5;          // norms
     double dropP = 0.5;         // Dropout

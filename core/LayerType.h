@@ -42,9 +42,15 @@ enum class LayerType : uint16_t {
     Mlp = 29,
     Reshape = 30,
     Opaque = 31,
+    Transpose = 32,
+    Slice = 33,
+    Split = 34,
+    Reduce = 35,
+    Squeeze = 36,
+    Unsqueeze = 37,
 };
 
-inline constexpr int kLayerTypeCount = 32;
+inline constexpr int kLayerTypeCount = 38;
 
 // Stable file/CLI key, e.g. "conv2d".
 std::string_view layerTypeKey(LayerType t);
@@ -53,5 +59,6 @@ std::string_view layerTypeLabel(LayerType t);
 std::optional<LayerType> layerTypeFromKey(std::string_view key);
 
 enum class PadMode : int64_t { Zeros = 0, Reflect = 1, Replicate = 2 };
+enum class ReduceOp : int64_t { Mean = 0, Sum = 1, Max = 2 };
 
 } // namespace nc::core

@@ -31,6 +31,13 @@ NodeId ModelBuilder::layer(LayerType t, const LayerParams& p, std::vector<NodeId
     return id;
 }
 
+void ModelBuilder::connectPort(NodeId from, int fromPort, NodeId to, int toPort)
+{
+    if (const Edge* e = m_net.edgeInto(to, toPort))
+        m_net.removeEdge(e->id);
+    (void)m_net.addEdgeUnchecked(Edge{{}, from, to, toPort, fromPort});
+}
+
 NodeId ModelBuilder::conv(NodeId x, int64_t out, int64_t k, int64_t stride, int64_t pad, int64_t groups, bool bias,
                           std::string name)
 {

@@ -22,6 +22,9 @@ public:
     // Any layer kind with explicit params; names default to "<type key><n>".
     NodeId layer(LayerType t, const LayerParams& p, std::vector<NodeId> inputs, std::string name = {});
     LayerParams defaults(LayerType t) const;
+    // Feeds input `toPort` of `to` from output `fromPort` of `from` (a Split's second piece),
+    // replacing what fed that input before.
+    void connectPort(NodeId from, int fromPort, NodeId to, int toPort);
 
     NodeId conv(NodeId x, int64_t out, int64_t k, int64_t stride = 1, int64_t pad = 0, int64_t groups = 1,
                 bool bias = true, std::string name = {});

@@ -82,6 +82,11 @@ int Network::inputCount(const Node& n) const
     return Catalogue::instance().spec(n.type).inputCount(n.params);
 }
 
+int Network::outputCount(const Node& n) const
+{
+    return Catalogue::instance().spec(n.type).outputCount(n.params);
+}
+
 const Edge* Network::edgeInto(NodeId to, int port) const
 {
     for (const Edge& e : m_edges)
@@ -121,7 +126,7 @@ bool Network::reaches(NodeId from, NodeId to) const
     return false;
 }
 
-Status Network::connectionPossible(NodeId from, NodeId to, int toPort) const
+Status Network::connectionPossible(NodeId from, NodeId to, int toPort, int fromPort) const
 {
     const Node* a = node(from);
     const Node* b = node(to);
@@ -133,6 +138,9 @@ Status Network::connectionPossible(NodeId from, NodeId to, int toPort) const
     if (toPort < 0 || toPort >= n)
         return Error{"layer \"" + b->name + "\" has no input port " + std::to_string(toPort) +
                      (n == 0 ? " (it takes no input)" : " (ports 0–" + std::to_string(n - 1) + ")")};
+    if (int outs = outputCount(*a); fromPort < 0 || fromPort >= outs)
+        return Error{"layer \"" + a->name + "\" has no output port " + std::to_string(fromPort) +
+                     " (ports 0–" + std::to_string(outs - 1) + ")"};
     if (edgeInto(to, toPort))
         return Error{"input port " + std::to_string(toPort) + " of layer \"" + b->name +
                      "\" is already connected; disconnect it first"};
@@ -141,12 +149,12 @@ Status Network::connectionPossible(NodeId from, NodeId to, int toPort) const
     return {};
 }
 
-Result<EdgeId> Network::connect(NodeId from, NodeId to, int toPort, EdgeId id)
+Result<EdgeId> Network::connect(NodeId from, NodeId to, int toPort, EdgeId id, int fromPort)
 {
-    Status s = connectionPossible(from, to, toPort);
+    Status s = connectionPossible(from, to, toPort, fromPort);
     if (!s)
         return Error{s.error()};
-    return addEdgeUnchecked(Edge{id, from, to, toPort});
+    return addEdgeUnchecked(Edge{id, from, to, toPort, fromPort});
 }
 
 Result<EdgeId> Network::addEdgeUnchecked(Edge e) { return insertEdgeUnchecked(e, static_cast<int>(m_edges.size())); }

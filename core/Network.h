@@ -38,12 +38,14 @@ struct Node {
     bool operator==(const Node&) const = default;
 };
 
-// A connection is its endpoints: the single output of `from` feeds input port `toPort` of `to`.
+// A connection is its endpoints: output port `fromPort` of `from` feeds input port `toPort` of `to`.
+// Most layers have one output (port 0); Split has one per piece.
 struct Edge {
     EdgeId id;
     NodeId from;
     NodeId to;
     int toPort = 0;
+    int fromPort = 0;
 
     bool operator==(const Edge&) const = default;
 };
@@ -77,8 +79,8 @@ public:
 
     // Checks then adds. Refuses self-loops, cycles, unknown nodes, ports out of range and a second
     // edge into an occupied input port. The message says which.
-    Status connectionPossible(NodeId from, NodeId to, int toPort) const;
-    Result<EdgeId> connect(NodeId from, NodeId to, int toPort, EdgeId id = {});
+    Status connectionPossible(NodeId from, NodeId to, int toPort, int fromPort = 0) const;
+    Result<EdgeId> connect(NodeId from, NodeId to, int toPort, EdgeId id = {}, int fromPort = 0);
     // Adds without the cycle/port checks (file loading validates separately; analysis reports).
     Result<EdgeId> addEdgeUnchecked(Edge e);
     // Inserts at a given position of the edge order (undo restores the order, so files stay identical).
@@ -95,6 +97,8 @@ public:
 
     // Input count of a node (0 for Input, `inputs` for merges, else 1).
     int inputCount(const Node& n) const;
+    // Output count of a node (1, or one per piece for Split).
+    int outputCount(const Node& n) const;
 
     bool operator==(const Network& o) const
     {

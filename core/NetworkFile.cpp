@@ -197,7 +197,7 @@ Result<Network> parseNetwork(const QByteArray& json)
         if (!edges.at(ei).isObject())
             return Error{where + " is not a JSON object"};
         const QJsonObject eo = edges.at(ei).toObject();
-        int64_t id, from, to, port = 0;
+        int64_t id, from, to, port = 0, fromPort = 0;
         if (!wholeNumber(eo.value("id"), 1, 4294967294.0, id))
             return Error{where + ": \"id\" is missing or not a whole number from 1 to 4294967294"};
         where = "edge " + std::to_string(id);
@@ -205,6 +205,9 @@ Result<Network> parseNetwork(const QByteArray& json)
             return Error{where + ": \"from\" and \"to\" must be layer ids"};
         if (eo.contains("port") && !wholeNumber(eo.value("port"), 0, 1e6, port))
             return Error{where + ": \"port\" must be a whole number ≥ 0"};
+        if (eo.contains("from_port") && (version < 2 || !wholeNumber(eo.value("from_port"), 0, 1e6, fromPort)))
+            return Error{where + (version < 2 ? ": \"from_port\" needs file format version 2"
+                                              : ": \"from_port\" must be a whole number ≥ 0")};
         const Node* a = net.node(NodeId{static_cast<uint32_t>(from)});
         const Node* b = net.node(NodeId{static_cast<uint32_t>(to)});
         if (!a || !b)
@@ -214,10 +217,13 @@ Result<Network> parseNetwork(const QByteArray& json)
         int ports = net.inputCount(*b);
         if (port >= ports)
             return Error{where + ": layer \"" + b->name + "\" has no input port " + std::to_string(port)};
+        if (int outs = net.outputCount(*a); fromPort >= outs)
+            return Error{where + ": layer \"" + a->name + "\" has no output port " + std::to_string(fromPort)};
         if (net.edgeInto(b->id, static_cast<int>(port)))
             return Error{where + ": input port " + std::to_string(port) + " of layer \"" + b->name +
                          "\" is already connected"};
-        auto added = net.addEdgeUnchecked(Edge{EdgeId{static_cast<uint32_t>(id)}, a->id, b->id, static_cast<int>(port)});
+        auto added = net.addEdgeUnchecked(
+            Edge{EdgeId{static_cast<uint32_t>(id)}, a->id, b->id, static_cast<int>(port), static_cast<int>(fromPort)});
         if (!added)
             return Error{where + ": " + added.error()};
     }
@@ -319,6 +325,8 @@ QByteArray serializeNetwork(const Network& net)
         eo["from"] = static_cast<qint64>(e.from.v);
         eo["to"] = static_cast<qint64>(e.to.v);
         eo["port"] = e.toPort;
+        if (e.fromPort != 0)
+            eo["from_port"] = e.fromPort;
         edges.append(eo);
     }
     root["edges"] = edges;

@@ -1,10 +1,11 @@
 // NetworkFile: the versioned JSON design format — reading (as untrusted input) and atomic writing.
 //
-// Format (version 1):
-//   { "format": "netcanvas", "version": 1, "name": "...", "batch": 1, "bits": 32,
+// Format (version 2):
+//   { "format": "netcanvas", "version": 2, "name": "...", "batch": 1, "bits": 32,
 //     "layers": [ {"id": 1, "name": "input", "type": "input", "x": 0, "y": 0,
 //                  "attrs": {"shape": [3, 224, 224]}} , ...],
-//     "edges":  [ {"id": 1, "from": 1, "to": 2, "port": 0}, ... ] }
+//     "edges":  [ {"id": 1, "from": 1, "to": 2, "port": 0}, {"id": 9, "from": 7, "from_port": 1, ...}, ... ] }
+// "from_port" is written only for an output port other than 0.
 // Every attribute of a layer kind is written, so a file says exactly what was analysed.
 #pragma once
 
@@ -16,7 +17,9 @@
 
 namespace nc::core {
 
-inline constexpr int kFormatVersion = 1;
+// Version 2 added output ports ("from_port" on edges, for layers with several outputs such as Split).
+// Version-1 files open unchanged: every edge then leaves output port 0.
+inline constexpr int kFormatVersion = 2;
 inline constexpr qint64 kMaxFileBytes = 64LL * 1024 * 1024;
 inline constexpr int kMaxLayers = 200000;
 

@@ -5,7 +5,7 @@ set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config
       qt6-base-dev qt6-svg-dev libqcustomplot-dev libeigen3-dev
       libdnnl-dev ocl-icd-opencl-dev libonnx-dev libonnx-testdata libprotobuf-dev protobuf-compiler
-      fonts-dejavu-core xvfb xauth python3)
+      fonts-dejavu-core xvfb xauth python3 python3-torch python3-torchvision python3-onnx)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -147,9 +147,9 @@ std::optional<core::NodeId> Editor::appendLayer(int paletteIndex)
     return id;
 }
 
-bool Editor::connectPorts(core::NodeId from, core::NodeId to, int port)
+bool Editor::connectPorts(core::NodeId from, core::NodeId to, int port, int fromPort)
 {
-    auto cmd = core::ConnectCommand::make(m_doc.network(), from, to, port);
+    auto cmd = core::ConnectCommand::make(m_doc.network(), from, to, port, fromPort);
     if (!cmd) {
         emit message("Cannot connect: " + q(cmd.error()));
         return false;
@@ -174,14 +174,14 @@ bool Editor::reconnect(core::EdgeId edgeId, core::NodeId to, int port)
     core::Network trial = m_doc.network();
     trial.removeEdge(edgeId);
     const core::Edge old = *e;
-    auto check = core::ConnectCommand::make(trial, old.from, to, port);
+    auto check = core::ConnectCommand::make(trial, old.from, to, port, old.fromPort);
     if (!check) {
         emit message("Cannot connect: " + q(check.error()));
         return false;
     }
     m_stack.beginMacro(QStringLiteral("Reconnect"));
     push(std::make_unique<core::DisconnectCommand>(m_doc.network(), edgeId));
-    auto cmd = core::ConnectCommand::make(m_doc.network(), old.from, to, port);
+    auto cmd = core::ConnectCommand::make(m_doc.network(), old.from, to, port, old.fromPort);
     if (cmd)
         push(std::move(*cmd));
     m_stack.endMacro();
@@ -359,7 +359,7 @@ bool Editor::paste(const QMimeData* data, std::optional<QPointF> at)
     }
     std::vector<core::Edge> edges;
     for (const core::Edge& e : clip->edges())
-        edges.push_back(core::Edge{{}, fresh[e.from.v], fresh[e.to.v], e.toPort});
+        edges.push_back(core::Edge{{}, fresh[e.from.v], fresh[e.to.v], e.toPort, e.fromPort});
     const std::string text = nodes.size() == 1 ? "Paste " + nodes.front().name
                                                : "Paste " + std::to_string(nodes.size()) + " layers";
     auto cmd = core::AddNodesCommand::make(net, std::move(nodes), std::move(edges), text);

@@ -43,7 +43,7 @@ public:
     std::optional<core::NodeId> appendLayer(int paletteIndex);
 
     // Checks with the core first; a refusal (cycle, self-loop, occupied port) becomes message().
-    bool connectPorts(core::NodeId from, core::NodeId to, int port);
+    bool connectPorts(core::NodeId from, core::NodeId to, int port, int fromPort = 0);
     // Moves an existing connection to another input (one undo step); `to` invalid just disconnects.
     bool reconnect(core::EdgeId edge, core::NodeId to, int port);
     void disconnectEdge(core::EdgeId edge);

@@ -264,7 +264,7 @@ void GraphScene::updateEdgeGeometry(EdgeItem* item, const core::Edge& e)
     NodeItem* b = nodeItem(e.to);
     if (!item || !a || !b)
         return;
-    const QPointF from = a->outputPortPos();
+    const QPointF from = a->outputPortPos(e.fromPort);
     const QPointF to = b->inputPortPos(e.toPort);
     std::optional<qreal> lane;
     // A long edge that would run through the layers between its ends (a residual shortcut beside a
@@ -390,9 +390,11 @@ void GraphScene::mousePressEvent(QGraphicsSceneMouseEvent* e)
         if (NodeItem* n = nodeAt(e->scenePos())) {
             const int port = n->inputPortAt(e->scenePos(), r);
             const core::Edge* existing = port >= 0 ? m_doc.network().edgeInto(n->id(), port) : nullptr;
-            if (n->outputPortAt(e->scenePos(), r) || existing) {
+            const int outPort = n->outputPortAt(e->scenePos(), r);
+            if (outPort >= 0 || existing) {
                 // Start a connection from this output, or pick up the one entering this input.
                 m_dragFrom = existing ? existing->from : n->id();
+                m_dragFromPort = existing ? existing->fromPort : outPort;
                 m_dragEdge = existing ? existing->id : core::EdgeId{};
                 if (EdgeItem* item = edgeItem(m_dragEdge))
                     item->setVisible(false);
@@ -415,7 +417,7 @@ void GraphScene::mouseMoveEvent(QGraphicsSceneMouseEvent* e)
         NodeItem* src = nodeItem(m_dragFrom);
         if (!src)
             return;
-        const QPointF from = src->outputPortPos();
+        const QPointF from = src->outputPortPos(m_dragFromPort);
         const QPointF to = e->scenePos();
         QPainterPath path(from);
         const qreal k = std::max<qreal>(30, std::abs(to.y() - from.y()) / 2);
@@ -439,14 +441,16 @@ void GraphScene::mouseReleaseEvent(QGraphicsSceneMouseEvent* e)
             return;
         auto [node, port] = dropTarget(e->scenePos());
         const core::NodeId from = m_dragFrom;
+        const int fromPort = m_dragFromPort;
         const core::EdgeId moving = m_dragEdge;
         endConnectionDrag();
         m_dragFrom = {};
+        m_dragFromPort = 0;
         m_dragEdge = {};
         if (moving.valid())
             m_editor.reconnect(moving, node ? node->id() : core::NodeId{}, port);
         else if (node)
-            m_editor.connectPorts(from, node->id(), port);
+            m_editor.connectPorts(from, node->id(), port, fromPort);
         return;
     }
     QGraphicsScene::mouseReleaseEvent(e);

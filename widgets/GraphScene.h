@@ -91,6 +91,7 @@ private:
 
     // A connection being dragged out of an output port (or an existing one picked up at its input).
     core::NodeId m_dragFrom;
+    int m_dragFromPort = 0;
     core::EdgeId m_dragEdge;
     QGraphicsPathItem* m_dragLine = nullptr;
     NodeItem* m_dragHover = nullptr;

@@ -524,7 +524,7 @@ void InspectorWidget::commitDims(const core::AttrSpec* spec, const QString& text
     for (const QString& part : text.split(QRegularExpression("[,×x\\s]+"), Qt::SkipEmptyParts)) {
         bool good = false;
         const qlonglong v = part.toLongLong(&good);
-        ok = ok && good && (v > 0 || (v == -1 && spec->allowInferred)) && dims.push(v);
+        ok = ok && good && (v >= spec->dimsMin || (v == -1 && spec->allowInferred)) && dims.push(v);
     }
     if (!ok || dims.empty()) {
         emit m_editor.message(tr("%1: give 1 to %2 whole numbers separated by commas, e.g. 3, 224, 224")

@@ -114,8 +114,14 @@ QPointF NodeItem::inputPortLocal(int port) const
     return {kBody.left() + kBody.width() * (port + 1) / (n + 1), kBody.top()};
 }
 
+QPointF NodeItem::outputPortLocal(int port) const
+{
+    const int n = std::max(m_look.outputs, 1);
+    return {kBody.left() + kBody.width() * (port + 1) / (n + 1), kBody.bottom()};
+}
+
 QPointF NodeItem::inputPortPos(int port) const { return mapToScene(inputPortLocal(port)); }
-QPointF NodeItem::outputPortPos() const { return mapToScene(QPointF(0, kBody.bottom())); }
+QPointF NodeItem::outputPortPos(int port) const { return mapToScene(outputPortLocal(port)); }
 
 int NodeItem::inputPortAt(QPointF scenePos, qreal radius) const
 {
@@ -132,9 +138,19 @@ int NodeItem::inputPortAt(QPointF scenePos, qreal radius) const
     return best;
 }
 
-bool NodeItem::outputPortAt(QPointF scenePos, qreal radius) const
+int NodeItem::outputPortAt(QPointF scenePos, qreal radius) const
 {
-    return QLineF(mapFromScene(scenePos), QPointF(0, kBody.bottom())).length() <= radius;
+    const QPointF p = mapFromScene(scenePos);
+    int best = -1;
+    qreal bestD = radius;
+    for (int k = 0; k < std::max(m_look.outputs, 1); ++k) {
+        const qreal d = QLineF(p, outputPortLocal(k)).length();
+        if (d <= bestD) {
+            best = k;
+            bestD = d;
+        }
+    }
+    return best;
 }
 
 void NodeItem::setHighlightedPort(int port)
@@ -227,7 +243,8 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidge
     }
     p->setPen(QPen(QColor(0x60, 0x60, 0x60), 1.2));
     p->setBrush(QColor(0xfa, 0xfa, 0xfa));
-    p->drawEllipse(QPointF(0, kBody.bottom()), kPortRadius, kPortRadius);
+    for (int k = 0; k < std::max(m_look.outputs, 1); ++k)
+        p->drawEllipse(outputPortLocal(k), kPortRadius, kPortRadius);
 
     if (m_look.overBudget) {
         const QRectF tag(right - 64 - (error ? 18 : 0), kBody.top() + 5, 64, 14);

@@ -30,10 +30,11 @@ public:
 
     // Port centres in scene coordinates.
     QPointF inputPortPos(int port) const;
-    QPointF outputPortPos() const;
+    QPointF outputPortPos(int port = 0) const;
     // The input port within `radius` of a scene point, or -1.
     int inputPortAt(QPointF scenePos, qreal radius) const;
-    bool outputPortAt(QPointF scenePos, qreal radius) const;
+    // The output port within `radius` of a scene point, or -1.
+    int outputPortAt(QPointF scenePos, qreal radius) const;
     // Marks the port a connection being dragged would land on (-1: none).
     void setHighlightedPort(int port);
 
@@ -46,6 +47,7 @@ protected:
 
 private:
     QPointF inputPortLocal(int port) const;
+    QPointF outputPortLocal(int port) const;
     void layoutTexts();
     core::NodeId m_id;
     NodeLook m_look;

@@ -119,6 +119,7 @@ NodeLook NodeLook::build(const core::Network& net, const core::Node& node, const
     k.detail = q(core::layerTypeLabel(node.type)) + (summary.empty() ? QString() : "  " + q(summary));
     k.accent = categoryColour(spec.category);
     k.inputs = net.inputCount(node);
+    k.outputs = net.outputCount(node);
     k.connectedPorts = connectedPorts;
     k.fill = heatColour(0);
     k.shapeText = QStringLiteral("—");

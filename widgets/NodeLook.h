@@ -36,6 +36,7 @@ struct NodeLook {
     QColor accent;    // the layer category's colour
     double share = 0; // of the network total for the coloured figure, 0..1
     int inputs = 0;
+    int outputs = 1; // output ports along the bottom edge (one per piece of a Split)
     uint32_t connectedPorts = 0; // bit k: input port k has an edge (ports beyond 32 count as free)
     State state = State::Ok;
     bool overBudget = false;

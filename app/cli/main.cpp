@@ -89,8 +89,8 @@ int analyzeCommand(int argc, char** argv)
             if (a == "--dim" || a == "--input")
                 return parseOnnxOption(a, v, onnxOptions);
             if (a == "--bits") {
-                if (!v || !parseInt(v, 1, 32, bits) || !core::isBitWidth(static_cast<int>(bits)))
-                    return {true, "--bits takes " + core::bitWidthList()};
+                if (!v || !parseInt(v, 1, 32, bits) || !nc::core::isBitWidth(static_cast<int>(bits)))
+                    return {true, "--bits takes " + nc::core::bitWidthList()};
                 return {};
             }
             if (a == "--batch") {

@@ -132,39 +132,53 @@ Result<std::string> Writer::run()
         attrOf[n.id.v] = unique(identifier(n.name), used);
     }
     std::vector<std::string> init, body, inputs;
-    std::unordered_map<uint32_t, std::string> var;
-    std::vector<const Node*> outputs;
+    // The variable holding output port p of a node, keyed by (id, p).
+    auto key = [](NodeId id, int port) { return (static_cast<uint64_t>(id.v) << 16) | static_cast<uint64_t>(port); };
+    std::unordered_map<uint64_t, std::string> var;
+    std::unordered_map<uint64_t, int> portConsumers;
+    std::unordered_map<uint32_t, const Edge*> onlyEdgeFrom;
+    for (const Edge& e : m_net.edges()) {
+        ++portConsumers[key(e.from, e.fromPort)];
+        onlyEdgeFrom[e.from.v] = &e;
+    }
+    std::vector<std::string> outputs, outputNames; // variables, and the layer names __main__ prints
     for (size_t step = 0; step < m_a.layers.size(); ++step) {
         const LayerResult& l = m_a.layers[step];
         const Node& n = m_net.nodes()[static_cast<size_t>(l.nodeIndex)];
         const std::string& attr = attrOf[n.id.v];
-        // The chain variable x: a tensor read once, by the very next statement.
+        const int ports = 1 + static_cast<int>(l.extraOutputs.size());
+        // The chain variable x: a single-output tensor read once, by the very next statement.
         std::string out = attr;
         int consumers = m_consumers[n.id.v];
-        if (consumers == 1 && step + 1 < m_a.layers.size()) {
+        if (ports == 1 && consumers == 1 && step + 1 < m_a.layers.size()) {
             const Node& next = m_net.nodes()[static_cast<size_t>(m_a.layers[step + 1].nodeIndex)];
-            const Edge* e = nullptr;
-            for (const Edge& ed : m_net.edges())
-                if (ed.from == n.id)
-                    e = &ed;
-            if (e && e->to == next.id)
+            if (onlyEdgeFrom[n.id.v]->to == next.id)
                 out = "x";
         }
-        if (consumers == 0 && n.type != LayerType::Input)
-            outputs.push_back(&n);
-        var[n.id.v] = out;
+        std::vector<std::string> outVars{out};
+        for (int port = 1; port < ports; ++port)
+            outVars.push_back(unique(attr + "_" + std::to_string(port), used));
+        for (int port = 0; port < ports; ++port) {
+            var[key(n.id, port)] = outVars[static_cast<size_t>(port)];
+            if (n.type != LayerType::Input && !portConsumers[key(n.id, port)]) {
+                outputs.push_back(outVars[static_cast<size_t>(port)]);
+                outputNames.push_back(port == 0 ? n.name : n.name + ":" + std::to_string(port));
+            }
+        }
         if (n.type == LayerType::Input) {
             inputs.push_back(out);
             continue;
         }
         std::vector<std::string> ins;
-        for (int port = 0; port < l.inputCount; ++port)
-            ins.push_back(var[m_net.edgeInto(n.id, port)->from.v]);
+        for (int port = 0; port < l.inputCount; ++port) {
+            const Edge* e = m_net.edgeInto(n.id, port);
+            ins.push_back(var[key(e->from, e->fromPort)]);
+        }
         const LayerKind& kind = layerKind(n.type);
         if (!kind.pytorch.applies())
             return Error{"layer \"" + n.name + "\": no PyTorch export for " + std::string(kind.spec.label) + ": " +
                          std::string(kind.pytorch.notApplicable)};
-        PyCtx ctx{n, m_a.inputsOf(l), l.output, ins, attr, out, inplaceSafe(n),
+        PyCtx ctx{n, m_a.inputsOf(l), l.output, ins, attr, out, outVars, inplaceSafe(n),
                   [&](const std::string& suffix) { return unique(attr + suffix, used); }};
         auto code = kind.pytorch.fn(ctx);
         if (!code)
@@ -199,10 +213,7 @@ Result<std::string> Writer::run()
     py += "\n    def forward(self, " + join(inputs) + "):\n";
     for (const auto& s : body)
         py += "        " + s + "\n";
-    std::vector<std::string> results;
-    for (const Node* n : outputs)
-        results.push_back(var[n->id.v]);
-    py += "        return " + join(results) + "\n\n\n";
+    py += "        return " + join(outputs) + "\n\n\n";
 
     py += "if __name__ == \"__main__\":\n";
     py += "    model = " + cls + "().eval()\n";
@@ -222,8 +233,8 @@ Result<std::string> Writer::run()
         py += "    print(\"output:\", tuple(outputs.shape))\n";
     } else {
         std::vector<std::string> names;
-        for (const Node* n : outputs)
-            names.push_back("\"" + n->name + "\"");
+        for (const std::string& o : outputNames)
+            names.push_back("\"" + o + "\"");
         py += "    for name, y in zip([" + join(names) + "], outputs):\n";
         py += "        print(name + \":\", tuple(y.shape))\n";
     }

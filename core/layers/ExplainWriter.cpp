@@ -152,8 +152,8 @@ void ExplainWriter::fieldLines()
             std::string kterm = d == 1 ? "(" + n(k) + kMinus + "1)" : n(d) + "·(" + n(k) + kMinus + "1)";
             std::string suffix = bothAxes ? "" : std::string(" ") + axisName[ax];
             if (inF->size[ax] + d * (k - 1) * inF->jump[ax] != r.rf.size[ax])
-                text("RF", "RF" + suffix + " = " + n(r.rf.size[ax]) + " (all the input reaches: " + n(inF->size[ax]) +
-                               " + " + kterm + "·" + n(inF->jump[ax]) + " would count pixels twice)");
+                text("RF", "RF" + suffix + " (" + n(inF->size[ax]) + " + " + kterm + "·" + n(inF->jump[ax]) +
+                               ", bounded by what its input reaches) = " + n(r.rf.size[ax]));
             else
                 eq("RF", "RF" + suffix, n(inF->size[ax]) + " + " + kterm + "·" + n(inF->jump[ax]), r.rf.size[ax]);
             eq("jump", "jump" + suffix, factors({inF->jump[ax], s}), r.rf.jump[ax]);
@@ -169,8 +169,8 @@ void ExplainWriter::fieldLines()
     if (inF && m_global) {
         for (int ax = 0; ax < 2; ++ax) {
             if (inF->size[ax] + (inF->extent[ax] - 1) * inF->jump[ax] != r.rf.size[ax])
-                text("RF", std::string("RF ") + axisName[ax] + " (whole map) = " + n(r.rf.size[ax]) +
-                               " (already all the input reaches)");
+                text("RF", std::string("RF ") + axisName[ax] + " (whole map, already all its input reaches) = " +
+                               n(r.rf.size[ax]));
             else
                 eq("RF", std::string("RF ") + axisName[ax] + " (whole map)",
                    n(inF->size[ax]) + " + (" + n(inF->extent[ax]) + kMinus + "1)·" + n(inF->jump[ax]), r.rf.size[ax]);

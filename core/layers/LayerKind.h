@@ -103,7 +103,8 @@ struct PyCtx {
     const Shape& out;
     const std::vector<std::string>& ins; // Python expressions of the inputs
     std::string attr;                    // the module attribute name (self.<attr>)
-    std::string outVar;                  // the variable to assign
+    std::string outVar;                  // the variable to assign (output port 0)
+    std::vector<std::string> outVars;    // one per output port; outVars[0] == outVar
     bool inplaceSafe = false;            // the input is this layer's alone: inplace=True is allowed
     // Reserves a unique attribute name for an extra nn.Parameter of this layer ("_cls_token").
     std::function<std::string(const std::string& suffix)> newParam;
@@ -130,6 +131,9 @@ public:
     // Adds a node and returns its handle for the attribute calls.
     virtual int node(const std::string& op, std::vector<std::string> ins, const std::string& out,
                      const std::string& name) = 0;
+    // A node with several outputs (Split).
+    virtual int node(const std::string& op, std::vector<std::string> ins, const std::vector<std::string>& outs,
+                     const std::string& name) = 0;
     virtual void attr(int node, const std::string& name, int64_t v) = 0;
     virtual void attr(int node, const std::string& name, std::vector<int64_t> v) = 0;
     virtual void attrF(int node, const std::string& name, double v) = 0;
@@ -146,7 +150,8 @@ struct OnnxCtx {
     std::span<const Shape> in;
     const Shape& out;
     const std::vector<std::string>& ins; // input tensor names
-    const std::string& y;                // output tensor name
+    const std::string& y;                // output tensor name (output port 0)
+    const std::vector<std::string>& ys;  // one per output port; ys[0] == y
 };
 
 // ONNX operators an importer maps onto this kind (its one-to-one mappings; patterns that fuse
@@ -158,6 +163,7 @@ struct OnnxImportDecl {
 // ---- the kind ---------------------------------------------------------------------------------
 
 using ShapeFn = Result<Shape> (*)(const LayerParams&, std::span<const Shape>);
+using ExtraOutputsFn = std::vector<Shape> (*)(const LayerParams&, std::span<const Shape>, const Shape&);
 using CostFn = Result<LayerCosts> (*)(const LayerParams&, std::span<const Shape>, const Shape&);
 using RfFn = void (*)(const LayerParams&, RfBuilder&);
 using ExplainFn = void (*)(ExplainWriter&);
@@ -184,7 +190,10 @@ struct LayerKind {
     // area above 1 as one step of the stacked-layers reference L·(k − 1) + 1. Null for other kinds.
     int64_t (*windowArea)(const LayerParams&) = nullptr;
 
-    ShapeFn shape = nullptr;
+    ShapeFn shape = nullptr; // output port 0
+    // Kinds with several outputs (spec.outputsFor): the shapes of ports 1, 2, ...; called after
+    // `shape` succeeded, so it may rely on what `shape` checked.
+    ExtraOutputsFn extraOutputs = nullptr;
     CostFn costs = nullptr;
     RfFn receptiveField = nullptr;
     ExplainFn explain = nullptr;

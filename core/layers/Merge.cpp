@@ -8,33 +8,42 @@ namespace {
 
 using W = ExplainWriter;
 
+// NumPy broadcasting, as Multiply; the usual mistake (a residual whose paths disagree) gets a hint.
 Result<Shape> addShape(const LayerParams&, std::span<const Shape> in)
 {
-    for (size_t i = 1; i < in.size(); ++i)
-        if (!(in[i] == in[0]))
-            return Error{"input " + str(static_cast<int64_t>(i)) + " has shape " + in[i].toString() +
-                         " but input 0 has " + in[0].toString() +
-                         "; an Add needs identical shapes (match channels and stride on both paths)"};
-    return in[0];
+    auto o = broadcast(in);
+    if (!o)
+        return Error{o.error() + " (a residual Add needs matching channels and stride on both paths)"};
+    return o;
 }
 
 Result<Shape> multiplyShape(const LayerParams&, std::span<const Shape> in) { return broadcast(in); }
 
-Result<Shape> concatShape(const LayerParams&, std::span<const Shape> in)
+std::optional<int> concatAxis(const LayerParams& p, int rank)
+{
+    if (p.axis < -rank || p.axis >= rank)
+        return std::nullopt;
+    return static_cast<int>(p.axis < 0 ? p.axis + rank : p.axis);
+}
+
+Result<Shape> concatShape(const LayerParams& p, std::span<const Shape> in)
 {
     Shape o = in[0];
+    auto ax = concatAxis(p, o.rank());
+    if (!ax)
+        return Error{"axis " + str(p.axis) + " is out of range for input " + o.toString()};
     for (size_t i = 1; i < in.size(); ++i) {
         bool same = in[i].rank() == o.rank();
-        for (int a = 1; same && a < o.rank(); ++a)
-            same = in[i][a] == o[a];
-        if (!same || o.empty())
+        for (int a = 0; same && a < o.rank(); ++a)
+            same = a == *ax || in[i][a] == o[a];
+        if (!same)
             return Error{"input " + str(static_cast<int64_t>(i)) + " has shape " + in[i].toString() +
-                         ", which cannot be concatenated with " + in[0].toString() +
-                         " along channels; all axes but the first must match"};
-        auto c = checkedAdd(o[0], in[i][0]);
+                         ", which cannot be concatenated with " + in[0].toString() + " along axis " + str(*ax) +
+                         "; all other axes must match"};
+        auto c = checkedAdd(o[*ax], in[i][*ax]);
         if (!c)
-            return overflow("channel count");
-        o[0] = *c;
+            return overflow("concatenated size");
+        o[*ax] = *c;
     }
     return o;
 }
@@ -58,11 +67,20 @@ void mergeExplain(ExplainWriter& L)
 
 void concatExplain(ExplainWriter& L)
 {
+    const int ax = *concatAxis(L.p, L.o.rank());
     std::string sum;
     for (const Shape& s : L.in)
-        sum += (sum.empty() ? "" : " + ") + W::n(s[0]);
-    L.eq("out", "channels", sum, L.o[0]);
+        sum += (sum.empty() ? "" : " + ") + W::n(s[ax]);
+    L.eq("out", ax == 0 ? "channels" : "axis " + W::n(ax), sum, L.o[ax]);
     L.text("params", "params = 0");
+}
+
+std::string concatSummary(const LayerParams& p)
+{
+    std::string s = p.inputs != 2 ? W::n(p.inputs) + " inputs" : "";
+    if (p.axis != 0)
+        s += (s.empty() ? "" : " ") + std::string("axis ") + W::n(p.axis);
+    return s;
 }
 
 std::string inputsSummary(const LayerParams& p) { return p.inputs != 2 ? W::n(p.inputs) + " inputs" : ""; }
@@ -84,23 +102,21 @@ KernelPlan mulKernel(const LayerParams&, std::span<const Shape> in, const Shape&
 {
     return binaryChain(static_cast<int>(in.size()), kernels::OpKind::Mul);
 }
-KernelPlan concatKernel(const LayerParams&, std::span<const Shape> in, const Shape&)
+KernelPlan concatKernel(const LayerParams& p, std::span<const Shape> in, const Shape&)
 {
     std::vector<int> all;
     for (int i = 0; i < static_cast<int>(in.size()); ++i)
         all.push_back(-1 - i);
     KernelSub s = kernelSub(kernels::OpKind::Concat, all);
-    s.op.axis = 1;
-    KernelPlan p;
-    p.subs.push_back(std::move(s));
-    return p;
+    s.op.axis = *concatAxis(p, in[0].rank()) + 1; // the kernel's axes include the batch
+    KernelPlan plan;
+    plan.subs.push_back(std::move(s));
+    return plan;
 }
-
-Result<PyCode> addPy(const PyCtx& c) { return PyCode{{}, {c.outVar + " = " + pyJoin(c.ins, " + ")}, {}}; }
 
 // NetCanvas broadcasts per-sample shapes from the right; give lower-rank inputs the batch axis and
 // leading 1s so PyTorch's broadcast (batch included) lines up the same way.
-Result<PyCode> mulPy(const PyCtx& c)
+Result<PyCode> broadcastPy(const PyCtx& c, const std::string& op)
 {
     std::vector<std::string> terms;
     for (size_t k = 0; k < c.ins.size(); ++k) {
@@ -116,22 +132,21 @@ Result<PyCode> mulPy(const PyCtx& c)
             d.push_back(pyInt(v));
         terms.push_back(c.ins[k] + ".reshape(" + pyJoin(d) + ")");
     }
-    return PyCode{{}, {c.outVar + " = " + pyJoin(terms, " * ")}, {}};
+    return PyCode{{}, {c.outVar + " = " + pyJoin(terms, op)}, {}};
 }
+Result<PyCode> addPy(const PyCtx& c) { return broadcastPy(c, " + "); }
+Result<PyCode> mulPy(const PyCtx& c) { return broadcastPy(c, " * "); }
 
 Result<PyCode> concatPy(const PyCtx& c)
 {
-    return PyCode{{}, {c.outVar + " = torch.cat([" + pyJoin(c.ins) + "], dim=1)"}, {}};
-}
-
-Status addOnnx(OnnxBuilder& b, const OnnxCtx& c)
-{
-    b.node(c.ins.size() == 2 ? "Add" : "Sum", c.ins, c.y, c.node.name);
-    return {};
+    return PyCode{{},
+                  {c.outVar + " = torch.cat([" + pyJoin(c.ins) + "], dim=" +
+                   pyInt(*concatAxis(c.node.params, c.out.rank()) + 1) + ")"},
+                  {}};
 }
 
 // NetCanvas broadcasts per-sample shapes; align ranks so ONNX's broadcast (batch included) agrees.
-Status mulOnnx(OnnxBuilder& b, const OnnxCtx& c)
+Status broadcastOnnx(OnnxBuilder& b, const OnnxCtx& c, const char* op, const char* many)
 {
     const std::string& L = c.node.name;
     std::vector<std::string> aligned;
@@ -149,22 +164,24 @@ Status mulOnnx(OnnxBuilder& b, const OnnxCtx& c)
                L + "/Reshape_" + std::to_string(k));
         aligned.push_back(r);
     }
-    if (aligned.size() == 2) {
-        b.node("Mul", aligned, c.y, L);
+    if (aligned.size() == 2 || many) {
+        b.node(aligned.size() == 2 ? op : many, aligned, c.y, L);
         return {};
     }
     std::string acc = aligned[0];
     for (size_t k = 1; k < aligned.size(); ++k) {
         std::string o = k + 1 == aligned.size() ? c.y : b.fresh(L + "/mul" + std::to_string(k) + "_output");
-        b.node("Mul", {acc, aligned[k]}, o, L + "/mul" + std::to_string(k));
+        b.node(op, {acc, aligned[k]}, o, L + "/mul" + std::to_string(k));
         acc = o;
     }
     return {};
 }
+Status addOnnx(OnnxBuilder& b, const OnnxCtx& c) { return broadcastOnnx(b, c, "Add", "Sum"); }
+Status mulOnnx(OnnxBuilder& b, const OnnxCtx& c) { return broadcastOnnx(b, c, "Mul", nullptr); }
 
 Status concatOnnx(OnnxBuilder& b, const OnnxCtx& c)
 {
-    b.attr(b.node("Concat", c.ins, c.y, c.node.name), "axis", int64_t{1});
+    b.attr(b.node("Concat", c.ins, c.y, c.node.name), "axis", int64_t{*concatAxis(c.node.params, c.out.rank()) + 1});
     return {};
 }
 
@@ -191,7 +208,8 @@ LayerKind merge(LayerType t, std::string_view key, std::string_view label, std::
 void registerMerge(std::vector<LayerKind>& k)
 {
     {
-        LayerKind c = merge(LayerType::Add, "add", "Add", "Elementwise sum of inputs of identical shape (residual connection).",
+        LayerKind c = merge(LayerType::Add, "add", "Add",
+                            "Elementwise sum (residual connection), with NumPy broadcasting over the per-sample shape.",
                             "Add", "residual sum");
         c.shape = addShape;
         c.costs = mergeCosts;
@@ -218,8 +236,14 @@ void registerMerge(std::vector<LayerKind>& k)
     }
     {
         LayerKind c = merge(LayerType::Concat, "concat", "Concat",
-                            "Concatenation along channels (axis 0 of the per-sample shape); other axes must match.",
+                            "Concatenation along one axis (0, the channels, by default; per sample, negative from "
+                            "the end); the other axes must match.",
                             "Concat", "concatenate channels");
+        c.spec.attrs.push_back(intAttr("axis", "Axis", &P::axis, -Shape::kMaxRank, Shape::kMaxRank - 1,
+                                       "per-sample axis (batch excluded); negative counts from the end"));
+        c.spec.defaults.axis = 0;
+        c.palette[0].params.axis = 0;
+        c.summary = concatSummary;
         c.shape = concatShape;
         c.costs = noCosts;
         c.explain = concatExplain;

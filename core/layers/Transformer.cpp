@@ -219,8 +219,12 @@ Result<PyCode> attentionPy(const PyCtx& c)
         a.push_back("bias=False");
     a.push_back("batch_first=True");
     const std::string& x = c.ins[0];
+    // torch 1.13's inference fast path crashes without biases (it passes a None qkv_bias to the
+    // native kernel); an all-zero additive mask keeps it on the general path and changes nothing.
+    const std::string mask =
+        p.bias ? "" : ", attn_mask=" + x + ".new_zeros(" + pyInt(c.in[0][0]) + ", " + pyInt(c.in[0][0]) + ")";
     return PyCode{"nn.MultiheadAttention(" + pyJoin(a) + ")",
-                  {c.outVar + ", _ = self." + c.attr + "(" + x + ", " + x + ", " + x + ", need_weights=False)"},
+                  {c.outVar + ", _ = self." + c.attr + "(" + x + ", " + x + ", " + x + ", need_weights=False" + mask + ")"},
                   {}};
 }
 

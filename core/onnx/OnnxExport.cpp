@@ -71,6 +71,14 @@ private:
         n->add_output(out);
         return m_graph->node_size() - 1;
     }
+    int node(const std::string& op, std::vector<std::string> ins, const std::vector<std::string>& outs,
+             const std::string& name) override
+    {
+        int k = node(op, std::move(ins), outs[0], name);
+        for (size_t i = 1; i < outs.size(); ++i)
+            m_graph->mutable_node(k)->add_output(outs[i]);
+        return k;
+    }
     void attr(int node, const std::string& name, int64_t v) override
     {
         auto* a = m_graph->mutable_node(node)->add_attribute();
@@ -159,7 +167,8 @@ private:
             sh->add_dim()->set_dim_value(d);
     }
     int64_t batch() const override { return m_net.batch; }
-    Status layer(const Node& n, const LayerResult& l, const std::vector<std::string>& ins, const std::string& y);
+    Status layer(const Node& n, const LayerResult& l, const std::vector<std::string>& ins,
+                 const std::vector<std::string>& ys);
 
     const Network& m_net;
     AnalysisResult m_a;
@@ -169,13 +178,14 @@ private:
     Rng m_rng;
 };
 
-Status Exporter::layer(const Node& n, const LayerResult& l, const std::vector<std::string>& ins, const std::string& y)
+Status Exporter::layer(const Node& n, const LayerResult& l, const std::vector<std::string>& ins,
+                       const std::vector<std::string>& ys)
 {
     const LayerKind& kind = layerKind(n.type);
     if (!kind.onnxExport.applies())
         return Error{"layer \"" + n.name + "\": no ONNX export for " + std::string(kind.spec.label) + ": " +
                      std::string(kind.onnxExport.notApplicable)};
-    return kind.onnxExport.fn(*this, OnnxCtx{n, m_a.inputsOf(l), l.output, ins, y});
+    return kind.onnxExport.fn(*this, OnnxCtx{n, m_a.inputsOf(l), l.output, ins, ys[0], ys});
 }
 
 Result<ox::ModelProto> Exporter::run()
@@ -201,29 +211,42 @@ Result<ox::ModelProto> Exporter::run()
     m_graph = m_model.mutable_graph();
     m_graph->set_name(m_net.name);
 
-    // Every layer's output is the tensor named after it.
-    std::unordered_map<uint32_t, std::string> tensorOf;
-    for (const Node& n : m_net.nodes())
-        tensorOf[n.id.v] = fresh(n.name);
-    std::unordered_map<uint32_t, int> consumers;
+    // Every layer's output is the tensor named after it; further output ports get "name_1", "name_2".
+    auto key = [](NodeId id, int port) { return (static_cast<uint64_t>(id.v) << 16) | static_cast<uint64_t>(port); };
+    std::unordered_map<uint64_t, std::string> tensorOf;
+    std::unordered_map<uint32_t, std::vector<std::string>> outsOf;
+    for (const LayerResult& l : m_a.layers) {
+        const Node& n = m_net.nodes()[static_cast<size_t>(l.nodeIndex)];
+        auto& outs = outsOf[n.id.v];
+        for (int port = 0; port <= static_cast<int>(l.extraOutputs.size()); ++port) {
+            outs.push_back(fresh(port == 0 ? n.name : n.name + "_" + std::to_string(port)));
+            tensorOf[key(n.id, port)] = outs.back();
+        }
+    }
+    std::unordered_map<uint64_t, int> consumers;
     for (const Edge& e : m_net.edges())
-        ++consumers[e.from.v];
+        ++consumers[key(e.from, e.fromPort)];
 
     for (const LayerResult& l : m_a.layers) {
         const Node& n = m_net.nodes()[static_cast<size_t>(l.nodeIndex)];
-        const std::string& y = tensorOf[n.id.v];
+        const std::vector<std::string>& ys = outsOf[n.id.v];
         std::vector<std::string> ins;
-        for (int port = 0; port < l.inputCount; ++port)
-            ins.push_back(tensorOf[m_net.edgeInto(n.id, port)->from.v]);
+        for (int port = 0; port < l.inputCount; ++port) {
+            const Edge* e = m_net.edgeInto(n.id, port);
+            ins.push_back(tensorOf[key(e->from, e->fromPort)]);
+        }
         if (n.type == LayerType::Input)
-            valueInfo(m_graph->add_input(), y, full(l.output));
-        else if (Status s = layer(n, l, ins, y); !s)
+            valueInfo(m_graph->add_input(), ys[0], full(l.output));
+        else if (Status s = layer(n, l, ins, ys); !s)
             return Error{s.error()};
         if (n.type != LayerType::Input) {
-            if (consumers[n.id.v] == 0)
-                valueInfo(m_graph->add_output(), y, full(l.output));
-            else
-                valueInfo(m_graph->add_value_info(), y, full(l.output));
+            for (size_t port = 0; port < ys.size(); ++port) {
+                const Shape& shape = port == 0 ? l.output : l.extraOutputs[port - 1];
+                if (consumers[key(n.id, static_cast<int>(port))] == 0)
+                    valueInfo(m_graph->add_output(), ys[port], full(shape));
+                else
+                    valueInfo(m_graph->add_value_info(), ys[port], full(shape));
+            }
         }
     }
     if (m_graph->output_size() == 0)

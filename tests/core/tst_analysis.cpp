@@ -27,6 +27,7 @@ private slots:
     void mismatchedAddBlocksOnlyDownstream();
     void unconnectedInputIsAnError();
     void cycleIsAnError();
+    void splitPortsCarryTheirOwnShapes();
     void overflowIsAnError();
     void attributeOutOfRangeIsAnError();
     void bytesForRoundsUp();
@@ -279,6 +280,38 @@ void TestAnalysis::unconnectedInputIsAnError()
     AnalysisResult a = analyze(n);
     QCOMPARE(at(a, n, sum).status, LayerStatus::Error);
     QVERIFY(QString::fromStdString(at(a, n, sum).message).contains("input port 1 is not connected"));
+}
+
+// 6×8×8 split into 2 + 4 channels; a 1×1 conv to 3 channels on each piece: on port 0 it has
+// 3·2 + 3 = 9 parameters, on port 1 3·4 + 3 = 15. An edge from a port Split does not have is an error.
+void TestAnalysis::splitPortsCarryTheirOwnShapes()
+{
+    ModelBuilder b("split");
+    NodeId x = b.input({6, 8, 8});
+    LayerParams sp = b.defaults(LayerType::Split);
+    sp.dims = Shape{2, 4};
+    NodeId s = b.layer(LayerType::Split, sp, {x}, "split");
+    NodeId c0 = b.conv(s, 3, 1, 1, 0, 1, true, "c0");
+    LayerParams cp = b.defaults(LayerType::Conv2d);
+    cp.features = 3;
+    cp.kh = cp.kw = 1;
+    cp.pt = cp.pb = cp.pl = cp.pr = 0;
+    NodeId c1 = b.layer(LayerType::Conv2d, cp, {}, "c1");
+    Network n = b.finish();
+    QVERIFY(n.connect(s, c1, 0, {}, 1).ok());
+    AnalysisResult a = analyze(n);
+    QCOMPARE(at(a, n, s).output, (Shape{2, 8, 8}));
+    QCOMPARE(static_cast<int>(at(a, n, s).extraOutputs.size()), 1);
+    QCOMPARE(at(a, n, c0).params, int64_t(9));
+    QCOMPARE(at(a, n, c1).params, int64_t(15));
+    QVERIFY(!at(a, n, s).stored); // a view of the input
+
+    QVERIFY(!n.connectionPossible(s, c1, 0, 2).ok());
+    n.removeEdge(n.edgeInto(c1, 0)->id);
+    QVERIFY(n.addEdgeUnchecked(Edge{{}, s, c1, 0, 2}).ok());
+    AnalysisResult bad = analyze(n);
+    QCOMPARE(at(bad, n, c1).status, LayerStatus::Error);
+    QVERIFY(QString::fromStdString(at(bad, n, c1).message).contains("reads output 2 of \"split\", which has 2 output(s)"));
 }
 
 void TestAnalysis::cycleIsAnError()

@@ -117,6 +117,24 @@ const std::map<std::string_view, CostRow>& costRows()
         // 24 elements as 6 × (−1 → 4)
         {"reshape", {{Shape{2, 3, 4}}, with(T::Reshape, [](LayerParams& p) { p.dims = Shape{6, -1}; }), Shape{6, 4}}},
         {"opaque", {{Shape{3}}, with(T::Opaque, [](LayerParams& p) { p.dims = Shape{7}; }), Shape{7}}},
+        // axes (0, 2, 1) of 2×3×4
+        {"transpose", {{Shape{2, 3, 4}}, d(T::Transpose), Shape{2, 4, 3}}},
+        // channels 2, 4 of 8: ⌈(6 − 2)/2⌉ = 2
+        {"slice",
+         {{Shape{8, 4, 4}},
+          with(T::Slice,
+               [](LayerParams& p) {
+                   p.sliceStart = 2;
+                   p.sliceEnd = 6;
+                   p.sliceStep = 2;
+               }),
+          Shape{2, 4, 4}}},
+        // 6 channels as 2 + 4: port 0 is 2×4×4
+        {"split", {{Shape{6, 4, 4}}, with(T::Split, [](LayerParams& p) { p.dims = Shape{2, 4}; }), Shape{2, 4, 4}}},
+        // mean over H and W of 3×4×5: 60 adds + 3 divides
+        {"reduce", {{Shape{3, 4, 5}}, d(T::Reduce), Shape{3, 1, 1}, 0, 0, 0, 63}},
+        {"squeeze", {{Shape{3, 1, 1}}, d(T::Squeeze), Shape{3}}},
+        {"unsqueeze", {{Shape{5}}, d(T::Unsqueeze), Shape{1, 5}}},
     };
     return rows;
 }
@@ -163,6 +181,7 @@ private slots:
     void everyKind_data();
     void everyKind();
     void missingFacetIsReported();
+    void multiOutputKindsGiveEveryPort();
     void broadcastGateKeepsTheMapsGrid();
     void receptiveFieldOverflowIsAnError();
 };
@@ -248,6 +267,31 @@ void TestLayerKinds::missingFacetIsReported()
     QVERIFY(QString::fromStdString(problems[0]).startsWith("conv2d: ONNX export"));
     QVERIFY(QString::fromStdString(problems[1]).startsWith("relu: a rule"));
     QVERIFY(QString::fromStdString(problems[2]).contains("LayerType value 16 has no registered kind"));
+}
+
+void TestLayerKinds::multiOutputKindsGiveEveryPort()
+{
+    for (const LayerKind& k : layerKinds()) {
+        const LayerParams& p = k.spec.defaults;
+        if (k.spec.outputCount(p) == 1) {
+            QVERIFY2(!k.extraOutputs, std::string(k.spec.key).c_str());
+            continue;
+        }
+        QVERIFY2(k.extraOutputs, std::string(k.spec.key).c_str());
+        auto row = costRows().find(k.spec.key);
+        QVERIFY(row != costRows().end());
+        const CostRow& c = row->second;
+        auto out = inferShape(k.spec.type, c.params, c.in);
+        QVERIFY(out.ok());
+        QCOMPARE(static_cast<int>(k.extraOutputs(c.params, c.in, *out).size()) + 1, k.spec.outputCount(c.params));
+    }
+    // Split of 6 channels into 2 + 4: port 1 is the 4-channel piece.
+    const Shape x{6, 4, 4};
+    LayerParams s = d(LayerType::Split);
+    s.dims = Shape{2, 4};
+    const auto extra = layerKind(LayerType::Split).extraOutputs(s, {&x, 1}, Shape{2, 4, 4});
+    QCOMPARE(static_cast<int>(extra.size()), 1);
+    QCOMPARE(extra[0], (Shape{4, 4, 4}));
 }
 
 // conv (k3 s2 p1) → global pool → multiply(conv, gate) → conv (k3 s1 p1), on 3×16×16.

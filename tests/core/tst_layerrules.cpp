@@ -275,7 +275,9 @@ void TestLayerRules::invalidLayers_data()
                                                    << "padding must be at most half the kernel";
     QTest::newRow("add mismatch") << LayerType::Add << defaults(LayerType::Add)
                                   << QList<Shape>{{64, 56, 56}, {64, 28, 28}}
-                                  << "input 1 has shape 64×28×28 but input 0 has 64×56×56";
+                                  << "input 1 has shape 64×28×28, which does not broadcast with 64×56×56; each axis "
+                                     "must match or be 1 (a residual Add needs matching channels and stride on both "
+                                     "paths)";
     QTest::newRow("multiply not broadcastable") << LayerType::Multiply << defaults(LayerType::Multiply)
                                                 << QList<Shape>{{64, 28, 28}, {32, 1, 1}} << "does not broadcast";
     QTest::newRow("concat mismatch") << LayerType::Concat << defaults(LayerType::Concat)
@@ -345,6 +347,8 @@ void TestLayerRules::catalogueDefaultsAreValid()
         std::vector<Shape> in(static_cast<size_t>(spec.inputCount(e.params)), tokenLayer ? tokens : img);
         if (e.type == LayerType::PatchEmbed)
             in = {Shape{3, 224, 224}};
+        if (e.type == LayerType::Squeeze) // after a global pool
+            in = {Shape{64, 1, 1}};
         Result<Shape> out = inferShape(e.type, e.params, in);
         QVERIFY2(out.ok(), (std::string(e.label) + ": " + (out.ok() ? "" : out.error())).c_str());
     }

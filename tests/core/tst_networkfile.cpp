@@ -26,6 +26,7 @@ private slots:
     void mutatedFilesNeverCrash();
     void saveIsAtomic();
     void failedSaveLeavesNoFile();
+    void outputPortsRoundTrip();
 };
 
 namespace {
@@ -81,8 +82,13 @@ void TestNetworkFile::damagedFilesAreRefused_data()
     QTest::newRow("truncated") << QByteArray(kMinimal).left(90) << "not valid JSON at line 2";
     QTest::newRow("array top level") << QByteArray("[1,2,3]") << "top level is not a JSON object";
     QTest::newRow("wrong format") << replaced("netcanvas", "tiled") << "\"format\" is not \"netcanvas\"";
-    QTest::newRow("newer version") << replaced("\"version\":1", "\"version\":2")
-                                   << "file format version 2 is newer than this NetCanvas supports (1)";
+    QTest::newRow("newer version") << replaced("\"version\":1", "\"version\":3")
+                                   << "file format version 3 is newer than this NetCanvas supports (2)";
+    QTest::newRow("from_port in version 1") << replaced("\"port\":0}", "\"port\":0,\"from_port\":0}")
+                                            << "edge 1: \"from_port\" needs file format version 2";
+    QTest::newRow("from_port beyond the outputs")
+        << replaced("\"version\":1", "\"version\":2").replace("\"port\":0}", "\"port\":0,\"from_port\":1}")
+        << "edge 1: layer \"in\" has no output port 1";
     QTest::newRow("version as string") << replaced("\"version\":1", "\"version\":\"1\"") << "\"version\" is missing";
     QTest::newRow("layers not a list") << QByteArray(R"({"format":"netcanvas","version":1,"layers":5})")
                                        << "\"layers\" is missing or not a list";
@@ -236,3 +242,26 @@ void TestNetworkFile::failedSaveLeavesNoFile()
 
 QTEST_GUILESS_MAIN(TestNetworkFile)
 #include "tst_networkfile.moc"
+
+// Version 2 stores which output an edge leaves; a version-1 file (every edge from port 0) still opens.
+void TestNetworkFile::outputPortsRoundTrip()
+{
+    const QByteArray v2 = R"({"format":"netcanvas","version":2,"layers":[
+ {"id":1,"name":"in","type":"input","attrs":{"shape":[6,8,8]}},
+ {"id":2,"name":"s","type":"split","attrs":{"axis":0,"sizes":[2,4]}},
+ {"id":3,"name":"c","type":"conv2d","attrs":{"out_channels":4}}],
+ "edges":[{"id":1,"from":1,"to":2,"port":0},{"id":2,"from":2,"to":3,"port":0,"from_port":1}]})";
+    auto r = parseNetwork(v2);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().c_str());
+    QCOMPARE(r->edges()[1].fromPort, 1);
+    QByteArray saved = serializeNetwork(*r);
+    QVERIFY(saved.contains("\"from_port\": 1"));
+    QVERIFY(saved.contains("\"version\": 2"));
+    auto again = parseNetwork(saved);
+    QVERIFY(again.ok());
+    QVERIFY(*again == *r);
+
+    auto v1 = parseNetwork(kMinimal);
+    QVERIFY(v1.ok());
+    QCOMPARE(v1->edges()[0].fromPort, 0);
+}

@@ -38,6 +38,7 @@ private slots:
     void doubleClickAppendsAfterSelectedLayer();
     void searchFiltersPalette();
     void dragFromOutputToInputConnects();
+    void splitOutputsAreSeparatePorts();
     void refusedConnectionsExplainWhy_data();
     void refusedConnectionsExplainWhy();
     void draggingAnEdgeOffItsPortDisconnects();
@@ -151,6 +152,35 @@ void TestCanvas::dragFromOutputToInputConnects()
     QCOMPARE(d.w().undoStack().count(), before + 1);
     QCOMPARE(d.item("relu")->look().shapeText, QString("64×30×30"));
     QVERIFY(!d.item("relu")->hasErrorBadge());
+}
+
+// A Split draws one output port per piece; dragging from the second port feeds that piece (4 of the
+// 6 channels) to the next layer, whose shape and parameters follow: 3·4 + 3 = 15.
+void TestCanvas::splitOutputsAreSeparatePorts()
+{
+    Designer d;
+    core::ModelBuilder b("split");
+    core::NodeId x = b.input({6, 8, 8}, "input");
+    core::LayerParams sp = b.defaults(core::LayerType::Split);
+    sp.dims = core::Shape{2, 4};
+    b.layer(core::LayerType::Split, sp, {x}, "split");
+    core::LayerParams cp = b.defaults(core::LayerType::Conv2d);
+    cp.features = 3;
+    cp.kh = cp.kw = 1;
+    cp.pt = cp.pb = cp.pl = cp.pr = 0;
+    b.layer(core::LayerType::Conv2d, cp, {}, "head");
+    d.load(b.finish());
+    widgets::NodeItem* split = d.item("split");
+    QCOMPARE(split->look().outputs, 2);
+    // The two ports sit apart along the bottom edge, left to right.
+    QVERIFY(split->outputPortPos(1).x() - split->outputPortPos(0).x() > 2 * widgets::NodeItem::kPortRadius);
+    QCOMPARE(split->outputPortPos(0).y(), split->outputPortPos(1).y());
+
+    d.drag(split->outputPortPos(1), d.item("head")->inputPortPos(0));
+
+    QCOMPARE(d.net().edges().back().fromPort, 1);
+    QCOMPARE(d.item("head")->look().shapeText, QString("3×8×8"));
+    QCOMPARE(d.doc().analysis().layer(d.id("head"), d.net())->params, int64_t(15));
 }
 
 void TestCanvas::refusedConnectionsExplainWhy_data()
@@ -362,7 +392,7 @@ void TestCanvas::edgeShowsShapeAndTurnsRedOnMismatch()
     QCOMPARE(edge->shapeText(), QString("16×16×16"));
     QVERIFY(edge->isRejected());
     QVERIFY(d.item("sum")->hasErrorBadge());
-    QVERIFY(d.scene().toolTipFor(d.id("sum")).contains("identical shapes"));
+    QVERIFY(d.scene().toolTipFor(d.id("sum")).contains("matching channels and stride on both paths"));
     d.w().undoStack().undo();
     QVERIFY(!edge->isRejected());
     QVERIFY(!d.item("sum")->hasErrorBadge());

@@ -1439,11 +1439,11 @@ void PatternMatcher::mapNode(int i)
         for (int v : ins)
             if (lead(v) != lead(ins[0]))
                 return fail("its inputs do not all carry the batch");
-        if (axis != lead(ins[0]))
-            return fail("it concatenates along axis " + std::to_string(axis) +
-                        "; NetCanvas's Concat joins channels (the first axis after the batch)");
+        if (axis < lead(ins[0]))
+            return fail("it concatenates along the batch axis");
         LayerParams p = defaults(LayerType::Concat);
         p.inputs = static_cast<int64_t>(ins.size());
+        p.axis = axis - lead(ins[0]);
         g.type = LayerType::Concat;
         g.params = p;
         g.inputs = ins;
