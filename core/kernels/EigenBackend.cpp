@@ -118,6 +118,12 @@ KernelStatus EigenBackend::doPrepare(PreparedOp& prepared)
         state->attention.prepare(in[0], in[1], in[2], op.heads, params, threads);
         note = "fused QKV GEMM, per-head GEMMs over 64-row query blocks";
         break;
+    case OpKind::Transpose:
+        note = "Eigen Tensor shuffle (single thread)";
+        break;
+    case OpKind::Reduce:
+        note = "Eigen Tensor reduction (single thread)";
+        break;
     case OpKind::Linear: {
         const int64_t rows = shapeElements(in) / in.back();
         state->linear.prepare(rows, in.back(), op.outChannels, params[0].data(), op.bias ? params[1].data() : nullptr,
@@ -186,6 +192,14 @@ KernelStatus EigenBackend::doRun(PreparedOp& prepared, std::span<const Tensor> i
     case OpKind::Flatten:
     case OpKind::Identity:
         eigen::copy(x, inputs[0].size(), y, par);
+        break;
+    case OpKind::Transpose:
+        if (!eigen::transpose(in, op.perm, x, y))
+            return KernelStatus::failure(op.name + ": transpose of rank " + std::to_string(in.size()) + " is not supported");
+        break;
+    case OpKind::Reduce:
+        if (!eigen::reduce(in, op.axes, op.reduceOp, x, y))
+            return KernelStatus::failure(op.name + ": this reduction is not supported");
         break;
     default:
         eigen::activation(op.kind, op.slope, x, inputs[0].size(), y, par);

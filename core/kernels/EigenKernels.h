@@ -52,5 +52,8 @@ void binary(OpKind kind, const Tensor& a, const Tensor& b, Tensor& y, const Para
 void concat(std::span<const Tensor> inputs, int64_t axis, Tensor& y, const Parallel& par);
 // Parallel memcpy (Identity, Flatten).
 void copy(const float* x, int64_t size, float* y, const Parallel& par);
+// Eigen Tensor shuffle and reductions (EigenShape.cpp); false for ranks they do not handle.
+bool transpose(const Shape& in, const std::vector<int64_t>& perm, const float* x, float* y);
+bool reduce(const Shape& in, std::vector<int64_t> axes, int op, const float* x, float* y);
 
 } // namespace nc::core::kernels::eigen

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace nc::core::kernels {
 
@@ -35,6 +36,8 @@ enum class OpKind : int32_t {
     Attention = 22, // multi-head self-attention over [N,T,D], `heads` heads
     Flatten = 23,   // [d0..d(axis-1), d(axis)..] -> [prod(before axis), prod(from axis)]
     Identity = 24,
+    Transpose = 25, // axes permuted by `perm` (batch axis included)
+    Reduce = 26,    // mean, sum or max over `axes` (batch axis included)
 };
 
 // How Conv2d fills the border. Pooling always pads with "absent" values (−∞ for max, excluded or
@@ -73,6 +76,10 @@ struct KernelOp {
     int64_t axis = 1;              // Concat, Flatten
     int64_t normAxis = -1;         // LayerNorm: first normalised axis
     int64_t outChannels = 0;       // Conv2d output channels, Linear output features
+    std::vector<int64_t> perm;     // Transpose: output axis i is input axis perm[i]
+    std::vector<int64_t> axes;     // Reduce: the reduced axes (each kept with size 1 in the output)
+    int reduceOp = 0;              // Reduce: 0 mean, 1 sum, 2 max
+    bool keepDims = true;          // Reduce: reduced axes stay as 1 (else they are dropped)
 
     // Builders for the common cases; every field stays assignable afterwards.
     static KernelOp make(OpKind kind);

@@ -546,6 +546,27 @@ std::string build(Builder& b, OneDnnState& st, const PreparedOp& p)
     }
     case OpKind::Attention:
         return buildAttention(b, p);
+    case OpKind::Transpose: {
+        // A reorder into the output buffer described with the input's logical axes: logical axis
+        // perm[i] of the destination is physical axis i.
+        std::vector<int> perm(op.perm.begin(), op.perm.end());
+        const memory::desc src = plainMd(in), dst = plainMd(out).permute_axes(perm);
+        const memory from = b.input(0, src), to = b.output(dst);
+        b.add(dnnl::reorder(from, to), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}});
+        return "reorder (permuted axes)";
+    }
+    case OpKind::Reduce: {
+        const dnnl::algorithm alg = op.reduceOp == 0   ? dnnl::algorithm::reduction_mean
+                                    : op.reduceOp == 1 ? dnnl::algorithm::reduction_sum
+                                                       : dnnl::algorithm::reduction_max;
+        memory::dims kept(in.begin(), in.end());
+        for (int64_t a : op.axes)
+            kept[static_cast<std::size_t>(a)] = 1; // same elements in the same order as `out`
+        const memory::desc src = plainMd(in), dst = plainMd(kept);
+        dnnl::reduction::primitive_desc pd(dnnl::reduction::desc(alg, src, dst, 0.0f, 0.0f), b.engine());
+        b.add(dnnl::reduction(pd), {{DNNL_ARG_SRC, b.input(0, src)}, {DNNL_ARG_DST, b.output(dst)}});
+        return std::string("reduction ") + pd.impl_info_str();
+    }
     case OpKind::Flatten:
     case OpKind::Identity: {
         const memory::desc md = plainMd(memory::dims{shapeElements(in)});

@@ -241,6 +241,36 @@ KernelResult<Shape> inferOutputShape(const KernelOp& op, std::span<const Shape> 
             (d < axis ? before : after) *= x[static_cast<std::size_t>(d)];
         return Shape{before, after};
     }
+    case OpKind::Transpose: {
+        if (op.perm.size() != x.size())
+            return fail(op, "permutation has " + std::to_string(op.perm.size()) + " axes but the input " +
+                                shapeToString(x) + " has " + std::to_string(x.size()));
+        std::vector<char> seen(x.size(), 0);
+        Shape out;
+        for (int64_t a : op.perm) {
+            if (a < 0 || a >= static_cast<int64_t>(x.size()) || seen[static_cast<std::size_t>(a)]++)
+                return fail(op, "permutation must list each axis once");
+            out.push_back(x[static_cast<std::size_t>(a)]);
+        }
+        return out;
+    }
+    case OpKind::Reduce: {
+        if (op.axes.empty())
+            return fail(op, "no axis to reduce");
+        Shape kept = x;
+        for (int64_t a : op.axes) {
+            if (a < 1 || a >= static_cast<int64_t>(x.size()))
+                return fail(op, "reduced axis " + std::to_string(a) + " is not a per-sample axis of " + shapeToString(x));
+            kept[static_cast<std::size_t>(a)] = 0;
+        }
+        Shape out;
+        for (int64_t d : kept)
+            if (d != 0 || op.keepDims)
+                out.push_back(d == 0 ? 1 : d);
+        if (out.size() == 1) // the batch alone: keep one element per sample, as the analysis does
+            out.push_back(1);
+        return out;
+    }
     default:
         if (isElementwise(op.kind))
             return x;
@@ -351,6 +381,7 @@ double opFlops(const KernelOp& op, std::span<const Shape> inputs, const Shape& o
         return outElems * static_cast<double>(op.kh * op.kw);
     case OpKind::GlobalAvgPool:
     case OpKind::AdaptiveAvgPool:
+    case OpKind::Reduce:
         return static_cast<double>(shapeElements(x));
     case OpKind::BatchNorm:
         return 2.0 * outElems; // folded to y = a·x + b

@@ -354,6 +354,51 @@ KernelStatus ReferenceBackend::doRun(PreparedOp& prepared, std::span<const Tenso
     case OpKind::Attention:
         attention(op, x, p, y);
         break;
+    case OpKind::Transpose: {
+        // Output index → input index: output axis i walks input axis perm[i].
+        const Shape& o = y.shape();
+        std::vector<int64_t> inStride(s.size(), 1);
+        for (int64_t i = rank - 2; i >= 0; --i)
+            inStride[static_cast<std::size_t>(i)] = inStride[static_cast<std::size_t>(i + 1)] * s[static_cast<std::size_t>(i + 1)];
+        std::vector<int64_t> idx(o.size(), 0);
+        for (int64_t i = 0; i < y.size(); ++i) {
+            int64_t src = 0;
+            for (std::size_t a = 0; a < o.size(); ++a)
+                src += idx[a] * inStride[static_cast<std::size_t>(op.perm[a])];
+            y[i] = x[src];
+            for (int64_t a = static_cast<int64_t>(o.size()) - 1; a >= 0; --a) {
+                if (++idx[static_cast<std::size_t>(a)] < o[static_cast<std::size_t>(a)])
+                    break;
+                idx[static_cast<std::size_t>(a)] = 0;
+            }
+        }
+        break;
+    }
+    case OpKind::Reduce: {
+        // Each input element joins the output element with its reduced axes set to 0.
+        Shape o = s;
+        for (int64_t a : op.axes)
+            o[static_cast<std::size_t>(a)] = 1;
+        std::vector<double> acc(static_cast<std::size_t>(y.size()),
+                                op.reduceOp == 2 ? -std::numeric_limits<double>::infinity() : 0.0);
+        std::vector<int64_t> idx(s.size(), 0);
+        for (int64_t i = 0; i < x.size(); ++i) {
+            int64_t dst = 0;
+            for (std::size_t a = 0; a < s.size(); ++a)
+                dst = dst * o[a] + (o[a] == 1 ? 0 : idx[a]);
+            double& v = acc[static_cast<std::size_t>(dst)];
+            v = op.reduceOp == 2 ? std::max(v, static_cast<double>(x[i])) : v + x[i];
+            for (int64_t a = rank - 1; a >= 0; --a) {
+                if (++idx[static_cast<std::size_t>(a)] < s[static_cast<std::size_t>(a)])
+                    break;
+                idx[static_cast<std::size_t>(a)] = 0;
+            }
+        }
+        const double n = static_cast<double>(x.size()) / static_cast<double>(y.size());
+        for (int64_t i = 0; i < y.size(); ++i)
+            y[i] = static_cast<float>(op.reduceOp == 0 ? acc[static_cast<std::size_t>(i)] / n : acc[static_cast<std::size_t>(i)]);
+        break;
+    }
     default:
         for (int64_t i = 0; i < x.size(); ++i)
             y[i] = static_cast<float>(activate(op.kind, x[i], op.slope));

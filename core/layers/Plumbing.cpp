@@ -97,6 +97,16 @@ void transposeExplain(ExplainWriter& L)
 
 std::string permSummary(const LayerParams& p) { return "(" + dimsList(p.dims) + ")"; }
 
+KernelPlan transposeKernel(const LayerParams& p, std::span<const Shape>, const Shape&)
+{
+    kernels::KernelOp op;
+    op.kind = kernels::OpKind::Transpose;
+    op.perm = {0}; // the batch stays first
+    for (int64_t a : p.dims)
+        op.perm.push_back(a + 1);
+    return singleKernel(op);
+}
+
 Result<PyCode> transposePy(const PyCtx& c)
 {
     std::vector<std::string> d{"0"};
@@ -346,20 +356,15 @@ void reduceExplain(ExplainWriter& L)
 
 std::string reduceSummary(const LayerParams& p) { return std::string(reduceName(p.reduceOp)) + " (" + dimsList(p.dims) + ")"; }
 
-// A mean over H and W is the global average pool's kernel; other reductions have no kernel yet.
 KernelPlan reduceKernel(const LayerParams& p, std::span<const Shape> in, const Shape&)
 {
-    bool spatialMean = p.reduceOp == static_cast<int64_t>(ReduceOp::Mean) && p.keepDims && in[0].rank() == 3 &&
-                       p.dims.rank() == 2 && *normAxis(p.dims[0], 3) + *normAxis(p.dims[1], 3) == 3;
-    if (spatialMean) {
-        kernels::KernelOp op;
-        op.kind = kernels::OpKind::GlobalAvgPool;
-        return singleKernel(op);
-    }
-    KernelPlan plan;
-    plan.kind = KernelPlan::Kind::Unsupported;
-    plan.note = "no kernel for this reduction yet (only a mean over H and W, kept as 1×1, runs)";
-    return plan;
+    kernels::KernelOp op;
+    op.kind = kernels::OpKind::Reduce;
+    for (int64_t a : p.dims)
+        op.axes.push_back(*normAxis(a, in[0].rank()) + 1); // the kernel's axes include the batch
+    op.reduceOp = static_cast<int>(p.reduceOp);
+    op.keepDims = p.keepDims != 0;
+    return singleKernel(op);
 }
 
 Result<PyCode> reducePy(const PyCtx& c)
@@ -503,7 +508,7 @@ void registerPlumbing(std::vector<LayerKind>& k)
         c.receptiveField = transposeRf;
         c.explain = transposeExplain;
         c.summary = permSummary;
-        c.kernel = Facet<KernelFn>::na("a permutation moves memory only; the runner has no copy kernel to time yet");
+        c.kernel = transposeKernel;
         c.pytorch = transposePy;
         c.onnxExport = transposeOnnx;
         c.onnxImport = &kTransposeImport;

@@ -244,6 +244,31 @@ std::vector<KernelCase> buildCases()
         add("concat_last_axis_batch2", op, {{2, 3, 2}, {2, 3, 5}});
     }
 
+    // Transpose: swap H and W; tokens T×D → D×T; a 5-D cycle.
+    {
+        KernelOp op = kind(OpKind::Transpose);
+        op.perm = {0, 1, 3, 2};
+        add("transpose_hw", op, {{2, 3, 5, 7}});
+        op.perm = {0, 2, 1};
+        add("transpose_tokens", op, {{2, 9, 16}});
+        op.perm = {0, 2, 3, 4, 1};
+        add("transpose_channels_last_3d", op, {{1, 4, 3, 5, 2}});
+    }
+    // Reduce: mean over H and W kept as 1×1, sum over channels dropped, max over the last axis.
+    {
+        KernelOp op = kind(OpKind::Reduce);
+        op.axes = {2, 3};
+        add("reduce_mean_hw", op, {{2, 8, 5, 7}});
+        op.axes = {1};
+        op.reduceOp = 1;
+        op.keepDims = false;
+        add("reduce_sum_channels_dropped", op, {{2, 6, 4, 4}});
+        op.axes = {2};
+        op.reduceOp = 2;
+        op.keepDims = true;
+        add("reduce_max_tokens", op, {{3, 10, 12}});
+    }
+
     // Shape-only kinds.
     add("flatten", kind(OpKind::Flatten), {{2, 3, 4, 5}});
     add("identity", kind(OpKind::Identity), {{3, 5, 7}});
