@@ -131,7 +131,22 @@ KernelStatus EigenBackend::doPrepare(PreparedOp& prepared)
         note = rows == 1 ? "Eigen GEMV" : "Eigen GEMM on pre-transposed weights";
         break;
     }
-    default:
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::GlobalAvgPool:
+    case OpKind::AdaptiveAvgPool:
+    case OpKind::ReLU:
+    case OpKind::ReLU6:
+    case OpKind::LeakyReLU:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::SiLU:
+    case OpKind::HardSwish:
+    case OpKind::GELU:
+    case OpKind::Add:
+    case OpKind::Mul:
+    case OpKind::Flatten:
+    case OpKind::Identity:
         break;
     }
     prepared.appendNote("eigen: " + (note.empty() ? std::string("direct loop") : note) + ", " +
@@ -201,7 +216,14 @@ KernelStatus EigenBackend::doRun(PreparedOp& prepared, std::span<const Tensor> i
         if (!eigen::reduce(in, op.axes, op.reduceOp, x, y))
             return KernelStatus::failure(op.name + ": this reduction is not supported");
         break;
-    default:
+    case OpKind::ReLU:
+    case OpKind::ReLU6:
+    case OpKind::LeakyReLU:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::SiLU:
+    case OpKind::HardSwish:
+    case OpKind::GELU:
         eigen::activation(op.kind, op.slope, x, inputs[0].size(), y, par);
         break;
     }

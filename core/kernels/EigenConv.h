@@ -37,9 +37,10 @@ inline int64_t padSource(int64_t i, int64_t n, PadMode mode)
         return i < 0 ? -i : 2 * (n - 1) - i;
     case PadMode::Replicate:
         return i < 0 ? 0 : n - 1;
-    default:
+    case PadMode::Zeros:
         return -1;
     }
+    return -1;
 }
 
 // Writes one channel plane, padded by the geometry's pads and mode, as `phases` phase planes:

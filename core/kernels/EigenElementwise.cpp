@@ -64,7 +64,25 @@ void activation(OpKind kind, float slope, const float* x, int64_t size, float* y
         case OpKind::GELU:
             b = 0.5f * a * (1.0f + (a * static_cast<float>(M_SQRT1_2)).erf());
             break;
-        default:
+        case OpKind::Conv2d:
+        case OpKind::Linear:
+        case OpKind::MaxPool:
+        case OpKind::AvgPool:
+        case OpKind::GlobalAvgPool:
+        case OpKind::AdaptiveAvgPool:
+        case OpKind::BatchNorm:
+        case OpKind::LayerNorm:
+        case OpKind::InstanceNorm:
+        case OpKind::GroupNorm:
+        case OpKind::Softmax:
+        case OpKind::Add:
+        case OpKind::Mul:
+        case OpKind::Concat:
+        case OpKind::Attention:
+        case OpKind::Flatten:
+        case OpKind::Identity:
+        case OpKind::Transpose:
+        case OpKind::Reduce:
             if (x != y)
                 std::memcpy(y + off, x + off, static_cast<std::size_t>(n) * sizeof(float));
             break;

@@ -393,7 +393,25 @@ std::string buildEltwise(Builder& b, const PreparedOp& p)
     case OpKind::GELU:
         alg = A::eltwise_gelu_erf;
         break;
-    default:
+    case OpKind::Conv2d:
+    case OpKind::Linear:
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::GlobalAvgPool:
+    case OpKind::AdaptiveAvgPool:
+    case OpKind::BatchNorm:
+    case OpKind::LayerNorm:
+    case OpKind::InstanceNorm:
+    case OpKind::GroupNorm:
+    case OpKind::Softmax:
+    case OpKind::Add:
+    case OpKind::Mul:
+    case OpKind::Concat:
+    case OpKind::Attention:
+    case OpKind::Flatten:
+    case OpKind::Identity:
+    case OpKind::Transpose:
+    case OpKind::Reduce:
         throw Unsupported{"not an eltwise kind"};
     }
     const memory::desc md = plainMd(memory::dims{shapeElements(p.inputShapes()[0])});
@@ -574,9 +592,17 @@ std::string build(Builder& b, OneDnnState& st, const PreparedOp& p)
         b.add(dnnl::reorder(src, dst), {{DNNL_ARG_FROM, src}, {DNNL_ARG_TO, dst}});
         return "reorder (plain copy)";
     }
-    default:
+    case OpKind::ReLU:
+    case OpKind::ReLU6:
+    case OpKind::LeakyReLU:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::SiLU:
+    case OpKind::HardSwish:
+    case OpKind::GELU:
         return buildEltwise(b, p);
     }
+    throw Unsupported{"an operation kind outside OpKind"}; // every kind is listed above
 }
 
 } // namespace

@@ -83,9 +83,27 @@ bool isElementwise(OpKind k)
     case OpKind::GELU:
     case OpKind::Identity:
         return true;
-    default:
+    case OpKind::Conv2d:
+    case OpKind::Linear:
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::GlobalAvgPool:
+    case OpKind::AdaptiveAvgPool:
+    case OpKind::BatchNorm:
+    case OpKind::LayerNorm:
+    case OpKind::InstanceNorm:
+    case OpKind::GroupNorm:
+    case OpKind::Softmax:
+    case OpKind::Add:
+    case OpKind::Mul:
+    case OpKind::Concat:
+    case OpKind::Attention:
+    case OpKind::Flatten:
+    case OpKind::Transpose:
+    case OpKind::Reduce:
         return false;
     }
+    return false; // a value outside OpKind; every kind is listed above
 }
 
 } // namespace
@@ -271,11 +289,20 @@ KernelResult<Shape> inferOutputShape(const KernelOp& op, std::span<const Shape> 
             out.push_back(1);
         return out;
     }
-    default:
+    case OpKind::ReLU:
+    case OpKind::ReLU6:
+    case OpKind::LeakyReLU:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::SiLU:
+    case OpKind::HardSwish:
+    case OpKind::GELU:
+    case OpKind::Identity:
         if (isElementwise(op.kind))
             return x;
         return fail(op, "unknown layer kind " + std::to_string(static_cast<int>(op.kind)));
     }
+    return fail(op, "unknown layer kind " + std::to_string(static_cast<int>(op.kind)));
 }
 
 std::vector<Shape> parameterShapes(const KernelOp& op, std::span<const Shape> inputs)
@@ -308,9 +335,29 @@ std::vector<Shape> parameterShapes(const KernelOp& op, std::span<const Shape> in
         const int64_t d = x[2];
         return {{3 * d, d}, {3 * d}, {d, d}, {d}};
     }
-    default:
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::GlobalAvgPool:
+    case OpKind::AdaptiveAvgPool:
+    case OpKind::ReLU:
+    case OpKind::ReLU6:
+    case OpKind::LeakyReLU:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::SiLU:
+    case OpKind::HardSwish:
+    case OpKind::GELU:
+    case OpKind::Softmax:
+    case OpKind::Add:
+    case OpKind::Mul:
+    case OpKind::Concat:
+    case OpKind::Flatten:
+    case OpKind::Identity:
+    case OpKind::Transpose:
+    case OpKind::Reduce:
         return {};
     }
+    return {}; // a value outside OpKind; every kind is listed above
 }
 
 std::vector<Tensor> makeParameters(const KernelOp& op, std::span<const Shape> inputs, uint64_t seed)
@@ -354,7 +401,26 @@ std::vector<Tensor> makeParameters(const KernelOp& op, std::span<const Shape> in
                 hi = 0.5f;
             }
             break;
-        default:
+        case OpKind::MaxPool:
+        case OpKind::AvgPool:
+        case OpKind::GlobalAvgPool:
+        case OpKind::AdaptiveAvgPool:
+        case OpKind::ReLU:
+        case OpKind::ReLU6:
+        case OpKind::LeakyReLU:
+        case OpKind::Sigmoid:
+        case OpKind::Tanh:
+        case OpKind::SiLU:
+        case OpKind::HardSwish:
+        case OpKind::GELU:
+        case OpKind::Softmax:
+        case OpKind::Add:
+        case OpKind::Mul:
+        case OpKind::Concat:
+        case OpKind::Flatten:
+        case OpKind::Identity:
+        case OpKind::Transpose:
+        case OpKind::Reduce:
             break;
         }
         params.push_back(Tensor::random(s, stream(i), lo, hi));
@@ -403,9 +469,13 @@ double opFlops(const KernelOp& op, std::span<const Shape> inputs, const Shape& o
     case OpKind::Add:
     case OpKind::Mul:
         return outElems;
-    default:
+    case OpKind::Concat:
+    case OpKind::Flatten:
+    case OpKind::Identity:
+    case OpKind::Transpose:
         return 0.0;
     }
+    return 0.0; // a value outside OpKind; every kind is listed above
 }
 
 double opBytes(const KernelOp& op, std::span<const Shape> inputs, const Shape& output)

@@ -150,9 +150,28 @@ double activate(OpKind kind, double v, double slope)
         return v * std::min(std::max(v + 3.0, 0.0), 6.0) / 6.0;
     case OpKind::GELU:
         return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
-    default:
+    case OpKind::Conv2d:
+    case OpKind::Linear:
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::GlobalAvgPool:
+    case OpKind::AdaptiveAvgPool:
+    case OpKind::BatchNorm:
+    case OpKind::LayerNorm:
+    case OpKind::InstanceNorm:
+    case OpKind::GroupNorm:
+    case OpKind::Softmax:
+    case OpKind::Add:
+    case OpKind::Mul:
+    case OpKind::Concat:
+    case OpKind::Attention:
+    case OpKind::Flatten:
+    case OpKind::Identity:
+    case OpKind::Transpose:
+    case OpKind::Reduce:
         return v;
     }
+    return v; // a value outside OpKind; every kind is listed above
 }
 
 // Flat index into an input of shape `s` (aligned right against the output rank) for the output
@@ -399,7 +418,16 @@ KernelStatus ReferenceBackend::doRun(PreparedOp& prepared, std::span<const Tenso
             y[i] = static_cast<float>(op.reduceOp == 0 ? acc[static_cast<std::size_t>(i)] / n : acc[static_cast<std::size_t>(i)]);
         break;
     }
-    default:
+    case OpKind::ReLU:
+    case OpKind::ReLU6:
+    case OpKind::LeakyReLU:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::SiLU:
+    case OpKind::HardSwish:
+    case OpKind::GELU:
+    case OpKind::Flatten:
+    case OpKind::Identity:
         for (int64_t i = 0; i < x.size(); ++i)
             y[i] = static_cast<float>(activate(op.kind, x[i], op.slope));
         break;
