@@ -42,9 +42,19 @@ enum class LayerType : uint16_t {
     Mlp = 29,
     Reshape = 30,
     Opaque = 31,
+    // Sequence and language-model kinds (core/layers/Sequence.cpp)
+    Embedding = 32,
+    RMSNorm = 33,
+    GeluTanh = 34,
+    HardSigmoid = 35,
+    SwiGlu = 36,
+    CrossAttention = 37,
+    MatMul = 38,
+    LSTM = 39,
+    GRU = 40,
 };
 
-inline constexpr int kLayerTypeCount = 32;
+inline constexpr int kLayerTypeCount = 41;
 
 // Stable file/CLI key, e.g. "conv2d".
 std::string_view layerTypeKey(LayerType t);

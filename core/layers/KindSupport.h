@@ -85,5 +85,6 @@ void registerMerge(std::vector<LayerKind>& k);
 void registerReshape(std::vector<LayerKind>& k);
 void registerTransformer(std::vector<LayerKind>& k);
 void registerOpaque(std::vector<LayerKind>& k);
+void registerSequence(std::vector<LayerKind>& k);
 
 } // namespace nc::core::kinds

@@ -20,6 +20,7 @@
 #include "core/kernels/KernelOp.h"
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -107,6 +108,8 @@ struct PyCtx {
     bool inplaceSafe = false;            // the input is this layer's alone: inplace=True is allowed
     // Reserves a unique attribute name for an extra nn.Parameter of this layer ("_cls_token").
     std::function<std::string(const std::string& suffix)> newParam;
+    // A tied layer (LayerKind::tie): the module attribute of the layer whose weight it shares.
+    std::string tiedAttr;
 };
 
 // `module` is the constructor expression ("nn.Conv2d(3, 64, ...)"), or empty for layers that are an
@@ -138,6 +141,9 @@ public:
                                int64_t fanIn = 1) = 0;
     virtual std::string ints(const std::string& want, const std::vector<int64_t>& values, bool scalar = false) = 0;
     virtual std::string scalar(const std::string& want, float v) = 0;
+    // A constant float tensor with the given values (row-major; rotary tables, attention masks).
+    virtual std::string floats(const std::string& want, const std::vector<int64_t>& dims,
+                               const std::vector<float>& values) = 0;
     virtual int64_t batch() const = 0;
 };
 
@@ -147,6 +153,7 @@ struct OnnxCtx {
     const Shape& out;
     const std::vector<std::string>& ins; // input tensor names
     const std::string& y;                // output tensor name
+    const Node* tied = nullptr;          // a tied layer (LayerKind::tie): the layer whose weight it shares
 };
 
 // ONNX operators an importer maps onto this kind (its one-to-one mappings; patterns that fuse
@@ -166,6 +173,19 @@ using KernelFn = KernelPlan (*)(const LayerParams&, std::span<const Shape>, cons
 using PyFn = Result<PyCode> (*)(const PyCtx&);
 using OnnxExportFn = Status (*)(OnnxBuilder&, const OnnxCtx&);
 
+// Weight tying: a layer that shares the table of an upstream layer of kind `kind` whose `vocab`
+// (rows) and `features` (columns) match. The analysis finds it among the layer's ancestors (the
+// earliest in the schedule when several match), reports it, and refuses the layer when none does.
+struct TieRequest {
+    LayerType kind;
+    int64_t rows;
+    int64_t cols;
+};
+using TieFn = std::optional<TieRequest> (*)(const LayerParams&, std::span<const Shape>);
+// Values a decoder layer keeps per token of context and per sample (its K and V: 2·kv_heads·head_dim);
+// 0 when it keeps none. The analysis multiplies by the context length, batch and bit width.
+using KvCacheFn = int64_t (*)(const LayerParams&, std::span<const Shape>);
+
 struct LayerKind {
     LayerSpec spec;                    // type, key, label, category, doc, attributes, defaults, ports
     std::vector<PaletteEntry> palette; // at least one entry, except for kinds only imports create
@@ -183,6 +203,9 @@ struct LayerKind {
     // Sliding-window kinds: the window's area (kh·kw); the receptive-field chart counts a layer with an
     // area above 1 as one step of the stacked-layers reference L·(k − 1) + 1. Null for other kinds.
     int64_t (*windowArea)(const LayerParams&) = nullptr;
+    // Optional: weight tying (Linear's `tied`) and the KV cache of causal attention.
+    TieFn tie = nullptr;
+    KvCacheFn kvCachePerToken = nullptr;
 
     ShapeFn shape = nullptr;
     CostFn costs = nullptr;

@@ -23,6 +23,7 @@ std::vector<LayerKind> registerAllKinds()
     kinds::registerReshape(k);
     kinds::registerTransformer(k);
     kinds::registerOpaque(k);
+    kinds::registerSequence(k);
     return k;
 }
 

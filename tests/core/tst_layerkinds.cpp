@@ -117,6 +117,51 @@ const std::map<std::string_view, CostRow>& costRows()
         // 24 elements as 6 × (−1 → 4)
         {"reshape", {{Shape{2, 3, 4}}, with(T::Reshape, [](LayerParams& p) { p.dims = Shape{6, -1}; }), Shape{6, 4}}},
         {"opaque", {{Shape{3}}, with(T::Opaque, [](LayerParams& p) { p.dims = Shape{7}; }), Shape{7}}},
+        // 6 tokens, vocabulary 10, dim 4, 8 positions, 2 segments: params 10·4 + 8·4 + 2·4 = 80;
+        // a lookup (0 MACs); position and segment adds 2·6·4 = 48
+        {"embedding",
+         {{Shape{6}}, with(T::Embedding,
+                           [](LayerParams& p) {
+                               p.vocab = 10;
+                               p.features = 4;
+                               p.positions = 8;
+                               p.tokenTypes = 2;
+                           }),
+          Shape{6, 4}, 80, 0, 0, 48}},
+        // γ over 8; 40 elements · (3 + 1)
+        {"rms_norm", {{Shape{5, 8}}, d(T::RMSNorm), Shape{5, 8}, 8, 0, 0, 160}},
+        // 48 elements · 13 (x³ 2, ·c, +x, ·k, tanh 5, +1, ·x, ·0.5)
+        {"gelu_tanh", {{Shape{3, 4, 4}}, d(T::GeluTanh), Shape{3, 4, 4}, 0, 0, 0, 624}},
+        // 48 elements · 4 (mul, add, min, max)
+        {"hard_sigmoid", {{Shape{3, 4, 4}}, d(T::HardSigmoid), Shape{3, 4, 4}, 0, 0, 0, 192}},
+        // 4 rows of 8, hidden 16, no bias: params 3·8·16 = 384; MACs 4·384 = 1,536;
+        // ops (SiLU 4 + gate 1)·4·16 = 320
+        {"swiglu", {{Shape{4, 8}}, with(T::SwiGlu, [](LayerParams& p) { p.hidden = 16; }), Shape{4, 8}, 384, 0, 1536, 320}},
+        // queries 4×8, memory 6×12, 2 heads (head dim 4), 1 kv head (kv = 4): params 2·8·8 + 2·12·4 = 224
+        // + biases 2·8 + 2·4 = 248; MACs 2·4·8·8 + 2·6·12·4 + 2·4·6·8 = 512 + 576 + 384 = 1,472;
+        // ops 6·2·4·6 (map) + 2·4·8 + 2·6·4 (biases) = 288 + 112 = 400
+        {"cross_attention",
+         {{Shape{4, 8}, Shape{6, 12}}, with(T::CrossAttention,
+                                            [](LayerParams& p) {
+                                                p.heads = 2;
+                                                p.kvHeads = 1;
+                                            }),
+          Shape{4, 8}, 248, 0, 1472, 400}},
+        // 2×3×4 · 4×5 → 2×3×5; MACs 2·3·5·4 = 120
+        {"matmul", {{Shape{2, 3, 4}, Shape{4, 5}}, d(T::MatMul), Shape{2, 3, 5}, 0, 0, 120, 0}},
+        // T 5, I 3, H 4, 2 layers, bidirectional. Params: layer 0 4·(4·(3 + 4) + 2·4)·2 = 288, layer 1
+        // (I = 8) 4·(4·(8 + 4) + 8)·2 = 448: 736. MACs 5·4·4·7·2 + 5·4·4·12·2 = 1,120 + 1,920 = 3,040.
+        // Ops 5·4·2·2·(27 + 2·4) = 2,800
+        {"lstm",
+         {{Shape{5, 3}}, with(T::LSTM,
+                              [](LayerParams& p) {
+                                  p.hidden = 4;
+                                  p.layers = 2;
+                                  p.bidirectional = 1;
+                              }),
+          Shape{5, 8}, 736, 0, 3040, 2800}},
+        // T 5, I 3, H 4: params 3·(4·7 + 8) = 108; MACs 5·3·4·7 = 420; ops 5·4·(18 + 2·3) = 480
+        {"gru", {{Shape{5, 3}}, with(T::GRU, [](LayerParams& p) { p.hidden = 4; }), Shape{5, 4}, 108, 0, 420, 480}},
     };
     return rows;
 }
