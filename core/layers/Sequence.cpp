@@ -63,8 +63,7 @@ void embeddingExplain(ExplainWriter& L)
         params += " + " + W::factors({p.positions, D});
     if (p.tokenTypes > 0)
         params += " + " + W::factors({p.tokenTypes, D});
-    L.eq("params", "params", params, L.r.params);
-    L.text("MACs", "MACs = 0 (a table lookup)");
+    L.eq("params", "params", params, L.r.params); // a table lookup: no MACs
     const int64_t tables = (p.positions > 0 ? 1 : 0) + (p.tokenTypes > 0 ? 1 : 0);
     if (tables > 0)
         L.eq("ops", L.batchLabel("adds (position/segment rows)"), L.timesBatch(W::factors({tables, T, D})),
@@ -385,8 +384,8 @@ void matmulExplain(ExplainWriter& L)
 {
     const int64_t K = L.in[0].back();
     L.text("out", "out = " + L.o.toString() + " (…×M×K · …×K×N, batch axes broadcast)");
-    L.text("params", "params = 0 (both operands are activations)");
-    L.eq("MACs", L.batchLabel("MACs") + " (batch·M·N·K)", L.timesBatch(W::dimsProduct(L.o) + "·" + W::n(K)), L.r.macs);
+    L.text("params", "params = 0"); // both operands are activations
+    L.eq("MACs", L.batchLabel("MACs"), L.timesBatch(W::dimsProduct(L.o) + "·" + W::n(K)), L.r.macs);
 }
 
 Result<PyCode> matmulPy(const PyCtx& c)

@@ -341,10 +341,14 @@ void TestLayerRules::catalogueDefaultsAreValid()
         const LayerSpec& spec = Catalogue::instance().spec(e.type);
         Shape img{64, 56, 56}, tokens{197, 192};
         bool tokenLayer = e.type == LayerType::MultiHeadAttention || e.type == LayerType::ClassTokenSelect ||
-                          e.type == LayerType::Mlp || e.type == LayerType::LayerNorm;
+                          e.type == LayerType::Mlp || e.type == LayerType::LayerNorm ||
+                          e.type == LayerType::CrossAttention || e.type == LayerType::LSTM ||
+                          e.type == LayerType::GRU;
         std::vector<Shape> in(static_cast<size_t>(spec.inputCount(e.params)), tokenLayer ? tokens : img);
         if (e.type == LayerType::PatchEmbed)
             in = {Shape{3, 224, 224}};
+        if (e.type == LayerType::Embedding)
+            in = {Shape{197}}; // token ids
         Result<Shape> out = inferShape(e.type, e.params, in);
         QVERIFY2(out.ok(), (std::string(e.label) + ": " + (out.ok() ? "" : out.error())).c_str());
     }
