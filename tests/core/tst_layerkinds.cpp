@@ -1,7 +1,10 @@
 // Walks every registered layer kind: each facet is given or declared not applicable, each kind has a
 // file key, label, palette entry, a hand-computed shape-and-cost row and, if spatial, a
 // receptive-field row. Adding a kind without them fails here.
+#include "core/Analysis.h"
 #include "core/Catalogue.h"
+#include "core/ModelBuilder.h"
+#include "core/NetworkFile.h"
 #include "core/LayerRules.h"
 #include "core/layers/LayerKind.h"
 
@@ -210,6 +213,9 @@ private slots:
     void missingFacetIsReported();
     void broadcastGateKeepsTheMapsGrid();
     void receptiveFieldOverflowIsAnError();
+    void attentionOptions();
+    void tiedHeadNeedsItsEmbedding();
+    void kvCacheFollowsTheContext();
 };
 
 void TestLayerKinds::registryIsComplete()
@@ -340,6 +346,91 @@ void TestLayerKinds::receptiveFieldOverflowIsAnError()
     auto f = receptiveField(LayerType::Conv2d, c, {&in, 1}, {&x, 1}, o);
     QVERIFY(!f.ok());
     QVERIFY(QString::fromStdString(f.error()).contains("overflows 64 bits"));
+}
+
+// T = 4, D = 8, 4 heads (head dim 2), 2 kv heads (K, V width 4), no bias.
+void TestLayerKinds::attentionOptions()
+{
+    const Shape x{4, 8};
+    LayerParams p = d(LayerType::MultiHeadAttention);
+    p.heads = 4;
+    p.kvHeads = 2;
+    p.bias = 0;
+    auto c = layerCosts(LayerType::MultiHeadAttention, p, {&x, 1}, x);
+    QVERIFY(c.ok());
+    // Q, O 2·8·8 = 128; K, V 2·8·4 = 64
+    QCOMPARE(c->params, int64_t(192));
+    // 2·4·8·8 + 2·4·8·4 + 2·4·4·8 = 512 + 256 + 256
+    QCOMPARE(c->macs, int64_t(1024));
+    // map 6·4·4·4 = 384
+    QCOMPARE(c->otherOps, int64_t(384));
+    // Q and heads 2·4·8 = 64, K and V 2·4·4 = 32, map 4·4·4 = 64
+    QCOMPARE(c->workspace, int64_t(160));
+    p.causal = 1; // + 1 per map element: 64
+    p.rope = 1;   // + 3·(4·8 + 4·4) = 144
+    p.flash = 1;  // − the map: 64
+    c = layerCosts(LayerType::MultiHeadAttention, p, {&x, 1}, x);
+    QCOMPARE(c->params, int64_t(192));
+    QCOMPARE(c->macs, int64_t(1024));
+    QCOMPARE(c->otherOps, int64_t(384 + 64 + 144));
+    QCOMPARE(c->workspace, int64_t(96));
+    // Multi-query: one K/V head of 2: K, V 2·8·2 = 32 parameters.
+    p.kvHeads = 1;
+    QCOMPARE(layerCosts(LayerType::MultiHeadAttention, p, {&x, 1}, x)->params, int64_t(128 + 32));
+}
+
+void TestLayerKinds::tiedHeadNeedsItsEmbedding()
+{
+    ModelBuilder b("tied");
+    NodeId x = b.input({6}, "ids");
+    LayerParams e = d(LayerType::Embedding);
+    e.vocab = 10;
+    e.features = 4;
+    x = b.layer(LayerType::Embedding, e, {x}, "tok");
+    LayerParams h = d(LayerType::Linear);
+    h.features = 10;
+    h.tied = 1;
+    NodeId head = b.layer(LayerType::Linear, h, {x}, "head");
+    Network net = b.finish();
+    AnalysisResult a = analyze(net);
+    // The head's 10×4 weight is tok's table: params = its bias, 10; total 40 + 10.
+    QCOMPARE(a.layer(head, net)->params, int64_t(10));
+    QCOMPARE(a.layer(head, net)->tiedTo, net.findByName("tok"));
+    QCOMPARE(a.totals.params, int64_t(50));
+    // A head of another size has no table to share: an error naming both sizes.
+    net.node(head)->params.features = 11;
+    a = analyze(net);
+    QCOMPARE(int(a.layer(head, net)->status), int(LayerStatus::Error));
+    QVERIFY2(QString::fromStdString(a.layer(head, net)->message)
+                 .contains("layer \"head\": tied weights need an upstream Embedding with a 11×4 table"),
+             a.layer(head, net)->message.c_str());
+}
+
+void TestLayerKinds::kvCacheFollowsTheContext()
+{
+    ModelBuilder b("decoder");
+    NodeId x = b.input({16, 32});
+    LayerParams p = d(LayerType::MultiHeadAttention);
+    p.heads = 4;
+    p.kvHeads = 2;
+    p.causal = 1;
+    NodeId at = b.layer(LayerType::MultiHeadAttention, p, {x}, "attn");
+    p.causal = 0;
+    b.layer(LayerType::MultiHeadAttention, p, {at}, "encoder_attn");
+    Network net = b.finish();
+    // Only the causal layer keeps K and V: 2·16 tokens·2 kv heads·8 head dim·4 bytes = 2,048 B.
+    AnalysisResult a = analyze(net);
+    QCOMPARE(a.layer(at, net)->kvContext, int64_t(16));
+    QCOMPARE(a.totals.kvCacheBytes, int64_t(2048));
+    // Context 100, batch 2, 16 bits: 2·100·2·2·8·2 = 12,800 B.
+    net.context = 100;
+    net.batch = 2;
+    net.bits = 16;
+    QCOMPARE(analyze(net).totals.kvCacheBytes, int64_t(12800));
+    // The setting is saved with the design and read back.
+    auto back = parseNetwork(serializeNetwork(net));
+    QVERIFY(back.ok());
+    QCOMPARE(back->context, int64_t(100));
 }
 
 QTEST_APPLESS_MAIN(TestLayerKinds)
