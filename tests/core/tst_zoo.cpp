@@ -5,6 +5,7 @@
 #include "core/Analysis.h"
 #include "core/ModelBuilder.h"
 #include "core/NetworkFile.h"
+#include "core/Report.h"
 #include "core/Zoo.h"
 
 #include <QTest>
@@ -213,6 +214,10 @@ void TestZoo::llama2KvCache()
     QCOMPARE(attn->kvCacheBytes, int64_t(2) * 4096 * 32 * 128 * 2);
     // The 7B model's weights at 16 bits: 6,738,415,616·2 bytes.
     QCOMPARE(a.totals.modelBytes, int64_t(13476831232));
+    // The report states it; the JSON carries the exact figure.
+    QVERIFY(QString::fromStdString(reportTable(n, a)).contains("KV cache (causal attention, batch 1): "));
+    QVERIFY(QString::fromStdString(reportTable(n, a)).contains("(2,147,483,648 B)"));
+    QVERIFY(reportJson(n, a).contains("\"kv_cache_bytes\": 2147483648"));
     // Half the context halves the cache; batch 4 multiplies it.
     n.context = 2048;
     n.batch = 4;
