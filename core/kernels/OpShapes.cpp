@@ -81,6 +81,8 @@ bool isElementwise(OpKind k)
     case OpKind::SiLU:
     case OpKind::HardSwish:
     case OpKind::GELU:
+    case OpKind::GeluTanh:
+    case OpKind::HardSigmoid:
     case OpKind::Identity:
         return true;
     default:
@@ -364,11 +366,13 @@ double opFlops(const KernelOp& op, std::span<const Shape> inputs, const Shape& o
     case OpKind::Tanh:
     case OpKind::SiLU:
     case OpKind::GELU:
+    case OpKind::GeluTanh:
         return 4.0 * outElems;
     case OpKind::ReLU:
     case OpKind::ReLU6:
     case OpKind::LeakyReLU:
     case OpKind::HardSwish:
+    case OpKind::HardSigmoid:
     case OpKind::Add:
     case OpKind::Mul:
         return outElems;

@@ -22,6 +22,14 @@ KernelPlan noKernel(const char* why)
 
 std::string noSummary(const LayerParams&) { return {}; }
 
+template <kernels::OpKind K>
+KernelPlan elementwiseKernel(const LayerParams&, std::span<const Shape>, const Shape&)
+{
+    kernels::KernelOp op;
+    op.kind = K;
+    return singleKernel(op);
+}
+
 // ---- Embedding ----
 
 Result<Shape> embeddingShape(const LayerParams& p, std::span<const Shape> in)
@@ -620,9 +628,7 @@ void registerSequence(std::vector<LayerKind>& k)
         c.receptiveField = rfPassThrough;
         c.explain = activationExplain;
         c.summary = noSummary;
-        c.kernel = +[](const LayerParams&, std::span<const Shape>, const Shape&) {
-            return noKernel("no tanh-GELU kernel yet");
-        };
+        c.kernel = elementwiseKernel<kernels::OpKind::GeluTanh>;
         c.pytorch = geluTanhPy;
         c.onnxExport = geluTanhOnnx;
         c.onnxImport = &kGeluTanhImport;
@@ -641,9 +647,7 @@ void registerSequence(std::vector<LayerKind>& k)
         c.receptiveField = rfPassThrough;
         c.explain = activationExplain;
         c.summary = noSummary;
-        c.kernel = +[](const LayerParams&, std::span<const Shape>, const Shape&) {
-            return noKernel("no hard-sigmoid kernel yet");
-        };
+        c.kernel = elementwiseKernel<kernels::OpKind::HardSigmoid>;
         c.pytorch = hardSigmoidPy;
         c.onnxExport = hardSigmoidOnnx;
         c.onnxImport = &kHardSigmoidImport;
