@@ -29,6 +29,12 @@ namespace {
 
 std::string quoted(const std::string& name) { return "layer \"" + name + "\": "; }
 
+std::optional<int64_t> mulAll3(int64_t a, int64_t b, int64_t c)
+{
+    auto ab = checkedMul(a, b);
+    return ab ? checkedMul(*ab, c) : std::nullopt;
+}
+
 void saturatingAdd(int64_t& acc, int64_t v)
 {
     auto s = checkedAdd(acc, v);
@@ -283,6 +289,55 @@ AnalysisResult analyze(const Network& net)
             continue;
         }
         L.rf = *rf;
+
+        const LayerKind& kind = layerKind(node.type);
+        if (kind.tie) {
+            if (std::optional<TieRequest> want = kind.tie(node.params, inShapes)) {
+                // The earliest matching ancestor in the schedule: the table the tokens came from.
+                int best = -1;
+                std::vector<int> stack{i};
+                std::vector<char> seen(static_cast<size_t>(n), 0);
+                while (!stack.empty()) {
+                    int v = stack.back();
+                    stack.pop_back();
+                    for (int k = portStart[static_cast<size_t>(v)]; k < portStart[static_cast<size_t>(v) + 1]; ++k) {
+                        int a = portSrc[static_cast<size_t>(k)];
+                        if (a < 0 || seen[static_cast<size_t>(a)])
+                            continue;
+                        seen[static_cast<size_t>(a)] = 1;
+                        stack.push_back(a);
+                        const Node& c = nodes[static_cast<size_t>(a)];
+                        if (c.type == want->kind && c.params.vocab == want->rows && c.params.features == want->cols &&
+                            (best < 0 || res.byNode[static_cast<size_t>(a)] < res.byNode[static_cast<size_t>(best)]))
+                            best = a;
+                    }
+                }
+                if (best < 0) {
+                    L.status = LayerStatus::Error;
+                    L.message = quoted(node.name) + "tied weights need an upstream " +
+                                std::string(layerTypeLabel(want->kind)) + " with a " + std::to_string(want->rows) +
+                                "×" + std::to_string(want->cols) +
+                                " table (vocabulary × dimension); connect one or turn `tied` off";
+                    ++T.errors;
+                    continue;
+                }
+                L.tiedTo = nodes[static_cast<size_t>(best)].id;
+                L.tiedName = nodes[static_cast<size_t>(best)].name;
+            }
+        }
+        if (kind.kvCachePerToken) {
+            if (int64_t perToken = kind.kvCachePerToken(node.params, inShapes); perToken > 0) {
+                L.kvContext = net.context > 0 ? net.context : inShapes[0][0];
+                auto values = mulAll3(perToken, L.kvContext, net.batch);
+                if (!values) {
+                    L.status = LayerStatus::Error;
+                    L.message = quoted(node.name) + "KV cache size overflows 64 bits; reduce the context or batch";
+                    ++T.errors;
+                    continue;
+                }
+                L.kvCacheBytes = bytesFor(*values, L.bits);
+            }
+        }
     }
 
     // Storage: views always share their input's buffer; an in-place activation shares it when it is
@@ -364,6 +419,7 @@ AnalysisResult analyze(const Network& net)
         saturatingAdd(T.activationBytes, L.activationBytes);
         saturatingAdd(T.trainingBytes, L.activationBytes);
         saturatingAdd(T.trainingBytes, L.workspaceBytes);
+        saturatingAdd(T.kvCacheBytes, L.kvCacheBytes);
         if (L.stored) {
             int64_t m = L.activations;
             for (int k = 0; k < L.inputCount; ++k) {

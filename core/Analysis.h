@@ -54,6 +54,12 @@ struct LayerResult {
     int64_t lectureMemory = 0;  // the lecture's "input + output" activation elements for this layer
     int64_t liveBytes = 0;      // bytes live at this step of the schedule (DAG-aware)
     ReceptiveField rf;
+    // Decoders: the K and V this layer keeps for `kvContext` tokens (× batch, at the layer's bits).
+    int64_t kvContext = 0;
+    int64_t kvCacheBytes = 0;
+    // Weight tying: the layer whose table this one shares (its parameters are counted there).
+    NodeId tiedTo;
+    std::string tiedName;
 };
 
 // One stored tensor and the steps during which it is alive (for the stacked memory timeline).
@@ -80,6 +86,7 @@ struct AnalysisTotals {
     NodeId peakLiveLayer;
     ReceptiveField rf;               // of the last layer in the schedule with a valid field
     int64_t trainingBytes = 0;       // activation memory kept for a backward pass at this batch
+    int64_t kvCacheBytes = 0;        // decoders: K and V of every causal attention layer for the context
     int errors = 0;
     int blocked = 0;
 };

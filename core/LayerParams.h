@@ -49,6 +49,18 @@ struct LayerParams {
     double eps = 1e-5;          // norms
     double dropP = 0.5;         // Dropout
 
+    // Sequence and language-model kinds (core/layers/Sequence.cpp) and the attention options.
+    int64_t vocab = 32000;      // Embedding: table rows (token ids 0 … vocab − 1)
+    int64_t positions = 0;      // Embedding: rows of a learned position table added to it (0 = none)
+    int64_t tokenTypes = 0;     // Embedding: rows of a segment table added to it (0 = none; BERT: 2)
+    int64_t tied = 0;           // Linear: the weight is an upstream Embedding's table (counted there)
+    int64_t causal = 0;         // attention: each position sees only itself and earlier ones
+    int64_t kvHeads = 0;        // attention: key/value heads (0 = heads; 1 = multi-query)
+    int64_t rope = 0;           // attention: rotary position embedding on Q and K
+    int64_t flash = 0;          // attention: fused kernel, the heads×T×T map never stored
+    int64_t layers = 1;         // LSTM / GRU: stacked layers
+    int64_t bidirectional = 0;  // LSTM / GRU
+
     bool operator==(const LayerParams&) const = default;
 };
 

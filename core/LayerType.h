@@ -48,9 +48,19 @@ enum class LayerType : uint16_t {
     Reduce = 35,
     Squeeze = 36,
     Unsqueeze = 37,
+    // Sequence and language-model kinds (core/layers/Sequence.cpp)
+    Embedding = 38,
+    RMSNorm = 39,
+    GeluTanh = 40,
+    HardSigmoid = 41,
+    SwiGlu = 42,
+    CrossAttention = 43,
+    MatMul = 44,
+    LSTM = 45,
+    GRU = 46,
 };
 
-inline constexpr int kLayerTypeCount = 38;
+inline constexpr int kLayerTypeCount = 47;
 
 // Stable file/CLI key, e.g. "conv2d".
 std::string_view layerTypeKey(LayerType t);

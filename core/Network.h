@@ -57,6 +57,8 @@ public:
     std::string name = "untitled";
     int64_t batch = 1;
     int bits = 32;
+    // Decoders: tokens of context the KV cache holds; 0 = each attention layer's own sequence length.
+    int64_t context = 0;
 
     const std::vector<Node>& nodes() const { return m_nodes; }
     const std::vector<Edge>& edges() const { return m_edges; }
@@ -102,7 +104,8 @@ public:
 
     bool operator==(const Network& o) const
     {
-        return name == o.name && batch == o.batch && bits == o.bits && m_nodes == o.m_nodes && m_edges == o.m_edges;
+        return name == o.name && batch == o.batch && bits == o.bits && context == o.context && m_nodes == o.m_nodes &&
+               m_edges == o.m_edges;
     }
 
 private:

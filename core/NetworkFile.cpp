@@ -134,6 +134,12 @@ Result<Network> parseNetwork(const QByteArray& json)
         return Error{"\"bits\" must be " + bitWidthList()};
     net.batch = batch;
     net.bits = static_cast<int>(bits);
+    // Written only by decoders' designs; older files and other designs leave it out (0 = automatic).
+    int64_t context = 0;
+    if (root.contains("context") && !wholeNumber(root.value("context"), 0, 1e12, context))
+        return Error{"\"context\" must be a whole number from 0 to 1000000000000 (0: each attention layer's own "
+                     "sequence length)"};
+    net.context = context;
 
     const QJsonValue layersV = root.value("layers");
     if (!layersV.isArray())
@@ -282,6 +288,8 @@ QByteArray serializeNetwork(const Network& net)
     root["name"] = QString::fromStdString(net.name);
     root["batch"] = static_cast<qint64>(net.batch);
     root["bits"] = net.bits;
+    if (net.context > 0)
+        root["context"] = static_cast<qint64>(net.context);
     QJsonArray layers;
     for (const Node& n : net.nodes()) {
         QJsonObject lo;

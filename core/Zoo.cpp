@@ -19,6 +19,11 @@ const std::vector<ZooEntry>& zooEntries()
         {"mobilenet_v2", "MobileNetV2", "torchvision MobileNetV2: inverted residuals with depthwise convolutions"},
         {"vit_tiny", "ViT-Tiny/16", "Vision Transformer, 224×224, dim 192, 12 blocks, 3 heads, MLP 768"},
         {"mcu_cnn", "MCU CNN", "a small CNN whose peak memory fits 256 KB of SRAM at 8 bits"},
+        {"gpt2", "GPT-2 small", "decoder-only transformer, context 1,024, 12 blocks, tied embeddings: 124 M"},
+        {"bert_base", "BERT-base", "bert-base-uncased encoder with pooler, 512 tokens, 12 blocks: 109 M"},
+        {"llama2_7b", "Llama-2-7B", "32 decoder blocks, RMSNorm, rotary attention, SwiGLU, 16-bit, 4,096 tokens"},
+        {"wide_shallow", "Wide & shallow CNN", "two 224-channel 3×3 convolutions: 460 k parameters"},
+        {"deep_narrow", "Deep & narrow CNN", "23 48-channel 3×3 convolutions: the same 460 k parameters"},
     };
     return entries;
 }

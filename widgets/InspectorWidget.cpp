@@ -479,6 +479,8 @@ void InspectorWidget::refreshNetworkPage()
     row(tr("Activations"), q(core::humanBytes(t.activationBytes)));
     row(tr("Peak live memory"), q(core::humanBytes(t.peakLiveBytes)) + tr(" at ") + name(t.peakLiveLayer));
     row(tr("Training memory"), q(core::humanBytes(t.trainingBytes)));
+    if (t.kvCacheBytes > 0)
+        row(tr("KV cache"), q(core::humanBytes(t.kvCacheBytes)));
     row(tr("Receptive field"), q(core::rfText(t.rf)));
     h += "</table>";
     if (t.errors || t.blocked)

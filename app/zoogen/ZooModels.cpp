@@ -1,4 +1,5 @@
-// ZooModels: AlexNet (lecture), VGG-16, ResNet-18/50, MobileNetV2 (torchvision), ViT-Tiny/16, MCU CNN.
+// ZooModels: AlexNet (lecture), VGG-16, ResNet-18/50, MobileNetV2 (torchvision), ViT-Tiny/16, MCU CNN,
+// GPT-2 small, BERT-base, Llama-2-7B and the lecture's wide/deep CNN pair.
 #include "ZooModels.h"
 
 #include "core/Catalogue.h"
@@ -191,11 +192,152 @@ Network mcuCnn()
     return net;
 }
 
+LayerParams attention(ModelBuilder& b, int64_t heads, bool causal, bool rope, bool bias)
+{
+    LayerParams a = b.defaults(LayerType::MultiHeadAttention);
+    a.heads = heads;
+    a.causal = causal ? 1 : 0;
+    a.rope = rope ? 1 : 0;
+    a.bias = bias ? 1 : 0;
+    return a;
+}
+
+Network gpt2()
+{
+    // Hugging Face GPT2Model + tied LM head: pre-norm blocks, causal attention, tanh-GELU MLP.
+    ModelBuilder b("GPT-2 small");
+    const int64_t dim = 768, heads = 12, ctx = 1024, vocab = 50257;
+    NodeId x = b.input({ctx}, "input_ids");
+    LayerParams e = b.defaults(LayerType::Embedding);
+    e.vocab = vocab;
+    e.features = dim;
+    e.positions = ctx; // wpe, added to the token embedding
+    x = b.layer(LayerType::Embedding, e, {x}, "wte");
+    for (int i = 0; i < 12; ++i) {
+        std::string n = "h." + std::to_string(i);
+        NodeId a = b.layer(LayerType::MultiHeadAttention, attention(b, heads, true, false, true),
+                           {b.layerNorm(x, n + ".ln_1")}, n + ".attn");
+        x = b.add({x, a}, n + ".add1");
+        NodeId f = b.linear(b.layerNorm(x, n + ".ln_2"), 4 * dim, true, n + ".mlp.c_fc");
+        f = b.act(LayerType::GeluTanh, f, n + ".mlp.act");
+        f = b.linear(f, dim, true, n + ".mlp.c_proj");
+        x = b.add({x, f}, n + ".add2");
+    }
+    x = b.layerNorm(x, "ln_f");
+    LayerParams head = b.defaults(LayerType::Linear);
+    head.features = vocab;
+    head.bias = 0;
+    head.tied = 1; // lm_head.weight is wte.weight
+    b.layer(LayerType::Linear, head, {x}, "lm_head");
+    return b.finish();
+}
+
+Network bertBase()
+{
+    // Hugging Face BertModel (bert-base-uncased) with its pooler: post-norm encoder blocks.
+    ModelBuilder b("BERT-base");
+    const int64_t dim = 768, heads = 12, seq = 512;
+    NodeId x = b.input({seq}, "input_ids");
+    LayerParams e = b.defaults(LayerType::Embedding);
+    e.vocab = 30522;
+    e.features = dim;
+    e.positions = 512;
+    e.tokenTypes = 2;
+    x = b.layer(LayerType::Embedding, e, {x}, "embeddings");
+    auto norm = [&](NodeId in, const std::string& name) {
+        LayerParams ln = b.defaults(LayerType::LayerNorm);
+        ln.eps = 1e-12;
+        return b.layer(LayerType::LayerNorm, ln, {in}, name);
+    };
+    x = norm(x, "embeddings.LayerNorm");
+    for (int i = 0; i < 12; ++i) {
+        std::string n = "encoder.layer." + std::to_string(i);
+        NodeId a = b.layer(LayerType::MultiHeadAttention, attention(b, heads, false, false, true), {x},
+                           n + ".attention");
+        x = norm(b.add({x, a}, n + ".attention.add"), n + ".attention.LayerNorm");
+        LayerParams m = b.defaults(LayerType::Mlp);
+        m.hidden = 4 * dim;
+        NodeId f = b.layer(LayerType::Mlp, m, {x}, n + ".mlp");
+        x = norm(b.add({x, f}, n + ".output.add"), n + ".output.LayerNorm");
+    }
+    x = b.layer(LayerType::ClassTokenSelect, b.defaults(LayerType::ClassTokenSelect), {x}, "pooler.first_token");
+    x = b.act(LayerType::Tanh, b.linear(x, dim, true, "pooler.dense"), "pooler.activation");
+    return b.finish();
+}
+
+Network llama2_7b()
+{
+    // Meta's Llama-2-7B: pre-norm (RMSNorm) decoder blocks, causal attention with rotary embedding,
+    // SwiGLU MLP, no biases, untied LM head. 16-bit weights, KV cache for the full 4,096 tokens.
+    ModelBuilder b("Llama-2-7B");
+    const int64_t dim = 4096, heads = 32, ctx = 4096, vocab = 32000, hidden = 11008;
+    NodeId x = b.input({ctx}, "input_ids");
+    LayerParams e = b.defaults(LayerType::Embedding);
+    e.vocab = vocab;
+    e.features = dim;
+    x = b.layer(LayerType::Embedding, e, {x}, "embed_tokens");
+    auto norm = [&](NodeId in, const std::string& name) {
+        LayerParams r = b.defaults(LayerType::RMSNorm);
+        r.eps = 1e-5;
+        return b.layer(LayerType::RMSNorm, r, {in}, name);
+    };
+    for (int i = 0; i < 32; ++i) {
+        std::string n = "layers." + std::to_string(i);
+        NodeId a = b.layer(LayerType::MultiHeadAttention, attention(b, heads, true, true, false),
+                           {norm(x, n + ".input_layernorm")}, n + ".self_attn");
+        x = b.add({x, a}, n + ".add1");
+        LayerParams m = b.defaults(LayerType::SwiGlu);
+        m.hidden = hidden;
+        m.bias = 0;
+        NodeId f = b.layer(LayerType::SwiGlu, m, {norm(x, n + ".post_attention_layernorm")}, n + ".mlp");
+        x = b.add({x, f}, n + ".add2");
+    }
+    x = norm(x, "norm");
+    b.linear(x, vocab, false, "lm_head");
+    Network net = b.finish();
+    net.bits = 16;
+    net.context = ctx;
+    return net;
+}
+
+// The lecture's question "wide and shallow or deep and narrow?" with the same parameter budget
+// (460,330 against 459,082) on CIFAR-sized inputs: two 224-channel convolutions against 23
+// 48-channel ones.
+Network wideShallow()
+{
+    ModelBuilder b("Wide & shallow CNN");
+    NodeId x = b.input({3, 32, 32});
+    x = b.relu(b.conv(x, 224, 3, 1, 1, 1, true, "conv1"), "relu1");
+    x = b.maxPool(x, 2, 2, 0, false, "pool1");
+    x = b.relu(b.conv(x, 224, 3, 1, 1, 1, true, "conv2"), "relu2");
+    x = b.globalAvgPool(x, "pool");
+    x = b.flatten(x, "flatten");
+    b.linear(x, 10, true, "fc");
+    return b.finish();
+}
+
+Network deepNarrow()
+{
+    ModelBuilder b("Deep & narrow CNN");
+    NodeId x = b.input({3, 32, 32});
+    for (int i = 0; i < 23; ++i) {
+        std::string n = std::to_string(i + 1);
+        x = b.relu(b.conv(x, 48, 3, 1, 1, 1, true, "conv" + n), "relu" + n);
+        if (i == 5 || i == 11 || i == 17)
+            x = b.maxPool(x, 2, 2, 0, false, "pool" + n);
+    }
+    x = b.globalAvgPool(x, "pool");
+    x = b.flatten(x, "flatten");
+    b.linear(x, 10, true, "fc");
+    return b.finish();
+}
+
 } // namespace
 
 std::vector<std::string> zooModelKeys()
 {
-    return {"alexnet", "vgg16", "resnet18", "resnet50", "mobilenet_v2", "vit_tiny", "mcu_cnn"};
+    return {"alexnet", "vgg16",    "resnet18",  "resnet50",     "mobilenet_v2", "vit_tiny",
+            "mcu_cnn", "gpt2",     "bert_base", "llama2_7b",    "wide_shallow", "deep_narrow"};
 }
 
 Network buildZooModel(const std::string& key)
@@ -214,6 +356,16 @@ Network buildZooModel(const std::string& key)
         return vitTiny();
     if (key == "mcu_cnn")
         return mcuCnn();
+    if (key == "gpt2")
+        return gpt2();
+    if (key == "bert_base")
+        return bertBase();
+    if (key == "llama2_7b")
+        return llama2_7b();
+    if (key == "wide_shallow")
+        return wideShallow();
+    if (key == "deep_narrow")
+        return deepNarrow();
     return {};
 }
 

@@ -8,6 +8,7 @@
 
 #include <QSaveFile>
 
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 
@@ -179,7 +180,8 @@ Result<std::string> Writer::run()
             return Error{"layer \"" + n.name + "\": no PyTorch export for " + std::string(kind.spec.label) + ": " +
                          std::string(kind.pytorch.notApplicable)};
         PyCtx ctx{n, m_a.inputsOf(l), l.output, ins, attr, out, outVars, inplaceSafe(n),
-                  [&](const std::string& suffix) { return unique(attr + suffix, used); }};
+                  [&](const std::string& suffix) { return unique(attr + suffix, used); },
+                  l.tiedTo.valid() ? attrOf[l.tiedTo.v] : std::string()};
         auto code = kind.pytorch.fn(ctx);
         if (!code)
             return Error{code.error()};
@@ -225,7 +227,15 @@ Result<std::string> Writer::run()
         std::vector<std::string> d{i(m_net.batch)};
         for (int64_t v : l.output)
             d.push_back(i(v));
-        randoms.push_back("torch.randn(" + join(d) + ")");
+        // Token ids for an embedding: whole numbers inside its vocabulary.
+        int64_t vocab = 0;
+        for (const Edge& e : m_net.edges())
+            if (const Node* to = e.from == n.id ? m_net.node(e.to) : nullptr; to && to->type == LayerType::Embedding)
+                vocab = vocab ? std::min(vocab, to->params.vocab) : to->params.vocab;
+        if (vocab > 0)
+            randoms.push_back("torch.randint(0, " + i(vocab) + ", (" + join(d) + ",))");
+        else
+            randoms.push_back("torch.randn(" + join(d) + ")");
     }
     py += "    inputs = (" + join(randoms) + (randoms.size() == 1 ? ",)\n" : ")\n");
     py += "    with torch.no_grad():\n        outputs = model(*inputs)\n";

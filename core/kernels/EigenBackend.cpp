@@ -143,6 +143,8 @@ KernelStatus EigenBackend::doPrepare(PreparedOp& prepared)
     case OpKind::SiLU:
     case OpKind::HardSwish:
     case OpKind::GELU:
+    case OpKind::GeluTanh:
+    case OpKind::HardSigmoid:
     case OpKind::Add:
     case OpKind::Mul:
     case OpKind::Flatten:
@@ -224,6 +226,8 @@ KernelStatus EigenBackend::doRun(PreparedOp& prepared, std::span<const Tensor> i
     case OpKind::SiLU:
     case OpKind::HardSwish:
     case OpKind::GELU:
+    case OpKind::GeluTanh:
+    case OpKind::HardSigmoid:
         eigen::activation(op.kind, op.slope, x, inputs[0].size(), y, par);
         break;
     }

@@ -33,7 +33,8 @@ void forChunks(int64_t size, const Parallel& par, Fn&& fn)
 // Definitions (all vectorised by Eigen):
 //   ReLU max(x,0); ReLU6 min(max(x,0),6); LeakyReLU max(x,0) + slope·min(x,0);
 //   Sigmoid 1/(1+e^−x); Tanh; SiLU x·σ(x); HardSwish x·min(max(x+3,0),6)/6;
-//   GELU ½x(1 + erf(x/√2)).
+//   GELU ½x(1 + erf(x/√2)); GeluTanh ½x(1 + tanh(√(2/π)(x + 0.044715x³))); HardSigmoid
+//   min(max(x/6 + ½, 0), 1).
 void activation(OpKind kind, float slope, const float* x, int64_t size, float* y, const Parallel& par)
 {
     forChunks(size, par, [&](int64_t off, int64_t n) {
@@ -63,6 +64,12 @@ void activation(OpKind kind, float slope, const float* x, int64_t size, float* y
             break;
         case OpKind::GELU:
             b = 0.5f * a * (1.0f + (a * static_cast<float>(M_SQRT1_2)).erf());
+            break;
+        case OpKind::GeluTanh:
+            b = 0.5f * a * (1.0f + (0.7978845608f * (a + 0.044715f * a * a * a)).tanh());
+            break;
+        case OpKind::HardSigmoid:
+            b = (a * (1.0f / 6.0f) + 0.5f).max(0.0f).min(1.0f);
             break;
         case OpKind::Conv2d:
         case OpKind::Linear:

@@ -36,8 +36,10 @@ enum class OpKind : int32_t {
     Attention = 22, // multi-head self-attention over [N,T,D], `heads` heads
     Flatten = 23,   // [d0..d(axis-1), d(axis)..] -> [prod(before axis), prod(from axis)]
     Identity = 24,
-    Transpose = 25, // axes permuted by `perm` (batch axis included)
-    Reduce = 26,    // mean, sum or max over `axes` (batch axis included)
+    Transpose = 25,   // axes permuted by `perm` (batch axis included)
+    Reduce = 26,      // mean, sum or max over `axes` (batch axis included)
+    GeluTanh = 27,    // ½x(1 + tanh(√(2/π)(x + 0.044715x³)))
+    HardSigmoid = 28, // min(max(x/6 + ½, 0), 1)
 };
 
 // How Conv2d fills the border. Pooling always pads with "absent" values (−∞ for max, excluded or

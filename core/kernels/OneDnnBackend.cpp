@@ -393,6 +393,13 @@ std::string buildEltwise(Builder& b, const PreparedOp& p)
     case OpKind::GELU:
         alg = A::eltwise_gelu_erf;
         break;
+    case OpKind::GeluTanh:
+        alg = A::eltwise_gelu_tanh;
+        break;
+    case OpKind::HardSigmoid:
+        // oneDNN 2.6 has no hard sigmoid, and its reference eltwise drops a clip post-op after
+        // eltwise_linear (measured: the upper clamp came out 0), so our Eigen kernel runs it.
+        throw Unsupported{"hard sigmoid (no oneDNN 2.6 primitive; the Eigen kernel runs it)"};
     case OpKind::Conv2d:
     case OpKind::Linear:
     case OpKind::MaxPool:
@@ -600,6 +607,8 @@ std::string build(Builder& b, OneDnnState& st, const PreparedOp& p)
     case OpKind::SiLU:
     case OpKind::HardSwish:
     case OpKind::GELU:
+    case OpKind::GeluTanh:
+    case OpKind::HardSigmoid:
         return buildEltwise(b, p);
     }
     throw Unsupported{"an operation kind outside OpKind"}; // every kind is listed above

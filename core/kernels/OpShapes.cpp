@@ -81,6 +81,8 @@ bool isElementwise(OpKind k)
     case OpKind::SiLU:
     case OpKind::HardSwish:
     case OpKind::GELU:
+    case OpKind::GeluTanh:
+    case OpKind::HardSigmoid:
     case OpKind::Identity:
         return true;
     case OpKind::Conv2d:
@@ -297,6 +299,8 @@ KernelResult<Shape> inferOutputShape(const KernelOp& op, std::span<const Shape> 
     case OpKind::SiLU:
     case OpKind::HardSwish:
     case OpKind::GELU:
+    case OpKind::GeluTanh:
+    case OpKind::HardSigmoid:
     case OpKind::Identity:
         if (isElementwise(op.kind))
             return x;
@@ -347,6 +351,8 @@ std::vector<Shape> parameterShapes(const KernelOp& op, std::span<const Shape> in
     case OpKind::SiLU:
     case OpKind::HardSwish:
     case OpKind::GELU:
+    case OpKind::GeluTanh:
+    case OpKind::HardSigmoid:
     case OpKind::Softmax:
     case OpKind::Add:
     case OpKind::Mul:
@@ -413,6 +419,8 @@ std::vector<Tensor> makeParameters(const KernelOp& op, std::span<const Shape> in
         case OpKind::SiLU:
         case OpKind::HardSwish:
         case OpKind::GELU:
+        case OpKind::GeluTanh:
+        case OpKind::HardSigmoid:
         case OpKind::Softmax:
         case OpKind::Add:
         case OpKind::Mul:
@@ -461,11 +469,13 @@ double opFlops(const KernelOp& op, std::span<const Shape> inputs, const Shape& o
     case OpKind::Tanh:
     case OpKind::SiLU:
     case OpKind::GELU:
+    case OpKind::GeluTanh:
         return 4.0 * outElems;
     case OpKind::ReLU:
     case OpKind::ReLU6:
     case OpKind::LeakyReLU:
     case OpKind::HardSwish:
+    case OpKind::HardSigmoid:
     case OpKind::Add:
     case OpKind::Mul:
         return outElems;

@@ -150,6 +150,10 @@ double activate(OpKind kind, double v, double slope)
         return v * std::min(std::max(v + 3.0, 0.0), 6.0) / 6.0;
     case OpKind::GELU:
         return 0.5 * v * (1.0 + std::erf(v / std::sqrt(2.0)));
+    case OpKind::GeluTanh:
+        return 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (v + 0.044715 * v * v * v)));
+    case OpKind::HardSigmoid:
+        return std::min(std::max(v / 6.0 + 0.5, 0.0), 1.0);
     case OpKind::Conv2d:
     case OpKind::Linear:
     case OpKind::MaxPool:
@@ -426,6 +430,8 @@ KernelStatus ReferenceBackend::doRun(PreparedOp& prepared, std::span<const Tenso
     case OpKind::SiLU:
     case OpKind::HardSwish:
     case OpKind::GELU:
+    case OpKind::GeluTanh:
+    case OpKind::HardSigmoid:
     case OpKind::Flatten:
     case OpKind::Identity:
         for (int64_t i = 0; i < x.size(); ++i)

@@ -86,5 +86,6 @@ void registerReshape(std::vector<LayerKind>& k);
 void registerTransformer(std::vector<LayerKind>& k);
 void registerOpaque(std::vector<LayerKind>& k);
 void registerPlumbing(std::vector<LayerKind>& k);
+void registerSequence(std::vector<LayerKind>& k);
 
 } // namespace nc::core::kinds

@@ -20,6 +20,7 @@
 #include "core/kernels/KernelOp.h"
 
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -108,6 +109,8 @@ struct PyCtx {
     bool inplaceSafe = false;            // the input is this layer's alone: inplace=True is allowed
     // Reserves a unique attribute name for an extra nn.Parameter of this layer ("_cls_token").
     std::function<std::string(const std::string& suffix)> newParam;
+    // A tied layer (LayerKind::tie): the module attribute of the layer whose weight it shares.
+    std::string tiedAttr;
 };
 
 // `module` is the constructor expression ("nn.Conv2d(3, 64, ...)"), or empty for layers that are an
@@ -142,6 +145,9 @@ public:
                                int64_t fanIn = 1) = 0;
     virtual std::string ints(const std::string& want, const std::vector<int64_t>& values, bool scalar = false) = 0;
     virtual std::string scalar(const std::string& want, float v) = 0;
+    // A constant float tensor with the given values (row-major; rotary tables, attention masks).
+    virtual std::string floats(const std::string& want, const std::vector<int64_t>& dims,
+                               const std::vector<float>& values) = 0;
     virtual int64_t batch() const = 0;
 };
 
@@ -152,6 +158,7 @@ struct OnnxCtx {
     const std::vector<std::string>& ins; // input tensor names
     const std::string& y;                // output tensor name (output port 0)
     const std::vector<std::string>& ys;  // one per output port; ys[0] == y
+    const Node* tied = nullptr;          // a tied layer (LayerKind::tie): the layer whose weight it shares
 };
 
 // ONNX operators an importer maps onto this kind (its one-to-one mappings; patterns that fuse
@@ -172,6 +179,19 @@ using KernelFn = KernelPlan (*)(const LayerParams&, std::span<const Shape>, cons
 using PyFn = Result<PyCode> (*)(const PyCtx&);
 using OnnxExportFn = Status (*)(OnnxBuilder&, const OnnxCtx&);
 
+// Weight tying: a layer that shares the table of an upstream layer of kind `kind` whose `vocab`
+// (rows) and `features` (columns) match. The analysis finds it among the layer's ancestors (the
+// earliest in the schedule when several match), reports it, and refuses the layer when none does.
+struct TieRequest {
+    LayerType kind;
+    int64_t rows;
+    int64_t cols;
+};
+using TieFn = std::optional<TieRequest> (*)(const LayerParams&, std::span<const Shape>);
+// Values a decoder layer keeps per token of context and per sample (its K and V: 2·kv_heads·head_dim);
+// 0 when it keeps none. The analysis multiplies by the context length, batch and bit width.
+using KvCacheFn = int64_t (*)(const LayerParams&, std::span<const Shape>);
+
 struct LayerKind {
     LayerSpec spec;                    // type, key, label, category, doc, attributes, defaults, ports
     std::vector<PaletteEntry> palette; // at least one entry, except for kinds only imports create
@@ -189,6 +209,9 @@ struct LayerKind {
     // Sliding-window kinds: the window's area (kh·kw); the receptive-field chart counts a layer with an
     // area above 1 as one step of the stacked-layers reference L·(k − 1) + 1. Null for other kinds.
     int64_t (*windowArea)(const LayerParams&) = nullptr;
+    // Optional: weight tying (Linear's `tied`) and the KV cache of causal attention.
+    TieFn tie = nullptr;
+    KvCacheFn kvCachePerToken = nullptr;
 
     ShapeFn shape = nullptr; // output port 0
     // Kinds with several outputs (spec.outputsFor): the shapes of ports 1, 2, ...; called after

@@ -24,6 +24,7 @@ std::vector<LayerKind> registerAllKinds()
     kinds::registerTransformer(k);
     kinds::registerOpaque(k);
     kinds::registerPlumbing(k);
+    kinds::registerSequence(k);
     return k;
 }
 

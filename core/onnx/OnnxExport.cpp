@@ -151,6 +151,19 @@ private:
         t->add_float_data(v);
         return name;
     }
+    std::string floats(const std::string& want, const std::vector<int64_t>& dims,
+                       const std::vector<float>& values) override
+    {
+        TP* t = m_graph->add_initializer();
+        std::string name = fresh(want);
+        t->set_name(name);
+        t->set_data_type(TP::FLOAT);
+        for (int64_t d : dims)
+            t->add_dims(d);
+        for (float v : values)
+            t->add_float_data(v);
+        return name;
+    }
     std::vector<int64_t> full(const Shape& s) const
     {
         std::vector<int64_t> d{m_net.batch};
@@ -185,7 +198,8 @@ Status Exporter::layer(const Node& n, const LayerResult& l, const std::vector<st
     if (!kind.onnxExport.applies())
         return Error{"layer \"" + n.name + "\": no ONNX export for " + std::string(kind.spec.label) + ": " +
                      std::string(kind.onnxExport.notApplicable)};
-    return kind.onnxExport.fn(*this, OnnxCtx{n, m_a.inputsOf(l), l.output, ins, ys[0], ys});
+    return kind.onnxExport.fn(*this, OnnxCtx{n, m_a.inputsOf(l), l.output, ins, ys[0], ys,
+                                             l.tiedTo.valid() ? m_net.node(l.tiedTo) : nullptr});
 }
 
 Result<ox::ModelProto> Exporter::run()

@@ -1,5 +1,6 @@
-// bench_analysis: times a full re-analysis (what every edit costs) of ResNet-50 and of synthetic
-// 1,000- and 10,000-layer chains and residual DAGs. A benchmark, not a test: it prints, never asserts.
+// bench_analysis: times a full re-analysis (what every edit costs) of ResNet-50, Llama-2-7B, GPT-2 and
+// of synthetic 1,000- and 10,000-layer chains and residual DAGs. A benchmark, not a test: it prints,
+// never asserts.
 #include "core/Analysis.h"
 #include "core/ModelBuilder.h"
 #include "core/Zoo.h"
@@ -89,6 +90,8 @@ int main(int argc, char** argv)
     std::vector<Case> cases;
     cases.push_back({"ResNet-50 (zoo)", loadZoo("resnet50").value()});
     cases.push_back({"ResNet-18 (zoo)", loadZoo("resnet18").value()});
+    cases.push_back({"Llama-2-7B (zoo)", loadZoo("llama2_7b").value()});
+    cases.push_back({"GPT-2 small (zoo)", loadZoo("gpt2").value()});
     cases.push_back({"chain 1,000", chain(1000)});
     cases.push_back({"chain 10,000", chain(10000)});
     cases.push_back({"residual DAG 1,000", residualDag(1000)});

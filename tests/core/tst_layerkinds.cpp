@@ -1,7 +1,10 @@
 // Walks every registered layer kind: each facet is given or declared not applicable, each kind has a
 // file key, label, palette entry, a hand-computed shape-and-cost row and, if spatial, a
 // receptive-field row. Adding a kind without them fails here.
+#include "core/Analysis.h"
 #include "core/Catalogue.h"
+#include "core/ModelBuilder.h"
+#include "core/NetworkFile.h"
 #include "core/LayerRules.h"
 #include "core/layers/LayerKind.h"
 
@@ -135,6 +138,51 @@ const std::map<std::string_view, CostRow>& costRows()
         {"reduce", {{Shape{3, 4, 5}}, d(T::Reduce), Shape{3, 1, 1}, 0, 0, 0, 63}},
         {"squeeze", {{Shape{3, 1, 1}}, d(T::Squeeze), Shape{3}}},
         {"unsqueeze", {{Shape{5}}, d(T::Unsqueeze), Shape{1, 5}}},
+        // 6 tokens, vocabulary 10, dim 4, 8 positions, 2 segments: params 10·4 + 8·4 + 2·4 = 80;
+        // a lookup (0 MACs); position and segment adds 2·6·4 = 48
+        {"embedding",
+         {{Shape{6}}, with(T::Embedding,
+                           [](LayerParams& p) {
+                               p.vocab = 10;
+                               p.features = 4;
+                               p.positions = 8;
+                               p.tokenTypes = 2;
+                           }),
+          Shape{6, 4}, 80, 0, 0, 48}},
+        // γ over 8; 40 elements · (3 + 1)
+        {"rms_norm", {{Shape{5, 8}}, d(T::RMSNorm), Shape{5, 8}, 8, 0, 0, 160}},
+        // 48 elements · 13 (x³ 2, ·c, +x, ·k, tanh 5, +1, ·x, ·0.5)
+        {"gelu_tanh", {{Shape{3, 4, 4}}, d(T::GeluTanh), Shape{3, 4, 4}, 0, 0, 0, 624}},
+        // 48 elements · 4 (mul, add, min, max)
+        {"hard_sigmoid", {{Shape{3, 4, 4}}, d(T::HardSigmoid), Shape{3, 4, 4}, 0, 0, 0, 192}},
+        // 4 rows of 8, hidden 16, no bias: params 3·8·16 = 384; MACs 4·384 = 1,536;
+        // ops (SiLU 4 + gate 1)·4·16 = 320
+        {"swiglu", {{Shape{4, 8}}, with(T::SwiGlu, [](LayerParams& p) { p.hidden = 16; }), Shape{4, 8}, 384, 0, 1536, 320}},
+        // queries 4×8, memory 6×12, 2 heads (head dim 4), 1 kv head (kv = 4): params 2·8·8 + 2·12·4 = 224
+        // + biases 2·8 + 2·4 = 248; MACs 2·4·8·8 + 2·6·12·4 + 2·4·6·8 = 512 + 576 + 384 = 1,472;
+        // ops 6·2·4·6 (map) + 2·4·8 + 2·6·4 (biases) = 288 + 112 = 400
+        {"cross_attention",
+         {{Shape{4, 8}, Shape{6, 12}}, with(T::CrossAttention,
+                                            [](LayerParams& p) {
+                                                p.heads = 2;
+                                                p.kvHeads = 1;
+                                            }),
+          Shape{4, 8}, 248, 0, 1472, 400}},
+        // 2×3×4 · 4×5 → 2×3×5; MACs 2·3·5·4 = 120
+        {"matmul", {{Shape{2, 3, 4}, Shape{4, 5}}, d(T::MatMul), Shape{2, 3, 5}, 0, 0, 120, 0}},
+        // T 5, I 3, H 4, 2 layers, bidirectional. Params: layer 0 4·(4·(3 + 4) + 2·4)·2 = 288, layer 1
+        // (I = 8) 4·(4·(8 + 4) + 8)·2 = 448: 736. MACs 5·4·4·7·2 + 5·4·4·12·2 = 1,120 + 1,920 = 3,040.
+        // Ops 5·4·2·2·(27 + 2·4) = 2,800
+        {"lstm",
+         {{Shape{5, 3}}, with(T::LSTM,
+                              [](LayerParams& p) {
+                                  p.hidden = 4;
+                                  p.layers = 2;
+                                  p.bidirectional = 1;
+                              }),
+          Shape{5, 8}, 736, 0, 3040, 2800}},
+        // T 5, I 3, H 4: params 3·(4·7 + 8) = 108; MACs 5·3·4·7 = 420; ops 5·4·(18 + 2·3) = 480
+        {"gru", {{Shape{5, 3}}, with(T::GRU, [](LayerParams& p) { p.hidden = 4; }), Shape{5, 4}, 108, 0, 420, 480}},
     };
     return rows;
 }
@@ -184,6 +232,9 @@ private slots:
     void multiOutputKindsGiveEveryPort();
     void broadcastGateKeepsTheMapsGrid();
     void receptiveFieldOverflowIsAnError();
+    void attentionOptions();
+    void tiedHeadNeedsItsEmbedding();
+    void kvCacheFollowsTheContext();
 };
 
 void TestLayerKinds::registryIsComplete()
@@ -339,6 +390,91 @@ void TestLayerKinds::receptiveFieldOverflowIsAnError()
     auto f = receptiveField(LayerType::Conv2d, c, {&in, 1}, {&x, 1}, o);
     QVERIFY(!f.ok());
     QVERIFY(QString::fromStdString(f.error()).contains("overflows 64 bits"));
+}
+
+// T = 4, D = 8, 4 heads (head dim 2), 2 kv heads (K, V width 4), no bias.
+void TestLayerKinds::attentionOptions()
+{
+    const Shape x{4, 8};
+    LayerParams p = d(LayerType::MultiHeadAttention);
+    p.heads = 4;
+    p.kvHeads = 2;
+    p.bias = 0;
+    auto c = layerCosts(LayerType::MultiHeadAttention, p, {&x, 1}, x);
+    QVERIFY(c.ok());
+    // Q, O 2·8·8 = 128; K, V 2·8·4 = 64
+    QCOMPARE(c->params, int64_t(192));
+    // 2·4·8·8 + 2·4·8·4 + 2·4·4·8 = 512 + 256 + 256
+    QCOMPARE(c->macs, int64_t(1024));
+    // map 6·4·4·4 = 384
+    QCOMPARE(c->otherOps, int64_t(384));
+    // Q and heads 2·4·8 = 64, K and V 2·4·4 = 32, map 4·4·4 = 64
+    QCOMPARE(c->workspace, int64_t(160));
+    p.causal = 1; // + 1 per map element: 64
+    p.rope = 1;   // + 3·(4·8 + 4·4) = 144
+    p.flash = 1;  // − the map: 64
+    c = layerCosts(LayerType::MultiHeadAttention, p, {&x, 1}, x);
+    QCOMPARE(c->params, int64_t(192));
+    QCOMPARE(c->macs, int64_t(1024));
+    QCOMPARE(c->otherOps, int64_t(384 + 64 + 144));
+    QCOMPARE(c->workspace, int64_t(96));
+    // Multi-query: one K/V head of 2: K, V 2·8·2 = 32 parameters.
+    p.kvHeads = 1;
+    QCOMPARE(layerCosts(LayerType::MultiHeadAttention, p, {&x, 1}, x)->params, int64_t(128 + 32));
+}
+
+void TestLayerKinds::tiedHeadNeedsItsEmbedding()
+{
+    ModelBuilder b("tied");
+    NodeId x = b.input({6}, "ids");
+    LayerParams e = d(LayerType::Embedding);
+    e.vocab = 10;
+    e.features = 4;
+    x = b.layer(LayerType::Embedding, e, {x}, "tok");
+    LayerParams h = d(LayerType::Linear);
+    h.features = 10;
+    h.tied = 1;
+    NodeId head = b.layer(LayerType::Linear, h, {x}, "head");
+    Network net = b.finish();
+    AnalysisResult a = analyze(net);
+    // The head's 10×4 weight is tok's table: params = its bias, 10; total 40 + 10.
+    QCOMPARE(a.layer(head, net)->params, int64_t(10));
+    QCOMPARE(a.layer(head, net)->tiedTo, net.findByName("tok"));
+    QCOMPARE(a.totals.params, int64_t(50));
+    // A head of another size has no table to share: an error naming both sizes.
+    net.node(head)->params.features = 11;
+    a = analyze(net);
+    QCOMPARE(int(a.layer(head, net)->status), int(LayerStatus::Error));
+    QVERIFY2(QString::fromStdString(a.layer(head, net)->message)
+                 .contains("layer \"head\": tied weights need an upstream Embedding with a 11×4 table"),
+             a.layer(head, net)->message.c_str());
+}
+
+void TestLayerKinds::kvCacheFollowsTheContext()
+{
+    ModelBuilder b("decoder");
+    NodeId x = b.input({16, 32});
+    LayerParams p = d(LayerType::MultiHeadAttention);
+    p.heads = 4;
+    p.kvHeads = 2;
+    p.causal = 1;
+    NodeId at = b.layer(LayerType::MultiHeadAttention, p, {x}, "attn");
+    p.causal = 0;
+    b.layer(LayerType::MultiHeadAttention, p, {at}, "encoder_attn");
+    Network net = b.finish();
+    // Only the causal layer keeps K and V: 2·16 tokens·2 kv heads·8 head dim·4 bytes = 2,048 B.
+    AnalysisResult a = analyze(net);
+    QCOMPARE(a.layer(at, net)->kvContext, int64_t(16));
+    QCOMPARE(a.totals.kvCacheBytes, int64_t(2048));
+    // Context 100, batch 2, 16 bits: 2·100·2·2·8·2 = 12,800 B.
+    net.context = 100;
+    net.batch = 2;
+    net.bits = 16;
+    QCOMPARE(analyze(net).totals.kvCacheBytes, int64_t(12800));
+    // The setting is saved with the design and read back.
+    auto back = parseNetwork(serializeNetwork(net));
+    QVERIFY(back.ok());
+    QCOMPARE(back->context, int64_t(100));
 }
 
 QTEST_APPLESS_MAIN(TestLayerKinds)

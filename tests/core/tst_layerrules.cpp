@@ -311,6 +311,39 @@ void TestLayerRules::invalidLayers_data()
         sm.axis = 1; // a vector has only axis 0
         QTest::newRow("softmax axis") << LayerType::Softmax << sm << QList<Shape>{{10}} << "axis 1 is out of range";
     }
+    // Sequence and language-model kinds.
+    QTest::newRow("embedding on a map") << LayerType::Embedding << defaults(LayerType::Embedding)
+                                        << QList<Shape>{{3, 8, 8}} << "expects a T (token ids) input, got 3×8×8";
+    {
+        LayerParams e = defaults(LayerType::Embedding);
+        e.positions = 512;
+        QTest::newRow("embedding past its positions") << LayerType::Embedding << e << QList<Shape>{{1024}}
+                                                      << "1024 tokens is longer than the position table (512)";
+    }
+    {
+        LayerParams a = defaults(LayerType::MultiHeadAttention);
+        a.heads = 12;
+        a.kvHeads = 5;
+        QTest::newRow("kv heads not dividing heads") << LayerType::MultiHeadAttention << a << QList<Shape>{{16, 768}}
+                                                     << "heads 12 are not a multiple of kv_heads 5";
+        a.kvHeads = 0;
+        a.heads = 4;
+        a.rope = 1;
+        QTest::newRow("rotary odd head dim") << LayerType::MultiHeadAttention << a << QList<Shape>{{16, 12}}
+                                             << "rotary embedding needs an even head dim, got 3";
+    }
+    QTest::newRow("cross-attention memory on a map")
+        << LayerType::CrossAttention << defaults(LayerType::CrossAttention) << QList<Shape>{{4, 6}, {3, 8, 8}}
+        << "(keys and values, input 1) input, got 3×8×8";
+    QTest::newRow("matmul inner sizes") << LayerType::MatMul << defaults(LayerType::MatMul)
+                                        << QList<Shape>{{4, 5}, {6, 7}}
+                                        << "inner sizes differ: input 0 4×5 has K = 5, input 1 6×7 has K = 6";
+    QTest::newRow("matmul batch axes") << LayerType::MatMul << defaults(LayerType::MatMul)
+                                       << QList<Shape>{{2, 4, 5}, {3, 5, 7}} << "batch axes: input 1 has shape 3";
+    QTest::newRow("matmul vector") << LayerType::MatMul << defaults(LayerType::MatMul) << QList<Shape>{{5}, {5, 7}}
+                                   << "expects two inputs of at least 2 axes";
+    QTest::newRow("lstm on a map") << LayerType::LSTM << defaults(LayerType::LSTM) << QList<Shape>{{3, 8, 8}}
+                                   << "expects a T×features sequence input, got 3×8×8";
 }
 
 void TestLayerRules::invalidLayers()
@@ -343,12 +376,16 @@ void TestLayerRules::catalogueDefaultsAreValid()
         const LayerSpec& spec = Catalogue::instance().spec(e.type);
         Shape img{64, 56, 56}, tokens{197, 192};
         bool tokenLayer = e.type == LayerType::MultiHeadAttention || e.type == LayerType::ClassTokenSelect ||
-                          e.type == LayerType::Mlp || e.type == LayerType::LayerNorm;
+                          e.type == LayerType::Mlp || e.type == LayerType::LayerNorm ||
+                          e.type == LayerType::CrossAttention || e.type == LayerType::LSTM ||
+                          e.type == LayerType::GRU;
         std::vector<Shape> in(static_cast<size_t>(spec.inputCount(e.params)), tokenLayer ? tokens : img);
         if (e.type == LayerType::PatchEmbed)
             in = {Shape{3, 224, 224}};
         if (e.type == LayerType::Squeeze) // after a global pool
             in = {Shape{64, 1, 1}};
+        if (e.type == LayerType::Embedding)
+            in = {Shape{197}}; // token ids
         Result<Shape> out = inferShape(e.type, e.params, in);
         QVERIFY2(out.ok(), (std::string(e.label) + ": " + (out.ok() ? "" : out.error())).c_str());
     }

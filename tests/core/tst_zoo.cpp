@@ -5,6 +5,7 @@
 #include "core/Analysis.h"
 #include "core/ModelBuilder.h"
 #include "core/NetworkFile.h"
+#include "core/Report.h"
 #include "core/Zoo.h"
 
 #include <QTest>
@@ -27,6 +28,9 @@ private slots:
     void vitTinyShapes();
     void vitBase16MatchesTorchvision();
     void unknownModelIsRefused();
+    void gpt2TiesItsHeadToTheEmbedding();
+    void llama2KvCache();
+    void wideAndDeepHaveTheSameBudget();
 };
 
 namespace {
@@ -69,6 +73,14 @@ void TestZoo::publishedParameterCounts_data()
     QTest::newRow("VGG-16") << "vgg16" << qint64(138357544);
     QTest::newRow("MobileNetV2") << "mobilenet_v2" << qint64(3504872);
     QTest::newRow("ViT-Ti/16 (timm)") << "vit_tiny" << qint64(5717416);
+    // Hugging Face GPT2LMHeadModel "gpt2": wte 50,257·768 + wpe 1,024·768 + 12 blocks of 7,087,872
+    // + ln_f 1,536; the head is tied to wte and adds nothing.
+    QTest::newRow("GPT-2 small") << "gpt2" << qint64(124439808);
+    // BertModel "bert-base-uncased" with pooler: embeddings 23,837,184 + 12·7,087,872 + 590,592.
+    QTest::newRow("BERT-base uncased") << "bert_base" << qint64(109482240);
+    // Llama-2-7B: 2·32,000·4,096 (embedding, untied head) + 32·(4·4,096² + 3·4,096·11,008 + 2·4,096)
+    // + 4,096 (final norm).
+    QTest::newRow("Llama-2-7B") << "llama2_7b" << qint64(6738415616);
 }
 
 void TestZoo::publishedParameterCounts()
@@ -171,6 +183,62 @@ void TestZoo::unknownModelIsRefused()
     auto r = loadZoo("resnet1000");
     QVERIFY(!r.ok());
     QVERIFY(QString::fromStdString(r.error()).contains("known models: alexnet"));
+}
+
+void TestZoo::gpt2TiesItsHeadToTheEmbedding()
+{
+    Network n = zoo("gpt2");
+    AnalysisResult a = analyze(n);
+    const LayerResult* head = a.layer(n.findByName("lm_head"), n);
+    QVERIFY(head);
+    QCOMPARE(head->tiedTo, n.findByName("wte"));
+    QCOMPARE(QString::fromStdString(head->tiedName), QString("wte"));
+    QCOMPARE(head->params, int64_t(0)); // 50,257×768, counted at wte
+    // Its MACs are still a full projection: 1,024·768·50,257.
+    QCOMPARE(head->macs, int64_t(1024) * 768 * 50257);
+    // GPT-2 is causal: 12 layers keep K and V of 1,024 tokens, 768 wide, at 32 bits:
+    // 2·12·1,024·768·4 = 75,497,472 B.
+    QCOMPARE(a.totals.kvCacheBytes, int64_t(75497472));
+}
+
+void TestZoo::llama2KvCache()
+{
+    Network n = zoo("llama2_7b");
+    QCOMPARE(n.context, int64_t(4096));
+    QCOMPARE(n.bits, 16);
+    AnalysisResult a = analyze(n);
+    QCOMPARE(a.totals.errors, 0);
+    // 2 (K and V) · 32 layers · 4,096 tokens · batch 1 · 32 kv heads · 128 head dim · 16/8 bytes = 2 GiB.
+    QCOMPARE(a.totals.kvCacheBytes, int64_t(2147483648));
+    const LayerResult* attn = a.layer(n.findByName("layers.0.self_attn"), n);
+    QCOMPARE(attn->kvCacheBytes, int64_t(2) * 4096 * 32 * 128 * 2);
+    // The 7B model's weights at 16 bits: 6,738,415,616·2 bytes.
+    QCOMPARE(a.totals.modelBytes, int64_t(13476831232));
+    // The report states it; the JSON carries the exact figure.
+    QVERIFY(QString::fromStdString(reportTable(n, a)).contains("KV cache (causal attention, batch 1): "));
+    QVERIFY(QString::fromStdString(reportTable(n, a)).contains("(2,147,483,648 B)"));
+    QVERIFY(reportJson(n, a).contains("\"kv_cache_bytes\": 2147483648"));
+    // Half the context halves the cache; batch 4 multiplies it.
+    n.context = 2048;
+    n.batch = 4;
+    QCOMPARE(analyze(n).totals.kvCacheBytes, int64_t(2147483648) / 2 * 4);
+}
+
+void TestZoo::wideAndDeepHaveTheSameBudget()
+{
+    // Wide: 3·224·9 + 224 = 6,272; 224·224·9 + 224 = 451,808; 224·10 + 10 = 2,250: 460,330.
+    // Deep: 3·48·9 + 48 = 1,344; 22·(48·48·9 + 48) = 457,248; 48·10 + 10 = 490: 459,082.
+    AnalysisResult wide = analyze(zoo("wide_shallow")), deep = analyze(zoo("deep_narrow"));
+    QCOMPARE(wide.totals.params, int64_t(460330));
+    QCOMPARE(deep.totals.params, int64_t(459082));
+    QVERIFY(std::abs(wide.totals.params - deep.totals.params) < wide.totals.params / 100);
+    // The same budget buys very different fields: wide 3 → 4 (pool) → 8 (conv) then global; deep's 23
+    // convolutions and 3 pools reach further than its 32-pixel input before the global pool.
+    const Network w = zoo("wide_shallow"), d = zoo("deep_narrow");
+    QCOMPARE(wide.layer(w.findByName("conv2"), w)->rf.size[0], int64_t(8));
+    // Deep: 6 convs at jump 1 (13), pool (14), 6 at jump 2 (38), pool (40), 6 at jump 4 (88), pool (92),
+    // 5 at jump 8 (172).
+    QCOMPARE(deep.layer(d.findByName("conv23"), d)->rf.size[0], int64_t(172));
 }
 
 QTEST_GUILESS_MAIN(TestZoo)

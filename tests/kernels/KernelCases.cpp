@@ -213,6 +213,8 @@ std::vector<KernelCase> buildCases()
     add("silu", kind(OpKind::SiLU), {act}, -6.0f, 6.0f);
     add("hardswish", kind(OpKind::HardSwish), {act}, -5.0f, 5.0f);
     add("gelu", kind(OpKind::GELU), {act}, -4.0f, 4.0f);
+    add("gelu_tanh", kind(OpKind::GeluTanh), {act}, -4.0f, 4.0f);
+    add("hard_sigmoid", kind(OpKind::HardSigmoid), {act}, -5.0f, 5.0f); // both clipped ends and the ramp
 
     // Softmax.
     add("softmax_last_axis", kind(OpKind::Softmax), {{3, 7, 33}}, -5.0f, 5.0f);

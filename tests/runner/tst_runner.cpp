@@ -5,6 +5,8 @@
 
 #include <QTest>
 
+#include <map>
+
 using namespace nc::core;
 
 Q_DECLARE_METATYPE(nc::core::BackendKind)
@@ -19,6 +21,8 @@ private slots:
     void memoryGuardSkipsWithAReason();
     void opaqueLayersAreSkippedNotFaked();
     void batchSweepReportsThroughput();
+    void sequenceKindsRunOrSayWhyNot_data() { everyLayerRuns_data(); }
+    void sequenceKindsRunOrSayWhyNot();
 
 private:
     static Network mixed();
@@ -189,6 +193,41 @@ void TestRunner::batchSweepReportsThroughput()
     pts = batchSweep(net, tight, 64, nullptr, &stopped);
     QCOMPARE(static_cast<int>(pts.size()), 1);
     QVERIFY(QString::fromStdString(stopped).startsWith("batch 2:"));
+}
+
+// SwiGLU (Linear, SiLU, Linear, Mul, Linear), tanh-GELU, hard sigmoid and a tied head run on both
+// backends; the kinds without a kernel yet are skipped with the reason, never faked.
+void TestRunner::sequenceKindsRunOrSayWhyNot()
+{
+    QFETCH(BackendKind, backend);
+    ModelBuilder b("sequence");
+    NodeId ids = b.input({8}, "ids");
+    LayerParams e = b.defaults(LayerType::Embedding);
+    e.vocab = 20;
+    e.features = 16;
+    NodeId emb = b.layer(LayerType::Embedding, e, {ids}, "embed");
+    NodeId x = b.input({8, 16}, "x");
+    LayerParams sw = b.defaults(LayerType::SwiGlu);
+    sw.hidden = 32;
+    NodeId y = b.layer(LayerType::SwiGlu, sw, {x}, "swiglu");
+    y = b.act(LayerType::GeluTanh, y, "gelu_tanh");
+    y = b.act(LayerType::HardSigmoid, y, "hard_sigmoid");
+    y = b.add({y, emb}, "add");
+    LayerParams head = b.defaults(LayerType::Linear);
+    head.features = 20;
+    head.tied = 1;
+    b.layer(LayerType::Linear, head, {y}, "head");
+    Network net = b.finish();
+    QCOMPARE(analyze(net).totals.errors, 0);
+    RunReport r = runKernels(net, quick(backend));
+    std::map<std::string, const LayerTiming*> byName;
+    for (const LayerTiming& t : r.layers)
+        byName[net.node(t.id)->name] = &t;
+    for (const char* n : {"swiglu", "gelu_tanh", "hard_sigmoid", "head"})
+        QVERIFY2(byName[n]->status == TimingStatus::Measured, (std::string(n) + ": " + byName[n]->note).c_str());
+    QCOMPARE(int(byName["embed"]->status), int(TimingStatus::Skipped));
+    QVERIFY2(QString::fromStdString(byName["embed"]->note).contains("no embedding (gather) kernel yet"),
+             byName["embed"]->note.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestRunner)
