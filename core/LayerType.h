@@ -42,9 +42,21 @@ enum class LayerType : uint16_t {
     Mlp = 29,
     Reshape = 30,
     Opaque = 31,
+    // Spatial families of issue 9 (core/layers/ConvolutionNd.cpp, PoolingNd.cpp, Resize.cpp).
+    Conv1d = 32,
+    Conv3d = 33,
+    ConvTranspose1d = 34,
+    ConvTranspose2d = 35,
+    MaxPool1d = 36,
+    AvgPool1d = 37,
+    MaxPool3d = 38,
+    AvgPool3d = 39,
+    GlobalMaxPool = 40,
+    Upsample = 41,
+    Pad = 42,
 };
 
-inline constexpr int kLayerTypeCount = 32;
+inline constexpr int kLayerTypeCount = 43;
 
 // Stable file/CLI key, e.g. "conv2d".
 std::string_view layerTypeKey(LayerType t);

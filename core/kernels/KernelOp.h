@@ -35,6 +35,15 @@ enum class OpKind : int32_t {
     Attention = 22, // multi-head self-attention over [N,T,D], `heads` heads
     Flatten = 23,   // [d0..d(axis-1), d(axis)..] -> [prod(before axis), prod(from axis)]
     Identity = 24,
+    // Spatial families of issue 9. Inputs are [N,C,W] (1-D), [N,C,H,W] (2-D) or [N,C,D,H,W] (3-D); a 1-D
+    // op uses the W fields (kw, sw, padLeft/padRight, dw), a 3-D op also the depth fields.
+    ConvNd = 25,          // 1-D or 3-D convolution; weight [O, C/groups, k...], bias [O]
+    ConvTranspose = 26,   // 1-D or 2-D; weight [C, O/groups, k...], bias [O]; output padding outPadH/outPadW
+    MaxPoolNd = 27,       // 1-D or 3-D max pooling
+    AvgPoolNd = 28,       // 1-D or 3-D average pooling
+    GlobalMaxPool = 29,   // [N,C,spatial...] -> [N,C,1,...]
+    Resize = 30,          // [N,C,W] or [N,C,H,W] -> outH×outW (1-D: outW); nearest or (bi)linear
+    Pad = 31,             // [N,C,W] or [N,C,H,W]; padMode, padValue for zeros mode
 };
 
 // How Conv2d fills the border. Pooling always pads with "absent" values (−∞ for max, excluded or
@@ -73,6 +82,14 @@ struct KernelOp {
     int64_t axis = 1;              // Concat, Flatten
     int64_t normAxis = -1;         // LayerNorm: first normalised axis
     int64_t outChannels = 0;       // Conv2d output channels, Linear output features
+    // Spatial families (ConvNd ... Pad).
+    int64_t kd = 1, sd = 1, dd = 1;     // depth window of 3-D ops
+    int64_t padFront = 0, padBack = 0;  // depth padding
+    int64_t outPadH = 0, outPadW = 0;   // ConvTranspose output padding
+    bool interpLinear = false;          // Resize: (bi)linear instead of nearest
+    bool alignCorners = false;          // Resize, linear mode
+    float scaleH = 0, scaleW = 0;       // Resize: the scale factor PyTorch maps coordinates with; 0: out/in
+    float padValue = 0;                 // Pad with padMode Zeros: the constant
 
     // Builders for the common cases; every field stays assignable afterwards.
     static KernelOp make(OpKind kind);

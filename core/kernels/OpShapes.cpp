@@ -1,6 +1,8 @@
 // Validation, output shapes, parameters and work counts of KernelOp layers.
 #include "OpShapes.h"
 
+#include "SpatialKernels.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -244,6 +246,8 @@ KernelResult<Shape> inferOutputShape(const KernelOp& op, std::span<const Shape> 
     default:
         if (isElementwise(op.kind))
             return x;
+        if (spatial::isSpatialOp(op.kind))
+            return spatial::outputShape(op, x);
         return fail(op, "unknown layer kind " + std::to_string(static_cast<int>(op.kind)));
     }
 }
@@ -278,6 +282,9 @@ std::vector<Shape> parameterShapes(const KernelOp& op, std::span<const Shape> in
         const int64_t d = x[2];
         return {{3 * d, d}, {3 * d}, {d, d}, {d}};
     }
+    case OpKind::ConvNd:
+    case OpKind::ConvTranspose:
+        return spatial::parameterShapes(op, x);
     default:
         return {};
     }
@@ -295,6 +302,8 @@ std::vector<Tensor> makeParameters(const KernelOp& op, std::span<const Shape> in
         const Shape& s = shapes[i];
         switch (op.kind) {
         case OpKind::Conv2d:
+        case OpKind::ConvNd:
+        case OpKind::ConvTranspose:
         case OpKind::Linear:
         case OpKind::Attention: {
             // fan_in: every dim of a weight but the first; a bias uses its weight's fan_in.
@@ -373,7 +382,7 @@ double opFlops(const KernelOp& op, std::span<const Shape> inputs, const Shape& o
     case OpKind::Mul:
         return outElems;
     default:
-        return 0.0;
+        return spatial::isSpatialOp(op.kind) ? spatial::flops(op, x, output) : 0.0;
     }
 }
 

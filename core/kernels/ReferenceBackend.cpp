@@ -2,6 +2,7 @@
 #include "ReferenceBackend.h"
 
 #include "OpShapes.h"
+#include "SpatialKernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -353,6 +354,15 @@ KernelStatus ReferenceBackend::doRun(PreparedOp& prepared, std::span<const Tenso
     }
     case OpKind::Attention:
         attention(op, x, p, y);
+        break;
+    case OpKind::ConvNd:
+    case OpKind::ConvTranspose:
+    case OpKind::MaxPoolNd:
+    case OpKind::AvgPoolNd:
+    case OpKind::GlobalMaxPool:
+    case OpKind::Resize:
+    case OpKind::Pad:
+        spatial::referenceRun(op, x, p, y);
         break;
     default:
         for (int64_t i = 0; i < x.size(); ++i)

@@ -85,5 +85,8 @@ void registerMerge(std::vector<LayerKind>& k);
 void registerReshape(std::vector<LayerKind>& k);
 void registerTransformer(std::vector<LayerKind>& k);
 void registerOpaque(std::vector<LayerKind>& k);
+void registerConvolutionNd(std::vector<LayerKind>& k);
+void registerPoolingNd(std::vector<LayerKind>& k);
+void registerResize(std::vector<LayerKind>& k);
 
 } // namespace nc::core::kinds

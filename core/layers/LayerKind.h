@@ -138,6 +138,7 @@ public:
                                int64_t fanIn = 1) = 0;
     virtual std::string ints(const std::string& want, const std::vector<int64_t>& values, bool scalar = false) = 0;
     virtual std::string scalar(const std::string& want, float v) = 0;
+    virtual std::string floats(const std::string& want, const std::vector<float>& values) = 0; // a 1-D tensor
     virtual int64_t batch() const = 0;
 };
 

@@ -23,6 +23,9 @@ std::vector<LayerKind> registerAllKinds()
     kinds::registerReshape(k);
     kinds::registerTransformer(k);
     kinds::registerOpaque(k);
+    kinds::registerConvolutionNd(k);
+    kinds::registerPoolingNd(k);
+    kinds::registerResize(k);
     return k;
 }
 

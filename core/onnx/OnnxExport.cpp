@@ -143,6 +143,17 @@ private:
         t->add_float_data(v);
         return name;
     }
+    std::string floats(const std::string& want, const std::vector<float>& values) override
+    {
+        TP* t = m_graph->add_initializer();
+        std::string name = fresh(want);
+        t->set_name(name);
+        t->set_data_type(TP::FLOAT);
+        t->add_dims(static_cast<int64_t>(values.size()));
+        for (float v : values)
+            t->add_float_data(v);
+        return name;
+    }
     std::vector<int64_t> full(const Shape& s) const
     {
         std::vector<int64_t> d{m_net.batch};
