@@ -19,6 +19,8 @@ const std::vector<ZooEntry>& zooEntries()
         {"mobilenet_v2", "MobileNetV2", "torchvision MobileNetV2: inverted residuals with depthwise convolutions"},
         {"vit_tiny", "ViT-Tiny/16", "Vision Transformer, 224×224, dim 192, 12 blocks, 3 heads, MLP 768"},
         {"mcu_cnn", "MCU CNN", "a small CNN whose peak memory fits 256 KB of SRAM at 8 bits"},
+        {"unet", "UNet", "3-level UNet on 3×256×256: padded 3×3 convolutions, transposed-convolution up-sampling"},
+        {"m5", "M5 (audio)", "Dai et al. 2017: a 1-D CNN on raw 16 kHz audio (1×32000), 10 classes"},
     };
     return entries;
 }
