@@ -162,11 +162,14 @@ void convExplain(ExplainWriter& L)
     const Shape& x = L.in[0];
     const Shape& o = L.o;
     const std::vector<Axis> axes = axesOf(p, nd, x);
-    static const char* names[3] = {"do", "ho", "wo"};
+    // Quantity keys: "ho"/"wo" are the H and W of a C×H×W output; 1-D and 3-D outputs have their own.
+    static const char* labels[3] = {"do", "ho", "wo"};
+    static const char* keys3[3] = {"out_d", "out_h", "out_w"};
     for (int i = 0; i < nd; ++i) {
         const Axis& a = axes[size_t(i)];
-        const char* q = nd == 1 ? "lo" : names[3 - nd + i];
-        L.eq(q, q, W::windowExpr(x[i + 1], a.pa, a.pb, a.k, a.d, a.s, false), o[i + 1]);
+        const char* label = nd == 1 ? "lo" : labels[3 - nd + i];
+        const char* key = nd == 1 ? "lo" : nd == 3 ? keys3[i] : label;
+        L.eq(key, label, W::windowExpr(x[i + 1], a.pa, a.pb, a.k, a.d, a.s, false), o[i + 1]);
     }
     std::string w = W::n(o[0]) + "·(" + W::n(x[0]) + "/" + W::n(p.groups) + ")·" + kernelFactors(p, nd);
     L.eq("params", "params", w + (p.bias ? " + " + W::n(o[0]) : ""), L.r.params);

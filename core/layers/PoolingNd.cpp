@@ -77,11 +77,14 @@ void poolExplain(ExplainWriter& L)
     const int nd = spatialDims(L.node.type);
     const Shape& x = L.in[0];
     const std::vector<Axis> axes = axesOf(p, nd);
-    static const char* names[3] = {"do", "ho", "wo"};
+    // Quantity keys: "ho"/"wo" belong to C×H×W outputs; 1-D and 3-D outputs have their own.
+    static const char* labels[3] = {"do", "ho", "wo"};
+    static const char* keys3[3] = {"out_d", "out_h", "out_w"};
     for (int i = 0; i < nd; ++i) {
         const Axis& a = axes[size_t(i)];
-        const char* q = nd == 1 ? "lo" : names[i];
-        L.eq(q, q, W::windowExpr(x[i + 1], a.pa, a.pb, a.k, 1, a.s, p.ceilMode != 0), L.o[i + 1]);
+        const char* label = nd == 1 ? "lo" : labels[i];
+        const char* key = nd == 1 ? "lo" : keys3[i];
+        L.eq(key, label, W::windowExpr(x[i + 1], a.pa, a.pb, a.k, 1, a.s, p.ceilMode != 0), L.o[i + 1]);
     }
     L.text("params", "params = 0");
     const std::string window = nd == 1 ? W::n(p.kw) : W::factors({p.kd, p.kh, p.kw});

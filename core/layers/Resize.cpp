@@ -103,17 +103,31 @@ void upsampleExplain(ExplainWriter& L)
 {
     const LayerParams& p = L.p;
     const Shape& x = L.in[0];
+    // out = ⌊in·scale⌋, the scale written as a fraction when it is one (1.5 → 3/2) so the line evaluates.
+    auto axisLine = [&](const char* key, int64_t in, double scale, int64_t out) {
+        for (int64_t q = 1; q <= 1000; ++q) {
+            const double num = scale * static_cast<double>(q);
+            if (std::abs(num - std::round(num)) < 1e-9) {
+                const int64_t n = static_cast<int64_t>(std::round(num));
+                L.eq(key, key, q == 1 ? W::factors({in, n}) : "⌊" + W::factors({in, n}) + "/" + W::n(q) + "⌋", out);
+                return;
+            }
+        }
+        L.text(key, std::string(key) + " = " + W::n(out) + ", ⌊" + W::n(in) + " × " + pyNum(scale) + "⌋");
+    };
     if (!p.resizeToSize) {
         if (x.rank() == 3)
-            L.text("ho", "ho = ⌊" + W::n(x[1]) + " × " + pyNum(p.scaleH) + "⌋ = " + W::n(L.o[1]));
-        L.text("wo", "wo = ⌊" + W::n(x.back()) + " × " + pyNum(p.scaleW) + "⌋ = " + W::n(L.o.back()));
+            axisLine("ho", x[1], p.scaleH, L.o[1]);
+        axisLine(x.rank() == 3 ? "wo" : "lo", x.back(), p.scaleW, L.o.back());
     }
     L.text("params", "params = 0");
     const int64_t k = upsampleOpsPerElement(p, x);
-    if (k == 0)
-        L.text("ops", "ops = 0 (nearest copies a value)");
-    else
+    if (k == 0) {
+        L.text("ops", "ops = 0");
+        L.text("note", "nearest copies a value: no arithmetic");
+    } else {
         L.eq("ops", L.batchLabel("ops"), L.timesBatch(W::dimsProduct(L.o) + "·" + W::n(k)), L.r.otherOps);
+    }
 }
 
 std::string upsampleSummary(const LayerParams& p)
@@ -233,9 +247,11 @@ void padExplain(ExplainWriter& L)
     const Shape& x = L.in[0];
     if (x.rank() == 3)
         L.eq("ho", "ho", W::n(x[1]) + " + " + W::n(p.pt) + " + " + W::n(p.pb), L.o[1]);
-    L.eq("wo", "wo", W::n(x.back()) + " + " + W::n(p.pl) + " + " + W::n(p.pr), L.o.back());
+    const char* w = x.rank() == 3 ? "wo" : "lo";
+    L.eq(w, w, W::n(x.back()) + " + " + W::n(p.pl) + " + " + W::n(p.pr), L.o.back());
     L.text("params", "params = 0");
-    L.text("ops", "ops = 0 (values are copied)");
+    L.text("ops", "ops = 0");
+    L.text("note", "padding copies values: no arithmetic");
 }
 
 std::string padSummary(const LayerParams& p)
