@@ -60,6 +60,16 @@ struct LayerParams {
     int64_t flash = 0;          // attention: fused kernel, the heads×T×T map never stored
     int64_t layers = 1;         // LSTM / GRU: stacked layers
     int64_t bidirectional = 0;  // LSTM / GRU
+    // Spatial families (Conv1d/3d, ConvTranspose, 1-D/3-D pooling, Upsample, Pad). 1-D kinds use the W
+    // fields above (kw, sw, pl, pr, dw); the depth axis of 3-D kinds has its own fields here.
+    int64_t kd = 3, sd = 1, dd = 1;   // depth kernel, stride, dilation
+    int64_t pf = 0, pk = 0;           // depth padding: front, back
+    int64_t outPadH = 0, outPadW = 0; // ConvTranspose output padding
+    int64_t resizeMode = 0;           // Upsample: 0 nearest, 1 (bi)linear
+    int64_t resizeToSize = 0;         // Upsample: 0 by scale (scaleH, scaleW), 1 to a size (outH, outW)
+    int64_t alignCorners = 0;         // Upsample, linear mode
+    double scaleH = 2.0, scaleW = 2.0; // Upsample scale factors
+    double padValue = 0.0;            // Pad, constant mode
 
     bool operator==(const LayerParams&) const = default;
 };

@@ -67,10 +67,12 @@ Result<ReceptiveField> receptiveField(LayerType t, const LayerParams& p, std::sp
 {
     if (t == LayerType::Input) {
         ReceptiveField r;
-        if (p.dims.rank() == 3) {
+        // C×H×W; C×D×H×W (video) charts H and W; C×L (audio, sequences) is a C×1×L image, its field on W.
+        const int rank = p.dims.rank();
+        if (rank >= 2 && rank <= 4) {
             r.valid = true;
-            r.extent[0] = r.reach[0] = p.dims[1];
-            r.extent[1] = r.reach[1] = p.dims[2];
+            r.extent[0] = r.reach[0] = rank == 2 ? 1 : p.dims[rank - 2];
+            r.extent[1] = r.reach[1] = p.dims[rank - 1];
         }
         return r;
     }

@@ -58,9 +58,21 @@ enum class LayerType : uint16_t {
     MatMul = 44,
     LSTM = 45,
     GRU = 46,
+    // Spatial families of issue 9 (core/layers/ConvolutionNd.cpp, PoolingNd.cpp, Resize.cpp).
+    Conv1d = 47,
+    Conv3d = 48,
+    ConvTranspose1d = 49,
+    ConvTranspose2d = 50,
+    MaxPool1d = 51,
+    AvgPool1d = 52,
+    MaxPool3d = 53,
+    AvgPool3d = 54,
+    GlobalMaxPool = 55,
+    Upsample = 56,
+    Pad = 57,
 };
 
-inline constexpr int kLayerTypeCount = 47;
+inline constexpr int kLayerTypeCount = 58;
 
 // Stable file/CLI key, e.g. "conv2d".
 std::string_view layerTypeKey(LayerType t);

@@ -24,6 +24,8 @@ const std::vector<ZooEntry>& zooEntries()
         {"llama2_7b", "Llama-2-7B", "32 decoder blocks, RMSNorm, rotary attention, SwiGLU, 16-bit, 4,096 tokens"},
         {"wide_shallow", "Wide & shallow CNN", "two 224-channel 3×3 convolutions: 460 k parameters"},
         {"deep_narrow", "Deep & narrow CNN", "23 48-channel 3×3 convolutions: the same 460 k parameters"},
+        {"unet", "UNet", "3-level UNet on 3×256×256: padded 3×3 convolutions, transposed-convolution up-sampling"},
+        {"m5", "M5 (audio)", "Dai et al. 2017: a 1-D CNN on raw 16 kHz audio (1×32000), 10 classes"},
     };
     return entries;
 }

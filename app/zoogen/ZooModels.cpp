@@ -1,5 +1,5 @@
 // ZooModels: AlexNet (lecture), VGG-16, ResNet-18/50, MobileNetV2 (torchvision), ViT-Tiny/16, MCU CNN,
-// GPT-2 small, BERT-base, Llama-2-7B and the lecture's wide/deep CNN pair.
+// GPT-2 small, BERT-base, Llama-2-7B, the lecture's wide/deep CNN pair, UNet and the M5 audio CNN.
 #include "ZooModels.h"
 
 #include "core/Catalogue.h"
@@ -332,12 +332,73 @@ Network deepNarrow()
     return b.finish();
 }
 
+Network unet()
+{
+    // UNet (Ronneberger et al., 2015) with 3 down-sampling levels on 3×256×256: two padded 3×3
+    // convolutions + ReLU per level (64, 128, 256, bottleneck 512 channels), 2×2 max pooling down,
+    // 2×2 stride-2 transposed convolutions up, skip connections concatenated, a 1×1 head for 2 classes.
+    // Padding 1 keeps the skip maps the size of the decoder maps, so no cropping is needed.
+    ModelBuilder b("UNet");
+    NodeId x = b.input({3, 256, 256});
+    auto doubleConv = [&](NodeId in, int64_t c, const std::string& n) {
+        NodeId y = b.relu(b.conv(in, c, 3, 1, 1, 1, true, n + ".conv1"), n + ".relu1");
+        return b.relu(b.conv(y, c, 3, 1, 1, 1, true, n + ".conv2"), n + ".relu2");
+    };
+    std::vector<NodeId> skips;
+    const int64_t widths[] = {64, 128, 256};
+    for (int i = 0; i < 3; ++i) {
+        const std::string n = "down" + std::to_string(i + 1);
+        x = doubleConv(x, widths[i], n);
+        skips.push_back(x);
+        x = b.maxPool(x, 2, 2, 0, false, n + ".pool");
+    }
+    x = doubleConv(x, 512, "bottleneck");
+    for (int i = 2; i >= 0; --i) {
+        const std::string n = "up" + std::to_string(i + 1);
+        LayerParams t = b.defaults(LayerType::ConvTranspose2d); // 2×2, stride 2
+        t.features = widths[i];
+        x = b.layer(LayerType::ConvTranspose2d, t, {x}, n + ".upconv");
+        x = b.concat({skips[static_cast<size_t>(i)], x}, n + ".concat");
+        x = doubleConv(x, widths[i], n);
+    }
+    b.conv(x, 2, 1, 1, 0, 1, true, "head");
+    return b.finish();
+}
+
+Network m5()
+{
+    // M5 (Dai et al., 2017, "Very deep convolutional neural networks for raw waveforms") on 2 s of
+    // 16 kHz audio (1×32000): an 80-tap stride-4 convolution with 128 channels, then 3-tap
+    // convolutions with 128, 256 and 512 channels, each followed by batch norm, ReLU and a max
+    // pooling of 4; global average pooling and a linear layer for 10 classes (UrbanSound8K).
+    // Padding as in the paper's table: 8,000 samples after the first convolution, then /4 per pool.
+    ModelBuilder b("M5");
+    NodeId x = b.input({1, 32000});
+    const int64_t widths[] = {128, 128, 256, 512};
+    for (int i = 0; i < 4; ++i) {
+        const std::string n = std::to_string(i + 1);
+        LayerParams c = b.defaults(LayerType::Conv1d); // 3 taps, padding 1
+        c.features = widths[i];
+        if (i == 0) {
+            c.kw = 80, c.sw = 4;
+            c.pl = c.pr = 38; // (8000 − 1)·4 + 80 − 32000 = 76, split evenly
+        }
+        x = b.layer(LayerType::Conv1d, c, {x}, "conv" + n);
+        x = b.relu(b.batchNorm(x, "bn" + n), "relu" + n);
+        x = b.layer(LayerType::MaxPool1d, b.defaults(LayerType::MaxPool1d), {x}, "pool" + n); // 4, stride 4
+    }
+    x = b.globalAvgPool(x, "gap");
+    x = b.flatten(x, "flatten");
+    b.linear(x, 10, true, "fc");
+    return b.finish();
+}
+
 } // namespace
 
 std::vector<std::string> zooModelKeys()
 {
-    return {"alexnet", "vgg16",    "resnet18",  "resnet50",     "mobilenet_v2", "vit_tiny",
-            "mcu_cnn", "gpt2",     "bert_base", "llama2_7b",    "wide_shallow", "deep_narrow"};
+    return {"alexnet", "vgg16",    "resnet18",  "resnet50",  "mobilenet_v2", "vit_tiny",    "mcu_cnn",
+            "gpt2",    "bert_base", "llama2_7b", "wide_shallow", "deep_narrow", "unet",        "m5"};
 }
 
 Network buildZooModel(const std::string& key)
@@ -366,6 +427,10 @@ Network buildZooModel(const std::string& key)
         return wideShallow();
     if (key == "deep_narrow")
         return deepNarrow();
+    if (key == "unet")
+        return unet();
+    if (key == "m5")
+        return m5();
     return {};
 }
 

@@ -6,6 +6,7 @@
 #include "EigenKernels.h"
 #include "EigenLinear.h"
 #include "OpShapes.h"
+#include "SpatialKernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -131,6 +132,23 @@ KernelStatus EigenBackend::doPrepare(PreparedOp& prepared)
         note = rows == 1 ? "Eigen GEMV" : "Eigen GEMM on pre-transposed weights";
         break;
     }
+    case OpKind::ConvNd:
+        // 1-D: our 2-D convolution on [N, C, 1, W]; 3-D: im2col + GEMM per sample and group.
+        if (in.size() == 3) {
+            state->conv.prepare(eigen::ConvGeometry::from(spatial::as2d(op), spatial::with1(in), spatial::with1(out)),
+                                params[0], op.bias ? &params[1] : nullptr, threads);
+            note = state->conv.describe() + " (1-D as 1×W)";
+        } else {
+            note = "im2col + Eigen GEMM over D×H×W";
+        }
+        break;
+    case OpKind::ConvTranspose:
+        note = "Eigen GEMM (Wᵀ·X) + col2im scatter";
+        break;
+    case OpKind::MaxPoolNd:
+    case OpKind::AvgPoolNd:
+        note = in.size() == 3 ? "2-D pooling kernel on [N, C, 1, W]" : "direct loop over D×H×W windows";
+        break;
     case OpKind::MaxPool:
     case OpKind::AvgPool:
     case OpKind::GlobalAvgPool:
@@ -149,6 +167,9 @@ KernelStatus EigenBackend::doPrepare(PreparedOp& prepared)
     case OpKind::Mul:
     case OpKind::Flatten:
     case OpKind::Identity:
+    case OpKind::GlobalMaxPool:
+    case OpKind::Resize:
+    case OpKind::Pad:
         break;
     }
     prepared.appendNote("eigen: " + (note.empty() ? std::string("direct loop") : note) + ", " +
@@ -209,6 +230,29 @@ KernelStatus EigenBackend::doRun(PreparedOp& prepared, std::span<const Tensor> i
     case OpKind::Flatten:
     case OpKind::Identity:
         eigen::copy(x, inputs[0].size(), y, par);
+        break;
+    case OpKind::ConvNd:
+        if (in.size() == 3)
+            state->conv.run(x, y, par);
+        else
+            spatial::eigenConv3d(spatial::Geo3::from(op, in, output.shape()), op.groups, op.padMode, params[0].data(),
+                                 op.bias ? params[1].data() : nullptr, x, y, par);
+        break;
+    case OpKind::ConvTranspose:
+        spatial::eigenConvTranspose(spatial::Geo3::from(op, in, output.shape()), op.groups, params[0].data(),
+                                    op.bias ? params[1].data() : nullptr, x, y, par);
+        break;
+    case OpKind::MaxPoolNd:
+    case OpKind::AvgPoolNd:
+        if (in.size() == 3)
+            eigen::pool2d(spatial::as2d(op), spatial::with1(in), spatial::with1(output.shape()), x, y, par);
+        else
+            spatial::directRun(op, in, output.shape(), x, y, par);
+        break;
+    case OpKind::GlobalMaxPool:
+    case OpKind::Resize:
+    case OpKind::Pad:
+        spatial::directRun(op, in, output.shape(), x, y, par);
         break;
     case OpKind::Transpose:
         if (!eigen::transpose(in, op.perm, x, y))

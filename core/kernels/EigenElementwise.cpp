@@ -72,6 +72,13 @@ void activation(OpKind kind, float slope, const float* x, int64_t size, float* y
             b = (a * (1.0f / 6.0f) + 0.5f).max(0.0f).min(1.0f);
             break;
         case OpKind::Conv2d:
+        case OpKind::ConvNd:
+        case OpKind::ConvTranspose:
+        case OpKind::MaxPoolNd:
+        case OpKind::AvgPoolNd:
+        case OpKind::GlobalMaxPool:
+        case OpKind::Resize:
+        case OpKind::Pad:
         case OpKind::Linear:
         case OpKind::MaxPool:
         case OpKind::AvgPool:

@@ -40,6 +40,15 @@ enum class OpKind : int32_t {
     Reduce = 26,      // mean, sum or max over `axes` (batch axis included)
     GeluTanh = 27,    // ½x(1 + tanh(√(2/π)(x + 0.044715x³)))
     HardSigmoid = 28, // min(max(x/6 + ½, 0), 1)
+    // Spatial families of issue 9. Inputs are [N,C,W] (1-D), [N,C,H,W] (2-D) or [N,C,D,H,W] (3-D); a 1-D
+    // op uses the W fields (kw, sw, padLeft/padRight, dw), a 3-D op also the depth fields.
+    ConvNd = 29,          // 1-D or 3-D convolution; weight [O, C/groups, k...], bias [O]
+    ConvTranspose = 30,   // 1-D or 2-D; weight [C, O/groups, k...], bias [O]; output padding outPadH/outPadW
+    MaxPoolNd = 31,       // 1-D or 3-D max pooling
+    AvgPoolNd = 32,       // 1-D or 3-D average pooling
+    GlobalMaxPool = 33,   // [N,C,spatial...] -> [N,C,1,...]
+    Resize = 34,          // [N,C,W] or [N,C,H,W] -> outH×outW (1-D: outW); nearest or (bi)linear
+    Pad = 35,             // [N,C,W] or [N,C,H,W]; padMode, padValue for zeros mode
 };
 
 // How Conv2d fills the border. Pooling always pads with "absent" values (−∞ for max, excluded or
@@ -82,6 +91,14 @@ struct KernelOp {
     std::vector<int64_t> axes;     // Reduce: the reduced axes (each kept with size 1 in the output)
     int reduceOp = 0;              // Reduce: 0 mean, 1 sum, 2 max
     bool keepDims = true;          // Reduce: reduced axes stay as 1 (else they are dropped)
+    // Spatial families (ConvNd ... Pad).
+    int64_t kd = 1, sd = 1, dd = 1;     // depth window of 3-D ops
+    int64_t padFront = 0, padBack = 0;  // depth padding
+    int64_t outPadH = 0, outPadW = 0;   // ConvTranspose output padding
+    bool interpLinear = false;          // Resize: (bi)linear instead of nearest
+    bool alignCorners = false;          // Resize, linear mode
+    float scaleH = 0, scaleW = 0;       // Resize: the scale factor PyTorch maps coordinates with; 0: out/in
+    float padValue = 0;                 // Pad with padMode Zeros: the constant
 
     // Builders for the common cases; every field stays assignable afterwards.
     static KernelOp make(OpKind kind);

@@ -3,6 +3,7 @@
 
 #include "EigenConv.h"
 #include "OpShapes.h"
+#include "SpatialKernels.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
 #include <omp.h>
@@ -401,6 +402,13 @@ std::string buildEltwise(Builder& b, const PreparedOp& p)
         // eltwise_linear (measured: the upper clamp came out 0), so our Eigen kernel runs it.
         throw Unsupported{"hard sigmoid (no oneDNN 2.6 primitive; the Eigen kernel runs it)"};
     case OpKind::Conv2d:
+    case OpKind::ConvNd:
+    case OpKind::ConvTranspose:
+    case OpKind::MaxPoolNd:
+    case OpKind::AvgPoolNd:
+    case OpKind::GlobalMaxPool:
+    case OpKind::Resize:
+    case OpKind::Pad:
     case OpKind::Linear:
     case OpKind::MaxPool:
     case OpKind::AvgPool:
@@ -516,6 +524,137 @@ std::string buildAttention(Builder& b, const PreparedOp& p)
            outProj.impl_info_str() + " (out)";
 }
 
+// ---- spatial ops of issue 9: convolution over 1 and 3 axes, deconvolution, pooling over 1 and 3 axes,
+// global max pooling, resampling ----
+
+// Per-axis windows of the op's spatial axes (D, H, W that the input has).
+void windows(const KernelOp& op, const Shape& in, memory::dims& k, memory::dims& s, memory::dims& dil,
+             memory::dims& pl, memory::dims& pr)
+{
+    const spatial::Geo3 g = spatial::Geo3::from(op, in, in);
+    for (int a = 5 - static_cast<int>(in.size()); a < 3; ++a) {
+        k.push_back(g.k[a]), s.push_back(g.s[a]), dil.push_back(g.d[a] - 1);
+        pl.push_back(g.pa[a]), pr.push_back(g.pb[a]);
+    }
+}
+
+std::string buildConvNd(Builder& b, const PreparedOp& p)
+{
+    const KernelOp& op = p.op();
+    const Shape& in = p.inputShapes()[0];
+    const Shape& out = p.outputShape();
+    if (op.padMode != PadMode::Zeros)
+        throw Unsupported{"reflect/replicate padding on 1-D/3-D convolutions (oneDNN pads with zeros)"};
+    const bool transposed = op.kind == OpKind::ConvTranspose;
+    memory::dims k, s, dil, pl, pr;
+    windows(op, in, k, s, dil, pl, pr);
+    const int64_t g = op.groups, c = in[1], o = out[1];
+    // oneDNN's weights are [g,] O/g, C/g, k...; PyTorch's transposed weight is [C, O/g, k...], the same
+    // numbers with the O/g and C/g axes swapped: a strided view reorders them.
+    memory::dims wDims = g > 1 ? memory::dims{g, o / g, c / g} : memory::dims{o, c};
+    wDims.insert(wDims.end(), k.begin(), k.end());
+    memory::desc wPlain = plainMd(wDims);
+    if (transposed) {
+        int64_t kvol = 1;
+        for (int64_t v : k)
+            kvol *= v;
+        memory::dims strides = g > 1 ? memory::dims{c / g * (o / g) * kvol, kvol, (o / g) * kvol}
+                                     : memory::dims{kvol, (o / g) * kvol};
+        memory::dims ks(k.size(), 1);
+        for (std::size_t i = k.size(); i-- > 1;)
+            ks[i - 1] = ks[i] * k[i];
+        strides.insert(strides.end(), ks.begin(), ks.end());
+        wPlain = memory::desc(wDims, Dt::f32, strides);
+    }
+    const memory::desc srcAny({in.begin(), in.end()}, Dt::f32, Tag::any);
+    const memory::desc dstAny({out.begin(), out.end()}, Dt::f32, Tag::any);
+    const memory::desc wAny(wDims, Dt::f32, Tag::any);
+    const memory::desc biasMd({o}, Dt::f32, Tag::a);
+    std::unordered_map<int, memory> args;
+    memory::desc srcD, wD, dstD;
+    dnnl::primitive prim;
+    std::string impl;
+    if (transposed) {
+        auto desc = op.bias ? dnnl::deconvolution_forward::desc(kInference, dnnl::algorithm::deconvolution_direct,
+                                                                srcAny, wAny, biasMd, dstAny, s, dil, pl, pr)
+                            : dnnl::deconvolution_forward::desc(kInference, dnnl::algorithm::deconvolution_direct,
+                                                                srcAny, wAny, dstAny, s, dil, pl, pr);
+        dnnl::deconvolution_forward::primitive_desc pd(desc, b.engine());
+        srcD = pd.src_desc(), wD = pd.weights_desc(), dstD = pd.dst_desc();
+        prim = dnnl::deconvolution_forward(pd);
+        impl = std::string("deconvolution ") + pd.impl_info_str();
+    } else {
+        auto desc = op.bias ? dnnl::convolution_forward::desc(kInference, dnnl::algorithm::convolution_direct, srcAny,
+                                                              wAny, biasMd, dstAny, s, dil, pl, pr)
+                            : dnnl::convolution_forward::desc(kInference, dnnl::algorithm::convolution_direct, srcAny,
+                                                              wAny, dstAny, s, dil, pl, pr);
+        dnnl::convolution_forward::primitive_desc pd(desc, b.engine());
+        srcD = pd.src_desc(), wD = pd.weights_desc(), dstD = pd.dst_desc();
+        prim = dnnl::convolution_forward(pd);
+        impl = std::string("convolution ") + pd.impl_info_str();
+    }
+    args[DNNL_ARG_WEIGHTS] = b.constant(p.parameters()[0].data(), wPlain, wD);
+    if (op.bias)
+        args[DNNL_ARG_BIAS] = b.constant(p.parameters()[1].data(), biasMd, biasMd);
+    args[DNNL_ARG_SRC] = b.toLayout(b.input(0, plainMd(in)), srcD);
+    const memory userOut = b.output(plainMd(out));
+    const memory dst = dstD == userOut.get_desc() ? userOut : b.buffer(dstD);
+    args[DNNL_ARG_DST] = dst;
+    b.add(prim, args);
+    b.finishInto(dst, userOut);
+    return impl + ", src " + layoutName(srcD) + ", weights " + layoutName(wD) + reorderNote(b.runReorders());
+}
+
+std::string buildPoolNd(Builder& b, const PreparedOp& p)
+{
+    const KernelOp& op = p.op();
+    const Shape& in = p.inputShapes()[0];
+    const Shape& out = p.outputShape();
+    memory::dims k, s, dil, pl, pr;
+    windows(op, in, k, s, dil, pl, pr);
+    // Ceil mode as in buildPool: the trailing padding becomes what the output size needs.
+    bool grown = false;
+    for (std::size_t i = 0; op.ceilMode && i < k.size(); ++i) {
+        const int64_t need = (out[2 + i] - 1) * s[i] + k[i] - in[2 + i] - pl[i];
+        if (need < 0)
+            throw Unsupported{"ceil-mode window shape oneDNN cannot express"};
+        grown |= need > pr[i];
+        pr[i] = need;
+    }
+    const bool avg = op.kind == OpKind::AvgPoolNd;
+    if (avg && op.countIncludePad && grown)
+        throw Unsupported{"ceil-mode window overhangs the padding with count_include_pad (oneDNN divides by the window)"};
+    const auto alg = !avg ? dnnl::algorithm::pooling_max
+                          : (op.countIncludePad ? dnnl::algorithm::pooling_avg_include_padding
+                                                : dnnl::algorithm::pooling_avg_exclude_padding);
+    return addPooling(b, alg, {in.begin(), in.end()}, {out.begin(), out.end()}, s, k, dil, pl, pr);
+}
+
+std::string buildResize(Builder& b, const PreparedOp& p)
+{
+    const KernelOp& op = p.op();
+    const Shape& in = p.inputShapes()[0];
+    const Shape& out = p.outputShape();
+    // oneDNN samples at half-pixel centres with the ratio out/in: PyTorch's rule for linear without
+    // align_corners, and for nearest when every output pixel maps to floor(o·in/out) (integer factors).
+    // A scale factor that is not exactly out/in maps coordinates differently.
+    if (op.interpLinear && op.alignCorners)
+        throw Unsupported{"align_corners (oneDNN resampling has half-pixel centres only)"};
+    const float scales[2] = {op.scaleH, op.scaleW};
+    for (std::size_t i = 2; i < in.size(); ++i) {
+        const float sc = scales[in.size() == 3 ? 1 : i - 2];
+        if (sc > 0 && static_cast<float>(out[i]) != static_cast<float>(in[i]) * sc)
+            throw Unsupported{"a scale factor other than out/in"};
+        if (!op.interpLinear && out[i] % in[i] != 0)
+            throw Unsupported{"nearest resize by a non-integer factor (oneDNN rounds, PyTorch floors)"};
+    }
+    const auto alg = op.interpLinear ? dnnl::algorithm::resampling_linear : dnnl::algorithm::resampling_nearest;
+    dnnl::resampling_forward::desc desc(kInference, alg, plainMd(in), plainMd(out));
+    dnnl::resampling_forward::primitive_desc pd(desc, b.engine());
+    b.add(dnnl::resampling_forward(pd), {{DNNL_ARG_SRC, b.input(0, plainMd(in))}, {DNNL_ARG_DST, b.output(plainMd(out))}});
+    return std::string("resampling ") + pd.impl_info_str();
+}
+
 std::string build(Builder& b, OneDnnState& st, const PreparedOp& p)
 {
     const KernelOp& op = p.op();
@@ -592,6 +731,21 @@ std::string build(Builder& b, OneDnnState& st, const PreparedOp& p)
         b.add(dnnl::reduction(pd), {{DNNL_ARG_SRC, b.input(0, src)}, {DNNL_ARG_DST, b.output(dst)}});
         return std::string("reduction ") + pd.impl_info_str();
     }
+    case OpKind::ConvNd:
+    case OpKind::ConvTranspose:
+        return buildConvNd(b, p);
+    case OpKind::MaxPoolNd:
+    case OpKind::AvgPoolNd:
+        return buildPoolNd(b, p);
+    case OpKind::GlobalMaxPool: {
+        const int64_t s = shapeElements(in) / (in[0] * in[1]);
+        return addPooling(b, dnnl::algorithm::pooling_max, {in[0], in[1], 1, s}, {in[0], in[1], 1, 1}, {1, 1}, {1, s},
+                          {0, 0}, {0, 0}, {0, 0});
+    }
+    case OpKind::Resize:
+        return buildResize(b, p);
+    case OpKind::Pad:
+        throw Unsupported{"padding as a layer (no oneDNN primitive)"};
     case OpKind::Flatten:
     case OpKind::Identity: {
         const memory::desc md = plainMd(memory::dims{shapeElements(in)});

@@ -1,6 +1,8 @@
 // Validation, output shapes, parameters and work counts of KernelOp layers.
 #include "OpShapes.h"
 
+#include "SpatialKernels.h"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -86,6 +88,13 @@ bool isElementwise(OpKind k)
     case OpKind::Identity:
         return true;
     case OpKind::Conv2d:
+    case OpKind::ConvNd:
+    case OpKind::ConvTranspose:
+    case OpKind::MaxPoolNd:
+    case OpKind::AvgPoolNd:
+    case OpKind::GlobalMaxPool:
+    case OpKind::Resize:
+    case OpKind::Pad:
     case OpKind::Linear:
     case OpKind::MaxPool:
     case OpKind::AvgPool:
@@ -302,8 +311,17 @@ KernelResult<Shape> inferOutputShape(const KernelOp& op, std::span<const Shape> 
     case OpKind::GeluTanh:
     case OpKind::HardSigmoid:
     case OpKind::Identity:
+    case OpKind::ConvNd:
+    case OpKind::ConvTranspose:
+    case OpKind::MaxPoolNd:
+    case OpKind::AvgPoolNd:
+    case OpKind::GlobalMaxPool:
+    case OpKind::Resize:
+    case OpKind::Pad:
         if (isElementwise(op.kind))
             return x;
+        if (spatial::isSpatialOp(op.kind))
+            return spatial::outputShape(op, x);
         return fail(op, "unknown layer kind " + std::to_string(static_cast<int>(op.kind)));
     }
     return fail(op, "unknown layer kind " + std::to_string(static_cast<int>(op.kind)));
@@ -339,7 +357,15 @@ std::vector<Shape> parameterShapes(const KernelOp& op, std::span<const Shape> in
         const int64_t d = x[2];
         return {{3 * d, d}, {3 * d}, {d, d}, {d}};
     }
+    case OpKind::ConvNd:
+    case OpKind::ConvTranspose:
+        return spatial::parameterShapes(op, x);
     case OpKind::MaxPool:
+    case OpKind::MaxPoolNd:
+    case OpKind::AvgPoolNd:
+    case OpKind::GlobalMaxPool:
+    case OpKind::Resize:
+    case OpKind::Pad:
     case OpKind::AvgPool:
     case OpKind::GlobalAvgPool:
     case OpKind::AdaptiveAvgPool:
@@ -378,6 +404,8 @@ std::vector<Tensor> makeParameters(const KernelOp& op, std::span<const Shape> in
         const Shape& s = shapes[i];
         switch (op.kind) {
         case OpKind::Conv2d:
+        case OpKind::ConvNd:
+        case OpKind::ConvTranspose:
         case OpKind::Linear:
         case OpKind::Attention: {
             // fan_in: every dim of a weight but the first; a bias uses its weight's fan_in.
@@ -408,6 +436,11 @@ std::vector<Tensor> makeParameters(const KernelOp& op, std::span<const Shape> in
             }
             break;
         case OpKind::MaxPool:
+        case OpKind::MaxPoolNd:
+        case OpKind::AvgPoolNd:
+        case OpKind::GlobalMaxPool:
+        case OpKind::Resize:
+        case OpKind::Pad:
         case OpKind::AvgPool:
         case OpKind::GlobalAvgPool:
         case OpKind::AdaptiveAvgPool:
@@ -484,6 +517,14 @@ double opFlops(const KernelOp& op, std::span<const Shape> inputs, const Shape& o
     case OpKind::Identity:
     case OpKind::Transpose:
         return 0.0;
+    case OpKind::ConvNd:
+    case OpKind::ConvTranspose:
+    case OpKind::MaxPoolNd:
+    case OpKind::AvgPoolNd:
+    case OpKind::GlobalMaxPool:
+    case OpKind::Resize:
+    case OpKind::Pad:
+        return spatial::flops(op, x, output);
     }
     return 0.0; // a value outside OpKind; every kind is listed above
 }

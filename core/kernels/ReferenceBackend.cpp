@@ -2,6 +2,7 @@
 #include "ReferenceBackend.h"
 
 #include "OpShapes.h"
+#include "SpatialKernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -155,6 +156,13 @@ double activate(OpKind kind, double v, double slope)
     case OpKind::HardSigmoid:
         return std::min(std::max(v / 6.0 + 0.5, 0.0), 1.0);
     case OpKind::Conv2d:
+    case OpKind::ConvNd:
+    case OpKind::ConvTranspose:
+    case OpKind::MaxPoolNd:
+    case OpKind::AvgPoolNd:
+    case OpKind::GlobalMaxPool:
+    case OpKind::Resize:
+    case OpKind::Pad:
     case OpKind::Linear:
     case OpKind::MaxPool:
     case OpKind::AvgPool:
@@ -376,6 +384,15 @@ KernelStatus ReferenceBackend::doRun(PreparedOp& prepared, std::span<const Tenso
     }
     case OpKind::Attention:
         attention(op, x, p, y);
+        break;
+    case OpKind::ConvNd:
+    case OpKind::ConvTranspose:
+    case OpKind::MaxPoolNd:
+    case OpKind::AvgPoolNd:
+    case OpKind::GlobalMaxPool:
+    case OpKind::Resize:
+    case OpKind::Pad:
+        spatial::referenceRun(op, x, p, y);
         break;
     case OpKind::Transpose: {
         // Output index → input index: output axis i walks input axis perm[i].

@@ -87,5 +87,8 @@ void registerTransformer(std::vector<LayerKind>& k);
 void registerOpaque(std::vector<LayerKind>& k);
 void registerPlumbing(std::vector<LayerKind>& k);
 void registerSequence(std::vector<LayerKind>& k);
+void registerConvolutionNd(std::vector<LayerKind>& k);
+void registerPoolingNd(std::vector<LayerKind>& k);
+void registerResize(std::vector<LayerKind>& k);
 
 } // namespace nc::core::kinds

@@ -148,6 +148,8 @@ public:
     // A constant float tensor with the given values (row-major; rotary tables, attention masks).
     virtual std::string floats(const std::string& want, const std::vector<int64_t>& dims,
                                const std::vector<float>& values) = 0;
+    // A 1-D constant float tensor (the values of a Resize scales input).
+    virtual std::string floats(const std::string& want, const std::vector<float>& values) = 0;
     virtual int64_t batch() const = 0;
 };
 

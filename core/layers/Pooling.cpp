@@ -127,11 +127,24 @@ Status poolOnnx(OnnxBuilder& b, const OnnxCtx& c)
 
 // ---- global average pooling ----
 
+// Also over C×L (1-D audio models) and C×D×H×W: every spatial axis becomes 1.
 Result<Shape> globalShape(const LayerParams&, std::span<const Shape> in)
 {
-    if (auto s = expectRank(in[0], 3, "C×H×W"); !s)
-        return Error{s.error()};
-    return Shape{in[0][0], 1, 1};
+    const Shape& x = in[0];
+    if (x.rank() < 2 || x.rank() > 4)
+        return Error{"expects a C×L, C×H×W or C×D×H×W input, got " + x.toString()};
+    Shape o{x[0]};
+    for (int i = 1; i < x.rank(); ++i)
+        o.push(1);
+    return o;
+}
+
+void globalRf(const LayerParams&, RfBuilder& b)
+{
+    if (b.inShapes[0].rank() == 2)
+        b.global(1); // a 1-D field runs along W
+    else
+        b.globalBoth();
 }
 
 // One add per input element covered.
@@ -159,7 +172,10 @@ KernelPlan globalKernel(const LayerParams&, std::span<const Shape>, const Shape&
     return singleKernel(op);
 }
 
-Result<PyCode> globalPy(const PyCtx&) { return PyCode{"nn.AdaptiveAvgPool2d(1)", {}, {}}; }
+Result<PyCode> globalPy(const PyCtx& c)
+{
+    return PyCode{"nn.AdaptiveAvgPool" + std::to_string(c.in[0].rank() - 1) + "d(1)", {}, {}};
+}
 
 Status globalOnnx(OnnxBuilder& b, const OnnxCtx& c)
 {
@@ -310,12 +326,12 @@ void registerPooling(std::vector<LayerKind>& k)
     {
         LayerKind c;
         c.spec = makeSpec(LayerType::GlobalAvgPool, "global_avg_pool", "GlobalAvgPool", Category::Pooling,
-                          "Global average pooling: C×H×W → C×1×1.", {});
+                          "Global average pooling: C×H×W → C×1×1 (C×L → C×1, C×D×H×W → C×1×1×1).", {});
         c.palette = {paletteEntry(c.spec, "Global AvgPool", "C×H×W → C×1×1")};
         c.spatial = true;
         c.shape = globalShape;
         c.costs = globalCosts;
-        c.receptiveField = rfGlobal;
+        c.receptiveField = globalRf;
         c.explain = globalExplain;
         c.summary = noSummary;
         c.kernel = globalKernel;

@@ -25,6 +25,9 @@ std::vector<LayerKind> registerAllKinds()
     kinds::registerOpaque(k);
     kinds::registerPlumbing(k);
     kinds::registerSequence(k);
+    kinds::registerConvolutionNd(k);
+    kinds::registerPoolingNd(k);
+    kinds::registerResize(k);
     return k;
 }
 

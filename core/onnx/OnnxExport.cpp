@@ -164,6 +164,10 @@ private:
             t->add_float_data(v);
         return name;
     }
+    std::string floats(const std::string& want, const std::vector<float>& values) override
+    {
+        return floats(want, {static_cast<int64_t>(values.size())}, values);
+    }
     std::vector<int64_t> full(const Shape& s) const
     {
         std::vector<int64_t> d{m_net.batch};

@@ -24,12 +24,16 @@ struct CostRow {
     int64_t params_ = 0, state = 0, macs = 0, ops = 0;
 };
 
-// A receptive-field case on a fresh input (field 1, jump 1, start 0): size, jump and start along H.
+// A receptive-field case on a fresh input (field 1, jump 1, start 0): size, jump and start along H
+// (along W, axis 1, for 1-D kinds: a C×L map carries its field on W); `valid` false where the kind
+// reports the field unknown.
 struct RfRow {
     Shape in;
     LayerParams params;
     int64_t size, jump;
     double start;
+    int axis = 0;
+    bool valid = true;
 };
 
 LayerParams d(LayerType t) { return Catalogue::instance().spec(t).defaults; }
@@ -183,6 +187,51 @@ const std::map<std::string_view, CostRow>& costRows()
           Shape{5, 8}, 736, 0, 3040, 2800}},
         // T 5, I 3, H 4: params 3·(4·7 + 8) = 108; MACs 5·3·4·7 = 420; ops 5·4·(18 + 2·3) = 480
         {"gru", {{Shape{5, 3}}, with(T::GRU, [](LayerParams& p) { p.hidden = 4; }), Shape{5, 4}, 108, 0, 420, 480}},
+        // lo = ⌊(50 + 1 + 1 − 3)/2⌋ + 1 = 25; params 8·4·3 + 8 = 104; MACs 8·4·3·25 = 2,400; 8·25 bias adds
+        {"conv1d",
+         {{Shape{4, 50}},
+          with(T::Conv1d,
+               [](LayerParams& p) {
+                   p.features = 8;
+                   p.sw = 2;
+               }),
+          Shape{8, 25}, 104, 0, 2400, 200}},
+        // 3×3×3, padding 1: 4×6×6 kept; params 4·2·27 + 4 = 220; MACs 216·(4·6·6) = 31,104; 4·144 bias adds
+        {"conv3d",
+         {{Shape{2, 4, 6, 6}}, with(T::Conv3d, [](LayerParams& p) { p.features = 4; }), Shape{4, 4, 6, 6}, 220, 0,
+          31104, 576}},
+        // lo = (10 − 1)·2 − 0 + (2 − 1) + 0 + 1 = 20; params 4·2·2 + 2 = 18; MACs 4·2·2·10 = 160 (per input
+        // position); 2·20 bias adds
+        {"conv_transpose1d",
+         {{Shape{4, 10}}, with(T::ConvTranspose1d, [](LayerParams& p) { p.features = 2; }), Shape{2, 20}, 18, 0, 160,
+          40}},
+        // 3×3 s2 p1 output padding 1: ho = (5 − 1)·2 − 2 + 2 + 1 + 1 = 10; params 8·4·9 + 4 = 292;
+        // MACs 8·4·9·(5·5) = 7,200; 4·100 bias adds
+        {"conv_transpose2d",
+         {{Shape{8, 5, 5}},
+          with(T::ConvTranspose2d,
+               [](LayerParams& p) {
+                   p.features = 4;
+                   p.kh = p.kw = 3;
+                   p.pt = p.pl = 1;
+                   p.outPadH = p.outPadW = 1;
+               }),
+          Shape{4, 10, 10}, 292, 0, 7200, 400}},
+        // 40 / 4 = 10 per channel; 3·10 outputs · 4 compares
+        {"max_pool1d", {{Shape{3, 40}}, d(T::MaxPool1d), Shape{3, 10}, 0, 0, 0, 120}},
+        // ⌊(9 − 2)/2⌋ + 1 = 4; 3·4 outputs · 2 adds
+        {"avg_pool1d", {{Shape{3, 9}}, d(T::AvgPool1d), Shape{3, 4}, 0, 0, 0, 24}},
+        // 2×2×2 s2: 2×3×3; 2·18 outputs · 8
+        {"max_pool3d", {{Shape{2, 4, 6, 6}}, d(T::MaxPool3d), Shape{2, 2, 3, 3}, 0, 0, 0, 288}},
+        {"avg_pool3d", {{Shape{2, 4, 6, 6}}, d(T::AvgPool3d), Shape{2, 2, 3, 3}, 0, 0, 0, 288}},
+        // one compare per input element: 3·50
+        {"global_max_pool", {{Shape{3, 50}}, d(T::GlobalMaxPool), Shape{3, 1}, 0, 0, 0, 150}},
+        // bilinear ×2: 3×8×10 outputs · 7 (4 multiplies + 3 adds) = 1,680
+        {"upsample",
+         {{Shape{3, 4, 5}}, with(T::Upsample, [](LayerParams& p) { p.resizeMode = 1; }), Shape{3, 8, 10}, 0, 0, 0,
+          1680}},
+        // 1 on every side: 4 + 2, 5 + 2; a copy, 0 ops
+        {"pad", {{Shape{3, 4, 5}}, d(T::Pad), Shape{3, 6, 7}}},
     };
     return rows;
 }
@@ -209,6 +258,32 @@ const std::map<std::string_view, RfRow>& rfRows()
         {"adaptive_avg_pool2d", {Shape{2, 6, 6}, with(T::AdaptiveAvgPool2d, [](LayerParams& p) { p.outH = p.outW = 3; }), 2, 2, 0.5}},
         // 16×16 patches: size 16, jump 16, centre 7.5
         {"patch_embed", {Shape{3, 32, 32}, with(T::PatchEmbed, [](LayerParams& p) { p.features = 8; }), 16, 16, 7.5}},
+        // 1-D kinds along W: 3 taps stride 2 pad 1: size 3, jump 2, start (1 − 1)·1 = 0
+        {"conv1d", {Shape{4, 50}, with(T::Conv1d, [](LayerParams& p) { p.sw = 2; }), 3, 2, 0.0, 1}},
+        {"conv3d", {Shape{2, 4, 6, 6}, d(T::Conv3d), 3, 1, 0.0}},
+        // stride 1, k3, p1: output o receives inputs o + 1, o, o − 1: size 3, jump 1, centred on o (as Conv1d)
+        {"conv_transpose1d",
+         {Shape{4, 10},
+          with(T::ConvTranspose1d,
+               [](LayerParams& p) {
+                   p.kw = 3;
+                   p.sw = 1;
+                   p.pl = 1;
+               }),
+          3, 1, 0.0, 1}},
+        // stride 2 on a fresh field: the units fall between input pixels (jump 1/2): reported unknown
+        {"conv_transpose2d", {Shape{4, 6, 6}, d(T::ConvTranspose2d), 1, 1, 0.0, 0, false}},
+        // 4-wide windows stride 4: size 4, jump 4, centre 1.5
+        {"max_pool1d", {Shape{3, 40}, d(T::MaxPool1d), 4, 4, 1.5, 1}},
+        {"avg_pool1d", {Shape{3, 9}, d(T::AvgPool1d), 2, 2, 0.5, 1}},
+        {"max_pool3d", {Shape{2, 4, 6, 6}, d(T::MaxPool3d), 2, 2, 0.5}},
+        {"avg_pool3d", {Shape{2, 4, 6, 6}, d(T::AvgPool3d), 2, 2, 0.5}},
+        // the whole 50-long axis: 1 + 49, jump 50, centre 24.5
+        {"global_max_pool", {Shape{3, 50}, d(T::GlobalMaxPool), 50, 50, 24.5, 1}},
+        // ×2 on a fresh field: sub-pixel units, unknown (see upsampleAfterStrideHalvesTheJump)
+        {"upsample", {Shape{3, 4, 5}, d(T::Upsample), 1, 1, 0.0, 0, false}},
+        // a shift by the top padding: size 1, jump 1, the first unit 1 pixel before the input
+        {"pad", {Shape{3, 4, 5}, d(T::Pad), 1, 1, -1.0}},
     };
     return rows;
 }
@@ -235,6 +310,10 @@ private slots:
     void attentionOptions();
     void tiedHeadNeedsItsEmbedding();
     void kvCacheFollowsTheContext();
+    void transposedConvolutionUndoesAStride();
+    void upsampleAfterStrideHalvesTheJump_data();
+    void upsampleAfterStrideHalvesTheJump();
+    void oneDimensionalInputCarriesItsFieldOnW();
 };
 
 void TestLayerKinds::registryIsComplete()
@@ -301,9 +380,10 @@ void TestLayerKinds::everyKind()
         QVERIFY(o.ok());
         auto f = receptiveField(k.spec.type, r.params, {&in, 1}, {&r.in, 1}, *o);
         QVERIFY(f.ok());
-        QCOMPARE(f->size[0], r.size);
-        QCOMPARE(f->jump[0], r.jump);
-        QCOMPARE(f->start[0], r.start);
+        QCOMPARE(f->valid, r.valid);
+        QCOMPARE(f->size[r.axis], r.size);
+        QCOMPARE(f->jump[r.axis], r.jump);
+        QCOMPARE(f->start[r.axis], r.start);
     }
 }
 
@@ -475,6 +555,98 @@ void TestLayerKinds::kvCacheFollowsTheContext()
     auto back = parseNetwork(serializeNetwork(net));
     QVERIFY(back.ok());
     QCOMPARE(back->context, int64_t(100));
+}
+
+namespace {
+struct Step {
+    Shape out;
+    ReceptiveField f;
+};
+Step apply(LayerType t, const LayerParams& p, const Shape& x, const ReceptiveField& in)
+{
+    Shape o = *inferShape(t, p, {&x, 1});
+    return {o, *receptiveField(t, p, {&in, 1}, {&x, 1}, o)};
+}
+} // namespace
+
+// 1×8×8 → conv 2×2 s2 (size 2, jump 2, centre 0.5) → transposed 2×2 s2: output 2i and 2i + 1 both come
+// from conv unit i alone (one tap each), so the size stays 2, the jump halves to 1 and the first unit's
+// centre stays 0.5.
+void TestLayerKinds::transposedConvolutionUndoesAStride()
+{
+    const Shape x{1, 8, 8};
+    LayerParams c = d(LayerType::Conv2d);
+    c.kh = c.kw = c.sh = c.sw = 2;
+    c.pt = c.pb = c.pl = c.pr = 0;
+    Step s1 = apply(LayerType::Conv2d, c, x, freshField(x));
+    QCOMPARE(s1.f.jump[0], int64_t(2));
+    Step s2 = apply(LayerType::ConvTranspose2d, d(LayerType::ConvTranspose2d), s1.out, s1.f);
+    QCOMPARE(s2.out, (Shape{64, 8, 8}));
+    QVERIFY(s2.f.valid);
+    QCOMPARE(s2.f.size[0], int64_t(2));
+    QCOMPARE(s2.f.jump[0], int64_t(1));
+    QCOMPARE(s2.f.start[0], 0.5);
+    // 3×3 s2 p1: an even output receives 1 tap (t = 1), an odd one 2 (t = 0 and t = 2, inputs i and
+    // i + 1): the widest spread is 1 input, so the size grows by 1·2 = 2 to 4.
+    LayerParams k3 = d(LayerType::ConvTranspose2d);
+    k3.kh = k3.kw = 3, k3.pt = k3.pl = 1, k3.outPadH = k3.outPadW = 1;
+    Step s3 = apply(LayerType::ConvTranspose2d, k3, s1.out, s1.f);
+    QCOMPARE(s3.out, (Shape{64, 8, 8}));
+    QCOMPARE(s3.f.size[1], int64_t(4));
+    QCOMPARE(s3.f.jump[1], int64_t(1));
+}
+
+void TestLayerKinds::upsampleAfterStrideHalvesTheJump_data()
+{
+    QTest::addColumn<int>("mode");
+    QTest::addColumn<int>("alignCorners");
+    QTest::addColumn<bool>("valid");
+    QTest::addColumn<qint64>("size");
+    // nearest: each output reads one conv unit: size 2; linear: two neighbours, 2 + 1·2 = 4;
+    // align_corners samples at (in − 1)/(out − 1) steps: not a whole fraction of the grid, unknown.
+    QTest::newRow("nearest") << 0 << 0 << true << qint64(2);
+    QTest::newRow("bilinear") << 1 << 0 << true << qint64(4);
+    QTest::newRow("bilinear, align corners") << 1 << 1 << false << qint64(1);
+}
+
+void TestLayerKinds::upsampleAfterStrideHalvesTheJump()
+{
+    QFETCH(int, mode);
+    QFETCH(int, alignCorners);
+    QFETCH(bool, valid);
+    QFETCH(qint64, size);
+    const Shape x{1, 8, 8};
+    LayerParams c = d(LayerType::Conv2d);
+    c.kh = c.kw = c.sh = c.sw = 2;
+    c.pt = c.pb = c.pl = c.pr = 0;
+    Step s1 = apply(LayerType::Conv2d, c, x, freshField(x));
+    LayerParams u = d(LayerType::Upsample);
+    u.resizeMode = mode;
+    u.alignCorners = alignCorners;
+    Step s2 = apply(LayerType::Upsample, u, s1.out, s1.f);
+    QCOMPARE(s2.out, (Shape{64, 8, 8}));
+    QCOMPARE(s2.f.valid, valid);
+    QCOMPARE(s2.f.size[0], size);
+    if (valid)
+        QCOMPARE(s2.f.jump[0], int64_t(1));
+}
+
+// A C×L input is a C×1×L image: H has extent 1 and its field never grows; W carries the field.
+void TestLayerKinds::oneDimensionalInputCarriesItsFieldOnW()
+{
+    const Shape x{1, 100};
+    ReceptiveField in = freshField(x);
+    QVERIFY(in.valid);
+    QCOMPARE(in.extent[0], int64_t(1));
+    QCOMPARE(in.extent[1], int64_t(100));
+    // 80 taps stride 4, then a max pool of 4: 80 + (4 − 1)·4 = 92, jump 16
+    LayerParams c = d(LayerType::Conv1d);
+    c.kw = 80, c.sw = 4, c.pl = c.pr = 0;
+    Step s1 = apply(LayerType::Conv1d, c, x, in);
+    Step s2 = apply(LayerType::MaxPool1d, d(LayerType::MaxPool1d), s1.out, s1.f);
+    QCOMPARE(s2.f.size[1], int64_t(92));
+    QCOMPARE(s2.f.jump[1], int64_t(16));
+    QCOMPARE(s2.f.size[0], int64_t(1));
 }
 
 QTEST_APPLESS_MAIN(TestLayerKinds)

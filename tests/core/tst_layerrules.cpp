@@ -344,6 +344,70 @@ void TestLayerRules::invalidLayers_data()
                                    << "expects two inputs of at least 2 axes";
     QTest::newRow("lstm on a map") << LayerType::LSTM << defaults(LayerType::LSTM) << QList<Shape>{{3, 8, 8}}
                                    << "expects a T×features sequence input, got 3×8×8";
+    // Spatial kinds of issue 9.
+    QTest::newRow("conv1d on an image") << LayerType::Conv1d << defaults(LayerType::Conv1d)
+                                        << QList<Shape>{{3, 32, 32}} << "expects a C×L input, got 3×32×32";
+    {
+        LayerParams c = defaults(LayerType::Conv1d);
+        c.kw = 80;
+        c.pl = c.pr = 0;
+        QTest::newRow("conv1d kernel exceeds") << LayerType::Conv1d << c << QList<Shape>{{1, 64}}
+                                               << "kernel 80 exceeds padded input 64 on axis W";
+        c = defaults(LayerType::Conv1d);
+        c.groups = 3;
+        QTest::newRow("conv1d groups") << LayerType::Conv1d << c << QList<Shape>{{4, 64}}
+                                       << "input channels 4 are not divisible by groups 3";
+        c = defaults(LayerType::Conv1d);
+        c.padMode = static_cast<int64_t>(PadMode::Reflect);
+        c.pl = 4;
+        QTest::newRow("conv1d reflect too large") << LayerType::Conv1d << c << QList<Shape>{{4, 4}}
+                                                  << "reflect padding must be smaller than the input (4 on axis W)";
+    }
+    {
+        LayerParams c = defaults(LayerType::Conv3d);
+        c.kd = 5;
+        c.pf = c.pk = 0;
+        QTest::newRow("conv3d depth kernel exceeds") << LayerType::Conv3d << c << QList<Shape>{{3, 4, 16, 16}}
+                                                     << "kernel 5 exceeds padded input 4 on axis D";
+        QTest::newRow("conv3d on an image") << LayerType::Conv3d << defaults(LayerType::Conv3d)
+                                            << QList<Shape>{{3, 16, 16}} << "expects a C×D×H×W input";
+    }
+    {
+        LayerParams t = defaults(LayerType::ConvTranspose2d);
+        t.outPadH = 2; // stride 2: output padding must be 0 or 1
+        QTest::newRow("transposed output padding") << LayerType::ConvTranspose2d << t << QList<Shape>{{8, 4, 4}}
+                                                   << "output padding 2 on axis H must be smaller than the stride";
+        t = defaults(LayerType::ConvTranspose2d);
+        t.kh = t.kw = 1, t.sh = t.sw = 1, t.pt = t.pl = 1;
+        QTest::newRow("transposed padding crops everything") << LayerType::ConvTranspose2d << t
+                                                             << QList<Shape>{{8, 2, 2}} << "crops the whole output";
+        t = defaults(LayerType::ConvTranspose1d);
+        t.features = 6, t.groups = 4;
+        QTest::newRow("transposed groups") << LayerType::ConvTranspose1d << t << QList<Shape>{{8, 10}}
+                                           << "out_channels 6 are not divisible by groups 4";
+    }
+    {
+        LayerParams m = defaults(LayerType::MaxPool1d);
+        m.pl = 3; // kernel 4
+        QTest::newRow("pool1d padding over half") << LayerType::MaxPool1d << m << QList<Shape>{{2, 16}}
+                                                  << "padding must be at most half the kernel (4) on axis W";
+        QTest::newRow("pool3d on a sequence") << LayerType::MaxPool3d << defaults(LayerType::MaxPool3d)
+                                              << QList<Shape>{{2, 16}} << "expects a C×D×H×W input";
+        QTest::newRow("global max pool on a vector") << LayerType::GlobalMaxPool
+                                                     << defaults(LayerType::GlobalMaxPool) << QList<Shape>{{16}}
+                                                     << "expects a C×L, C×H×W or C×D×H×W input";
+    }
+    {
+        LayerParams u = defaults(LayerType::Upsample);
+        u.scaleH = 0.1;
+        QTest::newRow("upsample scale empties the map") << LayerType::Upsample << u << QList<Shape>{{3, 4, 4}}
+                                                        << "scale 0.1 makes axis H empty";
+        LayerParams p = defaults(LayerType::Pad);
+        p.padMode = static_cast<int64_t>(PadMode::Reflect);
+        p.pl = 5;
+        QTest::newRow("pad reflect too large") << LayerType::Pad << p << QList<Shape>{{3, 4, 5}}
+                                               << "reflect padding must be smaller than the input (5 on axis W)";
+    }
 }
 
 void TestLayerRules::invalidLayers()
@@ -386,6 +450,12 @@ void TestLayerRules::catalogueDefaultsAreValid()
             in = {Shape{64, 1, 1}};
         if (e.type == LayerType::Embedding)
             in = {Shape{197}}; // token ids
+        // 1-D kinds take a sequence, 3-D kinds a clip of frames.
+        const std::string_view key = spec.key;
+        if (key.ends_with("1d"))
+            in = {Shape{64, 1000}};
+        if (key.ends_with("3d"))
+            in = {Shape{3, 8, 56, 56}};
         Result<Shape> out = inferShape(e.type, e.params, in);
         QVERIFY2(out.ok(), (std::string(e.label) + ": " + (out.ok() ? "" : out.error())).c_str());
     }

@@ -31,6 +31,8 @@ private slots:
     void gpt2TiesItsHeadToTheEmbedding();
     void llama2KvCache();
     void wideAndDeepHaveTheSameBudget();
+    void unetHandComputed();
+    void m5HandComputed();
 };
 
 namespace {
@@ -239,6 +241,87 @@ void TestZoo::wideAndDeepHaveTheSameBudget()
     // Deep: 6 convs at jump 1 (13), pool (14), 6 at jump 2 (38), pool (40), 6 at jump 4 (88), pool (92),
     // 5 at jump 8 (172).
     QCOMPARE(deep.layer(d.findByName("conv23"), d)->rf.size[0], int64_t(172));
+}
+
+namespace {
+QString shapeOf(const Network& n, const AnalysisResult& a, const char* layer)
+{
+    return QString::fromStdString(a.layer(n.findByName(layer), n)->output.toString());
+}
+} // namespace
+
+// The 3-level UNet of the zoo (3×256×256, batch 1). Figures by hand, per layer; tests/onnx/tst_torch_spatial
+// builds the same model in PyTorch and compares parameters, MACs and shapes.
+void TestZoo::unetHandComputed()
+{
+    Network n = zoo("unet");
+    AnalysisResult a = analyze(n);
+    QCOMPARE(a.totals.errors, 0);
+    // Parameters, co·ci·3·3 + co per convolution, ci·co·2·2 + co per transposed convolution:
+    //   down1   3→64: 1,792        64→64: 36,928
+    //   down2  64→128: 73,856     128→128: 147,584
+    //   down3 128→256: 295,168    256→256: 590,080
+    //   bottleneck 256→512: 1,180,160   512→512: 2,359,808
+    //   up3 upconv 512→256: 524,544   conv 512→256: 1,179,904   256→256: 590,080
+    //   up2 upconv 256→128: 131,200   conv 256→128: 295,040     128→128: 147,584
+    //   up1 upconv 128→64:   32,832   conv 128→64:   73,792      64→64:   36,928
+    //   head 1×1 64→2: 130
+    //   sum: 38,720 + 221,440 + 885,248 + 3,539,968 + 2,294,528 + 573,824 + 143,552 + 130 = 7,697,410
+    QCOMPARE(a.totals.params, int64_t(7697410));
+    // MACs, co·ci·9·H·W per convolution, ci·co·4·Hin·Win per transposed convolution (every input pixel
+    // scatters its 2×2 kernel):
+    //   down1 at 256²: 113,246,208 + 2,415,919,104; down2 at 128²: 1,207,959,552 + 2,415,919,104;
+    //   down3 at 64²: 1,207,959,552 + 2,415,919,104                       encoder: 9,776,922,624
+    //   bottleneck at 32²: 1,207,959,552 + 2,415,919,104                             3,623,878,656
+    //   each up level: upconv 536,870,912 (512·256·4·32², 256·128·4·64², 128·64·4·128²),
+    //   conv on the concatenation 4,831,838,208, second conv 2,415,919,104    decoder: 23,353,884,672
+    //   head: 64·2·256² = 8,388,608
+    //   sum: 36,763,074,560
+    QCOMPARE(a.totals.macs, int64_t(36763074560));
+    QCOMPARE(shapeOf(n, a, "down3.pool"), QString("256×32×32"));
+    QCOMPARE(shapeOf(n, a, "bottleneck.relu2"), QString("512×32×32"));
+    // (32 − 1)·2 − 0 + (2 − 1) + 0 + 1 = 64
+    QCOMPARE(shapeOf(n, a, "up3.upconv"), QString("256×64×64"));
+    QCOMPARE(shapeOf(n, a, "up3.concat"), QString("512×64×64"));
+    QCOMPARE(shapeOf(n, a, "head"), QString("2×256×256"));
+    // Receptive field: each 3×3 adds 2·jump, each pool (k − 1)·jump and doubles the jump:
+    // down1 3, 5, pool 6 (j 2); down2 10, 14, pool 16 (j 4); down3 24, 32, pool 36 (j 8); bottleneck 52, 68;
+    // each upconv halves the jump without growing the field (one tap per output): up3 76, 84 (j 4);
+    // up2 88, 92 (j 2); up1 94, 96 (j 1); the 1×1 head keeps 96.
+    QCOMPARE(a.layer(n.findByName("bottleneck.relu2"), n)->rf.size[0], int64_t(68));
+    QCOMPARE(a.layer(n.findByName("up3.upconv"), n)->rf.jump[0], int64_t(4));
+    QCOMPARE(a.layer(n.findByName("head"), n)->rf.size[0], int64_t(96));
+    QCOMPARE(a.layer(n.findByName("head"), n)->rf.jump[1], int64_t(1));
+}
+
+// M5 on 1×32000 (batch 1), by hand; tst_torch_spatial checks the same against PyTorch.
+void TestZoo::m5HandComputed()
+{
+    Network n = zoo("m5");
+    AnalysisResult a = analyze(n);
+    QCOMPARE(a.totals.errors, 0);
+    // Parameters: conv1 128·1·80 + 128 = 10,368; conv2 128·128·3 + 128 = 49,280; conv3 256·128·3 + 256 = 98,560;
+    // conv4 512·256·3 + 512 = 393,728; batch norms γ, β: 2·(128 + 128 + 256 + 512) = 2,048; fc 512·10 + 10 = 5,130.
+    // Sum 559,114 (the paper's "0.5M").
+    QCOMPARE(a.totals.params, int64_t(559114));
+    // Running means and variances: 2·1,024
+    QCOMPARE(a.totals.state, int64_t(2048));
+    // Lengths: ⌊(32000 + 76 − 80)/4⌋ + 1 = 8000; pools /4: 2000, 500, 125, ⌊125/4⌋ = 31.
+    // MACs: 128·80·8000 = 81,920,000; 128·128·3·2000 = 98,304,000; 256·128·3·500 = 49,152,000;
+    // 512·256·3·125 = 49,152,000; fc 5,120. Sum 278,533,120.
+    QCOMPARE(a.totals.macs, int64_t(278533120));
+    QCOMPARE(shapeOf(n, a, "conv1"), QString("128×8000"));
+    QCOMPARE(shapeOf(n, a, "pool2"), QString("128×500"));
+    QCOMPARE(shapeOf(n, a, "conv4"), QString("512×125"));
+    QCOMPARE(shapeOf(n, a, "pool4"), QString("512×31"));
+    QCOMPARE(shapeOf(n, a, "gap"), QString("512×1"));
+    QCOMPARE(shapeOf(n, a, "fc"), QString("10"));
+    // Field along the samples (W): conv1 80, jump 4; pool1 80 + 3·4 = 92, jump 16; conv2 92 + 2·16 = 124;
+    // pool2 124 + 3·16 = 172, jump 64; conv3 300; pool3 492, jump 256; conv4 1,004; pool4 1,004 + 3·256 = 1,772,
+    // jump 1,024 — 111 ms of 16 kHz audio per output unit.
+    QCOMPARE(a.layer(n.findByName("pool4"), n)->rf.size[1], int64_t(1772));
+    QCOMPARE(a.layer(n.findByName("pool4"), n)->rf.jump[1], int64_t(1024));
+    QCOMPARE(a.layer(n.findByName("pool4"), n)->rf.size[0], int64_t(1));
 }
 
 QTEST_GUILESS_MAIN(TestZoo)

@@ -274,6 +274,104 @@ std::vector<KernelCase> buildCases()
     // Shape-only kinds.
     add("flatten", kind(OpKind::Flatten), {{2, 3, 4, 5}});
     add("identity", kind(OpKind::Identity), {{3, 5, 7}});
+    // Spatial ops of issue 9 (1-D and 3-D convolution and pooling, transposed convolution, global max
+    // pooling, resize, pad).
+    auto conv1d = [](int64_t out, int64_t k, int64_t st, int64_t pad, int64_t groups) {
+        KernelOp op = kind(OpKind::ConvNd);
+        op.outChannels = out, op.kw = k, op.sw = st, op.padLeft = op.padRight = pad, op.groups = groups;
+        return op;
+    };
+    add("conv1d_k80_s4", conv1d(8, 80, 4, 0, 1), {{2, 1, 400}});
+    add("conv1d_k3_pad1_groups2", conv1d(6, 3, 1, 1, 2), {{1, 4, 37}});
+    {
+        KernelOp op = conv1d(5, 3, 2, 2, 1);
+        op.dw = 2, op.padRight = 1, op.padMode = PadMode::Reflect;
+        add("conv1d_reflect_dilated_asymmetric", op, {{1, 3, 20}});
+    }
+    auto conv3d = [](int64_t out, int64_t k, int64_t st, int64_t pad) {
+        KernelOp op = kind(OpKind::ConvNd);
+        op.outChannels = out, op.kd = op.kh = op.kw = k, op.sd = op.sh = op.sw = st;
+        op.padFront = op.padBack = op.padTop = op.padBottom = op.padLeft = op.padRight = pad;
+        return op;
+    };
+    add("conv3d_k3_pad1", conv3d(6, 3, 1, 1), {{1, 3, 5, 7, 6}});
+    {
+        KernelOp op = conv3d(4, 3, 2, 1);
+        op.kd = 1, op.padFront = op.padBack = 0, op.groups = 2, op.bias = false;
+        add("conv3d_1x3x3_s2_groups2_nobias", op, {{2, 4, 3, 9, 8}});
+    }
+    {
+        KernelOp op = conv3d(4, 3, 1, 1);
+        op.padMode = PadMode::Replicate;
+        add("conv3d_replicate", op, {{1, 2, 4, 5, 5}});
+    }
+    auto convT = [](int64_t out, int64_t k, int64_t st, int64_t pad, bool twoD) {
+        KernelOp op = kind(OpKind::ConvTranspose);
+        op.outChannels = out, op.kw = k, op.sw = st, op.padLeft = op.padRight = pad;
+        if (twoD)
+            op.kh = k, op.sh = st, op.padTop = op.padBottom = pad;
+        return op;
+    };
+    add("convT2d_k2_s2_unet", convT(6, 2, 2, 0, true), {{1, 8, 5, 7}});
+    {
+        KernelOp op = convT(4, 3, 2, 1, true);
+        op.outPadH = op.outPadW = 1, op.groups = 2;
+        add("convT2d_k3_s2_p1_outpad1_groups2", op, {{2, 6, 4, 5}});
+    }
+    {
+        KernelOp op = convT(3, 3, 1, 2, true);
+        op.dh = op.dw = 2, op.bias = false;
+        add("convT2d_dilated_nobias", op, {{1, 2, 6, 6}});
+    }
+    add("convT1d_k4_s2_p1", convT(5, 4, 2, 1, false), {{1, 3, 17}});
+    auto pool1d = [](OpKind k, int64_t size, int64_t st, int64_t pad) {
+        KernelOp op = kind(k);
+        op.kw = size, op.sw = st, op.padLeft = op.padRight = pad;
+        return op;
+    };
+    add("maxpool1d_4", pool1d(OpKind::MaxPoolNd, 4, 4, 0), {{2, 3, 41}});
+    {
+        KernelOp op = pool1d(OpKind::AvgPoolNd, 3, 2, 1);
+        op.ceilMode = true, op.countIncludePad = false;
+        add("avgpool1d_ceil_exclude_pad", op, {{1, 3, 20}});
+    }
+    auto pool3d = [](OpKind k, int64_t size, int64_t st, int64_t pad) {
+        KernelOp op = kind(k);
+        op.kd = op.kh = op.kw = size, op.sd = op.sh = op.sw = st;
+        op.padFront = op.padBack = op.padTop = op.padBottom = op.padLeft = op.padRight = pad;
+        return op;
+    };
+    add("maxpool3d_2", pool3d(OpKind::MaxPoolNd, 2, 2, 0), {{1, 3, 4, 6, 7}});
+    {
+        KernelOp op = pool3d(OpKind::AvgPoolNd, 3, 2, 1);
+        op.countIncludePad = true;
+        add("avgpool3d_3_s2_p1_include_pad", op, {{1, 2, 5, 5, 6}});
+    }
+    add("global_maxpool_2d", kind(OpKind::GlobalMaxPool), {{2, 5, 6, 7}});
+    add("global_maxpool_1d", kind(OpKind::GlobalMaxPool), {{1, 4, 33}});
+    auto resize = [](bool lin, int64_t oh, int64_t ow, float sh, float sw) {
+        KernelOp op = kind(OpKind::Resize);
+        op.interpLinear = lin, op.outH = oh, op.outW = ow, op.scaleH = sh, op.scaleW = sw;
+        return op;
+    };
+    add("resize_nearest_x2", resize(false, 10, 14, 2, 2), {{1, 3, 5, 7}});
+    add("resize_bilinear_x2", resize(true, 10, 14, 2, 2), {{1, 3, 5, 7}});
+    add("resize_bilinear_to_size", resize(true, 9, 4, 0, 0), {{1, 2, 5, 7}});
+    {
+        KernelOp op = resize(true, 9, 13, 0, 0);
+        op.alignCorners = true;
+        add("resize_bilinear_align_corners", op, {{1, 2, 5, 7}});
+    }
+    add("resize_nearest_x1_5", resize(false, 7, 10, 1.5f, 1.5f), {{1, 2, 5, 7}});
+    add("resize_linear_1d_x3", resize(true, 1, 24, 0, 3), {{1, 2, 8}});
+    auto pad = [](PadMode m, int64_t t, int64_t b, int64_t l, int64_t r) {
+        KernelOp op = kind(OpKind::Pad);
+        op.padMode = m, op.padTop = t, op.padBottom = b, op.padLeft = l, op.padRight = r, op.padValue = 0.5f;
+        return op;
+    };
+    add("pad_constant_asymmetric", pad(PadMode::Zeros, 1, 2, 0, 3), {{1, 2, 4, 5}});
+    add("pad_reflect", pad(PadMode::Reflect, 2, 1, 3, 2), {{1, 2, 4, 5}});
+    add("pad_replicate_1d", pad(PadMode::Replicate, 0, 0, 4, 1), {{2, 3, 6}});
     return c;
 }
 

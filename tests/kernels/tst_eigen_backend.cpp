@@ -19,6 +19,8 @@ private slots:
     void refusesInvalidLayer();
     void refusesWrongParameterCount();
     void usesGivenParameters();
+    void spatialOpsByHand_data();
+    void spatialOpsByHand();
 };
 
 void TestEigenBackend::matchesReference_data()
@@ -142,6 +144,103 @@ void TestEigenBackend::usesGivenParameters()
     QVERIFY(backend.run(prepared.value(), x, y).ok);
     QCOMPARE(y[0], 13.0f);
     QCOMPARE(y[1], 27.0f);
+}
+
+// Values worked out by hand, on the Eigen and the reference backend: the plane loops of pad, resize
+// and 3-D pooling are shared by both, so the table comparison alone would not catch a wrong rule.
+void TestEigenBackend::spatialOpsByHand_data()
+{
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QVector<float>>("weights");
+    QTest::addColumn<QVector<float>>("expected");
+    QTest::addColumn<int>("variant");
+    // x = [1, 2, 3] (or [0, 4] for resize, [1, 2] for the transposed convolution), one channel.
+    // Pad left 2, right 1: reflect mirrors without the edge, replicate repeats it, constant writes 0.5.
+    QTest::newRow("pad reflect") << int(OpKind::Pad) << QVector<float>{} << QVector<float>{3, 2, 1, 2, 3, 2} << 1;
+    QTest::newRow("pad replicate") << int(OpKind::Pad) << QVector<float>{} << QVector<float>{1, 1, 1, 2, 3, 3} << 2;
+    QTest::newRow("pad constant 0.5") << int(OpKind::Pad) << QVector<float>{} << QVector<float>{0.5f, 0.5f, 1, 2, 3, 0.5f}
+                                      << 0;
+    // [0, 4] ×2 nearest: [0, 0, 4, 4]. Linear, half-pixel: sources 0 (clamped), 0.25, 0.75, 1.25 → clamped to
+    // the last pixel: [0, 1, 3, 4]. Align corners to 3: sources 0, 0.5, 1: [0, 2, 4].
+    QTest::newRow("resize nearest x2") << int(OpKind::Resize) << QVector<float>{} << QVector<float>{0, 0, 4, 4} << 0;
+    QTest::newRow("resize linear x2") << int(OpKind::Resize) << QVector<float>{} << QVector<float>{0, 1, 3, 4} << 1;
+    QTest::newRow("resize linear align corners") << int(OpKind::Resize) << QVector<float>{} << QVector<float>{0, 2, 4}
+                                                 << 2;
+    // [1, 2] scattered through w = [1, 10] with stride 2: 1·[1, 10] then 2·[1, 10] → [1, 10, 2, 20]; padding 1
+    // crops one from each end: [10, 2].
+    QTest::newRow("conv transpose k2 s2") << int(OpKind::ConvTranspose) << QVector<float>{1, 10}
+                                          << QVector<float>{1, 10, 2, 20} << 0;
+    QTest::newRow("conv transpose k2 s2 p1") << int(OpKind::ConvTranspose) << QVector<float>{1, 10}
+                                             << QVector<float>{10, 2} << 1;
+    // max over 2×2×2 blocks of 0..7 (D, H, W = 2): 7; average with count_include_pad and padding 1 of a 1×1×1
+    // cube with value 8, kernel 2, stride 2: one window, the cell and 7 padding cells: 8/8 = 1.
+    QTest::newRow("maxpool3d") << int(OpKind::MaxPoolNd) << QVector<float>{} << QVector<float>{7} << 0;
+    QTest::newRow("avgpool3d include pad") << int(OpKind::AvgPoolNd) << QVector<float>{}
+                                           << QVector<float>{1} << 1;
+}
+
+void TestEigenBackend::spatialOpsByHand()
+{
+    QFETCH(int, kind);
+    QFETCH(QVector<float>, weights);
+    QFETCH(QVector<float>, expected);
+    QFETCH(int, variant);
+    KernelOp op = KernelOp::make(static_cast<OpKind>(kind));
+    Tensor x;
+    std::vector<Tensor> params;
+    switch (op.kind) {
+    case OpKind::Pad:
+        op.padMode = static_cast<PadMode>(variant);
+        op.padLeft = 2, op.padRight = 1, op.padValue = 0.5f;
+        x = Tensor({1, 1, 3});
+        x[0] = 1, x[1] = 2, x[2] = 3;
+        break;
+    case OpKind::Resize:
+        op.interpLinear = variant > 0;
+        op.alignCorners = variant == 2;
+        op.outW = variant == 2 ? 3 : 4;
+        op.scaleW = variant == 2 ? 0.f : 2.f;
+        x = Tensor({1, 1, 2});
+        x[0] = 0, x[1] = 4;
+        break;
+    case OpKind::ConvTranspose: {
+        op.outChannels = 1, op.kw = 2, op.sw = 2, op.bias = false;
+        op.padLeft = op.padRight = variant;
+        x = Tensor({1, 1, 2});
+        x[0] = 1, x[1] = 2;
+        Tensor w({1, 1, 2});
+        w[0] = weights[0], w[1] = weights[1];
+        params.push_back(w);
+        break;
+    }
+    default:
+        op.kd = op.kh = op.kw = op.sd = op.sh = op.sw = 2;
+        if (variant == 1) {
+            op.padFront = op.padBack = op.padTop = op.padBottom = op.padLeft = op.padRight = 1;
+            op.countIncludePad = true;
+            x = Tensor({1, 1, 1, 1, 1});
+            x[0] = 8;
+        } else {
+            x = Tensor({1, 1, 2, 2, 2});
+            for (int i = 0; i < 8; ++i)
+                x[i] = static_cast<float>(i);
+        }
+        break;
+    }
+    EigenBackend eigen(1);
+    ReferenceBackend reference;
+    for (Backend* b : {static_cast<Backend*>(&eigen), static_cast<Backend*>(&reference)}) {
+        PrepareOptions options;
+        options.parameters = params;
+        const std::vector<Shape> shapes{x.shape()};
+        auto prepared = b->prepare(op, shapes, options);
+        QVERIFY2(prepared.ok(), prepared.message().c_str());
+        Tensor y;
+        QVERIFY(b->run(prepared.value(), x, y));
+        QCOMPARE(y.size(), int64_t(expected.size()));
+        for (int i = 0; i < expected.size(); ++i)
+            QCOMPARE(y[i], expected[i]);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestEigenBackend)

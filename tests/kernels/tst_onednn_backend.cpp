@@ -78,6 +78,18 @@ void TestOneDnnBackend::reportsMapping_data()
     row("add_both_broadcast", "fallback to our kernels");
     row("concat_channels", "concat");
     row("attention_3_heads", "matmul");
+    row("conv1d_k80_s4", "onednn: convolution");
+    row("conv1d_reflect_dilated_asymmetric", "fallback to our kernels");
+    row("conv3d_k3_pad1", "onednn: convolution");
+    row("convT2d_k3_s2_p1_outpad1_groups2", "onednn: deconvolution");
+    row("convT1d_k4_s2_p1", "onednn: deconvolution");
+    row("maxpool3d_2", "pooling_v2");
+    row("global_maxpool_2d", "pooling_v2");
+    row("resize_bilinear_x2", "resampling");
+    row("resize_nearest_x2", "resampling");
+    row("resize_bilinear_align_corners", "fallback to our kernels");
+    row("resize_nearest_x1_5", "fallback to our kernels");
+    row("pad_reflect", "fallback to our kernels");
 }
 
 void TestOneDnnBackend::reportsMapping()

@@ -23,6 +23,8 @@ private slots:
     void batchSweepReportsThroughput();
     void sequenceKindsRunOrSayWhyNot_data() { everyLayerRuns_data(); }
     void sequenceKindsRunOrSayWhyNot();
+    void spatialKindsRun_data();
+    void spatialKindsRun();
 
 private:
     static Network mixed();
@@ -62,6 +64,37 @@ Network TestRunner::mixed()
     y = b.add({y, b.layer(LayerType::Mlp, mlp, {b.layerNorm(y)})});
     y = b.layer(LayerType::ClassTokenSelect, b.defaults(LayerType::ClassTokenSelect), {y});
     b.act(LayerType::Softmax, b.linear(y, 10));
+    return b.finish();
+}
+
+// Every spatial kind of issue 9, small: the runner prepares each with the analysis' shapes (it refuses a
+// layer whose kernel shape differs) and measures it.
+static Network spatial()
+{
+    ModelBuilder b("spatial");
+    auto p = [&](LayerType t, void (*f)(LayerParams&)) {
+        LayerParams q = b.defaults(t);
+        f(q);
+        return q;
+    };
+    NodeId s = b.input({1, 400}, "audio");
+    s = b.layer(LayerType::Conv1d, p(LayerType::Conv1d, [](LayerParams& q) { q.features = 8, q.kw = 20, q.sw = 4; }),
+                {s});
+    s = b.layer(LayerType::MaxPool1d, b.defaults(LayerType::MaxPool1d), {s});
+    s = b.layer(LayerType::AvgPool1d, b.defaults(LayerType::AvgPool1d), {s});
+    s = b.layer(LayerType::ConvTranspose1d, p(LayerType::ConvTranspose1d, [](LayerParams& q) { q.features = 4; }), {s});
+    s = b.layer(LayerType::Upsample, p(LayerType::Upsample, [](LayerParams& q) { q.resizeMode = 1; }), {s});
+    s = b.layer(LayerType::Pad, p(LayerType::Pad, [](LayerParams& q) { q.padMode = 1; }), {s});
+    b.globalAvgPool(s);
+    NodeId v = b.input({3, 4, 12, 12}, "clip");
+    v = b.layer(LayerType::Conv3d, p(LayerType::Conv3d, [](LayerParams& q) { q.features = 8; }), {v});
+    v = b.layer(LayerType::MaxPool3d, b.defaults(LayerType::MaxPool3d), {v});
+    v = b.layer(LayerType::AvgPool3d, p(LayerType::AvgPool3d, [](LayerParams& q) { q.kd = q.sd = 1; }), {v});
+    b.layer(LayerType::GlobalMaxPool, b.defaults(LayerType::GlobalMaxPool), {v});
+    NodeId x = b.input({4, 8, 8}, "image");
+    x = b.layer(LayerType::ConvTranspose2d, p(LayerType::ConvTranspose2d, [](LayerParams& q) { q.features = 6; }), {x});
+    x = b.layer(LayerType::Upsample, b.defaults(LayerType::Upsample), {x});
+    b.layer(LayerType::Pad, b.defaults(LayerType::Pad), {x});
     return b.finish();
 }
 
@@ -109,6 +142,27 @@ void TestRunner::everyLayerRuns()
     QCOMPARE(measured, static_cast<int>(a.layers.size()) - 2); // the input and the class-token view
     QVERIFY(r.endToEndUs > 0);
     QVERIFY(r.sumUs > 0);
+}
+
+void TestRunner::spatialKindsRun_data() { everyLayerRuns_data(); }
+
+void TestRunner::spatialKindsRun()
+{
+    QFETCH(BackendKind, backend);
+    Network net = spatial();
+    AnalysisResult a = analyze(net);
+    QCOMPARE(a.totals.errors, 0);
+    RunReport r = runKernels(net, quick(backend));
+    QCOMPARE(r.layers.size(), a.layers.size());
+    int measured = 0;
+    for (const LayerTiming& t : r.layers) {
+        const std::string& name = net.node(t.id)->name;
+        if (net.node(t.id)->type == LayerType::Input)
+            continue;
+        QVERIFY2(t.status == TimingStatus::Measured, (name + ": " + t.note).c_str());
+        ++measured;
+    }
+    QCOMPARE(measured, static_cast<int>(a.layers.size()) - 3); // three inputs
 }
 
 void TestRunner::derivedFiguresFollowTheFormulas()

@@ -194,9 +194,13 @@ private slots:
     void chosenLayers();
     void everyZooLayerIsConsistent_data();
     void everyZooLayerIsConsistent();
+    void spatialKindsAreConsistent();
     void failedLayerHasNoLines();
     void hyperSummary_data();
     void hyperSummary();
+
+private:
+    void checkEveryLayer(const Network& net);
 };
 
 // Builds a small network around one layer and returns the expected text of one of its lines.
@@ -327,7 +331,45 @@ void TestExplain::everyZooLayerIsConsistent()
     QVERIFY(net);
     net->batch = batch;
     net->bits = bits;
+    checkEveryLayer(*net);
+}
+
+// The spatial kinds the zoo does not use (Conv3d, 3-D pools, ConvTranspose1d, Upsample, Pad, global max).
+void TestExplain::spatialKindsAreConsistent()
+{
+    auto with = [](LayerType t, void (*f)(LayerParams&)) {
+        LayerParams p = Catalogue::instance().spec(t).defaults;
+        f(p);
+        return p;
+    };
+    auto none = [](LayerParams&) {};
+    ModelBuilder b("spatial");
+    NodeId v = b.input({3, 8, 16, 16}, "clip");
+    v = b.layer(LayerType::Conv3d, with(LayerType::Conv3d, [](LayerParams& p) { p.sh = p.sw = 2; }), {v});
+    v = b.layer(LayerType::MaxPool3d, with(LayerType::MaxPool3d, none), {v});
+    v = b.layer(LayerType::AvgPool3d, with(LayerType::AvgPool3d, [](LayerParams& p) { p.kd = p.sd = 1; }), {v});
+    b.layer(LayerType::GlobalMaxPool, with(LayerType::GlobalMaxPool, none), {v});
+    NodeId s = b.input({4, 40}, "signal");
+    s = b.layer(LayerType::AvgPool1d, with(LayerType::AvgPool1d, none), {s});
+    s = b.layer(LayerType::ConvTranspose1d, with(LayerType::ConvTranspose1d, [](LayerParams& p) { p.outPadW = 1; }),
+                {s});
+    s = b.layer(LayerType::Upsample, with(LayerType::Upsample, [](LayerParams& p) { p.resizeMode = 1; }), {s});
+    b.layer(LayerType::Pad, with(LayerType::Pad, none), {s});
+    NodeId x = b.input({3, 12, 12}, "image");
+    x = b.conv(x, 8, 3, 2, 1);
+    x = b.layer(LayerType::Upsample, with(LayerType::Upsample, [](LayerParams& p) { p.resizeMode = 1; }), {x});
+    x = b.layer(LayerType::Pad, with(LayerType::Pad, [](LayerParams& p) { p.padMode = 1; }), {x});
+    b.layer(LayerType::ConvTranspose2d, with(LayerType::ConvTranspose2d, [](LayerParams& p) { p.dh = 2; }), {x});
+    Network net = b.finish();
+    net.batch = 2;
+    checkEveryLayer(net);
+}
+
+void TestExplain::checkEveryLayer(const Network& n0)
+{
+    const Network* net = &n0;
     AnalysisResult a = analyze(*net);
+    QCOMPARE(a.totals.errors, 0);
     int checked = 0;
     for (const Node& n : net->nodes()) {
         const LayerResult* r = a.layer(n.id, *net);
