@@ -33,8 +33,11 @@ std::string refuse(const Network& net, const AnalysisResult& a, const MemoryGrap
         return who + std::string(layerTypeLabel(node.type)) + " cannot run patch by patch";
     if (op.deps.size() != 1 || op.deps[0] != t.order[U(j) - 1] || op.reads.size() != 1)
         return who + "the patch stage must be a chain, and this layer does not read only the layer before";
-    const MemBuffer& in = g.buffers[U(op.reads[0])];
-    if (in.readers.size() != 1 || in.output)
+    // The input must be read by this op alone (through any alias), or the whole tensor is needed anyway.
+    int consumers = 0;
+    for (const MemOp& o : g.ops)
+        consumers += std::count(o.deps.begin(), o.deps.end(), op.deps[0]) > 0 ? 1 : 0;
+    if (consumers != 1)
         return who + "its input is read by another layer too, so it cannot be computed patch by patch";
     const LayerResult* L = a.layerAtNode(op.node);
     if (!L || L->output.rank() != 3 || a.inputsOf(*L).size() != 1 || a.inputsOf(*L)[0].rank() != 3)
@@ -131,7 +134,10 @@ Result<PatchPlan> planPatches(const Network& net, const AnalysisResult& a, const
                     live += regionBytes(j - 1);
                 if (j < layers - 1)
                     live += regionBytes(j);
-                p.patchPeakBytes = std::max(p.patchPeakBytes, live);
+                if (live > p.patchPeakBytes) {
+                    p.patchPeakBytes = live;
+                    p.patchPeakNode = p.stage[U(j)].node;
+                }
             }
             p.regions.push_back(std::move(reg));
         }

@@ -43,6 +43,7 @@ struct PatchPlan {
     // regions[patch][j]: output region of stage op j for patch (r, c) = (patch / n, patch % n)
     std::vector<std::vector<PatchRegion>> regions;
     int64_t patchPeakBytes = 0;
+    int patchPeakNode = -1;        // node index of the stage op where the patch peak occurs
     int64_t restPeakBytes = 0;
     int64_t peakBytes = 0;         // max of the two
     int64_t extraMacs = 0;

@@ -1,6 +1,7 @@
 // Tests the deployment view: folding, fusion, in-place rules and the peaks they give on the zoo's
 // MobileNetV2 (MCUNet's published 1,372 KiB), ResNet-18 and the MCU CNN, all computed by hand below.
 #include "core/Analysis.h"
+#include "core/Format.h"
 #include "core/ModelBuilder.h"
 #include "core/Zoo.h"
 #include "core/deploy/Deployment.h"
@@ -27,6 +28,10 @@ private slots:
     void trainingViewMatchesAnalysis_data();
     void trainingViewMatchesAnalysis();
     void errorsNameTheLayer();
+    void binaryUnits_data();
+    void binaryUnits();
+    void verdicts_data();
+    void verdicts();
 };
 
 namespace {
@@ -248,6 +253,47 @@ void TestDeployment::errorsNameTheLayer()
     auto g = buildMemoryGraph(n, a, {});
     QVERIFY(!g);
     QVERIFY(g.error().find("layer \"big\"") != std::string::npos);
+}
+
+void TestDeployment::binaryUnits_data()
+{
+    QTest::addColumn<qint64>("bytes");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("bytes") << qint64(512) << "512 B";
+    QTest::newRow("1023") << qint64(1023) << "1023 B";
+    QTest::newRow("256 KiB") << qint64(262144) << "256 KiB";
+    QTest::newRow("64.51 KiB") << qint64(66058) << "64.51 KiB"; // 66,058 / 1,024 = 64.509…
+    QTest::newRow("1.5 KiB") << qint64(1536) << "1.5 KiB";
+    QTest::newRow("MobileNetV2 peak") << qint64(1404928) << "1.34 MiB"; // 1,372 KiB / 1,024
+    QTest::newRow("2 MiB") << qint64(2097152) << "2 MiB";
+}
+
+void TestDeployment::binaryUnits()
+{
+    QFETCH(qint64, bytes);
+    QFETCH(QString, text);
+    QCOMPARE(QString::fromStdString(humanBinaryBytes(bytes)), text);
+}
+
+void TestDeployment::verdicts_data()
+{
+    QTest::addColumn<qint64>("peak");
+    QTest::addColumn<qint64>("budget");
+    QTest::addColumn<QString>("text");
+    // 188,744 / 262,144 = 0.71999…
+    QTest::newRow("fits") << qint64(188744) << qint64(262144) << "fits in 256 KiB (72% used)";
+    QTest::newRow("exactly") << qint64(262144) << qint64(262144) << "fits in 256 KiB (100% used)";
+    // 1,404,928 / 262,144 = 5.359…
+    QTest::newRow("needs") << qint64(1404928) << qint64(262144) << "needs 1.34 MiB, 5.4× the budget";
+    QTest::newRow("one byte over") << qint64(262145) << qint64(262144) << "needs 256 KiB, 1.0× the budget";
+}
+
+void TestDeployment::verdicts()
+{
+    QFETCH(qint64, peak);
+    QFETCH(qint64, budget);
+    QFETCH(QString, text);
+    QCOMPARE(QString::fromStdString(budgetVerdict(peak, budget)), text);
 }
 
 QTEST_GUILESS_MAIN(TestDeployment)
