@@ -152,32 +152,6 @@ struct Level {
         else
             place(static_cast<int>(size() - 1));
     }
-    void keepBest(size_t width)
-    {
-        if (size() <= width)
-            return;
-        std::vector<int> idx(size());
-        std::iota(idx.begin(), idx.end(), 0);
-        std::partial_sort(idx.begin(), idx.begin() + static_cast<std::ptrdiff_t>(width), idx.end(), [&](int a, int b) {
-            if (peak[U(a)] != peak[U(b)])
-                return peak[U(a)] < peak[U(b)];
-            if (mem[U(a)] != mem[U(b)])
-                return mem[U(a)] < mem[U(b)];
-            return a < b;
-        });
-        idx.resize(width);
-        Level k;
-        k.words = words;
-        for (int i : idx) {
-            k.sets.insert(k.sets.end(), set(U(i)), set(U(i)) + 2 * words);
-            k.peak.push_back(peak[U(i)]);
-            k.mem.push_back(mem[U(i)]);
-            k.parent.push_back(parent[U(i)]);
-            k.op.push_back(op[U(i)]);
-        }
-        k.rehash();
-        *this = std::move(k);
-    }
 };
 
 struct SearchOutcome {
@@ -187,7 +161,14 @@ struct SearchOutcome {
     int64_t states = 0;
 };
 
-// Level-synchronous search over sets. beamWidth 0: exact within maxStates per level.
+struct Candidate {
+    int64_t peak, mem;
+    int state, op;
+};
+
+// Level-synchronous search over sets, keeping only sets whose peak stays below `bound`.
+// beamWidth 0: exact (fails when a level holds more than maxStates sets); otherwise the best
+// beamWidth sets per level by (peak, live bytes).
 SearchOutcome search(const SearchGraph& sg, int64_t bound, int beamWidth, int64_t maxStates)
 {
     SearchOutcome out;
@@ -202,49 +183,73 @@ SearchOutcome search(const SearchGraph& sg, int64_t bound, int beamWidth, int64_
     cur.offer(start.data(), 0, 0, -1, -1);
     std::vector<uint64_t> next(2 * U(W));
     std::vector<int> ready;
+    std::vector<int64_t> freed;
+    std::vector<Candidate> cands;
+    auto materialise = [&](Level& nxt, const Candidate& c) {
+        const uint64_t* s = cur.set(U(c.state));
+        std::copy(s, s + 2 * W, next.begin());
+        SearchGraph::set(next.data(), c.op);
+        SearchGraph::clear(next.data() + W, c.op);
+        for (int y : sg.succ[U(c.op)])
+            if (sg.depsIn(y, next.data()))
+                SearchGraph::set(next.data() + W, y);
+        nxt.offer(next.data(), c.peak, c.mem, c.state, c.op);
+    };
     for (int k = 0; k < n; ++k) {
         Level nxt;
         nxt.words = W;
+        cands.clear();
         for (size_t si = 0; si < cur.size(); ++si) {
             const uint64_t* s = cur.set(si);
             const int64_t f = cur.peak[si], m = cur.mem[si];
-            if (f >= bound)
-                continue;
             ready.clear();
             for (int w = 0; w < W; ++w)
                 for (uint64_t bits = s[W + w]; bits; bits &= bits - 1)
                     ready.push_back(w * 64 + __builtin_ctzll(bits));
-            // An op that frees at least what it allocates without raising the peak goes first.
+            freed.resize(ready.size());
+            // An op that frees at least what it allocates without raising the peak goes first: moving
+            // it earlier in any completion lowers or keeps every later step.
             int only = -1;
-            for (int x : ready) {
-                int64_t step = m + sg.alloc[U(x)] + sg.scratch[U(x)];
-                if (step <= f && sg.freedBy(x, s) >= sg.alloc[U(x)]) {
-                    only = x;
-                    break;
-                }
+            for (size_t r = 0; r < ready.size(); ++r) {
+                const int x = ready[r];
+                freed[r] = sg.freedBy(x, s);
+                if (only < 0 && m + sg.alloc[U(x)] + sg.scratch[U(x)] <= f && freed[r] >= sg.alloc[U(x)])
+                    only = static_cast<int>(r);
             }
-            for (int x : ready) {
-                if (only >= 0 && x != only)
+            for (size_t r = 0; r < ready.size(); ++r) {
+                if (only >= 0 && static_cast<int>(r) != only)
                     continue;
-                const int64_t step = m + sg.alloc[U(x)] + sg.scratch[U(x)];
-                const int64_t f2 = std::max(f, step);
+                const int x = ready[r];
+                const int64_t f2 = std::max(f, m + sg.alloc[U(x)] + sg.scratch[U(x)]);
                 if (f2 >= bound)
                     continue;
-                const int64_t m2 = m + sg.alloc[U(x)] - sg.freedBy(x, s);
-                std::copy(s, s + 2 * W, next.begin());
-                SearchGraph::set(next.data(), x);
-                SearchGraph::clear(next.data() + W, x);
-                for (int y : sg.succ[U(x)])
-                    if (sg.depsIn(y, next.data()))
-                        SearchGraph::set(next.data() + W, y);
-                nxt.offer(next.data(), f2, m2, static_cast<int>(si), x);
+                Candidate c{f2, m + sg.alloc[U(x)] - freed[r], static_cast<int>(si), x};
+                if (beamWidth > 0)
+                    cands.push_back(c);
+                else
+                    materialise(nxt, c);
             }
         }
-        out.states += static_cast<int64_t>(nxt.size());
-        if (beamWidth > 0)
-            nxt.keepBest(U(beamWidth));
-        else if (static_cast<int64_t>(nxt.size()) > maxStates)
+        if (beamWidth > 0) {
+            // Rank candidates before building any set: most of them never survive the cut.
+            auto better = [](const Candidate& a, const Candidate& b) {
+                if (a.peak != b.peak)
+                    return a.peak < b.peak;
+                if (a.mem != b.mem)
+                    return a.mem < b.mem;
+                return a.state != b.state ? a.state < b.state : a.op < b.op;
+            };
+            std::sort(cands.begin(), cands.end(), better);
+            for (const Candidate& c : cands) {
+                if (nxt.size() >= U(beamWidth))
+                    break;
+                materialise(nxt, c);
+            }
+        } else if (static_cast<int64_t>(nxt.size()) > maxStates) {
+            out.states += static_cast<int64_t>(nxt.size());
             return out; // not completed
+        }
+        out.states += static_cast<int64_t>(nxt.size());
         parents[U(k) + 1] = nxt.parent;
         ops[U(k) + 1] = nxt.op;
         cur = std::move(nxt);
@@ -344,8 +349,16 @@ int64_t peakLowerBound(const MemoryGraph& g)
     return std::max(lb, outputs);
 }
 
+int autoBeamWidth(size_t ops)
+{
+    // The beam's cost grows with ops × width × ready ops; keep large graphs near 100 ms.
+    return static_cast<int>(std::clamp<size_t>(12800 / std::max<size_t>(ops, 1), 8, 64));
+}
+
 ScheduleResult heuristicSchedule(const MemoryGraph& g, int beamWidth)
 {
+    if (beamWidth <= 0)
+        beamWidth = autoBeamWidth(g.ops.size());
     ScheduleResult r;
     const std::vector<int> base = defaultOrder(g);
     r.timeline = evaluateOrder(g, base);
@@ -377,6 +390,8 @@ ScheduleResult optimalSchedule(const MemoryGraph& g, const ScheduleOptions& opti
     if (r.optimal)
         return r;
     SearchGraph sg(g);
+    // Every set whose peak stays below the heuristic's is examined; if none completes the graph, the
+    // heuristic's order is optimal.
     SearchOutcome o = search(sg, r.timeline.peakBytes, 0, options.maxStates);
     r.statesExplored += o.states;
     if (!o.completed)
