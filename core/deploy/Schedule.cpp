@@ -352,7 +352,7 @@ int64_t peakLowerBound(const MemoryGraph& g)
 int autoBeamWidth(size_t ops)
 {
     // The beam's cost grows with ops × width × ready ops; keep large graphs near 100 ms.
-    return static_cast<int>(std::clamp<size_t>(12800 / std::max<size_t>(ops, 1), 8, 64));
+    return static_cast<int>(std::clamp<size_t>(8000 / std::max<size_t>(ops, 1), 8, 64));
 }
 
 ScheduleResult heuristicSchedule(const MemoryGraph& g, int beamWidth)
