@@ -13,6 +13,7 @@
 #include "widgets/PaletteWidget.h"
 
 #include "widgets/charts/ChartsPanel.h"
+#include "widgets/charts/MemoryPanel.h"
 #include "widgets/runner/RunnerPanel.h"
 #include "core/export/PyTorchExport.h"
 #include "core/onnx/OnnxExport.h"
@@ -171,6 +172,7 @@ void MainWindow::buildDocks()
 
     m_charts = new widgets::ChartsPanel(m_doc, m_selection, m_options, this);
     addCostDock(m_charts, tr("Charts"));
+    addCostDock(new widgets::MemoryPanel(m_doc, m_selection, m_options, this), tr("Deployment memory"));
     m_runner = new widgets::RunnerPanel(m_doc, m_selection, this);
     QDockWidget* runnerDock = new QDockWidget(tr("Kernel runner"), this);
     runnerDock->setObjectName("runnerDock");
