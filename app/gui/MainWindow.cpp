@@ -172,16 +172,22 @@ void MainWindow::buildDocks()
 
     m_charts = new widgets::ChartsPanel(m_doc, m_selection, m_options, this);
     addCostDock(m_charts, tr("Charts"));
-    addCostDock(new widgets::MemoryPanel(m_doc, m_selection, m_options, this), tr("Deployment memory"));
     m_runner = new widgets::RunnerPanel(m_doc, m_selection, this);
     QDockWidget* runnerDock = new QDockWidget(tr("Kernel runner"), this);
     runnerDock->setObjectName("runnerDock");
     runnerDock->setWidget(m_runner);
     addDockWidget(Qt::RightDockWidgetArea, runnerDock);
     tabifyDockWidget(inspectorDock, runnerDock);
+    auto* memoryDock = new QDockWidget(tr("Deployment memory"), this);
+    memoryDock->setObjectName("memoryDock");
+    memoryDock->setWidget(new widgets::MemoryPanel(m_doc, m_selection, m_options, this));
+    addDockWidget(Qt::RightDockWidgetArea, memoryDock);
+    tabifyDockWidget(runnerDock, memoryDock);
     inspectorDock->raise();
-    if (m_docksMenu)
+    if (m_docksMenu) {
         m_docksMenu->addAction(runnerDock->toggleViewAction());
+        m_docksMenu->addAction(memoryDock->toggleViewAction());
+    }
     connect(m_runner, &widgets::RunnerPanel::resultsChanged, this, &MainWindow::showLatency);
 }
 

@@ -11,7 +11,7 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QHBoxLayout>
+#include <QGridLayout>
 #include <QLabel>
 #include <QVBoxLayout>
 
@@ -41,11 +41,21 @@ MemoryPanel::MemoryPanel(core::Document& doc, Selection& selection, ViewOptions&
     }
     m_chart = new ArenaChart(this);
 
-    auto* controls = new QHBoxLayout;
-    controls->addWidget(new QLabel(tr("Preset:"), this));
-    for (QWidget* w : std::initializer_list<QWidget*>{m_preset, m_view, m_inplaceDw, m_schedule, m_planner})
-        controls->addWidget(w);
-    controls->addStretch(1);
+    // Combo boxes may shrink below their longest entry: the dock shares the bottom area with the
+    // charts and must not force the window wider than the palette, canvas and inspector allow.
+    for (QComboBox* c : {m_preset, m_view, m_schedule, m_planner}) {
+        c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        c->setMinimumContentsLength(6);
+    }
+    // Two rows, so the dock stays narrow beside the palette and the inspector.
+    auto* controls = new QGridLayout;
+    controls->addWidget(new QLabel(tr("Preset:"), this), 0, 0);
+    controls->addWidget(m_preset, 0, 1);
+    controls->addWidget(m_view, 0, 2);
+    controls->addWidget(m_inplaceDw, 1, 0, 1, 1);
+    controls->addWidget(m_schedule, 1, 1);
+    controls->addWidget(m_planner, 1, 2);
+    controls->setColumnStretch(3, 1);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(controls);
     layout->addWidget(m_summary);
