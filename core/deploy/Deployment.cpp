@@ -247,6 +247,19 @@ Result<MemoryGraph> buildMemoryGraph(const Network& net, const AnalysisResult& a
         D.op = opIndex;
         g.ops.push_back(std::move(op));
     }
+    // Every later figure (live bytes, arena offsets, the search's peaks) is a sum of these, so one
+    // check here keeps them all inside 64 bits.
+    int64_t total = 0;
+    for (const MemBuffer& b : g.buffers)
+        if (auto t = checkedAdd(total, b.bytes))
+            total = *t;
+        else
+            return Error{"the network's tensors add up to more than 2^63 bytes; reduce the batch or the sizes"};
+    for (const MemOp& op : g.ops)
+        if (auto t = checkedAdd(total, op.scratchBytes))
+            total = *t;
+        else
+            return Error{"the network's tensors add up to more than 2^63 bytes; reduce the batch or the sizes"};
     for (const LayerDeploy& D : g.layers) {
         g.params += D.params;
         g.state += D.state;

@@ -83,7 +83,8 @@ struct MemoryGraph {
     int fused = 0;                  // activations fused
 };
 
-// Fails, naming the first layer with an error, when the analysis has errors or blocked layers.
+// Fails, naming the first layer with an error, when the analysis has errors or blocked layers, and
+// when all buffers and scratch together exceed 2^63 bytes (so every sum of them fits in 64 bits).
 Result<MemoryGraph> buildMemoryGraph(const Network& net, const AnalysisResult& a, const DeployOptions& options);
 
 } // namespace nc::core::deploy

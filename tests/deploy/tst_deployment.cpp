@@ -28,6 +28,7 @@ private slots:
     void trainingViewMatchesAnalysis_data();
     void trainingViewMatchesAnalysis();
     void errorsNameTheLayer();
+    void hugeTensorsAreRefused();
     void binaryUnits_data();
     void binaryUnits();
     void verdicts_data();
@@ -253,6 +254,23 @@ void TestDeployment::errorsNameTheLayer()
     auto g = buildMemoryGraph(n, a, {});
     QVERIFY(!g);
     QVERIFY(g.error().find("layer \"big\"") != std::string::npos);
+}
+
+void TestDeployment::hugeTensorsAreRefused()
+{
+    // Two 2^31 × 2^31 fp32 tensors: each 2^64 B already overflows the analysis; at a batch that keeps
+    // each one just under 2^63 B, the two together do not fit, and nothing wraps around.
+    ModelBuilder b("huge");
+    NodeId x = b.input({1, 1 << 20, 1 << 20});
+    b.relu(b.conv(x, 1, 1, 1, 0, 1, false, "c"), "r");
+    Network n = b.finish();
+    n.batch = int64_t(1) << 20; // 2^60 elements × 4 B = 2^62 B per tensor; input + conv = 2^63
+    n.bits = 32;
+    AnalysisResult a = analyze(n);
+    QCOMPARE(a.totals.errors, 0);
+    auto g = buildMemoryGraph(n, a, {});
+    QVERIFY(!g);
+    QVERIFY(g.error().find("more than 2^63 bytes") != std::string::npos);
 }
 
 void TestDeployment::binaryUnits_data()
