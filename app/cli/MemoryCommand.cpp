@@ -28,6 +28,7 @@ struct MemoryOptions {
     long long bits = 0;
     bool deploy = false;
     bool inplaceDepthwise = true;
+    bool flashAttention = true;
     bool optimal = false;
     Planner planner = Planner::Greedy;
     long long patches = 0; // grid n; 0: none
@@ -71,6 +72,12 @@ OptionResult parseOption(const std::string& a, const char* v, MemoryOptions& o)
         if (!is("on") && !is("off"))
             return {true, "--inplace-depthwise takes on or off"};
         o.inplaceDepthwise = is("on");
+        return {};
+    }
+    if (a == "--flash-attention") {
+        if (!is("on") && !is("off"))
+            return {true, "--flash-attention takes on or off"};
+        o.flashAttention = is("on");
         return {};
     }
     if (a == "--schedule") {
@@ -138,7 +145,7 @@ int memoryCommand(int argc, char** argv)
     if (o.bits)
         net->bits = static_cast<int>(o.bits);
     AnalysisResult a = analyze(*net);
-    auto graph = buildMemoryGraph(*net, a, {o.deploy, o.inplaceDepthwise});
+    auto graph = buildMemoryGraph(*net, a, {o.deploy, o.inplaceDepthwise, o.flashAttention});
     if (!graph)
         return fail(graph.error());
     const MemoryGraph& g = *graph;

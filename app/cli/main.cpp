@@ -41,6 +41,7 @@ int usage()
         "  netcanvas-cli bench FILE|zoo:NAME [--backend eigen|onednn] [--threads N] [--batch N]\n"
         "                      [--seconds S] [--format table|csv|json]\n"
         "  netcanvas-cli memory FILE|zoo:NAME [--bits N] [--deploy] [--inplace-depthwise on|off]\n"
+        "                       [--flash-attention on|off]\n"
         "                       [--schedule default|optimal] [--planner greedy|best]\n"
         "                       [--patches N --patch-layers K | --patches auto] [--budget BYTES]\n"
         "                       [--format table|json|header]\n"

@@ -215,6 +215,14 @@ Result<MemoryGraph> buildMemoryGraph(const Network& net, const AnalysisResult& a
                     inPlaceOf = s;
                     break;
                 }
+        } else if (node.type == LayerType::MultiHeadAttention && options.flashAttention) {
+            const Shape& in = a.inputsOf(L)[0];
+            if (in.rank() == 2) {
+                const int64_t T = in[0], D = in[1];
+                const int64_t elements = 4 * T * D + 2 * node.params.heads * T + T * std::min<int64_t>(T, 64);
+                // Never more than the full map's workspace, which the analysis has checked for overflow.
+                op.scratchBytes = std::min(op.scratchBytes, bytesFor(elements * a.batch, L.bits));
+            }
         } else if (node.type == LayerType::DepthwiseConv2d && options.inplaceDepthwise && node.params.multiplier == 1) {
             if (dies(src[U(i)][0])) {
                 inPlaceOf = src[U(i)][0];

@@ -19,6 +19,9 @@
 // - Depthwise convolution (multiplier 1) runs in place in its input's buffer when the input dies
 //   there, with one padded input channel of scratch (TinyEngine copies each channel there first).
 // - Dropout disappears; views (Flatten, Reshape, class-token select) alias their input.
+// - Attention runs as flash attention (Dao et al., 2022): its scratch holds Q, K, V and the merged
+//   heads (4·T·D, as before), each query's running maximum and sum per head (2·heads·T) and one
+//   block of scores for one head, T × min(T, 64) — instead of the heads×T×T attention map.
 // With `deploy` off the same graph reproduces the training view's memory model of analyze(): views
 // alias and activations marked `inplace` overwrite an input they are the sole consumer of.
 #pragma once
@@ -42,6 +45,7 @@ const char* roleKey(Role r); // "op", "folded", "fused", "dropped", "view"
 struct DeployOptions {
     bool deploy = true;           // false: the training view (analyze()'s memory model)
     bool inplaceDepthwise = true; // TinyEngine's in-place depthwise convolution
+    bool flashAttention = true;   // deployment only: attention without the heads×T×T map
 };
 
 // What became of one layer of the network (indexed like Network::nodes()).

@@ -29,6 +29,7 @@ private slots:
     void trainingViewMatchesAnalysis();
     void errorsNameTheLayer();
     void hugeTensorsAreRefused();
+    void flashAttentionDropsTheMap();
     void binaryUnits_data();
     void binaryUnits();
     void verdicts_data();
@@ -271,6 +272,30 @@ void TestDeployment::hugeTensorsAreRefused()
     auto g = buildMemoryGraph(n, a, {});
     QVERIFY(!g);
     QVERIFY(g.error().find("more than 2^63 bytes") != std::string::npos);
+}
+
+void TestDeployment::flashAttentionDropsTheMap()
+{
+    // 100 tokens of width 8, 2 heads, fp32. The training view's workspace: Q, K, V and merged heads
+    // 4·100·8 = 3,200 plus the map 2·100·100 = 20,000 elements. Flash attention keeps the 3,200, the
+    // running max and sum 2·2·100 = 400 and one 100×64 block of scores: 10,000 elements.
+    ModelBuilder b("attn");
+    NodeId x = b.input({100, 8});
+    LayerParams p = b.defaults(LayerType::MultiHeadAttention);
+    p.features = 8;
+    p.heads = 2;
+    NodeId m = b.layer(LayerType::MultiHeadAttention, p, {x}, "mha");
+    Network n = b.finish();
+    AnalysisResult a = analyze(n);
+    QCOMPARE(a.layer(m, n)->workspaceBytes, int64_t(4 * 23200));
+    MemoryGraph flash = buildMemoryGraph(n, a, {}).value();
+    QCOMPARE(flash.ops[1].scratchBytes, int64_t(4 * 10000));
+    DeployOptions off;
+    off.flashAttention = false;
+    QCOMPARE(buildMemoryGraph(n, a, off).value().ops[1].scratchBytes, int64_t(4 * 23200));
+    QCOMPARE(buildMemoryGraph(n, a, {false, true}).value().ops[1].scratchBytes, int64_t(4 * 23200));
+    // The peak follows: input and output (3,200 B each) plus the scratch.
+    QCOMPARE(evaluateOrder(flash, defaultOrder(flash)).peakBytes, int64_t(2 * 3200 + 40000));
 }
 
 void TestDeployment::binaryUnits_data()
