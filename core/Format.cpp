@@ -1,6 +1,7 @@
 // Format: number-to-text helpers.
 #include "Format.h"
 
+#include <cmath>
 #include <cstdio>
 
 namespace nc::core {
@@ -49,6 +50,39 @@ std::string humanBytes(int64_t bytes)
 {
     static const char* const units[] = {"B", "KB", "MB", "GB", "TB", "PB", "EB"};
     return scaled(static_cast<double>(bytes), units, 7, 1000.0);
+}
+
+std::string humanBinaryBytes(int64_t bytes)
+{
+    static const char* const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = static_cast<double>(bytes);
+    int u = 0;
+    while (u < 6 && std::fabs(v) >= 1024.0) {
+        v /= 1024.0;
+        ++u;
+    }
+    if (u == 0)
+        return std::to_string(bytes) + " B";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2f", v);
+    std::string s = buf;
+    while (s.back() == '0')
+        s.pop_back();
+    if (s.back() == '.')
+        s.pop_back();
+    return s + " " + units[u];
+}
+
+std::string budgetVerdict(int64_t peakBytes, int64_t budgetBytes)
+{
+    const double ratio = static_cast<double>(peakBytes) / static_cast<double>(budgetBytes);
+    char buf[96];
+    if (peakBytes <= budgetBytes) {
+        std::snprintf(buf, sizeof buf, " (%d%% used)", static_cast<int>(std::lround(ratio * 100.0)));
+        return "fits in " + humanBinaryBytes(budgetBytes) + buf;
+    }
+    std::snprintf(buf, sizeof buf, ", %.1f× the budget", ratio);
+    return "needs " + humanBinaryBytes(peakBytes) + buf;
 }
 
 std::string humanDuration(double us)

@@ -12,6 +12,12 @@ std::string groupDigits(int64_t v);
 std::string humanCount(int64_t v);
 // Decimal units as the lecture uses them (244 MB = 244·10⁶ bytes): "244.0 MB", "256.0 KB", "512 B".
 std::string humanBytes(int64_t bytes);
+// Binary units for memory budgets and the figures compared with them (an MCU's "256 KB" of SRAM is
+// 262,144 B): "512 B", "256 KiB", "64.51 KiB", "1.34 MiB"; at most two decimals, trailing zeros dropped.
+std::string humanBinaryBytes(int64_t bytes);
+// One verdict of a peak against a budget (budget > 0), in binary units:
+// "fits in 256 KiB (72% used)" (percent rounded to the nearest) or "needs 1.34 MiB, 5.4× the budget".
+std::string budgetVerdict(int64_t peakBytes, int64_t budgetBytes);
 // Microseconds as text with a fitting unit: "850.0 µs", "12.30 ms", "1.20 s".
 std::string humanDuration(double microseconds);
 

@@ -66,7 +66,8 @@ std::string parseArguments(int argc, char** argv, const OptionHandler& handler, 
                 return "unknown option " + a;
             if (!r.error.empty())
                 return r.error;
-            ++i;
+            if (r.tookValue)
+                ++i;
         } else if (spec.empty()) {
             spec = a;
         } else {

@@ -22,10 +22,12 @@ bool isOnnxPath(const std::string& spec);
 struct OptionResult {
     bool known = true;
     std::string error;
+    bool tookValue = true; // false for a flag ("--deploy"): the next argument is not its value
 };
 using OptionHandler = std::function<OptionResult(const std::string& name, const char* value)>;
-// Walks argv[2..]: every option takes exactly one value (nullptr when it is missing) and goes to
-// `handler`; the single positional argument is returned in `spec`. Returns "" or the reason to fail.
+// Walks argv[2..]: every option goes to `handler` with the argument after it (nullptr when there is
+// none), which it takes as its value unless it answers tookValue = false; the single positional
+// argument is returned in `spec`. Returns "" or the reason to fail.
 std::string parseArguments(int argc, char** argv, const OptionHandler& handler, std::string& spec,
                            const char* noun = "design");
 // "--format table|csv|json".

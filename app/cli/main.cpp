@@ -2,6 +2,7 @@
 // list the zoo, import ONNX models and export designs to PyTorch or ONNX.
 #include "BenchCommand.h"
 #include "CliCommon.h"
+#include "MemoryCommand.h"
 #include "core/Analysis.h"
 #include "core/BitWidth.h"
 #include "core/NetworkFile.h"
@@ -40,6 +41,11 @@ int usage()
         "  netcanvas-cli export FILE|zoo:NAME --to pytorch|onnx -o OUT\n"
         "  netcanvas-cli bench FILE|zoo:NAME [--backend eigen|onednn] [--threads N] [--batch N]\n"
         "                      [--seconds S] [--format table|csv|json]\n"
+        "  netcanvas-cli memory FILE|zoo:NAME [--bits N] [--deploy] [--inplace-depthwise on|off]\n"
+        "                       [--flash-attention on|off]\n"
+        "                       [--schedule default|optimal] [--planner greedy|best]\n"
+        "                       [--patches N --patch-layers K | --patches auto] [--budget BYTES]\n"
+        "                       [--format table|json|header]\n"
         "  netcanvas-cli zoo\n"
         "FILE is a design (.json) or an ONNX model (.onnx); --dim and --input set the sizes of an ONNX\n"
         "model's symbolic dimensions or whole input shapes (batch first).\n");
@@ -231,13 +237,15 @@ int main(int argc, char** argv)
             return importCommand(argc, argv);
         if (cmd == "export")
             return exportCommand(argc, argv);
+        if (cmd == "memory")
+            return nc::app::memoryCommand(argc, argv);
         if (cmd == "bench")
             return nc::app::benchCommand(argc, argv);
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             usage();
             return 0;
         }
-        return fail("unknown command \"" + cmd + "\"; try analyze, bench, import, export or zoo");
+        return fail("unknown command \"" + cmd + "\"; try analyze, bench, memory, import, export or zoo");
     } catch (const std::exception& e) {
         return fail(std::string("internal error: ") + e.what());
     }

@@ -15,6 +15,7 @@
 #include "widgets/PaletteWidget.h"
 
 #include "widgets/charts/ChartsPanel.h"
+#include "widgets/charts/MemoryPanel.h"
 #include "widgets/runner/RunnerPanel.h"
 #include "core/export/PyTorchExport.h"
 #include "core/onnx/OnnxExport.h"
@@ -174,9 +175,16 @@ void MainWindow::buildDocks()
     runnerDock->setWidget(m_runner);
     addDockWidget(Qt::RightDockWidgetArea, runnerDock);
     tabifyDockWidget(inspectorDock, runnerDock);
+    auto* memoryDock = new QDockWidget(tr("Deployment memory"), this);
+    memoryDock->setObjectName("memoryDock");
+    memoryDock->setWidget(new widgets::MemoryPanel(m_doc, m_selection, m_options, this));
+    addDockWidget(Qt::RightDockWidgetArea, memoryDock);
+    tabifyDockWidget(runnerDock, memoryDock);
     inspectorDock->raise();
-    if (m_docksMenu)
+    if (m_docksMenu) {
         m_docksMenu->addAction(runnerDock->toggleViewAction());
+        m_docksMenu->addAction(memoryDock->toggleViewAction());
+    }
     connect(m_runner, &widgets::RunnerPanel::resultsChanged, this, &MainWindow::showLatency);
 }
 

@@ -200,8 +200,8 @@ Result<PyCode> convPy(const PyCtx& c)
         const char* cls = p.padMode == static_cast<int64_t>(PadMode::Reflect)     ? "nn.ReflectionPad2d"
                           : p.padMode == static_cast<int64_t>(PadMode::Replicate) ? "nn.ReplicationPad2d"
                                                                                   : "nn.ZeroPad2d";
-        pre = std::string(cls) + "((" + pyInt(pad.left) + ", " + pyInt(pad.right) + ", " + pyInt(pad.top) + ", " +
-              pyInt(pad.bottom) + "))";
+        pre = std::string(cls) + "((" + pyInt(pad.left) + ", " + pyInt(pad.right) + ", " + pyInt(pad.top) +
+              ", " + pyInt(pad.bottom) + "))";
     }
     if (p.dh != 1 || p.dw != 1)
         a.push_back("dilation=" + pyPair(p.dh, p.dw));
@@ -225,14 +225,15 @@ Status convOnnx(OnnxBuilder& b, const OnnxCtx& c)
     bool same = p.padSame && p.padMode == static_cast<int64_t>(PadMode::Zeros);
     if (p.padMode != static_cast<int64_t>(PadMode::Zeros)) {
         input = b.fresh(L + "/Pad_output");
-        int pn = b.node("Pad", {c.ins[0], b.ints(L + "/pads", {0, 0, pad.top, pad.left, 0, 0, pad.bottom, pad.right})},
-                        input, L + "/Pad");
+        int pn = b.node(
+            "Pad", {c.ins[0], b.ints(L + "/pads", {0, 0, pad.top, pad.left, 0, 0, pad.bottom, pad.right})},
+            input, L + "/Pad");
         b.attrS(pn, "mode", p.padMode == static_cast<int64_t>(PadMode::Reflect) ? "reflect" : "edge");
         pad = {};
     }
     const int64_t fanIn = (ci / g) * p.kh * p.kw;
-    std::vector<std::string> cin{input,
-                                 b.weight(L + ".weight", {co, ci / g, p.kh, p.kw}, OnnxBuilder::Fill::Random, fanIn)};
+    std::vector<std::string> cin{
+        input, b.weight(L + ".weight", {co, ci / g, p.kh, p.kw}, OnnxBuilder::Fill::Random, fanIn)};
     if (p.bias)
         cin.push_back(b.weight(L + ".bias", {co}, OnnxBuilder::Fill::Random, fanIn));
     int k = b.node("Conv", cin, c.y, L);
@@ -249,7 +250,10 @@ Status convOnnx(OnnxBuilder& b, const OnnxCtx& c)
 
 const OnnxImportDecl kConvImport{{"Conv"}};
 
-int64_t kernelArea(const LayerParams& p) { return p.kh * p.kw; }
+int64_t kernelArea(const LayerParams& p)
+{
+    return p.kh * p.kw;
+}
 
 } // namespace
 
@@ -290,18 +294,21 @@ void registerConvolution(std::vector<LayerKind>& k)
         c.pytorch = convPy;
         c.onnxExport = convOnnx;
         c.onnxImport = &kConvImport;
+        c.fusesActivation = true;
+        c.absorbsBatchNorm = true;
         k.push_back(std::move(c));
     }
     {
         LayerParams d;
         d.pt = d.pb = d.pl = d.pr = 1;
         LayerKind c;
-        c.spec = makeSpec(LayerType::DepthwiseConv2d, "depthwise_conv2d", "DepthwiseConv2d", Category::Convolution,
-                          "Depthwise convolution: groups = input channels, each channel convolved with its own "
-                          "`multiplier` filters; co = ci·multiplier. Params = co·kh·kw + co; MACs = co·kh·kw·ho·wo.",
-                          concat({intAttr("multiplier", "Channel multiplier", &P::multiplier, 1, kBig)},
-                                 concat(kernelAttrs(true), {boolAttr("bias", "Bias", &P::bias), bitsAttr()})),
-                          d);
+        c.spec = makeSpec(
+            LayerType::DepthwiseConv2d, "depthwise_conv2d", "DepthwiseConv2d", Category::Convolution,
+            "Depthwise convolution: groups = input channels, each channel convolved with its own "
+            "`multiplier` filters; co = ci·multiplier. Params = co·kh·kw + co; MACs = co·kh·kw·ho·wo.",
+            concat({intAttr("multiplier", "Channel multiplier", &P::multiplier, 1, kBig)},
+                   concat(kernelAttrs(true), {boolAttr("bias", "Bias", &P::bias), bitsAttr()})),
+            d);
         c.palette = {paletteEntry(c.spec, "Depthwise Conv2d", "one 3×3 filter per channel (MobileNet)")};
         c.spatial = true;
         c.nameStem = "dwconv";
@@ -315,6 +322,8 @@ void registerConvolution(std::vector<LayerKind>& k)
         c.pytorch = convPy;
         c.onnxExport = convOnnx;
         c.onnxImport = &kConvImport;
+        c.fusesActivation = true;
+        c.absorbsBatchNorm = true;
         k.push_back(std::move(c));
     }
 }

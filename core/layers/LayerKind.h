@@ -206,6 +206,10 @@ struct LayerKind {
     bool spatial = false;
     // Elementwise kinds: operations per output element (README "Counting conventions").
     int64_t opsPerElement = 0;
+    // Deployment (core/deploy): the layer's output stage can apply an activation before storing
+    // (TFLite's fused activation), and a BatchNorm right after it folds into its weights.
+    bool fusesActivation = false;
+    bool absorbsBatchNorm = false;
     // Stem of the names the editor gives new layers ("conv" → conv1, conv2); the file key when empty.
     std::string_view nameStem;
     // Sliding-window kinds: the window's area (kh·kw); the receptive-field chart counts a layer with an

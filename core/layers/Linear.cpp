@@ -142,7 +142,9 @@ void registerLinear(std::vector<LayerKind>& k)
     c.onnxExport = linearOnnx;
     c.onnxImport = &kLinearImport;
     c.tie = linearTie;
-    k.push_back(std::move(c));
+    c.fusesActivation = true;
+    c.absorbsBatchNorm = true;
+        k.push_back(std::move(c));
 }
 
 } // namespace nc::core::kinds

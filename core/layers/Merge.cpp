@@ -200,6 +200,7 @@ LayerKind merge(LayerType t, std::string_view key, std::string_view label, std::
     // axes) is done for every multi-input layer by the analysis before this rule runs.
     c.receptiveField = rfPassThrough;
     c.summary = inputsSummary;
+    c.fusesActivation = true; // Add, Multiply and Concat write their result through an activation
     return c;
 }
 

@@ -100,8 +100,8 @@ Result<PyCode> poolPy(const PyCtx& c)
         if (p.pt || p.pl)
             a.push_back("padding=" + pyPair(p.pt, p.pl));
     } else {
-        pre = std::string(avg ? "nn.ZeroPad2d((" : "nn.ConstantPad2d((") + pyInt(p.pl) + ", " + pyInt(p.pr) + ", " +
-              pyInt(p.pt) + ", " + pyInt(p.pb) + ")" + (avg ? ")" : "), float(\"-inf\"))");
+        pre = std::string(avg ? "nn.ZeroPad2d((" : "nn.ConstantPad2d((") + pyInt(p.pl) + ", " + pyInt(p.pr) +
+              ", " + pyInt(p.pt) + ", " + pyInt(p.pb) + ")" + (avg ? ")" : "), float(\"-inf\"))");
     }
     if (p.ceilMode)
         a.push_back("ceil_mode=True");
@@ -163,7 +163,10 @@ void globalExplain(ExplainWriter& L)
     L.fieldGlobal();
 }
 
-std::string noSummary(const LayerParams&) { return {}; }
+std::string noSummary(const LayerParams&)
+{
+    return {};
+}
 
 KernelPlan globalKernel(const LayerParams&, std::span<const Shape>, const Shape&)
 {
@@ -230,11 +233,15 @@ void adaptiveExplain(ExplainWriter& L)
     L.text("out", "out = " + L.o.toString());
     L.text("params", "params = 0");
     L.eq("ops", L.batchLabel("ops"),
-         L.timesBatch(W::factors({L.in[0][0], windowLengths(L.in[0][1], p.outH), windowLengths(L.in[0][2], p.outW)})),
+         L.timesBatch(
+             W::factors({L.in[0][0], windowLengths(L.in[0][1], p.outH), windowLengths(L.in[0][2], p.outW)})),
          L.r.otherOps);
 }
 
-std::string adaptiveSummary(const LayerParams& p) { return "→" + W::n(p.outH) + "×" + W::n(p.outW); }
+std::string adaptiveSummary(const LayerParams& p)
+{
+    return "→" + W::n(p.outH) + "×" + W::n(p.outW);
+}
 
 KernelPlan adaptiveKernel(const LayerParams& q, std::span<const Shape>, const Shape&)
 {
@@ -258,8 +265,8 @@ Status adaptiveOnnx(OnnxBuilder& b, const OnnxCtx& c)
         return {};
     }
     if (in[1] % p.outH || in[2] % p.outW)
-        return Error{"layer \"" + c.node.name + "\": adaptive pooling from " + str(in[1]) + "×" + str(in[2]) + " to " +
-                     str(p.outH) + "×" + str(p.outW) +
+        return Error{"layer \"" + c.node.name + "\": adaptive pooling from " + str(in[1]) + "×" + str(in[2]) +
+                     " to " + str(p.outH) + "×" + str(p.outW) +
                      " has windows of different sizes, which ONNX cannot express"};
     int k = b.node("AveragePool", {c.ins[0]}, c.y, c.node.name);
     b.attr(k, "kernel_shape", std::vector<int64_t>{in[1] / p.outH, in[2] / p.outW});
@@ -267,7 +274,10 @@ Status adaptiveOnnx(OnnxBuilder& b, const OnnxCtx& c)
     return {};
 }
 
-int64_t poolArea(const LayerParams& p) { return p.kh * p.kw; }
+int64_t poolArea(const LayerParams& p)
+{
+    return p.kh * p.kw;
+}
 
 const OnnxImportDecl kMaxPoolImport{{"MaxPool"}};
 const OnnxImportDecl kAvgPoolImport{{"AveragePool"}};
@@ -282,10 +292,11 @@ void registerPooling(std::vector<LayerKind>& k)
     auto poolAttrs = concat(kernelAttrs(false), {boolAttr("ceil_mode", "Ceil mode", &P::ceilMode)});
     {
         LayerKind c;
-        c.spec = makeSpec(LayerType::MaxPool2d, "max_pool2d", "MaxPool2d", Category::Pooling,
-                          "Max pooling. ho = ⌊(hi + pt + pb − kh)/s⌋ + 1 (⌈⌉ in ceil mode, where a window may not "
-                          "start in the bottom padding). No parameters.",
-                          poolAttrs, d);
+        c.spec =
+            makeSpec(LayerType::MaxPool2d, "max_pool2d", "MaxPool2d", Category::Pooling,
+                     "Max pooling. ho = ⌊(hi + pt + pb − kh)/s⌋ + 1 (⌈⌉ in ceil mode, where a window may not "
+                     "start in the bottom padding). No parameters.",
+                     poolAttrs, d);
         c.palette = {paletteEntry(c.spec, "MaxPool2d", "2×2 max pooling, stride 2")};
         c.spatial = true;
         c.windowArea = poolArea;
@@ -299,6 +310,7 @@ void registerPooling(std::vector<LayerKind>& k)
         c.pytorch = poolPy;
         c.onnxExport = poolOnnx;
         c.onnxImport = &kMaxPoolImport;
+        c.fusesActivation = true;
         k.push_back(std::move(c));
     }
     {
@@ -321,6 +333,7 @@ void registerPooling(std::vector<LayerKind>& k)
         c.pytorch = poolPy;
         c.onnxExport = poolOnnx;
         c.onnxImport = &kAvgPoolImport;
+        c.fusesActivation = true;
         k.push_back(std::move(c));
     }
     {
@@ -345,7 +358,8 @@ void registerPooling(std::vector<LayerKind>& k)
         LayerParams a;
         a.outH = a.outW = 7;
         LayerKind c;
-        c.spec = makeSpec(LayerType::AdaptiveAvgPool2d, "adaptive_avg_pool2d", "AdaptiveAvgPool2d", Category::Pooling,
+        c.spec = makeSpec(LayerType::AdaptiveAvgPool2d, "adaptive_avg_pool2d", "AdaptiveAvgPool2d",
+                          Category::Pooling,
                           "Adaptive average pooling to a fixed output size: window i spans "
                           "[⌊i·hi/ho⌋, ⌈(i+1)·hi/ho⌉).",
                           {intAttr("out_h", "Output height", &P::outH, 1, kBig),

@@ -15,6 +15,12 @@ private slots:
     void tableShowsTotals();
     void zooListsModels();
     void benchJsonSchema();
+    void memoryJsonFields();
+    void memoryVerdicts();
+    void memoryTableMarksFusedLayers();
+    void memoryHeaderHasOffsets();
+    void memoryPatchesAndOptimal();
+    void memoryFlashAttention();
     void badInput_data();
     void badInput();
     void layerErrorsExitNonZero();
@@ -128,6 +134,116 @@ void TestCli::benchJsonSchema()
     QVERIFY(bad.err.contains("--backend takes eigen or onednn"));
 }
 
+void TestCli::memoryJsonFields()
+{
+    // The schema, exactly: MobileNetV2 int8 deployment, 1,404,928 B at features.2.expand
+    // (16×112×112 + 96×112×112), over a 256 KiB budget.
+    Run r = run({"memory", "zoo:mobilenet_v2", "--bits", "8", "--deploy", "--budget", "262144", "--format", "json"});
+    QCOMPARE(r.code, 0);
+    QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    QStringList keys = o.keys();
+    keys.sort();
+    QCOMPARE(keys, (QStringList{"arena_bytes", "budget_bytes", "buffers", "default_peak_bytes", "fits",
+                                "lower_bound_bytes", "patch", "peak_bytes", "peak_layer", "schedule"}));
+    QCOMPARE(o["peak_bytes"].toInteger(), qint64(1404928));
+    QCOMPARE(o["peak_layer"].toString(), QString("features.2.expand"));
+    QCOMPARE(o["default_peak_bytes"].toInteger(), qint64(1404928));
+    QCOMPARE(o["lower_bound_bytes"].toInteger(), qint64(1404928));
+    QVERIFY(o["arena_bytes"].toInteger() >= o["lower_bound_bytes"].toInteger());
+    QCOMPARE(o["budget_bytes"].toInteger(), qint64(262144));
+    QCOMPARE(o["fits"].toBool(), false);
+    QVERIFY(o["patch"].isNull());
+    QJsonArray schedule = o["schedule"].toArray();
+    QCOMPARE(schedule.at(0).toString(), QString("input"));
+    QCOMPARE(schedule.at(1).toString(), QString("features.0")); // its BatchNorm and ReLU6 run inside it
+    QCOMPARE(schedule.at(4).toString(), QString("features.2.expand"));
+    QJsonObject b = o["buffers"].toArray().at(0).toObject();
+    QStringList bkeys = b.keys();
+    bkeys.sort();
+    QCOMPARE(bkeys, (QStringList{"bytes", "first_step", "last_step", "layer", "offset"}));
+    QCOMPARE(b["layer"].toString(), QString("input"));
+    QCOMPARE(b["bytes"].toInteger(), qint64(3 * 224 * 224));
+    QCOMPARE(b["first_step"].toInt(), 0);
+    QCOMPARE(b["last_step"].toInt(), 1);
+}
+
+void TestCli::memoryVerdicts()
+{
+    // 1,404,928 B = 1.34 MiB, 5.36× 256 KiB.
+    Run over = run({"memory", "zoo:mobilenet_v2", "--bits", "8", "--deploy", "--budget", "256KiB"});
+    QCOMPARE(over.code, 0);
+    QVERIFY2(over.out.contains("needs 1.34 MiB, 5.4× the budget"), over.out.constData());
+    // MCU CNN: 27,648 + 36,864 = 64,512 B at conv0, 24.6% of 256 KiB.
+    Run fits = run({"memory", "zoo:mcu_cnn", "--deploy", "--budget", "262144"});
+    QCOMPARE(fits.code, 0);
+    QVERIFY2(fits.out.contains("fits in 256 KiB (25% used)"), fits.out.constData());
+    QVERIFY(fits.out.contains("peak: 64,512 B (63 KiB) at conv0"));
+}
+
+void TestCli::memoryTableMarksFusedLayers()
+{
+    Run r = run({"memory", "zoo:resnet18", "--deploy", "--bits", "8"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains("20 BatchNorm folded, 17 activations fused"));
+    QVERIFY(r.out.contains("conv1_bn (folded), conv1_relu (fused)"));
+    QVERIFY(r.out.contains("layer1.0.add (in place)"));
+    // conv1's 802,816 B and the max pool's 200,704 B.
+    QVERIFY(r.out.contains("peak: 1,003,520 B"));
+}
+
+void TestCli::memoryHeaderHasOffsets()
+{
+    Run r = run({"memory", "zoo:mcu_cnn", "--deploy", "--format", "header"});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains("#define NC_ARENA_BYTES "));
+    QVERIFY(r.out.contains("#define NC_CONV0_BYTES 36864"));
+    QVERIFY(r.out.contains("#define NC_INPUT_BYTES 27648"));
+    QVERIFY(r.out.contains("#define NC_BLOCK1_DW_SCRATCH_BYTES 2500")); // one padded 50×50 channel
+    QVERIFY(r.out.contains("#ifndef NC_ARENA_"));
+}
+
+void TestCli::memoryPatchesAndOptimal()
+{
+    // MCU CNN, 2×2 patches over conv0: each patch reads the whole input and writes into the whole
+    // 16×48×48 output, nothing in between: 27,648 + 36,864 B; conv0's 3×3 stride-2 windows overlap
+    // by one input row, but patches split conv0's own output, so nothing is recomputed.
+    Run r = run({"memory", "zoo:mcu_cnn", "--deploy", "--patches", "2", "--patch-layers", "1", "--format", "json"});
+    QCOMPARE(r.code, 0);
+    QJsonObject p = QJsonDocument::fromJson(r.out).object()["patch"].toObject();
+    QCOMPARE(p["grid"].toInt(), 2);
+    QCOMPARE(p["layers"].toInt(), 1);
+    QCOMPARE(p["patch_peak_bytes"].toInteger(), qint64(27648 + 36864));
+    QCOMPARE(p["extra_macs"].toInteger(), qint64(0));
+    // After conv0: block1.dw in place in conv0's buffer, then block1.pw: 36,864 + 18,432 B.
+    QCOMPARE(p["rest_peak_bytes"].toInteger(), qint64(36864 + 18432));
+    Run opt = run({"memory", "zoo:resnet18", "--deploy", "--schedule", "optimal", "--format", "json"});
+    QCOMPARE(opt.code, 0);
+    QJsonObject o = QJsonDocument::fromJson(opt.out).object();
+    QVERIFY(o["peak_bytes"].toInteger() <= o["default_peak_bytes"].toInteger());
+    Run autoP = run({"memory", "zoo:mobilenet_v2", "--bits", "8", "--deploy", "--patches", "auto", "--format", "json"});
+    QCOMPARE(autoP.code, 0);
+    QJsonObject a = QJsonDocument::fromJson(autoP.out).object();
+    QVERIFY(a["patch"].isObject());
+    QVERIFY(a["peak_bytes"].toInteger() < qint64(1404928));
+}
+
+void TestCli::memoryFlashAttention()
+{
+    // ViT-Tiny (197 tokens, 3 heads, fp32) peaks inside block0.attn. Flash attention replaces the
+    // 3·197² map with 2·3·197 running statistics and a 197×64 block of scores:
+    // 4·(116,427 − 1,182 − 12,608) = 410,548 B less.
+    auto peak = [&](const char* flash) {
+        Run r = run({"memory", "zoo:vit_tiny", "--deploy", "--flash-attention", flash, "--format", "json"});
+        QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        return std::pair{o["peak_bytes"].toInteger(), o["peak_layer"].toString()};
+    };
+    auto [off, offLayer] = peak("off");
+    auto [on, onLayer] = peak("on");
+    QCOMPARE(offLayer, QString("block0.attn"));
+    QCOMPARE(onLayer, QString("block0.attn"));
+    QCOMPARE(off - on, qint64(410548));
+}
+
 void TestCli::badInput_data()
 {
     QTest::addColumn<QStringList>("args");
@@ -137,6 +253,19 @@ void TestCli::badInput_data()
     QTest::newRow("bad bits") << QStringList{"analyze", "zoo:alexnet", "--bits", "7"} << "--bits takes 32, 16, 8 or 4";
     QTest::newRow("bad batch") << QStringList{"analyze", "zoo:alexnet", "--batch", "0"} << "--batch takes";
     QTest::newRow("bad format") << QStringList{"analyze", "zoo:alexnet", "--format", "xml"} << "--format takes";
+    QTest::newRow("memory bad schedule") << QStringList{"memory", "zoo:mcu_cnn", "--schedule", "fast"}
+                                         << "--schedule takes default or optimal";
+    QTest::newRow("memory bad planner") << QStringList{"memory", "zoo:mcu_cnn", "--planner", "tlsf"}
+                                        << "--planner takes greedy or best";
+    QTest::newRow("memory bad budget") << QStringList{"memory", "zoo:mcu_cnn", "--budget", "lots"} << "--budget takes";
+    QTest::newRow("memory patches without layers") << QStringList{"memory", "zoo:mcu_cnn", "--patches", "2"}
+                                                   << "--patches N needs --patch-layers K";
+    QTest::newRow("memory patch grid too fine")
+        << QStringList{"memory", "zoo:mcu_cnn", "--deploy", "--patches", "64", "--patch-layers", "2"}
+        << "a 64×64 grid does not fit the 24×24 output of layer \"block1.dw\"";
+    QTest::newRow("memory patch stage past a chain")
+        << QStringList{"memory", "zoo:resnet18", "--deploy", "--patches", "2", "--patch-layers", "4"}
+        << "layer \"layer1.0.conv1\": its input is read by another layer too";
     QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command";
 }
 

@@ -1,0 +1,185 @@
+// MemoryPanel: controls, labels and the arena chart over core/deploy.
+#include "MemoryPanel.h"
+
+#include "ArenaChart.h"
+
+#include "widgets/Selection.h"
+#include "widgets/ViewOptions.h"
+
+#include "core/Document.h"
+#include "core/Format.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QGridLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+namespace nc::widgets {
+
+MemoryPanel::MemoryPanel(core::Document& doc, Selection& selection, ViewOptions& options, QWidget* parent)
+    : QWidget(parent), m_doc(doc), m_selection(selection), m_options(options)
+{
+    m_preset = new QComboBox(this);
+    m_preset->addItems({tr("Training graph"), tr("TFLite Micro"), tr("TinyEngine"), tr("Custom")});
+    m_preset->setToolTip(tr("Training graph: every layer is a tensor (PyTorch).\n"
+                            "TFLite Micro: BatchNorm folded, activations fused, Add in place, greedy arena.\n"
+                            "TinyEngine: as TFLite Micro, plus in-place depthwise convolution."));
+    m_view = new QComboBox(this);
+    m_view->addItems({tr("Training view"), tr("Deployment view")});
+    m_inplaceDw = new QCheckBox(tr("In-place depthwise"), this);
+    m_schedule = new QComboBox(this);
+    m_schedule->addItems({tr("Default order"), tr("Memory-optimal order")});
+    m_planner = new QComboBox(this);
+    m_planner->addItems({tr("Greedy by size"), tr("Best planner")});
+    m_summary = new QLabel(this);
+    m_verdict = new QLabel(this);
+    m_folded = new QLabel(this);
+    for (QLabel* l : {m_summary, m_verdict, m_folded}) {
+        l->setWordWrap(true); // never clipped: long verdicts wrap instead
+        l->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    }
+    m_chart = new ArenaChart(this);
+
+    // Combo boxes may shrink below their longest entry: the dock shares the bottom area with the
+    // charts and must not force the window wider than the palette, canvas and inspector allow.
+    for (QComboBox* c : {m_preset, m_view, m_schedule, m_planner}) {
+        c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+        c->setMinimumContentsLength(6);
+    }
+    // Two rows, so the dock stays narrow beside the palette and the inspector.
+    auto* controls = new QGridLayout;
+    controls->addWidget(new QLabel(tr("Preset:"), this), 0, 0);
+    controls->addWidget(m_preset, 0, 1);
+    controls->addWidget(m_view, 0, 2);
+    controls->addWidget(m_inplaceDw, 1, 0, 1, 1);
+    controls->addWidget(m_schedule, 1, 1);
+    controls->addWidget(m_planner, 1, 2);
+    controls->setColumnStretch(3, 1);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(controls);
+    layout->addWidget(m_summary);
+    layout->addWidget(m_verdict);
+    layout->addWidget(m_folded);
+    layout->addWidget(m_chart, 1);
+
+    setPreset(TinyEngine);
+    connect(m_preset, &QComboBox::activated, this, [this](int i) { setPreset(static_cast<Preset>(i)); });
+    connect(m_view, &QComboBox::currentIndexChanged, this, &MemoryPanel::onControl);
+    connect(m_inplaceDw, &QCheckBox::toggled, this, &MemoryPanel::onControl);
+    connect(m_schedule, &QComboBox::currentIndexChanged, this, &MemoryPanel::onControl);
+    connect(m_planner, &QComboBox::currentIndexChanged, this, &MemoryPanel::onControl);
+    connect(&m_doc, &core::Document::changed, this, &MemoryPanel::recompute);
+    connect(&m_options, &ViewOptions::changed, this, &MemoryPanel::recompute);
+    connect(&m_selection, &Selection::changed, this, &MemoryPanel::syncSelection);
+    connect(m_chart, &ArenaChart::layerClicked, this, [this](core::NodeId id) { m_selection.set({id}, true); });
+    recompute();
+}
+
+void MemoryPanel::setPreset(Preset p)
+{
+    m_syncing = true;
+    m_preset->setCurrentIndex(p);
+    if (p != Custom) {
+        m_view->setCurrentIndex(p == Training ? 0 : 1);
+        m_inplaceDw->setChecked(p == TinyEngine);
+        m_planner->setCurrentIndex(p == TinyEngine ? 1 : 0);
+    }
+    m_syncing = false;
+    recompute();
+}
+
+void MemoryPanel::onControl()
+{
+    if (m_syncing)
+        return;
+    m_preset->setCurrentIndex(Custom);
+    recompute();
+}
+
+QString MemoryPanel::summaryText() const { return m_summary->text(); }
+QString MemoryPanel::verdictText() const { return m_verdict->text(); }
+QString MemoryPanel::foldedText() const { return m_folded->text(); }
+
+void MemoryPanel::recompute()
+{
+    using namespace core::deploy;
+    if (m_syncing)
+        return;
+    const core::Network& net = m_doc.network();
+    const bool deploy = m_view->currentIndex() == 1;
+    m_inplaceDw->setEnabled(deploy);
+    auto g = buildMemoryGraph(net, m_doc.analysis(), {deploy, m_inplaceDw->isChecked()});
+    if (!g || g->ops.empty()) {
+        m_graph = {};
+        m_peak = 0;
+        m_summary->setText(g ? tr("Nothing to plan.") : QString::fromStdString(g.error()));
+        m_verdict->clear();
+        m_folded->clear();
+        m_chart->setData({}, 0, 0, 0);
+        return;
+    }
+    m_graph = std::move(*g);
+    ScheduleResult s;
+    if (m_schedule->currentIndex() == 1) {
+        ScheduleOptions o;
+        o.maxStates = 200'000; // keeps an edit responsive; larger graphs get the heuristic and its bound
+        s = optimalSchedule(m_graph, o);
+    } else {
+        s.timeline = evaluateOrder(m_graph, defaultOrder(m_graph));
+        s.defaultPeakBytes = s.timeline.peakBytes;
+    }
+    const Timeline& t = s.timeline;
+    const ArenaPlan plan = planArena(m_graph, t, m_planner->currentIndex() == 1 ? Planner::Best : Planner::Greedy);
+    m_peak = t.peakBytes;
+    auto name = [&](int node) { return QString::fromStdString(net.nodes()[static_cast<size_t>(node)].name); };
+    auto bytes = [](int64_t b) {
+        return QString::fromStdString(core::groupDigits(b) + " B (" + core::humanBinaryBytes(b) + ")");
+    };
+    QString text = tr("Peak %1 at %2").arg(bytes(t.peakBytes), name(m_graph.ops[static_cast<size_t>(t.order[static_cast<size_t>(t.peakStep)])].node));
+    if (m_schedule->currentIndex() == 1)
+        text += tr("; default order %1 (%2)")
+                    .arg(bytes(s.defaultPeakBytes), s.optimal ? tr("this order is optimal")
+                                                              : tr("heuristic; no order below %1").arg(bytes(s.lowerBoundBytes)));
+    text += tr(". Arena %1, lower bound %2.").arg(bytes(plan.arenaBytes), bytes(plan.lowerBoundBytes));
+    m_summary->setText(text);
+    const int64_t budget = m_options.budgetBytes();
+    m_verdict->setText(budget > 0 ? QString::fromStdString(core::budgetVerdict(t.peakBytes, budget)) : tr("No budget set."));
+
+    QStringList folded;
+    for (size_t i = 0; i < m_graph.layers.size(); ++i) {
+        const LayerDeploy& d = m_graph.layers[i];
+        if (d.role == Role::FoldedBatchNorm || d.role == Role::FusedActivation)
+            folded << tr("%1 %2 into %3")
+                          .arg(name(static_cast<int>(i)), d.role == Role::FoldedBatchNorm ? tr("folded") : tr("fused"),
+                               name(d.into));
+    }
+    m_folded->setText(deploy ? tr("%1 BatchNorm folded, %2 activations fused%3")
+                                   .arg(m_graph.folded)
+                                   .arg(m_graph.fused)
+                                   .arg(folded.isEmpty() ? QString() : ": " + folded.join(", "))
+                             : QString());
+
+    std::vector<ArenaChart::Rect> rects;
+    for (const ArenaBlock& b : plan.blocks)
+        rects.push_back({b.firstStep, b.lastStep, b.offset, b.bytes, name(b.node),
+                         net.nodes()[static_cast<size_t>(b.node)].id, b.buffer < 0});
+    m_chart->setData(std::move(rects), static_cast<int>(t.order.size()), plan.arenaBytes, plan.lowerBoundBytes);
+    syncSelection();
+}
+
+void MemoryPanel::syncSelection()
+{
+    // A selected folded or fused layer highlights the op it now runs inside.
+    std::vector<core::NodeId> ids;
+    const core::Network& net = m_doc.network();
+    for (core::NodeId id : m_selection.ids()) {
+        ids.push_back(id);
+        int i = net.nodeIndex(id);
+        if (i >= 0 && static_cast<size_t>(i) < m_graph.layers.size() && m_graph.layers[static_cast<size_t>(i)].into >= 0)
+            ids.push_back(net.nodes()[static_cast<size_t>(m_graph.layers[static_cast<size_t>(i)].into)].id);
+    }
+    m_chart->setSelected(ids);
+}
+
+} // namespace nc::widgets

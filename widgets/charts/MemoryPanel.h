@@ -1,0 +1,74 @@
+// MemoryPanel: the deployment memory view — a preset and switches (training or deployment graph,
+// in-place depthwise, schedule, arena planner), the peak, arena and verdict against the budget, and
+// the arena's address × time chart.
+#pragma once
+
+#include "core/deploy/ArenaPlan.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+
+namespace nc::core {
+class Document;
+struct Change;
+}
+
+namespace nc::widgets {
+
+class ArenaChart;
+class Selection;
+class ViewOptions;
+
+// Reads the Document's network and analysis and asks core/deploy for the memory graph, schedule and
+// plan; draws nothing itself but labels. Clicking a tensor selects its layer in the shared
+// Selection; selected layers (or layers folded into them) are highlighted. The budget comes from
+// ViewOptions, like the timeline's. Borrows the Document, Selection and ViewOptions, which must
+// outlive it. GUI thread only.
+class MemoryPanel : public QWidget {
+    Q_OBJECT
+public:
+    // Values pinned: index of the preset combo box.
+    enum Preset { Training = 0, TfliteMicro = 1, TinyEngine = 2, Custom = 3 };
+
+    MemoryPanel(core::Document& doc, Selection& selection, ViewOptions& options, QWidget* parent = nullptr);
+
+    void setPreset(Preset p);
+    QComboBox* presetBox() const { return m_preset; }
+    QComboBox* viewBox() const { return m_view; }
+    QCheckBox* inplaceDepthwiseBox() const { return m_inplaceDw; }
+    QComboBox* scheduleBox() const { return m_schedule; }
+    QComboBox* plannerBox() const { return m_planner; }
+    ArenaChart* chart() const { return m_chart; }
+    QString summaryText() const;
+    QString verdictText() const;
+    QString foldedText() const;
+    int64_t peakBytes() const { return m_peak; }
+    // Modest, so tabbing it with the charts does not widen the bottom dock area at the palette's cost.
+    QSize sizeHint() const override { return {400, 300}; }
+
+private:
+    void recompute();
+    void onControl();
+    void syncSelection();
+
+    core::Document& m_doc;
+    Selection& m_selection;
+    ViewOptions& m_options;
+    QComboBox* m_preset;
+    QComboBox* m_view;
+    QCheckBox* m_inplaceDw;
+    QComboBox* m_schedule;
+    QComboBox* m_planner;
+    QLabel* m_summary;
+    QLabel* m_verdict;
+    QLabel* m_folded;
+    ArenaChart* m_chart;
+    core::deploy::MemoryGraph m_graph;
+    int64_t m_peak = 0;
+    bool m_syncing = false;
+};
+
+} // namespace nc::widgets
