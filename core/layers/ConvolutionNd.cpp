@@ -718,7 +718,7 @@ void registerConvolutionNd(std::vector<LayerKind>& k)
         c.palette = {paletteEntry(c.spec, "ConvTranspose1d", "2-tap, stride 2: doubles the length")};
         c.spatial = true;
         c.nameStem = "upconv";
-        c.windowArea = area1d;
+        // Not a sliding window: the chart's stacked-layers reference L·(k − 1) + 1 does not count it.
         c.shape = convT1dShape;
         c.costs = convT1dCosts;
         c.receptiveField = convT1dRf;
@@ -745,7 +745,7 @@ void registerConvolutionNd(std::vector<LayerKind>& k)
                      paletteEntry(c.spec, "ConvTranspose2d 3×3", k3, "3×3, stride 2, padding 1, output padding 1")};
         c.spatial = true;
         c.nameStem = "upconv";
-        c.windowArea = area3d;
+        // Not a sliding window: the chart's stacked-layers reference L·(k − 1) + 1 does not count it.
         c.shape = convT2dShape;
         c.costs = convT2dCosts;
         c.receptiveField = convT2dRf;
