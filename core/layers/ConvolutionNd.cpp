@@ -678,6 +678,8 @@ void registerConvolutionNd(std::vector<LayerKind>& k)
         c.explain = convExplain;
         c.summary = conv1dSummary;
         c.kernel = conv1dKernel;
+        c.fusesActivation = true;
+        c.absorbsBatchNorm = true;
         c.pytorch = convNdPy;
         c.onnxExport = convNdOnnx;
         c.onnxImport = &kConvImport;
@@ -702,6 +704,8 @@ void registerConvolutionNd(std::vector<LayerKind>& k)
         c.explain = convExplain;
         c.summary = conv3dSummary;
         c.kernel = conv3dKernel;
+        c.fusesActivation = true;
+        c.absorbsBatchNorm = true;
         c.pytorch = convNdPy;
         c.onnxExport = convNdOnnx;
         c.onnxImport = &kConvImport;
@@ -725,6 +729,8 @@ void registerConvolutionNd(std::vector<LayerKind>& k)
         c.explain = convTExplain;
         c.summary = convT1dSummary;
         c.kernel = convT1dKernel;
+        c.fusesActivation = true;
+        c.absorbsBatchNorm = true;
         c.pytorch = convTPy;
         c.onnxExport = convTOnnx;
         c.onnxImport = &kConvTImport;
@@ -752,6 +758,8 @@ void registerConvolutionNd(std::vector<LayerKind>& k)
         c.explain = convTExplain;
         c.summary = convT2dSummary;
         c.kernel = convT2dKernel;
+        c.fusesActivation = true;
+        c.absorbsBatchNorm = true;
         c.pytorch = convTPy;
         c.onnxExport = convTOnnx;
         c.onnxImport = &kConvTImport;
