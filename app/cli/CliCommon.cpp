@@ -47,7 +47,7 @@ nc::core::Result<nc::core::Network> loadAny(const std::string& spec,
 {
     if (!isOnnxPath(spec))
         return nc::core::loadDesign(spec);
-    auto r = nc::core::onnx::importOnnx(QString::fromStdString(spec), options);
+    auto r = nc::core::onnx::importOnnxIsolated(QString::fromStdString(spec), options);
     if (!r)
         return nc::core::Error{r.error()};
     std::string text = details ? r->report.text() : r->report.summary() + "\n";
