@@ -1,6 +1,8 @@
 // OnnxExport: one ONNX operator pattern per layer kind, weights from a deterministic generator.
 #include "OnnxExport.h"
 
+#include "ExportLimits.h"
+
 #include "detail/Hints.h"
 
 #include "core/Analysis.h"
@@ -533,6 +535,8 @@ private:
 
 Result<QByteArray> exportOnnxBytes(const Network& net)
 {
+    if (Status s = checkExportSize(net); !s)
+        return Error{s.error()};
     try {
         auto model = Exporter(net).run();
         if (!model)
@@ -548,6 +552,8 @@ Result<QByteArray> exportOnnxBytes(const Network& net)
 
 Status exportOnnx(const Network& net, const QString& path)
 {
+    if (Status s = checkExportSize(net); !s)
+        return s;
     try {
         auto model = Exporter(net).run();
         if (!model)
