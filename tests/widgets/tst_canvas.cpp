@@ -102,7 +102,8 @@ void TestCanvas::doubleClickAppendsAfterSelectedLayer()
 
     QCOMPARE(d.net().nodes().size(), size_t(2));
     QCOMPARE(d.net().edges().size(), size_t(1));
-    const core::Node& conv = d.net().nodes().back();
+    // A copy: the next append may reallocate the node list, and a reference would dangle.
+    const core::Node conv = d.net().nodes().back();
     QCOMPARE(d.net().edges().front().from, d.id("input"));
     QCOMPARE(d.net().edges().front().to, conv.id);
     QVERIFY(conv.y > d.net().nodes().front().y);
