@@ -273,6 +273,15 @@ AnalysisResult analyze(const Network& net)
             ++T.errors;
             continue;
         }
+        // Bytes are elements × bits / 8 with bits ≤ 32: a count above 2^63 / 4 would wrap them.
+        constexpr int64_t kMaxForBytes = INT64_MAX / 4;
+        if (*outB > kMaxForBytes || costs->params > kMaxForBytes || costs->state > kMaxForBytes ||
+            *work > kMaxForBytes) {
+            L.status = LayerStatus::Error;
+            L.message = quoted(node.name) + "size in bytes overflows 64 bits; reduce the sizes or the batch";
+            ++T.errors;
+            continue;
+        }
         L.params = costs->params;
         L.state = costs->state;
         L.modelBytes = bytesFor(L.params, L.bits);

@@ -20,10 +20,8 @@ Node* Network::node(NodeId id)
 }
 const Edge* Network::edge(EdgeId id) const
 {
-    for (const Edge& e : m_edges)
-        if (e.id == id)
-            return &e;
-    return nullptr;
+    int i = edgeIndex(id);
+    return i < 0 ? nullptr : &m_edges[static_cast<size_t>(i)];
 }
 int Network::nodeIndex(NodeId id) const
 {
@@ -44,6 +42,15 @@ void Network::reindex()
     m_nodeIndex.clear();
     for (size_t i = 0; i < m_nodes.size(); ++i)
         m_nodeIndex[m_nodes[i].id.v] = static_cast<int>(i);
+}
+
+void Network::reserve(size_t nodes, size_t edges)
+{
+    m_nodes.reserve(nodes);
+    m_nodeIndex.reserve(nodes);
+    m_edges.reserve(edges);
+    m_edgeIndex.reserve(edges);
+    m_portIndex.reserve(edges);
 }
 
 Result<NodeId> Network::addNode(Node n) { return insertNode(std::move(n), static_cast<int>(m_nodes.size())); }
@@ -89,10 +96,18 @@ int Network::outputCount(const Node& n) const
 
 const Edge* Network::edgeInto(NodeId to, int port) const
 {
-    for (const Edge& e : m_edges)
-        if (e.to == to && e.toPort == port)
-            return &e;
-    return nullptr;
+    auto it = m_portIndex.find(portKey(to, port));
+    return it == m_portIndex.end() ? nullptr : &m_edges[it->second];
+}
+
+void Network::reindexEdges()
+{
+    m_edgeIndex.clear();
+    m_portIndex.clear();
+    for (size_t i = 0; i < m_edges.size(); ++i) {
+        m_edgeIndex[m_edges[i].id.v] = i;
+        m_portIndex.try_emplace(portKey(m_edges[i].to, m_edges[i].toPort), i);
+    }
 }
 
 std::vector<EdgeId> Network::edgesOf(NodeId id) const
@@ -161,10 +176,8 @@ Result<EdgeId> Network::addEdgeUnchecked(Edge e) { return insertEdgeUnchecked(e,
 
 int Network::edgeIndex(EdgeId id) const
 {
-    for (size_t i = 0; i < m_edges.size(); ++i)
-        if (m_edges[i].id == id)
-            return static_cast<int>(i);
-    return -1;
+    auto it = m_edgeIndex.find(id.v);
+    return it == m_edgeIndex.end() ? -1 : static_cast<int>(it->second);
 }
 
 Result<EdgeId> Network::insertEdgeUnchecked(Edge e, int index)
@@ -173,22 +186,27 @@ Result<EdgeId> Network::insertEdgeUnchecked(Edge e, int index)
         e.id = EdgeId{m_nextEdge};
     if (e.id.v == UINT32_MAX)
         return Error{"edge id " + std::to_string(e.id.v) + " is too large"};
-    if (m_edgeIds.count(e.id.v))
+    if (m_edgeIndex.count(e.id.v))
         return Error{"duplicate edge id " + std::to_string(e.id.v)};
-    m_edgeIds.insert(e.id.v);
     m_nextEdge = std::max(m_nextEdge, e.id.v + 1);
     index = std::clamp(index, 0, static_cast<int>(m_edges.size()));
     m_edges.insert(m_edges.begin() + index, e);
+    if (static_cast<size_t>(index) + 1 == m_edges.size()) {
+        m_edgeIndex[e.id.v] = static_cast<size_t>(index);
+        m_portIndex.try_emplace(portKey(e.to, e.toPort), static_cast<size_t>(index));
+    } else {
+        reindexEdges();
+    }
     return e.id;
 }
 
 bool Network::removeEdge(EdgeId id)
 {
-    auto it = std::find_if(m_edges.begin(), m_edges.end(), [&](const Edge& e) { return e.id == id; });
-    if (it == m_edges.end())
+    int i = edgeIndex(id);
+    if (i < 0)
         return false;
-    m_edgeIds.erase(it->id.v);
-    m_edges.erase(it);
+    m_edges.erase(m_edges.begin() + i);
+    reindexEdges();
     return true;
 }
 

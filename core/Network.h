@@ -72,6 +72,9 @@ public:
     NodeId newNodeId() const { return NodeId{m_nextNode}; }
     EdgeId newEdgeId() const { return EdgeId{m_nextEdge}; }
 
+    // Makes room for a known number of layers and edges (a file being loaded): no regrowth on the way.
+    void reserve(size_t nodes, size_t edges);
+
     // Adds a node; an invalid id gets a fresh one. Fails on a duplicate id.
     Result<NodeId> addNode(Node n);
     // Inserts at a given position of the node order (undo of a removal restores the order).
@@ -110,10 +113,19 @@ public:
 
 private:
     void reindex();
+    void reindexEdges();
+    static uint64_t portKey(NodeId to, int port)
+    {
+        return (uint64_t(to.v) << 32) | uint32_t(port);
+    }
     std::vector<Node> m_nodes;
     std::vector<Edge> m_edges;
     std::unordered_map<uint32_t, int> m_nodeIndex;
-    std::unordered_set<uint32_t> m_edgeIds;
+    // Edge lookups by id and by the input port they feed, so loading and editing stay linear in the
+    // graph (a 10^5-layer file used to spend most of its time scanning the edge list once per edge).
+    // Appends keep them current; an insertion or removal in the middle rebuilds them.
+    std::unordered_map<uint32_t, size_t> m_edgeIndex;
+    std::unordered_map<uint64_t, size_t> m_portIndex; // first edge into (layer, port)
     uint32_t m_nextNode = 1;
     uint32_t m_nextEdge = 1;
 };

@@ -12,6 +12,7 @@
 #include <QSaveFile>
 
 #include <cmath>
+#include <cstdio>
 #include <queue>
 #include <unordered_set>
 
@@ -84,8 +85,19 @@ Status readAttrs(const QJsonObject& attrs, const LayerSpec& spec, LayerParams& p
             Shape d;
             for (const QJsonValue& e : v.toArray()) {
                 int64_t x;
-                if (!wholeNumber(e, -1, 9007199254740992.0, x))
+                if (!wholeNumber(e, -1, 9007199254740992.0, x)) {
+                    const double d = e.toDouble(0);
+                    // JSON numbers are doubles: beyond 2^53 they are no longer exact, so such a size
+                    // cannot be read as written.
+                    if (e.isDouble() && std::isfinite(d) && d > 9007199254740992.0) {
+                        char text[64];
+                        std::snprintf(text, sizeof text, "%.0f", d);
+                        return layerError(id, name, "attribute \"" + key + "\" holds the size " + text +
+                                                        ", which is too large: a design file holds sizes up to "
+                                                        "9007199254740992 (2^53)");
+                    }
                     return layerError(id, name, "attribute \"" + key + "\" holds a size that is not a whole number ≥ −1");
+                }
                 d.push(x);
             }
             p.dims = d;
@@ -149,6 +161,12 @@ Result<Network> parseNetwork(const QByteArray& json)
         return Error{"too many layers (" + std::to_string(layers.size()) + "); at most " + std::to_string(kMaxLayers)};
     const Catalogue& cat = Catalogue::instance();
     std::unordered_set<std::string> names;
+    names.reserve(static_cast<size_t>(layers.size()));
+    {
+        const QJsonValue ev = root.value("edges");
+        const qsizetype edgeCount = ev.isArray() ? std::min<qsizetype>(ev.toArray().size(), 16LL * kMaxLayers) : 0;
+        net.reserve(static_cast<size_t>(layers.size()), static_cast<size_t>(edgeCount));
+    }
     for (qsizetype li = 0; li < layers.size(); ++li) {
         const QJsonValue lv = layers.at(li);
         std::string where = "layer #" + std::to_string(li + 1);

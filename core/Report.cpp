@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <vector>
 
 namespace nc::core {
 
@@ -69,27 +70,58 @@ std::string rfText(const ReceptiveField& rf)
 std::string reportTable(const Network& net, const AnalysisResult& a)
 {
     std::string out;
-    const size_t wName = 24, wType = 18, wShape = 22, wNum = 14, wRf = 11;
-    std::string header = pad("Layer", wName) + pad("Type", wType) + pad("Output shape", wShape) +
-                         pad("Params", wNum, true) + pad("MACs", wNum + 2, true) + pad("Activations", wNum, true) +
-                         pad("RF", wRf, true) + pad("Live memory", wNum, true);
-    std::string rule(header.size() - 4, '=');
-    out += rule + "\n" + header + "\n" + rule + "\n";
+    // Columns are as wide as their widest cell (two spaces apart), so no figure runs into the next:
+    // a 2^40-MAC layer widens its column rather than touching its neighbour.
+    const size_t wNameMax = 24;
+    const std::vector<std::string> header{"Layer", "Type", "Output shape", "Params", "MACs", "Activations", "RF",
+                                          "Live memory"};
+    const std::vector<bool> right{false, false, false, true, true, true, true, true};
+    struct Row {
+        std::vector<std::string> cells; // all columns for a good layer; name, type, message otherwise
+        std::string message;
+    };
+    std::vector<Row> rows;
+    rows.reserve(a.layers.size());
     for (const LayerResult& l : a.layers) {
         std::string name = nameOf(net, l);
-        if (name.size() > wName - 1)
-            name = name.substr(0, wName - 2) + "…";
+        if (name.size() > wNameMax - 1)
+            name = name.substr(0, wNameMax - 2) + "…";
         std::string type(layerTypeLabel(l.type));
         if (l.status != LayerStatus::Ok) {
-            out += pad(name, wName) + pad(type, wType) +
-                   (l.status == LayerStatus::Error ? "ERROR: " : "blocked: ") + l.message + "\n";
+            rows.push_back({{name, type},
+                            (l.status == LayerStatus::Error ? "ERROR: " : "blocked: ") + l.message});
             continue;
         }
-        out += pad(name, wName) + pad(type, wType) + pad(batchShape(l.output, a.batch), wShape) +
-               pad(groupDigits(l.params), wNum, true) + pad(groupDigits(l.macs), wNum + 2, true) +
-               pad(l.stored ? groupDigits(l.activations) : "(in place)", wNum, true) + pad(rfText(l.rf), wRf, true) +
-               pad(humanBytes(l.liveBytes), wNum, true) + "\n";
+        rows.push_back({{name, type, batchShape(l.output, a.batch), groupDigits(l.params), groupDigits(l.macs),
+                         l.stored ? groupDigits(l.activations) : "(in place)", rfText(l.rf), humanBytes(l.liveBytes)},
+                        {}});
     }
+    auto width = [](const std::string& c) {
+        size_t cps = 0;
+        for (unsigned char ch : c)
+            cps += (ch & 0xC0) != 0x80;
+        return cps;
+    };
+    std::vector<size_t> w(header.size());
+    for (size_t c = 0; c < header.size(); ++c)
+        w[c] = width(header[c]);
+    for (const Row& r : rows)
+        for (size_t c = 0; c < r.cells.size(); ++c)
+            w[c] = std::max(w[c], width(r.cells[c]));
+    auto line = [&](const std::vector<std::string>& cells) {
+        std::string s;
+        for (size_t c = 0; c < cells.size(); ++c) {
+            if (c)
+                s += "  ";
+            s += c + 1 == cells.size() && !right[c] ? cells[c] : pad(cells[c], w[c], right[c]);
+        }
+        return s;
+    };
+    const std::string head = line(header);
+    std::string rule(width(head), '=');
+    out += rule + "\n" + head + "\n" + rule + "\n";
+    for (const Row& r : rows)
+        out += r.message.empty() ? line(r.cells) + "\n" : line(r.cells) + "  " + r.message + "\n";
     const AnalysisTotals& t = a.totals;
     auto peakName = [&](NodeId id) {
         const LayerResult* l = a.layer(id, net);

@@ -174,6 +174,11 @@ int benchCommand(int argc, char** argv)
     }
     if (r.cancelled)
         return fail("cancelled");
+    // As analyze: a design whose analysis fails is a failed command, even though the other layers ran.
+    if (a.totals.errors)
+        for (const auto& l : a.layers)
+            if (l.status == core::LayerStatus::Error)
+                return fail(std::to_string(a.totals.errors) + " layer(s) have errors; first: " + l.message);
     return 0;
 }
 

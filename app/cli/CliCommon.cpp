@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace nc::app {
 
@@ -47,7 +48,7 @@ nc::core::Result<nc::core::Network> loadAny(const std::string& spec,
 {
     if (!isOnnxPath(spec))
         return nc::core::loadDesign(spec);
-    auto r = nc::core::onnx::importOnnx(QString::fromStdString(spec), options);
+    auto r = nc::core::onnx::importOnnxIsolated(QString::fromStdString(spec), options);
     if (!r)
         return nc::core::Error{r.error()};
     std::string text = details ? r->report.text() : r->report.summary() + "\n";
@@ -73,6 +74,38 @@ std::string parseArguments(int argc, char** argv, const OptionHandler& handler, 
         } else {
             return std::string("more than one ") + noun + " given: " + spec + " and " + a;
         }
+    }
+    return {};
+}
+
+// "--dim SYMBOL=N" / "--input NAME=D0,D1,..." into the ONNX import options.
+OptionResult parseOnnxOption(const std::string& opt, const char* v, nc::core::onnx::ImportOptions& o)
+{
+    std::string arg = v ? v : "";
+    size_t eq = arg.find('=');
+    if (!v || eq == 0 || eq == std::string::npos || eq + 1 == arg.size())
+        return {true, opt + (opt == "--dim" ? " takes SYMBOL=N, e.g. --dim seq=128"
+                                            : " takes NAME=D0,D1,..., e.g. --input x=1,3,224,224")};
+    std::string name = arg.substr(0, eq), rest = arg.substr(eq + 1);
+    std::vector<int64_t> dims;
+    size_t start = 0;
+    while (start <= rest.size()) {
+        size_t comma = rest.find(',', start);
+        std::string part = rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        long long d;
+        if (!parseInt(part.c_str(), 1, 2147483648LL, d))
+            return {true, opt + ": \"" + part + "\" is not a size from 1 to 2147483648"};
+        dims.push_back(d);
+        if (comma == std::string::npos)
+            break;
+        start = comma + 1;
+    }
+    if (opt == "--dim") {
+        if (dims.size() != 1)
+            return {true, "--dim takes one size: SYMBOL=N"};
+        o.symbols[name] = dims[0];
+    } else {
+        o.inputShapes[name] = dims;
     }
     return {};
 }

@@ -30,6 +30,8 @@ using OptionHandler = std::function<OptionResult(const std::string& name, const 
 // argument is returned in `spec`. Returns "" or the reason to fail.
 std::string parseArguments(int argc, char** argv, const OptionHandler& handler, std::string& spec,
                            const char* noun = "design");
+// "--dim SYMBOL=N" / "--input NAME=D0,D1,..." into the ONNX import options.
+OptionResult parseOnnxOption(const std::string& opt, const char* value, nc::core::onnx::ImportOptions& options);
 // "--format table|csv|json".
 OptionResult parseFormat(const char* value, std::string& format);
 // Loads "zoo:NAME", a design file or an ONNX model; an ONNX import prints its report to stderr

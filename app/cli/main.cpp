@@ -27,6 +27,7 @@ using nc::app::fail;
 using nc::app::isOnnxPath;
 using nc::app::loadAny;
 using nc::app::parseInt;
+using nc::app::parseOnnxOption;
 
 namespace {
 
@@ -52,37 +53,6 @@ int usage()
     return 2;
 }
 
-// "--dim SYMBOL=N" / "--input NAME=D0,D1,..." into the ONNX import options.
-nc::app::OptionResult parseOnnxOption(const std::string& opt, const char* v, nc::core::onnx::ImportOptions& o)
-{
-    std::string arg = v ? v : "";
-    size_t eq = arg.find('=');
-    if (!v || eq == 0 || eq == std::string::npos || eq + 1 == arg.size())
-        return {true, opt + (opt == "--dim" ? " takes SYMBOL=N, e.g. --dim seq=128"
-                                            : " takes NAME=D0,D1,..., e.g. --input x=1,3,224,224")};
-    std::string name = arg.substr(0, eq), rest = arg.substr(eq + 1);
-    std::vector<int64_t> dims;
-    size_t start = 0;
-    while (start <= rest.size()) {
-        size_t comma = rest.find(',', start);
-        std::string part = rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        long long d;
-        if (!parseInt(part.c_str(), 1, 2147483648LL, d))
-            return {true, opt + ": \"" + part + "\" is not a size from 1 to 2147483648"};
-        dims.push_back(d);
-        if (comma == std::string::npos)
-            break;
-        start = comma + 1;
-    }
-    if (opt == "--dim") {
-        if (dims.size() != 1)
-            return {true, "--dim takes one size: SYMBOL=N"};
-        o.symbols[name] = dims[0];
-    } else {
-        o.inputShapes[name] = dims;
-    }
-    return {};
-}
 
 int analyzeCommand(int argc, char** argv)
 {

@@ -521,7 +521,7 @@ bool MainWindow::adoptNetwork(core::Network net, const QString& filePath, const 
 
 bool MainWindow::importOnnxFile(const QString& path)
 {
-    auto r = core::onnx::importOnnx(path);
+    auto r = core::onnx::importOnnxIsolated(path);
     if (!r) {
         showError(tr("Cannot import ONNX model"), q(r.error()));
         return false;

@@ -1,6 +1,8 @@
 // OnnxExport: one ONNX operator pattern per layer kind, weights from a deterministic generator.
 #include "OnnxExport.h"
 
+#include "ExportLimits.h"
+
 #include "detail/Hints.h"
 
 #include "core/Analysis.h"
@@ -289,6 +291,8 @@ private:
 
 Result<QByteArray> exportOnnxBytes(const Network& net)
 {
+    if (Status s = checkExportSize(net); !s)
+        return Error{s.error()};
     try {
         auto model = Exporter(net).run();
         if (!model)
@@ -304,6 +308,8 @@ Result<QByteArray> exportOnnxBytes(const Network& net)
 
 Status exportOnnx(const Network& net, const QString& path)
 {
+    if (Status s = checkExportSize(net); !s)
+        return s;
     try {
         auto model = Exporter(net).run();
         if (!model)

@@ -174,8 +174,10 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
     auto shapeError = [&](int v) {
         const Value& val = g.value(v);
         const auto& n = g.node(val.producer);
+        const std::string& why = g.info(val.producer).noInference;
         return Error{"cannot determine the shape of tensor " + quote(val.name) + " (output of node " +
-                     quote(n.name()) + ", " + n.op_type() + "); ONNX shape inference gives none"};
+                     quote(n.name()) + ", " + n.op_type() + "); ONNX shape inference gives none" +
+                     (why.empty() ? std::string() : ": " + why)};
     };
     for (const Group& grp : groups) {
         if (grp.alias) {

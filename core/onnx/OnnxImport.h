@@ -106,6 +106,14 @@ struct ImportResult {
 Result<ImportResult> importOnnx(const QString& path, const ImportOptions& options = {});
 Result<ImportResult> importOnnxBytes(const QByteArray& bytes, const ImportOptions& options = {});
 
+// importOnnx in a child process (fork): the file is parsed, checked and shape-inferred there, and
+// the design comes back as a design file through a pipe. The importer checks every node with ONNX's
+// checker and NetCanvas's own rank checks before ONNX's shape inference sees it, but that inference
+// is third-party code that reads out of bounds on some malformed nodes; in a child, such a crash is
+// an Error naming the signal and the caller (the editor with the user's open work) lives on.
+// Falls back to importOnnx in-process where fork is unavailable.
+Result<ImportResult> importOnnxIsolated(const QString& path, const ImportOptions& options = {});
+
 // True for operator types (default domain) that NetCanvas maps to layers or folds as constants;
 // anything else becomes an opaque layer. Some need particular attributes or neighbours (a MatMul
 // maps to Linear only with a constant 2-D weight; Erf only as part of a GELU).

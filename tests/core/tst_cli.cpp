@@ -4,6 +4,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -24,6 +25,9 @@ private slots:
     void badInput_data();
     void badInput();
     void layerErrorsExitNonZero();
+    void benchLayerErrorsExitNonZero();
+    void tableColumnsNeverTouch();
+    void exportOnnxTooLargeNamesLayer();
 
 private:
     struct Run {
@@ -295,6 +299,75 @@ void TestCli::layerErrorsExitNonZero()
     QCOMPARE(r.code, 1);
     QVERIFY(r.out.contains("ERROR: layer \"big\": kernel 7 exceeds padded input 5 on axis H"));
     QVERIFY(r.err.contains("1 layer(s) have errors"));
+}
+
+void TestCli::benchLayerErrorsExitNonZero()
+{
+    QTemporaryDir dir;
+    QString path = dir.filePath("bad.json");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"format":"netcanvas","version":1,"layers":[
+ {"id":1,"name":"in","type":"input","attrs":{"shape":[3,5,5]}},
+ {"id":2,"name":"big","type":"conv2d","attrs":{"kernel_h":7,"kernel_w":7,"pad_top":0,"pad_bottom":0,"pad_left":0,"pad_right":0}}],
+ "edges":[{"id":1,"from":1,"to":2,"port":0}]})");
+    f.close();
+    Run r = run({"bench", path, "--seconds", "0.001", "--threads", "1"});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("1 layer(s) have errors; first: layer \"big\": kernel 7 exceeds padded input 5"),
+             r.err.constData());
+}
+
+void TestCli::tableColumnsNeverTouch()
+{
+    // A 3×3 convolution, 64 → 512 channels, "same" padding on 65,536 × 65,536:
+    //   params = 512·64·3·3 + 512 = 295,424
+    //   MACs   = 512·64·3·3 · 65,536² = 294,912 · 4,294,967,296 = 1,266,637,395,197,952
+    //   activations = 512 · 65,536² = 2,199,023,255,552
+    QTemporaryDir dir;
+    QString path = dir.filePath("wide.json");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"format":"netcanvas","version":1,"layers":[
+ {"id":1,"name":"in","type":"input","attrs":{"shape":[64,65536,65536]}},
+ {"id":2,"name":"wide","type":"conv2d","attrs":{"out_channels":512,"kernel_h":3,"kernel_w":3,"pad_same":true}}],
+ "edges":[{"id":1,"from":1,"to":2,"port":0}]})");
+    f.close();
+    Run r = run({"analyze", path});
+    QCOMPARE(r.code, 0);
+    QByteArray row;
+    for (const QByteArray& line : r.out.split('\n'))
+        if (line.startsWith("wide "))
+            row = line;
+    QVERIFY2(!row.isEmpty(), r.out.constData());
+    // Every column is separated from the next by at least two spaces.
+    const QStringList cells = QString::fromUtf8(row).split(QRegularExpression("\\s{2,}"), Qt::SkipEmptyParts);
+    QCOMPARE(cells.size(), 8);
+    QCOMPARE(cells[0], QString("wide"));
+    QCOMPARE(cells[2], QString("[1, 512, 65536, 65536]"));
+    QCOMPARE(cells[3], QString("295,424"));
+    QCOMPARE(cells[4], QString("1,266,637,395,197,952"));
+    QCOMPARE(cells[5], QString("2,199,023,255,552"));
+}
+
+void TestCli::exportOnnxTooLargeNamesLayer()
+{
+    // A Linear layer on 2^31 inputs holds 4·2^31 + 4 = 8,589,934,596 weights: 34.4 GB as float32.
+    QTemporaryDir dir;
+    QString path = dir.filePath("big.json");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"format":"netcanvas","version":1,"layers":[
+ {"id":1,"name":"in","type":"input","attrs":{"shape":[2147483648]}},
+ {"id":2,"name":"fc","type":"linear","attrs":{"out_features":4}}],
+ "edges":[{"id":1,"from":1,"to":2,"port":0}]})");
+    f.close();
+    Run r = run({"export", path, "--to", "onnx", "-o", dir.filePath("big.onnx")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("layer \"fc\" holds 8,589,934,596 weights"), r.err.constData());
+    QVERIFY2(r.err.contains("2 GiB"), r.err.constData());
+    QVERIFY(!r.err.contains("bad_alloc"));
+    QVERIFY(!QFile::exists(dir.filePath("big.onnx")));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -23,6 +23,9 @@ private slots:
     void damagedFilesAreRefused();
     void hostileSizesFinishQuickly();
     void hugeDimensionsLoadButAnalyseAsErrors();
+    void dimensionsNear2pow31_data();
+    void dimensionsNear2pow31();
+    void longChainLoadsAndAnalyses();
     void mutatedFilesNeverCrash();
     void saveIsAtomic();
     void failedSaveLeavesNoFile();
@@ -131,6 +134,18 @@ void TestNetworkFile::damagedFilesAreRefused_data()
                                     << "\"batch\" must be a whole number";
     QTest::newRow("bits 7") << replaced("\"version\":1", "\"version\":1,\"bits\":7") << "\"bits\" must be 32, 16, 8 or 4";
     QTest::newRow("deep nesting") << QByteArray(100000, '[') << "not valid JSON";
+    QByteArray deepObjects;
+    for (int i = 0; i < 100000; ++i)
+        deepObjects += "{\"a\":";
+    QTest::newRow("deep object nesting (10^5 levels)") << deepObjects << "not valid JSON";
+    QTest::newRow("deep nesting inside attrs")
+        << replaced("[3,8,8]", (QByteArray(100000, '[') + QByteArray(100000, ']')).constData()) << "not valid JSON";
+    QTest::newRow("size 2^62") << replaced("[3,8,8]", "[3,4611686018427387904]")
+                               << "holds the size 4611686018427387904, which is too large: a design file holds sizes "
+                                  "up to 9007199254740992 (2^53)";
+    QTest::newRow("size 2^63") << replaced("[3,8,8]", "[9223372036854775808]")
+                               << "holds the size 9223372036854775808, which is too large";
+    QTest::newRow("size -2^63") << replaced("[3,8,8]", "[-9223372036854775808]") << "not a whole number ≥ −1";
     QTest::newRow("layer not an object") << QByteArray(R"({"format":"netcanvas","version":1,"layers":[42]})")
                                          << "layer #1 is not a JSON object";
 }
@@ -175,6 +190,60 @@ void TestNetworkFile::hugeDimensionsLoadButAnalyseAsErrors()
     QCOMPARE(a.layers[0].status, LayerStatus::Error);
     QVERIFY(QString::fromStdString(a.layers[0].message).contains("overflows 64 bits"));
     QCOMPARE(a.layers[1].status, LayerStatus::Blocked);
+}
+
+void TestNetworkFile::dimensionsNear2pow31_data()
+{
+    QTest::addColumn<QByteArray>("shape");
+    QTest::addColumn<qint64>("elements"); // -1: the figures overflow 64 bits and must be an error
+    QTest::newRow("2^31 - 1") << QByteArray("[2147483647]") << qint64(2147483647);
+    QTest::newRow("2^31") << QByteArray("[2147483648]") << qint64(2147483648);
+    QTest::newRow("2^31 + 1, 3") << QByteArray("[2147483649,3]") << qint64(6442450947);
+    // (2^31)^2 = 2^62 elements: the count fits int64, 4 bytes each (2^64) does not.
+    QTest::newRow("2^31 × 2^31") << QByteArray("[2147483648,2147483648]") << qint64(-1);
+    QTest::newRow("2^31 × 2^31 × 2^31") << QByteArray("[2147483648,2147483648,2147483648]") << qint64(-1);
+}
+
+void TestNetworkFile::dimensionsNear2pow31()
+{
+    // Loading accepts any size up to 2^53; the analysis then computes exact figures or names the overflow.
+    QFETCH(QByteArray, shape);
+    QFETCH(qint64, elements);
+    auto r = parseNetwork(replaced("[3,8,8]", shape.constData()));
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().c_str());
+    AnalysisResult a = analyze(*r);
+    if (elements > 0) {
+        QCOMPARE(a.layers[0].status, LayerStatus::Ok);
+        QCOMPARE(a.layers[0].outputElements, int64_t(elements));
+        QCOMPARE(a.layers[0].activationBytes, int64_t(elements) * 4);
+    } else {
+        QCOMPARE(a.layers[0].status, LayerStatus::Error);
+        QVERIFY2(QString::fromStdString(a.layers[0].message).contains("overflows 64 bits"), a.layers[0].message.c_str());
+        QCOMPARE(a.layers[1].status, LayerStatus::Blocked);
+    }
+}
+
+void TestNetworkFile::longChainLoadsAndAnalyses()
+{
+    // 10^5 layers (the time is measured by bench_load, tests/bench): loaded and analysed, not refused.
+    const int layers = 100000;
+    QByteArray json = R"({"format":"netcanvas","version":1,"layers":[{"id":1,"name":"in","type":"input","attrs":{"shape":[3,8,8]}})";
+    for (int i = 2; i <= layers; ++i)
+        json += ",{\"id\":" + QByteArray::number(i) + ",\"name\":\"r" + QByteArray::number(i) + "\",\"type\":\"relu\"}";
+    json += "],\"edges\":[";
+    for (int i = 2; i <= layers; ++i)
+        json += (i > 2 ? ",{\"id\":" : "{\"id\":") + QByteArray::number(i - 1) + ",\"from\":" + QByteArray::number(i - 1) +
+                ",\"to\":" + QByteArray::number(i) + ",\"port\":0}";
+    json += "]}";
+    auto r = parseNetwork(json);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().c_str());
+    QCOMPARE(r->nodes().size(), size_t(layers));
+    QCOMPARE(r->edges().size(), size_t(layers - 1));
+    AnalysisResult a = analyze(*r);
+    QCOMPARE(a.totals.errors, 0);
+    QCOMPARE(a.layers.back().outputElements, int64_t(3 * 8 * 8));
+    // Each ReLU reads and writes 192 floats and holds no parameters.
+    QCOMPARE(a.totals.params, int64_t(0));
 }
 
 void TestNetworkFile::mutatedFilesNeverCrash()

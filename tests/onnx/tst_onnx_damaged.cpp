@@ -6,7 +6,9 @@
 #include "core/onnx/OnnxExport.h"
 #include "core/onnx/OnnxImport.h"
 
-#include <QElapsedTimer>
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
 
 #include <random>
 
@@ -84,6 +86,13 @@ private slots:
     void mutatedBytes();
     void largeGraphs_data();
     void largeGraphs();
+    void libonnxCrashes_data();
+    void libonnxCrashes();
+    void initializerWithoutData();
+    void badPaths_data();
+    void badPaths();
+    void isolatedImportMatches();
+    void isolatedImportPassesErrors();
 };
 
 void TestOnnxDamaged::notOnnx_data()
@@ -200,6 +209,8 @@ void TestOnnxDamaged::absurdDimensions_data()
     for (int i = 0; i < 20; ++i)
         rank20 << 1;
     QTest::newRow("rank 20") << rank20 << QList<qint64>{} << "dimensions";
+    QTest::newRow("input dim 2^40") << QList<qint64>{1, 1LL << 40} << QList<qint64>{} << "1099511627776";
+    QTest::newRow("input dim 2^31 + 1") << QList<qint64>{1, (1LL << 31) + 1} << QList<qint64>{} << "2147483649";
     QTest::newRow("initializer 2^40 × 2^40") << QList<qint64>{1, 4} << QList<qint64>{1LL << 40, 1LL << 40}
                                              << "initializer";
     QTest::newRow("negative initializer dim") << QList<qint64>{1, 4} << QList<qint64>{4, -1} << "initializer";
@@ -281,10 +292,7 @@ void TestOnnxDamaged::hostileAttributes()
         attr(n, a, std::vector<int64_t>(values.begin(), values.end()));
     g.op("Relu", {"y"}, "out");
     g.output("out");
-    QElapsedTimer t;
-    t.start();
     auto r = nco::importOnnxBytes(g.bytes());
-    QVERIFY(t.elapsed() < 5000);
     // Either an error, or a design whose figures NetCanvas can compute.
     if (r)
         QCOMPARE(nc::core::analyze(r->network).totals.errors, 0);
@@ -342,8 +350,6 @@ void TestOnnxDamaged::mutatedBytes()
     // Random single-byte changes of a valid model: whatever the result, no crash and no hang.
     const QByteArray good = validModel();
     std::mt19937 rng(777);
-    QElapsedTimer t;
-    t.start();
     int ok = 0, failed = 0;
     for (int round = 0; round < 300; ++round) {
         QByteArray b = good;
@@ -357,7 +363,7 @@ void TestOnnxDamaged::mutatedBytes()
             ++failed;
         }
     }
-    qInfo("300 mutated models: %d imported, %d refused, %lld ms", ok, failed, static_cast<long long>(t.elapsed()));
+    qInfo("300 mutated models: %d imported, %d refused", ok, failed);
     QCOMPARE(ok + failed, 300);
 }
 
@@ -371,8 +377,7 @@ void TestOnnxDamaged::largeGraphs_data()
 
 void TestOnnxDamaged::largeGraphs()
 {
-    // Nothing in the importer may be quadratic in the graph: a hostile file is bounded by its size,
-    // and the time must follow it linearly.
+    // Large graphs import completely; their time is measured by bench_onnx_import (tests/bench/onnx).
     QFETCH(int, width);
     QFETCH(int, depth);
     GraphBuilder g("large");
@@ -391,15 +396,183 @@ void TestOnnxDamaged::largeGraphs()
         }
         g.output(cur);
     }
-    QElapsedTimer t;
-    t.start();
     auto r = nco::importOnnxBytes(g.bytes());
-    const qint64 ms = t.elapsed();
     QVERIFY2(r, r ? "" : r.error().c_str());
-    qInfo("%d layers imported in %lld ms", static_cast<int>(r->network.nodes().size()), static_cast<long long>(ms));
     QCOMPARE(r->network.nodes().size(), size_t(width * depth + 1));
     QCOMPARE(r->report.opaqueLayers, 0);
-    QVERIFY(ms < 20000);
+}
+
+void TestOnnxDamaged::libonnxCrashes_data()
+{
+    // Nodes on which Debian's libonnx 1.12 shape inference reads out of bounds (SIGSEGV in
+    // ScanInferenceFunction*, convPoolShapeInference, convTransposeShapeInference copying a
+    // TensorShapeProto_Dimension). The importer must never hand them to it: each is refused with
+    // the reason, by ONNX's checker or by the rank checks in front of it.
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QString>("mentions");
+    auto scan = [](int opset, bool numScanInputs, bool body) {
+        GraphBuilder g("scan", opset);
+        g.input("x", {1, 3, 4});
+        auto* n = g.node("Scan", {"x"}, {"y"}, "scan");
+        if (numScanInputs)
+            attr(n, "num_scan_inputs", int64_t(1));
+        if (body) {
+            auto* a = n->add_attribute();
+            a->set_name("body");
+            a->set_type(ox::AttributeProto::GRAPH);
+            a->mutable_g()->set_name("empty");
+        }
+        g.output("y");
+        return g.bytes();
+    };
+    for (int opset : {9, 11, 16, 17}) {
+        QTest::newRow(qPrintable(QString("Scan opset %1 without num_scan_inputs").arg(opset)))
+            << scan(opset, false, true) << "Required attribute 'num_scan_inputs' is missing";
+        QTest::newRow(qPrintable(QString("Scan opset %1 without body").arg(opset)))
+            << scan(opset, true, false) << "Required attribute 'body' is missing";
+    }
+    QTest::newRow("Scan with an empty body") << scan(17, true, true) << "Graph has 0 inputs";
+    auto conv = [](const char* op, std::vector<int64_t> w, const char* autoPad) {
+        GraphBuilder g("conv");
+        g.input("x", {1, 3, 8, 8});
+        auto* n = g.node(op, {"x", g.weight("w", std::move(w))}, {"y"}, "c");
+        if (autoPad)
+            n->add_attribute()->CopyFrom([&] {
+                ox::AttributeProto a;
+                a.set_name("auto_pad");
+                a.set_type(ox::AttributeProto::STRING);
+                a.set_s(autoPad);
+                return a;
+            }());
+        g.output("y");
+        return g.bytes();
+    };
+    QTest::newRow("Conv SAME_UPPER, weight of rank 2") << conv("Conv", {2, 3}, "SAME_UPPER")
+                                                     << "weight has rank 2 but its data input has rank 4";
+    QTest::newRow("Conv, weight of rank 1") << conv("Conv", {2}, nullptr) << "weight has rank 1";
+    QTest::newRow("ConvTranspose, weight of rank 1") << conv("ConvTranspose", {3}, nullptr) << "weight has rank 1";
+    GraphBuilder pool("pool");
+    pool.input("x", {1, 8});
+    attr(pool.node("MaxPool", {"x"}, {"y"}, "p"), "kernel_shape", std::vector<int64_t>{2, 2});
+    pool.output("y");
+    QTest::newRow("MaxPool on a rank-2 input") << pool.bytes() << "needs batch, channel and spatial axes";
+    GraphBuilder pads("pads");
+    pads.input("x", {1, 3, 8, 8});
+    auto* p = pads.node("AveragePool", {"x"}, {"y"}, "p");
+    attr(p, "kernel_shape", std::vector<int64_t>{2, 2});
+    attr(p, "pads", std::vector<int64_t>{1});
+    pads.output("y");
+    QTest::newRow("AveragePool with one pad") << pads.bytes() << "attribute pads has 1 values";
+}
+
+void TestOnnxDamaged::libonnxCrashes()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(QString, mentions);
+    auto r = nco::importOnnxBytes(bytes);
+    QVERIFY(!r);
+    QVERIFY2(r.error().find(mentions.toStdString()) != std::string::npos, r.error().c_str());
+    // The error names the node whose shape is missing.
+    QVERIFY2(r.error().find("output of node") != std::string::npos, r.error().c_str());
+}
+
+void TestOnnxDamaged::initializerWithoutData()
+{
+    // 10^12 float weights claimed, none stored: counting them would invent a trillion parameters.
+    GraphBuilder g("nodata");
+    g.input("x", {1, 1000000});
+    auto* t = g.graph().add_initializer();
+    t->set_name("w");
+    t->set_data_type(ox::TensorProto::FLOAT);
+    t->add_dims(1000000);
+    t->add_dims(1000000);
+    g.node("MatMul", {"x", "w"}, {"y"}, "mm");
+    g.output("y");
+    expectError(g.bytes(), "initializer \"w\" claims 1000000000000 elements (1000000×1000000) but holds no data");
+}
+
+void TestOnnxDamaged::badPaths_data()
+{
+    QTest::addColumn<QString>("what");
+    QTest::addColumn<QString>("mentions");
+    QTest::newRow("missing path") << "missing" << "cannot open";
+    QTest::newRow("directory") << "directory" << "cannot open";
+    QTest::newRow("empty file") << "empty" << "the file is empty";
+    QTest::newRow("random bytes") << "random" << "not an ONNX model";
+    QTest::newRow("truncated") << "truncated" << "malformed, truncated";
+}
+
+void TestOnnxDamaged::badPaths()
+{
+    QFETCH(QString, what);
+    QFETCH(QString, mentions);
+    QTemporaryDir dir;
+    QString path = dir.filePath("model.onnx");
+    if (what == "directory") {
+        QVERIFY(QDir(dir.path()).mkdir("model.onnx"));
+    } else if (what != "missing") {
+        QByteArray b;
+        if (what == "random") {
+            std::mt19937 rng(99);
+            b.resize(5000);
+            for (auto& c : b)
+                c = static_cast<char>(rng());
+        } else if (what == "truncated") {
+            b = validModel();
+            b.truncate(b.size() / 2);
+        }
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(b);
+    }
+    for (bool isolated : {false, true}) {
+        auto r = isolated ? nco::importOnnxIsolated(path) : nco::importOnnx(path);
+        QVERIFY(!r);
+        QVERIFY2(r.error().find(mentions.toStdString()) != std::string::npos, r.error().c_str());
+        QVERIFY2(r.error().find(path.toStdString()) != std::string::npos, r.error().c_str());
+    }
+}
+
+void TestOnnxDamaged::isolatedImportMatches()
+{
+    // The child's result crosses a pipe as a design file plus the report: nothing may change on the way.
+    QTemporaryDir dir;
+    const QString path = dir.filePath("small.onnx");
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(validModel());
+    }
+    auto local = nco::importOnnx(path);
+    auto child = nco::importOnnxIsolated(path);
+    QVERIFY2(local, local ? "" : local.error().c_str());
+    QVERIFY2(child, child ? "" : child.error().c_str());
+    QCOMPARE(child->network.nodes().size(), local->network.nodes().size());
+    for (size_t i = 0; i < local->network.nodes().size(); ++i)
+        QVERIFY(child->network.nodes()[i] == local->network.nodes()[i]);
+    QVERIFY(child->network.edges() == local->network.edges());
+    QCOMPARE(child->network.name, local->network.name);
+    QCOMPARE(child->report.text(), local->report.text());
+    QCOMPARE(child->outputs.size(), local->outputs.size());
+    QCOMPARE(child->outputs[0].name, local->outputs[0].name);
+    QCOMPARE(child->outputs[0].dims, local->outputs[0].dims);
+}
+
+void TestOnnxDamaged::isolatedImportPassesErrors()
+{
+    GraphBuilder g("missing");
+    g.input("x", {1, 4});
+    g.node("Add", {"x", "nowhere"}, {"y"}, "add");
+    g.output("y");
+    QTemporaryDir dir;
+    const QString path = dir.filePath("bad.onnx");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(g.bytes());
+    f.close();
+    auto r = nco::importOnnxIsolated(path);
+    QVERIFY(!r);
+    QVERIFY2(r.error().find("\"nowhere\" is not produced") != std::string::npos, r.error().c_str());
 }
 
 QTEST_GUILESS_MAIN(TestOnnxDamaged)

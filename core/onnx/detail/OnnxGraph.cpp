@@ -5,6 +5,7 @@
 #include "core/onnx/OnnxImport.h"
 
 #include <google/protobuf/io/coded_stream.h>
+#include <onnx/checker.h>
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
 
@@ -81,6 +82,12 @@ Result<std::optional<Tensor>> takeTensor(TP& t, const std::string& what)
         if (!r)
             return Error{what + ": " + r.error()};
         kept = std::move(*r);
+    } else if (t.data_location() != TP::EXTERNAL && !t.has_raw_data() && t.float_data_size() == 0 &&
+               t.int32_data_size() == 0 && t.int64_data_size() == 0 && t.double_data_size() == 0 &&
+               t.uint64_data_size() == 0 && t.string_data_size() == 0) {
+        // Counting a tensor the file does not hold would put made-up parameters in the figures.
+        return Error{what + " claims " + std::to_string(n) + " elements (" + dimsText(*dims) +
+                     ") but holds no data; the file is damaged"};
     } else if (t.has_raw_data() && elementBytes(type) > 0 && t.data_location() != TP::EXTERNAL) {
         // Large: only the size is checked (it costs nothing), then the data is dropped.
         uint64_t need = static_cast<uint64_t>(n) * static_cast<uint64_t>(elementBytes(type));
@@ -708,7 +715,10 @@ Status OnnxGraph::resolveNode(int i, std::vector<std::string>& notes)
         std::string why;
         std::vector<std::vector<int64_t>> inferred;
         std::vector<int32_t> types;
-        if (inferNode(i, inferred, types, why)) {
+        const bool inferredOk = inferNode(i, inferred, types, why);
+        if (!inferredOk)
+            info.noInference = why;
+        if (inferredOk) {
             for (size_t k = 0; k < info.outputs.size() && k < inferred.size(); ++k) {
                 outTypes[k] = types[k];
                 if (inferred[k].size() == 1 && inferred[k][0] == INT64_MIN)
@@ -775,12 +785,94 @@ Status OnnxGraph::resolveNode(int i, std::vector<std::string>& notes)
     return {};
 }
 
+std::string OnnxGraph::unsafeForInference(int i) const
+{
+    const ox::NodeProto& n = node(i);
+    const NodeInfo& info = m_nodes[static_cast<size_t>(i)];
+
+    // ONNX's own checker: the operator exists in the model's opset, required attributes are there
+    // with the right types (Scan's num_scan_inputs, If's branches), input and output counts fit the
+    // schema, subgraphs are well formed and read only names in scope.
+    try {
+        ox::checker::CheckerContext ctx;
+        ctx.set_ir_version(m_model->ir_version() > 0 ? static_cast<int>(m_model->ir_version()) : 8);
+        ctx.set_opset_imports(m_opsets);
+        ctx.set_is_main_graph(false);
+        ox::checker::LexicalScopeContext scope;
+        for (int v : info.captures)
+            scope.add(m_values[static_cast<size_t>(v)].name);
+        for (const auto& in : n.input())
+            scope.add(in);
+        ox::checker::check_node(n, ctx, scope);
+    } catch (const std::exception& e) {
+        std::string msg = e.what();
+        if (msg.size() > 300)
+            msg = msg.substr(0, 300) + "…";
+        return "the ONNX checker refuses the node: " + msg;
+    }
+
+    // Ranks that the convolution and pooling inference functions index without checking: the data
+    // input has batch, channel and at least one spatial axis; a weight has the data's rank; every
+    // per-axis attribute has one entry per spatial axis (pads two).
+    const std::string& op = n.op_type();
+    if (!isDefaultDomain(n.domain()))
+        return {};
+    static const std::unordered_set<std::string> convLike{"Conv", "ConvTranspose", "ConvInteger", "QLinearConv",
+                                                          "DeformConv"};
+    static const std::unordered_set<std::string> poolLike{
+        "MaxPool", "AveragePool", "LpPool", "GlobalMaxPool", "GlobalAveragePool", "GlobalLpPool", "MaxRoiPool",
+        "MaxUnpool", "RoiAlign", "Col2Im"};
+    if (!convLike.count(op) && !poolLike.count(op))
+        return {};
+    auto rankOf = [&](size_t slot) -> int {
+        if (slot >= info.inputs.size() || info.inputs[slot] < 0)
+            return -1;
+        const Value& v = m_values[static_cast<size_t>(info.inputs[slot])];
+        return v.shapeKnown ? static_cast<int>(v.dims.size()) : -1;
+    };
+    const int rank = rankOf(0);
+    if (rank < 0)
+        return "the shape of its data input is unknown";
+    if (rank < 3)
+        return "its data input has rank " + std::to_string(rank) + "; " + op + " needs batch, channel and spatial axes";
+    if (convLike.count(op)) {
+        const size_t wSlot = op == "QLinearConv" ? 3 : 1;
+        const int wRank = rankOf(wSlot);
+        if (wRank < 0)
+            return "the shape of its weight is unknown";
+        if (wRank != rank)
+            return "its weight has rank " + std::to_string(wRank) + " but its data input has rank " +
+                   std::to_string(rank);
+    }
+    const size_t spatial = static_cast<size_t>(rank - 2);
+    for (const auto& a : n.attribute()) {
+        const std::string& an = a.name();
+        size_t want = 0;
+        if (an == "kernel_shape" || an == "strides" || an == "dilations" || an == "output_padding")
+            want = spatial;
+        else if (an == "pads")
+            want = 2 * spatial;
+        else if (an == "output_shape" && a.ints_size() != rank)
+            want = spatial;
+        else
+            continue;
+        if (static_cast<size_t>(a.ints_size()) != want)
+            return "attribute " + an + " has " + std::to_string(a.ints_size()) + " values; the input has " +
+                   std::to_string(spatial) + " spatial axes";
+    }
+    return {};
+}
+
 bool OnnxGraph::inferNode(int i, std::vector<std::vector<int64_t>>& dims, std::vector<int32_t>& types,
                           std::string& why) const
 {
     const ox::NodeProto& n = node(i);
     const NodeInfo& info = m_nodes[static_cast<size_t>(i)];
     const bool stdOp = isDefaultDomain(n.domain());
+
+    why = unsafeForInference(i);
+    if (!why.empty())
+        return false;
 
     // Hostile attributes: some inference functions divide by these or loop over them.
     for (const auto& a : n.attribute()) {

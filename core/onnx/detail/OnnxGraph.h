@@ -88,6 +88,7 @@ struct NodeInfo {
     std::vector<int> outputs;  // value index, -1 for an omitted optional output
     bool constant = false;     // every output is a constant (folded, or shape-only)
     bool folded = false;       // contents computed
+    std::string noInference;   // why ONNX shape inference was not run or gave nothing (for errors)
 };
 
 class OnnxGraph {
@@ -124,6 +125,11 @@ public:
     // False when ONNX cannot infer (no schema, unknown input shapes, an inference error).
     bool inferNode(int i, std::vector<std::vector<int64_t>>& dims, std::vector<int32_t>& types,
                    std::string& why) const;
+    // Whether node i may be shown to ONNX's shape inference: ONNX's checker accepts it (schema,
+    // attributes, subgraphs) and its inputs have the ranks its inference function indexes without
+    // checking. Empty when safe, else the reason. Debian's libonnx 1.12 crashes (reads out of
+    // bounds) on nodes that fail these checks, so they are never passed to it.
+    std::string unsafeForInference(int i) const;
 
     // Releases the protobuf model (called by the importer once the design is built).
     void release();
