@@ -113,6 +113,10 @@ std::string reportTable(const Network& net, const AnalysisResult& a)
            " B) at " + peakName(t.peakLiveLayer) + "\n";
     out += "Receptive field: " + rfText(t.rf) + "\n";
     out += "Training activation memory (batch " + std::to_string(a.batch) + "): " + humanBytes(t.trainingBytes) + "\n";
+    if (t.kvCacheBytes > 0)
+        out += "KV cache (context " + (net.context > 0 ? std::to_string(net.context) : std::string("= sequence")) +
+               ", batch " + std::to_string(a.batch) + "): " + groupDigits(t.kvCacheBytes) + " B (" +
+               humanBytes(t.kvCacheBytes) + ")\n";
     if (t.errors || t.blocked)
         out += std::to_string(t.errors) + " layer(s) with errors, " + std::to_string(t.blocked) + " blocked\n";
     return out;
@@ -159,6 +163,7 @@ QByteArray reportJson(const Network& net, const AnalysisResult& a)
     root["input"] = inputs.size() == 1 ? QJsonValue(inputs.at(0)) : QJsonValue(inputs);
     root["bits"] = a.bits;
     root["batch"] = static_cast<qint64>(a.batch);
+    root["context"] = static_cast<qint64>(net.context);
     QJsonArray layers;
     for (const LayerResult& l : a.layers) {
         QJsonObject o;
@@ -218,6 +223,7 @@ QByteArray reportJson(const Network& net, const AnalysisResult& a)
     tot["peak_live_layer_id"] = idOrNull(t.peakLiveLayer);
     tot["receptive_field"] = t.rf.valid ? QJsonValue(pair(t.rf.size[0], t.rf.size[1])) : QJsonValue(QJsonValue::Null);
     tot["training_activation_bytes"] = static_cast<qint64>(t.trainingBytes);
+    tot["kv_cache_bytes"] = static_cast<qint64>(t.kvCacheBytes);
     tot["errors"] = t.errors;
     tot["blocked"] = t.blocked;
     root["totals"] = tot;

@@ -2,6 +2,7 @@
 // list the zoo, import ONNX models and export designs to PyTorch or ONNX.
 #include "BenchCommand.h"
 #include "CliCommon.h"
+#include "TrainCommand.h"
 #include "core/Analysis.h"
 #include "core/BitWidth.h"
 #include "core/NetworkFile.h"
@@ -34,8 +35,12 @@ int usage()
     std::fprintf(
         stderr,
         "usage:\n"
-        "  netcanvas-cli analyze FILE|zoo:NAME [--bits 32|16|8|4] [--batch N] [--format table|csv|json]\n"
-        "                        [--dim SYMBOL=N] [--input NAME=D0,D1,...]\n"
+        "  netcanvas-cli analyze FILE|zoo:NAME [--bits 32|16|8|4] [--batch N] [--context T]\n"
+        "                        [--format table|csv|json] [--dim SYMBOL=N] [--input NAME=D0,D1,...]\n"
+        "  netcanvas-cli train FILE|zoo:NAME [--batch N] [--context T] [--optimizer sgd|momentum|adam]\n"
+        "                      [--precision fp32|mixed] [--recompute none|full|selective|every:K]\n"
+        "                      [--dp N --zero S] [--tp N] [--pp N --microbatches M] [--stages A,B,...]\n"
+        "                      [--device-memory BYTES] [--device-flops F] [--format table|json]\n"
         "  netcanvas-cli import MODEL.onnx -o DESIGN.json [--dim SYMBOL=N] [--input NAME=D0,D1,...]\n"
         "  netcanvas-cli export FILE|zoo:NAME --to pytorch|onnx -o OUT\n"
         "  netcanvas-cli bench FILE|zoo:NAME [--backend eigen|onednn] [--threads N] [--batch N]\n"
@@ -81,7 +86,7 @@ nc::app::OptionResult parseOnnxOption(const std::string& opt, const char* v, nc:
 int analyzeCommand(int argc, char** argv)
 {
     std::string spec, format = "table";
-    long long bits = 0, batch = 0;
+    long long bits = 0, batch = 0, context = 0;
     nc::core::onnx::ImportOptions onnxOptions;
     std::string why = nc::app::parseArguments(
         argc, argv,
@@ -89,13 +94,18 @@ int analyzeCommand(int argc, char** argv)
             if (a == "--dim" || a == "--input")
                 return parseOnnxOption(a, v, onnxOptions);
             if (a == "--bits") {
-                if (!v || !parseInt(v, 1, 32, bits) || !core::isBitWidth(static_cast<int>(bits)))
-                    return {true, "--bits takes " + core::bitWidthList()};
+                if (!v || !parseInt(v, 1, 32, bits) || !nc::core::isBitWidth(static_cast<int>(bits)))
+                    return {true, "--bits takes " + nc::core::bitWidthList()};
                 return {};
             }
             if (a == "--batch") {
                 if (!v || !parseInt(v, 1, 1000000000, batch))
                     return {true, "--batch takes a whole number from 1 to 1000000000"};
+                return {};
+            }
+            if (a == "--context") {
+                if (!v || !parseInt(v, 1, 1000000000, context))
+                    return {true, "--context takes a whole number of tokens from 1 to 1000000000"};
                 return {};
             }
             if (a == "--format")
@@ -116,6 +126,8 @@ int analyzeCommand(int argc, char** argv)
         net->bits = static_cast<int>(bits);
     if (batch)
         net->batch = batch;
+    if (context)
+        net->context = context;
     nc::core::AnalysisResult a = nc::core::analyze(*net);
     if (format == "json") {
         QByteArray j = nc::core::reportJson(*net, a);
@@ -233,11 +245,13 @@ int main(int argc, char** argv)
             return exportCommand(argc, argv);
         if (cmd == "bench")
             return nc::app::benchCommand(argc, argv);
+        if (cmd == "train")
+            return nc::app::trainCommand(argc, argv);
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             usage();
             return 0;
         }
-        return fail("unknown command \"" + cmd + "\"; try analyze, bench, import, export or zoo");
+        return fail("unknown command \"" + cmd + "\"; try analyze, train, bench, import, export or zoo");
     } catch (const std::exception& e) {
         return fail(std::string("internal error: ") + e.what());
     }
