@@ -16,6 +16,7 @@
 
 #include "widgets/charts/ChartsPanel.h"
 #include "widgets/runner/RunnerPanel.h"
+#include "widgets/TrainingPanel.h"
 #include "core/export/PyTorchExport.h"
 #include "core/onnx/OnnxExport.h"
 #include "core/onnx/OnnxImport.h"
@@ -168,6 +169,8 @@ void MainWindow::buildDocks()
 
     m_charts = new widgets::ChartsPanel(m_doc, m_selection, m_options, this);
     addCostDock(m_charts, tr("Charts"));
+    addCostDock(new widgets::TrainingPanel(m_doc, this), tr("Training & scale"));
+    m_firstCostDock->raise(); // the charts stay the front tab
     m_runner = new widgets::RunnerPanel(m_doc, m_selection, this);
     QDockWidget* runnerDock = new QDockWidget(tr("Kernel runner"), this);
     runnerDock->setObjectName("runnerDock");
