@@ -194,6 +194,7 @@ QByteArray reportJson(const Network& net, const AnalysisResult& a)
     root["input"] = inputs.size() == 1 ? QJsonValue(inputs.at(0)) : QJsonValue(inputs);
     root["bits"] = a.bits;
     root["batch"] = static_cast<qint64>(a.batch);
+    root["context"] = static_cast<qint64>(net.context);
     QJsonArray layers;
     for (const LayerResult& l : a.layers) {
         QJsonObject o;

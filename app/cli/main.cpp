@@ -3,6 +3,7 @@
 #include "BenchCommand.h"
 #include "CliCommon.h"
 #include "MemoryCommand.h"
+#include "TrainCommand.h"
 #include "core/Analysis.h"
 #include "core/BitWidth.h"
 #include "core/NetworkFile.h"
@@ -36,8 +37,12 @@ int usage()
     std::fprintf(
         stderr,
         "usage:\n"
-        "  netcanvas-cli analyze FILE|zoo:NAME [--bits 32|16|8|4] [--batch N] [--format table|csv|json]\n"
-        "                        [--dim SYMBOL=N] [--input NAME=D0,D1,...]\n"
+        "  netcanvas-cli analyze FILE|zoo:NAME [--bits 32|16|8|4] [--batch N] [--context T]\n"
+        "                        [--format table|csv|json] [--dim SYMBOL=N] [--input NAME=D0,D1,...]\n"
+        "  netcanvas-cli train FILE|zoo:NAME [--batch N] [--context T] [--optimizer sgd|momentum|adam]\n"
+        "                      [--precision fp32|mixed] [--recompute none|full|selective|every:K]\n"
+        "                      [--dp N --zero S] [--tp N] [--pp N --microbatches M] [--stages A,B,...]\n"
+        "                      [--device-memory BYTES] [--device-flops F] [--format table|json]\n"
         "  netcanvas-cli import MODEL.onnx -o DESIGN.json [--dim SYMBOL=N] [--input NAME=D0,D1,...]\n"
         "  netcanvas-cli export FILE|zoo:NAME --to pytorch|onnx -o OUT\n"
         "  netcanvas-cli bench FILE|zoo:NAME [--backend eigen|onednn] [--threads N] [--batch N]\n"
@@ -57,7 +62,7 @@ int usage()
 int analyzeCommand(int argc, char** argv)
 {
     std::string spec, format = "table";
-    long long bits = 0, batch = 0;
+    long long bits = 0, batch = 0, context = 0;
     nc::core::onnx::ImportOptions onnxOptions;
     std::string why = nc::app::parseArguments(
         argc, argv,
@@ -72,6 +77,11 @@ int analyzeCommand(int argc, char** argv)
             if (a == "--batch") {
                 if (!v || !parseInt(v, 1, 1000000000, batch))
                     return {true, "--batch takes a whole number from 1 to 1000000000"};
+                return {};
+            }
+            if (a == "--context") {
+                if (!v || !parseInt(v, 1, 1000000000, context))
+                    return {true, "--context takes a whole number of tokens from 1 to 1000000000"};
                 return {};
             }
             if (a == "--format")
@@ -92,6 +102,8 @@ int analyzeCommand(int argc, char** argv)
         net->bits = static_cast<int>(bits);
     if (batch)
         net->batch = batch;
+    if (context)
+        net->context = context;
     nc::core::AnalysisResult a = nc::core::analyze(*net);
     if (format == "json") {
         QByteArray j = nc::core::reportJson(*net, a);
@@ -211,11 +223,13 @@ int main(int argc, char** argv)
             return nc::app::memoryCommand(argc, argv);
         if (cmd == "bench")
             return nc::app::benchCommand(argc, argv);
+        if (cmd == "train")
+            return nc::app::trainCommand(argc, argv);
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             usage();
             return 0;
         }
-        return fail("unknown command \"" + cmd + "\"; try analyze, bench, memory, import, export or zoo");
+        return fail("unknown command \"" + cmd + "\"; try analyze, train, bench, memory, import, export or zoo");
     } catch (const std::exception& e) {
         return fail(std::string("internal error: ") + e.what());
     }

@@ -17,6 +17,7 @@
 #include "widgets/charts/ChartsPanel.h"
 #include "widgets/charts/MemoryPanel.h"
 #include "widgets/runner/RunnerPanel.h"
+#include "widgets/TrainingPanel.h"
 #include "core/export/PyTorchExport.h"
 #include "core/onnx/OnnxExport.h"
 #include "core/onnx/OnnxImport.h"
@@ -180,10 +181,17 @@ void MainWindow::buildDocks()
     memoryDock->setWidget(new widgets::MemoryPanel(m_doc, m_selection, m_options, this));
     addDockWidget(Qt::RightDockWidgetArea, memoryDock);
     tabifyDockWidget(runnerDock, memoryDock);
+    // Beside the inspector rather than under the canvas: its minimum size would squeeze the palette.
+    auto* trainingDock = new QDockWidget(tr("Training & scale"), this);
+    trainingDock->setObjectName("trainingDock");
+    trainingDock->setWidget(new widgets::TrainingPanel(m_doc, this));
+    addDockWidget(Qt::RightDockWidgetArea, trainingDock);
+    tabifyDockWidget(memoryDock, trainingDock);
     inspectorDock->raise();
     if (m_docksMenu) {
         m_docksMenu->addAction(runnerDock->toggleViewAction());
         m_docksMenu->addAction(memoryDock->toggleViewAction());
+        m_docksMenu->addAction(trainingDock->toggleViewAction());
     }
     connect(m_runner, &widgets::RunnerPanel::resultsChanged, this, &MainWindow::showLatency);
 }
