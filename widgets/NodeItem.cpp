@@ -2,6 +2,7 @@
 #include "NodeItem.h"
 
 #include "GraphScene.h"
+#include "NameText.h"
 
 #include <QFontMetricsF>
 #include <QPainter>
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace nc::widgets {
 
@@ -97,8 +99,7 @@ void NodeItem::layoutTexts()
         nameRight -= 18;
     if (m_look.overBudget)
         nameRight -= 68;
-    m_nameText =
-        staticText(QFontMetricsF(nameFont()).elidedText(m_look.name, Qt::ElideMiddle, nameRight - kTextLeft));
+    m_nameText = staticText(fitName(m_look.name, QFontMetricsF(nameFont()), nameRight - kTextLeft));
     m_detailText = staticText(
         QFontMetricsF(detailFont()).elidedText(m_look.detail, Qt::ElideRight, kTextRight - kTextLeft));
     m_costWidth = QFontMetricsF(detailFont()).horizontalAdvance(m_look.costText);
@@ -106,6 +107,13 @@ void NodeItem::layoutTexts()
     m_shapeText = staticText(
         QFontMetricsF(shapeFont())
             .elidedText(m_look.shapeText, Qt::ElideRight, kTextRight - kTextLeft - m_costWidth - 6));
+}
+
+QString NodeItem::titleText()
+{
+    if (std::exchange(m_textsDirty, false))
+        layoutTexts();
+    return m_nameText.text();
 }
 
 QPointF NodeItem::inputPortLocal(int port) const

@@ -27,6 +27,8 @@ public:
     bool setLook(NodeLook look);
     const NodeLook& look() const { return m_look; }
     bool hasErrorBadge() const { return m_look.state == NodeLook::State::Error; }
+    // The title as drawn: the layer name, or its last components when the whole does not fit.
+    QString titleText();
 
     // Port centres in scene coordinates.
     QPointF inputPortPos(int port) const;

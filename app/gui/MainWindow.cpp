@@ -215,6 +215,9 @@ QDockWidget* MainWindow::addCostDock(QWidget* w, const QString& title)
     auto* dock = new QDockWidget(title, this);
     dock->setObjectName("costDock:" + title);
     dock->setWidget(w);
+    // Not floatable: a user grabbing the title bar to make the charts taller tore the dock out of the
+    // window. The separator above it resizes; View → Layout offers presets.
+    dock->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable);
     addDockWidget(Qt::BottomDockWidgetArea, dock);
     if (m_firstCostDock)
         tabifyDockWidget(m_firstCostDock, dock);
@@ -327,6 +330,26 @@ void MainWindow::buildActions()
     a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     a->setObjectName("layoutAction");
     m_viewMenu->addSeparator();
+    // Layout presets: how the height is shared between the canvas and the charts below it.
+    QMenu* layouts = m_viewMenu->addMenu(tr("&Layout"));
+    layouts->setObjectName("layoutMenu");
+    struct Preset {
+        const char* label;
+        const char* name;
+        double chartsShare;
+        QKeySequence key;
+    };
+    const Preset presets[] = {
+        {"&Canvas and charts", "layoutBalanced", kBalancedChartsShare, QKeySequence(Qt::CTRL | Qt::Key_1)},
+        {"Charts &large", "layoutCharts", 0.72, QKeySequence(Qt::CTRL | Qt::Key_2)},
+        {"Canvas l&arge", "layoutCanvas", 0.34, QKeySequence(Qt::CTRL | Qt::Key_3)},
+    };
+    for (const Preset& pr : presets) {
+        a = layouts->addAction(tr(pr.label), this,
+                               [this, share = pr.chartsShare] { applyLayoutPreset(share); });
+        a->setObjectName(pr.name);
+        a->setShortcut(pr.key);
+    }
     m_docksMenu = m_viewMenu->addMenu(tr("&Panels"));
     for (QDockWidget* d : findChildren<QDockWidget*>())
         m_docksMenu->addAction(d->toggleViewAction());
@@ -759,11 +782,18 @@ void MainWindow::showEvent(QShowEvent* e)
     if (m_shown)
         return;
     m_shown = true;
-    // Dock sizes only take once the window is laid out at its size: the canvas keeps most of the height.
-    QTimer::singleShot(0, this, [this] {
-        if (m_firstCostDock)
-            resizeDocks({m_firstCostDock}, {std::max(300, height() * 2 / 5)}, Qt::Vertical);
-    });
+    // Dock sizes only take once the window is laid out at its size.
+    QTimer::singleShot(0, this, [this] { applyLayoutPreset(kBalancedChartsShare); });
+}
+
+void MainWindow::applyLayoutPreset(double chartsShare)
+{
+    if (!m_firstCostDock)
+        return;
+    m_firstCostDock->show();
+    m_firstCostDock->raise();
+    const int available = centralWidget()->height() + m_firstCostDock->height();
+    resizeDocks({m_firstCostDock}, {static_cast<int>(available * chartsShare)}, Qt::Vertical);
 }
 
 void MainWindow::closeEvent(QCloseEvent* e)

@@ -72,6 +72,7 @@ public:
     widgets::GraphView* view() const { return m_view; }
     widgets::InspectorWidget* inspector() const { return m_inspector; }
     widgets::PaletteWidget* palette() const { return m_palette; }
+    widgets::ChartsPanel* charts() const { return m_charts; }
     QComboBox* bitsCombo() const { return m_bits; }
     QSpinBox* batchSpin() const { return m_batch; }
     QComboBox* budgetCombo() const { return m_budget; }
@@ -105,6 +106,12 @@ public:
     RecoveryStore& recovery() { return *m_recovery; }
 
     QStringList recentFiles() const;
+
+    // Shares the height below the toolbar between the canvas and the cost docks: `chartsShare` of it
+    // goes to the charts (View → Layout). The balanced preset is the default: at 1600×1000 it leaves
+    // every chart a plot area over 120 px tall and the canvas a dozen layers in view.
+    static constexpr double kBalancedChartsShare = 0.52;
+    void applyLayoutPreset(double chartsShare);
 
 protected:
     void closeEvent(QCloseEvent* e) override;

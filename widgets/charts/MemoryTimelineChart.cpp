@@ -111,12 +111,13 @@ MemoryTimelineChart::MemoryTimelineChart(QWidget* parent) : ChartBase(tr("Memory
     p->plotLayout()->insertRow(1);
     p->plotLayout()->addElement(1, 0, p->legend);
     p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    p->legend->setWrap(3);
+    p->legend->setWrap(6);
     p->plotLayout()->setRowStretchFactor(0, 0.001);
     p->plotLayout()->setRowStretchFactor(1, 0.001);
-    legendSwatch(p, tr("written by the layer"), chartstyle::tensorNew());
-    legendSwatch(p, tr("held for a later layer"), chartstyle::tensorHeld());
-    legendSwatch(p, tr("read for the last time"), chartstyle::tensorLastRead());
+    // Short names, all in one row, so the stack keeps its height; the hover text tells the whole story.
+    legendSwatch(p, tr("new output"), chartstyle::tensorNew());
+    legendSwatch(p, tr("held for later"), chartstyle::tensorHeld());
+    legendSwatch(p, tr("last read"), chartstyle::tensorLastRead());
     m_workspaceSwatch = legendSwatch(p, tr("workspace"), chartstyle::workspace());
     m_overBars->addToLegend();
     m_live->addToLegend();
@@ -244,10 +245,8 @@ void MemoryTimelineChart::applyBudget() {
     m_overBars->setBaseValue(static_cast<double>(m_budget));
     m_overBars->setData(keys, vals, true);
 
-    const double peak = static_cast<double>(std::max<int64_t>(m_peakBytes, 1));
     const bool onScale = budgetOnScale();
-    const double top = std::max(peak, onScale ? static_cast<double>(m_budget) : 0.0);
-    yAxis()->setRange(0, top * 1.18); // headroom for the peak label
+    applyRange();
 
     m_budgetLine->setVisible(onScale);
     m_budgetLine->point1->setCoords(0, static_cast<double>(m_budget));
@@ -269,6 +268,19 @@ void MemoryTimelineChart::applyBudget() {
         m_budgetLabel->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
         m_budgetLabel->setText(name + tr(" (far above the peak)"));
     }
+}
+
+void MemoryTimelineChart::fitToHeight(double plotPixels) {
+    m_plotPixels = plotPixels;
+    applyRange();
+}
+
+void MemoryTimelineChart::applyRange() {
+    // Pixel room above the peak (or the budget line, when higher) for the label drawn over it.
+    const double peak = static_cast<double>(std::max<int64_t>(m_peakBytes, 1));
+    const double top = std::max(peak, budgetOnScale() ? static_cast<double>(m_budget) : 0.0);
+    const double headroom = QFontMetrics(m_peakLabel->font()).height() + 12;
+    yAxis()->setRange(0, upperWithHeadroom(0, top, m_plotPixels, headroom, false));
 }
 
 QString MemoryTimelineChart::peakText() const {
