@@ -10,6 +10,7 @@
 #include "widgets/GraphScene.h"
 #include "widgets/GraphView.h"
 #include "widgets/InspectorWidget.h"
+#include "widgets/NodeItem.h"
 #include "widgets/PaletteWidget.h"
 
 #include "widgets/charts/ChartsPanel.h"
@@ -159,8 +160,12 @@ void MainWindow::buildDocks()
     paletteDock->setObjectName("paletteDock");
     paletteDock->setWidget(m_palette);
     addDockWidget(Qt::LeftDockWidgetArea, paletteDock);
-    connect(m_palette, &widgets::PaletteWidget::activated, this,
-            [this](int index) { m_editor->appendLayer(index); });
+    connect(m_palette, &widgets::PaletteWidget::activated, this, [this](int index) {
+        // The new layer goes below the selected one, often past the bottom of the view: show it.
+        if (auto id = m_editor->appendLayer(index))
+            if (widgets::NodeItem* item = m_scene->nodeItem(*id))
+                m_view->reveal(item->pos());
+    });
 
     m_inspector = new widgets::InspectorWidget(m_doc, *m_editor, m_selection, this);
     auto* inspectorDock = new QDockWidget(tr("Inspector"), this);
@@ -330,6 +335,24 @@ void MainWindow::buildActions()
     a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     a->setObjectName("layoutAction");
     m_viewMenu->addSeparator();
+    m_blocksAction = m_viewMenu->addAction(tr("Collapse &Blocks"));
+    m_blocksAction->setObjectName("blocksAction");
+    m_blocksAction->setCheckable(true);
+    m_blocksAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+    m_blocksAction->setToolTip(
+        tr("Show each block (layers sharing a name prefix such as layer1.0) as one node "
+           "with its summed figures; double-click a block to open it (Ctrl+B)"));
+    connect(m_blocksAction, &QAction::toggled, this, [this](bool on) { m_scene->setAllGroupsCollapsed(on); });
+    connect(m_scene, &widgets::GraphScene::overviewChanged, this, [this] {
+        const QSignalBlocker b(m_blocksAction);
+        m_blocksAction->setChecked(m_scene->overview());
+    });
+    a = m_viewMenu->addAction(tr("&Minimap"));
+    a->setObjectName("minimapAction");
+    a->setCheckable(true);
+    a->setChecked(true);
+    connect(a, &QAction::toggled, m_view, &widgets::GraphView::setMinimapVisible);
+    m_viewMenu->addSeparator();
     // Layout presets: how the height is shared between the canvas and the charts below it.
     QMenu* layouts = m_viewMenu->addMenu(tr("&Layout"));
     layouts->setObjectName("layoutMenu");
@@ -429,6 +452,8 @@ void MainWindow::buildToolBar()
 
     QAction* fit = m_toolBar->addAction(tr("Fit"), m_view, &widgets::GraphView::fitAll);
     fit->setToolTip(tr("Fit the whole design in the view (Ctrl+0)"));
+    m_toolBar->addAction(m_blocksAction);
+    m_blocksAction->setIconText(tr("Blocks"));
     QAction* layout = m_toolBar->addAction(tr("Auto layout"), m_editor.get(), &widgets::Editor::autoLayout);
     layout->setToolTip(tr("Arrange layers in rows: main path straight, branches to the side (Ctrl+L)"));
 }
@@ -549,6 +574,7 @@ bool MainWindow::importOnnxFile(const QString& path)
     m_importReport = q(r->report.text());
     // An import is a new, unsaved design named after the model: saving asks for a .json path.
     adoptNetwork(std::move(r->network), QString(), QFileInfo(path).completeBaseName());
+    showBlocksIfLarge();
     m_undo.resetClean();
     statusBar()->showMessage(tr("Imported %1: %2").arg(QFileInfo(path).fileName(), q(r->report.summary())), 15000);
     return true;
@@ -587,7 +613,10 @@ bool MainWindow::openFile(const QString& path)
     }
     if (!maybeSave())
         return false;
-    return adoptNetwork(std::move(*net), QFileInfo(path).absoluteFilePath(), QFileInfo(path).fileName());
+    const bool ok =
+        adoptNetwork(std::move(*net), QFileInfo(path).absoluteFilePath(), QFileInfo(path).fileName());
+    showBlocksIfLarge();
+    return ok;
 }
 
 bool MainWindow::openZoo(const std::string& key)
@@ -603,7 +632,9 @@ bool MainWindow::openZoo(const std::string& key)
     for (const core::ZooEntry& e : core::zooEntries())
         if (e.key == key)
             title = q(e.title);
-    return adoptNetwork(std::move(*net), QString(), title + tr(" (zoo)"));
+    const bool ok = adoptNetwork(std::move(*net), QString(), title + tr(" (zoo)"));
+    showBlocksIfLarge();
+    return ok;
 }
 
 bool MainWindow::openExample()
@@ -613,7 +644,20 @@ bool MainWindow::openExample()
         showError(tr("Cannot open the example"), q(net.error()));
         return false;
     }
-    return adoptNetwork(std::move(*net), QString(), tr("ResNet-18 (example)"));
+    const bool ok = adoptNetwork(std::move(*net), QString(), tr("ResNet-18 (example)"));
+    showBlocksIfLarge();
+    return ok;
+}
+
+void MainWindow::showBlocksIfLarge()
+{
+    // A large design opens as its blocks, so Fit shows all of it readably; double-click opens one.
+    const bool large = static_cast<int>(m_doc.network().nodes().size()) > kBlocksFromLayers;
+    m_scene->setAllGroupsCollapsed(large && !m_scene->blockGroups().empty());
+    if (m_blocksAction) {
+        const QSignalBlocker b(m_blocksAction);
+        m_blocksAction->setChecked(m_scene->overview());
+    }
 }
 
 void MainWindow::newDesign()

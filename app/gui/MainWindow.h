@@ -111,6 +111,9 @@ public:
     // goes to the charts (View → Layout). The balanced preset is the default: at 1600×1000 it leaves
     // every chart a plot area over 120 px tall and the canvas a dozen layers in view.
     static constexpr double kBalancedChartsShare = 0.52;
+    // Designs with more layers than this open with their blocks collapsed (View → Collapse Blocks).
+    static constexpr int kBlocksFromLayers = 60;
+    void showBlocksIfLarge();
     void applyLayoutPreset(double chartsShare);
 
 protected:
@@ -146,6 +149,7 @@ private:
     widgets::ChartsPanel* m_charts = nullptr;
     widgets::RunnerPanel* m_runner = nullptr;
     QAction* m_latencyColour = nullptr;
+    QAction* m_blocksAction = nullptr;
     QString m_importReport;
     widgets::GraphView* m_view = nullptr;
     widgets::InspectorWidget* m_inspector = nullptr;
