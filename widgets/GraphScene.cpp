@@ -482,6 +482,8 @@ void GraphScene::onSceneSelectionChanged()
 {
     if (m_syncing)
         return;
+    if (!selectedEdges().empty())
+        emit hint(tr("Connection selected: press Delete to disconnect it (or right-click → Disconnect)"));
     // Keep the existing order so Selection::current() stays the layer picked last.
     std::vector<core::NodeId> ids;
     std::unordered_set<uint32_t> seen;
@@ -738,6 +740,7 @@ void GraphScene::helpEvent(QGraphicsSceneHelpEvent* e)
                 if (edge->isRejected())
                     tip +=
                         "<br><span style='color:#d32f2f'>" + tr("rejected by the layer it feeds") + "</span>";
+                tip += "<br><i>" + tr("Click and press Delete, or right-click → Disconnect, to remove it") + "</i>";
             }
             break;
         }

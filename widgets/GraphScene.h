@@ -70,6 +70,8 @@ signals:
     void centreRequested(QPointF scenePos);
     // Blocks were collapsed or expanded (views refit).
     void overviewChanged();
+    // A short how-to for the status bar (what the user can do with what they just selected).
+    void hint(const QString& text);
 
 protected:
     void mousePressEvent(QGraphicsSceneMouseEvent* e) override;

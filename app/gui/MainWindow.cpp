@@ -10,6 +10,7 @@
 #include "widgets/GraphScene.h"
 #include "widgets/GraphView.h"
 #include "widgets/InspectorWidget.h"
+#include "widgets/IssuesPanel.h"
 #include "widgets/NodeItem.h"
 #include "widgets/PaletteWidget.h"
 
@@ -34,6 +35,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QRegularExpression>
+#include <QScopedValueRollback>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -51,6 +53,7 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 
 constexpr int kMaxRecent = 8;
 const char* const kRecentKey = "recentFiles";
+const char* const kReopenLastKey = "reopenLastOnStart";
 
 struct BitWidth {
     const char* label;
@@ -110,6 +113,8 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
 
     m_totals = new QLabel(this);
     m_totals->setObjectName("totals");
+    m_totals->setToolTip(tr("Click the error count to list the errors"));
+    connect(m_totals, &QLabel::linkActivated, this, [this] { showIssues(); });
     statusBar()->addPermanentWidget(m_totals);
 
     m_autosave.setSingleShot(true);
@@ -130,6 +135,8 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
         }
     });
     connect(m_editor.get(), &widgets::Editor::message, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    connect(m_scene, &widgets::GraphScene::hint, this,
             [this](const QString& text) { statusBar()->showMessage(text, 8000); });
     connect(&m_options, &widgets::ViewOptions::changed, this, &MainWindow::syncBudgetCombo);
 
@@ -182,10 +189,29 @@ void MainWindow::buildDocks()
     runnerDock->setWidget(m_runner);
     addDockWidget(Qt::RightDockWidgetArea, runnerDock);
     tabifyDockWidget(inspectorDock, runnerDock);
+
+    // Every error by name, one click from its layer; the tab says how many there are.
+    m_issues = new widgets::IssuesPanel(m_doc, m_selection, this);
+    m_issuesDock = new QDockWidget(tr("Issues"), this);
+    m_issuesDock->setObjectName("issuesDock");
+    m_issuesDock->setWidget(m_issues);
+    addDockWidget(Qt::RightDockWidgetArea, m_issuesDock);
+    tabifyDockWidget(inspectorDock, m_issuesDock);
+    connect(m_issues, &widgets::IssuesPanel::errorCountChanged, this, [this](int n) {
+        m_issuesDock->setWindowTitle(n > 0 ? tr("Issues (%1)").arg(n) : tr("Issues"));
+    });
+    m_issuesDock->setWindowTitle(m_issues->errorCount() > 0 ? tr("Issues (%1)").arg(m_issues->errorCount())
+                                                            : tr("Issues"));
     inspectorDock->raise();
     if (m_docksMenu)
         m_docksMenu->addAction(runnerDock->toggleViewAction());
     connect(m_runner, &widgets::RunnerPanel::resultsChanged, this, &MainWindow::showLatency);
+}
+
+void MainWindow::showIssues()
+{
+    m_issuesDock->show();
+    m_issuesDock->raise();
 }
 
 void MainWindow::showLatency()
@@ -244,6 +270,7 @@ void MainWindow::buildActions()
     a = m_fileMenu->addAction(tr("&Open…"), this, [this] {
         if (!maybeSave())
             return;
+        const QScopedValueRollback answered(m_saveAnswered, true); // do not ask again after the picker
         const QString path = QFileDialog::getOpenFileName(this, tr("Open design"), QString(),
                                                           tr("NetCanvas designs (*.json);;All files (*)"));
         if (!path.isEmpty())
@@ -267,6 +294,10 @@ void MainWindow::buildActions()
     a->setShortcut(QKeySequence::SaveAs);
     m_fileMenu->addSeparator();
     a = m_fileMenu->addAction(tr("&Import ONNX…"), this, [this] {
+        // Unsaved changes first: answering after choosing the file felt like a trap.
+        if (!maybeSave())
+            return;
+        const QScopedValueRollback answered(m_saveAnswered, true);
         const QString path = QFileDialog::getOpenFileName(this, tr("Import ONNX model"), QString(),
                                                           tr("ONNX models (*.onnx)"));
         if (!path.isEmpty() && importOnnxFile(path) && m_opts.interactive && !m_importReport.isEmpty())
@@ -274,19 +305,31 @@ void MainWindow::buildActions()
     });
     a->setObjectName("importOnnx");
     a = m_fileMenu->addAction(tr("Export &PyTorch…"), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export PyTorch module"), QString(),
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export PyTorch module"),
+                                                          suggestedPath(QStringLiteral(".py")),
                                                           tr("Python files (*.py)"));
         if (!path.isEmpty())
             exportPyTorchFile(path);
     });
     a->setObjectName("exportPyTorch");
     a = m_fileMenu->addAction(tr("Export &ONNX…"), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export ONNX model"), QString(),
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export ONNX model"),
+                                                          suggestedPath(QStringLiteral(".onnx")),
                                                           tr("ONNX models (*.onnx)"));
         if (!path.isEmpty())
             exportOnnxFile(path);
     });
     a->setObjectName("exportOnnx");
+    m_fileMenu->addSeparator();
+    a = m_fileMenu->addAction(tr("&Close"), this, &MainWindow::newDesign);
+    a->setObjectName("closeAction");
+    a->setShortcut(QKeySequence::Close);
+    a->setStatusTip(tr("Close the design (asking to save changes) and start an empty one"));
+    a = m_fileMenu->addAction(tr("Reopen Last File on Start"));
+    a->setObjectName("reopenLastAction");
+    a->setCheckable(true);
+    a->setChecked(reopenLastOnStart());
+    connect(a, &QAction::toggled, this, [](bool on) { QSettings().setValue(kReopenLastKey, on); });
     m_quitSeparator = m_fileMenu->addSeparator();
     a = m_fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     a->setShortcut(QKeySequence::Quit);
@@ -521,7 +564,7 @@ void MainWindow::updateTotals()
                     .arg(q(core::humanCount(t.params)), q(core::humanCount(t.macs)),
                          q(core::humanBytes(t.peakLiveBytes)), q(core::humanBytes(t.modelBytes)));
     if (t.errors)
-        s += "  ·  <span style='color:#c62828'><b>" + tr("%n error(s)", nullptr, t.errors) + "</b></span>";
+        s += "  ·  <a href='issues' style='color:#c62828'><b>" + tr("%n error(s)", nullptr, t.errors) + "</b></a>";
     m_totals->setText(s);
 }
 
@@ -529,6 +572,7 @@ void MainWindow::updateTitle()
 {
     setWindowTitle(m_displayName + "[*] — NetCanvas");
     setWindowModified(isModified());
+    m_inspector->setDocumentName(m_displayName);
 }
 
 void MainWindow::showError(const QString& title, const QString& text)
@@ -717,7 +761,7 @@ bool MainWindow::saveTo(const QString& path)
 
 bool MainWindow::maybeSave()
 {
-    if (!isModified() || !m_opts.interactive)
+    if (!isModified() || !m_opts.interactive || m_saveAnswered)
         return true;
     const auto answer = QMessageBox::warning(
         this, tr("Unsaved changes"), tr("%1 has unsaved changes. Save them first?").arg(m_displayName),
@@ -764,6 +808,20 @@ bool MainWindow::offerRecovery()
     updateTitle();
     autosaveNow();
     return true;
+}
+
+bool MainWindow::reopenLastOnStart() { return QSettings().value(kReopenLastKey, false).toBool(); }
+
+QString MainWindow::suggestedPath(const QString& suffix) const
+{
+    // Next to the design, named after it: "resnet18.json" → "resnet18.py".
+    const QString base = !m_doc.filePath().isEmpty() ? QFileInfo(m_doc.filePath()).completeBaseName()
+                         : !m_doc.network().name.empty() ? q(m_doc.network().name)
+                                                         : QStringLiteral("untitled");
+    const QString dir = m_doc.filePath().isEmpty() ? QString() : QFileInfo(m_doc.filePath()).absolutePath() + "/";
+    QString safe = base;
+    safe.replace(QRegularExpression(QStringLiteral(R"([\\/:*?"<>|]+)")), QStringLiteral("_"));
+    return dir + safe + suffix;
 }
 
 QStringList MainWindow::recentFiles() const { return QSettings().value(kRecentKey).toStringList(); }

@@ -32,6 +32,7 @@ class RunnerPanel;
 class GraphScene;
 class GraphView;
 class InspectorWidget;
+class IssuesPanel;
 class PaletteWidget;
 } // namespace nc::widgets
 
@@ -73,6 +74,9 @@ public:
     widgets::InspectorWidget* inspector() const { return m_inspector; }
     widgets::PaletteWidget* palette() const { return m_palette; }
     widgets::ChartsPanel* charts() const { return m_charts; }
+    widgets::IssuesPanel* issues() const { return m_issues; }
+    // Brings the list of errors to the front.
+    void showIssues();
     QComboBox* bitsCombo() const { return m_bits; }
     QSpinBox* batchSpin() const { return m_batch; }
     QComboBox* budgetCombo() const { return m_budget; }
@@ -106,6 +110,10 @@ public:
     RecoveryStore& recovery() { return *m_recovery; }
 
     QStringList recentFiles() const;
+    // File → Reopen Last File on Start: main() opens recentFiles().front() instead of the example.
+    static bool reopenLastOnStart();
+    // A file name for a save or export dialog: the design's name with `suffix`, beside its file.
+    QString suggestedPath(const QString& suffix) const;
 
     // Shares the height below the toolbar between the canvas and the cost docks: `chartsShare` of it
     // goes to the charts (View → Layout). The balanced preset is the default: at 1600×1000 it leaves
@@ -150,6 +158,8 @@ private:
     widgets::RunnerPanel* m_runner = nullptr;
     QAction* m_latencyColour = nullptr;
     QAction* m_blocksAction = nullptr;
+    widgets::IssuesPanel* m_issues = nullptr;
+    QDockWidget* m_issuesDock = nullptr;
     QString m_importReport;
     widgets::GraphView* m_view = nullptr;
     widgets::InspectorWidget* m_inspector = nullptr;
@@ -168,6 +178,7 @@ private:
     QLabel* m_totals = nullptr;
     QDockWidget* m_firstCostDock = nullptr;
     bool m_shown = false;
+    bool m_saveAnswered = false; // the unsaved-changes question was answered for the action under way
 
     QTimer m_autosave;
     QString m_displayName;
