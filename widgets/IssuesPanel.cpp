@@ -3,6 +3,9 @@
 
 #include "Selection.h"
 
+#include <QBrush>
+#include <QColor>
+
 namespace nc::widgets {
 
 IssuesPanel::IssuesPanel(core::Document& doc, Selection& sel, QWidget* parent)

@@ -1,7 +1,9 @@
 // MainWindow: menus, toolbar, docks, files, recent files, zoo, autosave and recovery.
 #include "MainWindow.h"
 
+#include "HelpDialogs.h"
 #include "RecoveryStore.h"
+#include "core/BudgetText.h"
 #include "core/Format.h"
 #include "core/Layout.h"
 #include "core/NetworkFile.h"
@@ -139,6 +141,7 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     connect(m_scene, &widgets::GraphScene::hint, this,
             [this](const QString& text) { statusBar()->showMessage(text, 8000); });
     connect(&m_options, &widgets::ViewOptions::changed, this, &MainWindow::syncBudgetCombo);
+    connect(&m_options, &widgets::ViewOptions::changed, this, &MainWindow::updateTotals);
 
     resize(1600, 1000);
     newDesign();
@@ -419,6 +422,33 @@ void MainWindow::buildActions()
     m_docksMenu = m_viewMenu->addMenu(tr("&Panels"));
     for (QDockWidget* d : findChildren<QDockWidget*>())
         m_docksMenu->addAction(d->toggleViewAction());
+
+    // Help
+    m_helpMenu = menuBar()->addMenu(tr("&Help"));
+    a = m_helpMenu->addAction(tr("Quick &Tour"), this, &MainWindow::showTour);
+    a->setObjectName("tourAction");
+    a = m_helpMenu->addAction(tr("&Keyboard Shortcuts"), this,
+                              [this] {
+                                  showHelpText(this, "shortcutsHelp", tr("Keyboard shortcuts"),
+                                               shortcutsHtml(this));
+                              });
+    a->setObjectName("shortcutsAction");
+    a->setShortcut(QKeySequence::HelpContents);
+    a = m_helpMenu->addAction(tr("&Counting Conventions"), this, [this] {
+        showHelpText(this, "conventionsHelp", tr("Counting conventions"), countingConventionsMarkdown(), true);
+    });
+    a->setObjectName("conventionsAction");
+    a = m_helpMenu->addAction(tr("&Node Colours"), this,
+                              [this] {
+                                  showHelpText(this, "coloursHelp", tr("Node colours"), nodeColoursHtml());
+                              });
+    a->setObjectName("coloursAction");
+}
+
+void MainWindow::showTour()
+{
+    QSettings().setValue(QStringLiteral("tourShown"), true);
+    showHelpText(this, "tourHelp", tr("Quick tour"), tourHtml());
 }
 
 void MainWindow::buildToolBar()
@@ -563,8 +593,11 @@ void MainWindow::updateTotals()
     QString s = tr("Params %1  ·  MACs %2  ·  Peak memory %3  ·  Weights %4")
                     .arg(q(core::humanCount(t.params)), q(core::humanCount(t.macs)),
                          q(core::humanBytes(t.peakLiveBytes)), q(core::humanBytes(t.modelBytes)));
+    if (m_options.budgetBytes() > 0)
+        s += "  ·  " + q(core::budgetVerdict(t.peakLiveBytes, m_options.budgetBytes()));
     if (t.errors)
-        s += "  ·  <a href='issues' style='color:#c62828'><b>" + tr("%n error(s)", nullptr, t.errors) + "</b></a>";
+        s += "  ·  <a href='issues' style='color:#c62828'><b>" + tr("%n error(s)", nullptr, t.errors) +
+             "</b></a>";
     m_totals->setText(s);
 }
 
@@ -818,7 +851,8 @@ QString MainWindow::suggestedPath(const QString& suffix) const
     const QString base = !m_doc.filePath().isEmpty() ? QFileInfo(m_doc.filePath()).completeBaseName()
                          : !m_doc.network().name.empty() ? q(m_doc.network().name)
                                                          : QStringLiteral("untitled");
-    const QString dir = m_doc.filePath().isEmpty() ? QString() : QFileInfo(m_doc.filePath()).absolutePath() + "/";
+    const QString dir =
+        m_doc.filePath().isEmpty() ? QString() : QFileInfo(m_doc.filePath()).absolutePath() + "/";
     QString safe = base;
     safe.replace(QRegularExpression(QStringLiteral(R"([\\/:*?"<>|]+)")), QStringLiteral("_"));
     return dir + safe + suffix;
@@ -886,6 +920,9 @@ void MainWindow::showEvent(QShowEvent* e)
     m_shown = true;
     // Dock sizes only take once the window is laid out at its size.
     QTimer::singleShot(0, this, [this] { applyLayoutPreset(kBalancedChartsShare); });
+    // The tour once, on the first start (Help → Quick Tour shows it again).
+    if (m_opts.interactive && !QSettings().value(QStringLiteral("tourShown"), false).toBool())
+        QTimer::singleShot(300, this, &MainWindow::showTour);
 }
 
 void MainWindow::applyLayoutPreset(double chartsShare)

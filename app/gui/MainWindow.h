@@ -123,6 +123,9 @@ public:
     static constexpr int kBlocksFromLayers = 60;
     void showBlocksIfLarge();
     void applyLayoutPreset(double chartsShare);
+    // Help → Quick Tour (shown by itself on the first interactive start).
+    void showTour();
+    QMenu* helpMenu() const { return m_helpMenu; }
 
 protected:
     void closeEvent(QCloseEvent* e) override;
@@ -168,6 +171,7 @@ private:
     QMenu* m_fileMenu = nullptr;
     QMenu* m_editMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
+    QMenu* m_helpMenu = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_docksMenu = nullptr;
     QAction* m_quitSeparator = nullptr;

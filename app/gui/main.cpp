@@ -48,7 +48,8 @@ int run(int argc, char** argv)
     cli.addOption(shot);
     QCommandLineOption select("select", "Start with layer NAME selected and centred.", "NAME");
     cli.addOption(select);
-    cli.addPositionalArgument("FILE", "A NetCanvas design (.json), an ONNX model, or zoo:NAME (e.g. zoo:resnet50).",
+    cli.addPositionalArgument("FILE",
+                              "A NetCanvas design (.json), an ONNX model, or zoo:NAME (e.g. zoo:resnet50).",
                               "[FILE]");
     cli.process(app);
     const QStringList files = cli.positionalArguments();

@@ -3,6 +3,8 @@
 // Close, suggested file names, the save question before the file picker.
 #include "DesignerFixture.h"
 
+#include "core/Catalogue.h"
+#include "core/Zoo.h"
 #include "widgets/InspectorWidget.h"
 #include "widgets/Int64SpinBox.h"
 #include "widgets/IssuesPanel.h"
@@ -10,7 +12,9 @@
 
 #include <QAction>
 #include <QLineEdit>
+#include <QMenu>
 #include <QTest>
+#include <QTextBrowser>
 
 using namespace nc;
 using namespace nc::test;
@@ -38,6 +42,8 @@ private slots:
     void headerFollowsSave();
     void closeStartsAnEmptyDesign();
     void exportSuggestsAName();
+    void helpMenuExplains();
+    void appendedLinearFitsItsInput();
 };
 
 void TestErrorsEditing::issuesListNamesAndSelectsTheLayer()
@@ -140,6 +146,48 @@ void TestErrorsEditing::exportSuggestsAName()
     const QString path = d.dir.filePath("net one.json");
     QVERIFY(d.w().saveTo(path));
     QCOMPARE(d.w().suggestedPath(".onnx"), QFileInfo(d.dir.filePath("net one.onnx")).absoluteFilePath());
+}
+
+void TestErrorsEditing::helpMenuExplains()
+{
+    Designer d;
+    QMenu* help = d.w().helpMenu();
+    QVERIFY(help);
+    auto text = [&](const char* action, const char* browser) {
+        d.w().findChild<QAction*>(action)->trigger();
+        QApplication::processEvents();
+        auto* b = d.w().findChild<QTextBrowser*>(browser);
+        return b ? b->toPlainText() : QString();
+    };
+    // The conventions are the README's, formulas included.
+    const QString conventions = text("conventionsAction", "conventionsHelpText");
+    QVERIFY2(conventions.contains("co·(ci/g)·kh·kw + co"), qPrintable(conventions.left(200)));
+    QVERIFY(conventions.contains("FLOPs"));
+    // Shortcuts are read from the menus.
+    const QString keys = text("shortcutsAction", "shortcutsHelpText");
+    QVERIFY(keys.contains("Undo") &&
+            keys.contains(QKeySequence(QKeySequence::Undo).toString(QKeySequence::NativeText)));
+    QVERIFY(keys.contains("Collapse Blocks"));
+    QVERIFY(text("coloursAction", "coloursHelpText").contains("over budget"));
+    QVERIFY(text("tourAction", "tourHelpText").contains("Inspector"));
+}
+
+void TestErrorsEditing::appendedLinearFitsItsInput()
+{
+    Designer d;
+    d.load(core::loadZoo("resnet18").value());
+    d.w().selection().set({d.id("flatten")}); // 512 features
+    const auto palette = core::Catalogue::instance().palette();
+    int linear = -1;
+    for (size_t i = 0; i < palette.size(); ++i)
+        if (palette[i].type == core::LayerType::Linear && linear < 0)
+            linear = int(i);
+    QVERIFY(linear >= 0);
+    auto id = d.w().editor().appendLayer(linear);
+    QVERIFY(id);
+    QCOMPARE(d.net().node(*id)->params.features, int64_t(512));
+    QCOMPARE(QString::fromStdString(d.doc().analysis().layer(*id, d.net())->output.toString()),
+             QString("512"));
 }
 
 QTEST_MAIN(TestErrorsEditing)

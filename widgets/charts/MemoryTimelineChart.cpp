@@ -5,6 +5,7 @@
 #include "StackedBlocks.h"
 #include "UnitTicker.h"
 
+#include "core/BudgetText.h"
 #include "core/Format.h"
 
 #include <qcustomplot.h>
@@ -166,7 +167,6 @@ void MemoryTimelineChart::setData(std::shared_ptr<const LayerAxis> axis, std::ve
     }
     m_peakLine->setVisible(peak);
     m_peakLabel->setVisible(peak);
-    setSubtitle(peak ? tr("peak %1").arg(QString::fromStdString(core::humanBytes(m_peakBytes))) : QString());
     applyBudget();
     requestReplot();
 }
@@ -247,14 +247,22 @@ void MemoryTimelineChart::applyBudget() {
 
     const bool onScale = budgetOnScale();
     applyRange();
+    // Peak and budget in one unit system: binary when there is a budget (budgets are KiB/MiB).
+    const bool peak = m_peakStep >= 0 && m_peakBytes > 0;
+    QString subtitle;
+    if (peak)
+        subtitle = m_budget > 0 ? tr("peak %1 · %2")
+                                      .arg(QString::fromStdString(core::humanBytesBinary(m_peakBytes)),
+                                           QString::fromStdString(core::budgetVerdict(m_peakBytes, m_budget)))
+                                : tr("peak %1").arg(QString::fromStdString(core::humanBytes(m_peakBytes)));
+    setSubtitle(subtitle);
+    m_peakLabel->setText(peakText());
 
     m_budgetLine->setVisible(onScale);
     m_budgetLine->point1->setCoords(0, static_cast<double>(m_budget));
     m_budgetLine->point2->setCoords(1, static_cast<double>(m_budget));
     m_budgetLabel->setVisible(m_budget > 0);
-    const QString name =
-        tr("budget %1")
-            .arg(m_budgetText.isEmpty() ? QString::fromStdString(core::humanBytes(m_budget)) : m_budgetText);
+    const QString name = tr("budget %1").arg(QString::fromStdString(core::humanBytesBinary(m_budget)));
     if (onScale) {
         m_budgetLabel->position->setTypeY(QCPItemPosition::ptPlotCoords);
         m_budgetLabel->position->setCoords(0.995, static_cast<double>(m_budget));
@@ -287,7 +295,8 @@ QString MemoryTimelineChart::peakText() const {
     if (m_peakStep < 0 || !layerAxis())
         return {};
     return tr("peak %1 at %2")
-        .arg(QString::fromStdString(core::humanBytes(m_peakBytes)),
+        .arg(QString::fromStdString(m_budget > 0 ? core::humanBytesBinary(m_peakBytes)
+                                                 : core::humanBytes(m_peakBytes)),
              layerAxis()->names[static_cast<size_t>(m_peakStep)]);
 }
 
