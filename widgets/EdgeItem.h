@@ -30,6 +30,8 @@ public:
     bool isHovered() const { return m_hover; }
     // The middle of the drawn path (where the shape label appears; a good point to click the edge).
     QPointF midpoint() const { return m_mid; }
+    // The drawn path, from the output port to the input port.
+    const QPainterPath& path() const { return m_path; }
 
     QRectF boundingRect() const override { return m_bounds; }
     QPainterPath shape() const override { return m_hitShape; }

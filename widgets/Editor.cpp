@@ -121,6 +121,11 @@ std::optional<core::NodeId> Editor::appendLayer(int paletteIndex)
     n.name = net.uniqueName(nameStem(e.type));
     std::vector<core::Edge> edges;
     if (above) {
+        // Fit what arrives: a Linear after a 512-feature layer keeps 512 features (the catalogue's
+        // 1000-class head is rarely what comes next); the user changes it from there.
+        if (const core::LayerResult* r = net.node(above->id) ? m_doc.analysis().layer(above->id, net) : nullptr;
+            r && r->status == core::LayerStatus::Ok && r->output.rank() > 0 && e.type == core::LayerType::Linear)
+            n.params.features = r->output.back();
         const QPointF p = freeSpotBelow(*above);
         n.x = snap(p.x());
         n.y = snap(p.y());

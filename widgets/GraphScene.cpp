@@ -7,6 +7,7 @@
 #include "PaletteWidget.h"
 #include "Selection.h"
 #include "ViewOptions.h"
+#include "core/Format.h"
 
 #include <QGraphicsPathItem>
 #include <QGraphicsSceneContextMenuEvent>
@@ -19,6 +20,7 @@
 #include <QToolTip>
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_set>
 
 namespace nc::widgets {
@@ -83,7 +85,8 @@ QRectF GraphScene::designRect() const
 {
     QRectF r;
     for (const auto& [id, item] : m_nodes)
-        r |= item->sceneBoundingRect();
+        if (item->isVisible()) // members of a collapsed block are hidden
+            r |= item->sceneBoundingRect();
     return r.isNull() ? QRectF(-400, -300, 800, 600) : r;
 }
 
@@ -92,6 +95,28 @@ QString GraphScene::toolTipFor(core::NodeId id) const
     const core::Node* n = m_doc.network().node(id);
     if (!n)
         return {};
+    if (auto g = m_groupAtRep.find(id.v); g != m_groupAtRep.end()) {
+        const core::BlockGroup& group = m_groups[g->second];
+        const core::GroupFigures f = core::groupFigures(m_doc.network(), m_doc.analysis(), group);
+        auto shapes = [](const std::vector<core::Shape>& v) {
+            QStringList s;
+            for (const core::Shape& x : v)
+                s << QString::fromStdString(x.toString());
+            return s.isEmpty() ? QStringLiteral("—") : s.join(QStringLiteral(", "));
+        };
+        QString tip = "<b>" + QString::fromStdString(group.name).toHtmlEscaped() + "</b> — " +
+                      tr("block of %n layers", nullptr, static_cast<int>(group.members.size())) + "<br>" +
+                      tr("in: %1<br>out: %2").arg(shapes(f.inputs), shapes(f.outputs)) + "<br>" +
+                      tr("params %1 · MACs %2 · activations %3 · peak live %4")
+                          .arg(QString::fromStdString(core::humanCount(f.sums.params)),
+                               QString::fromStdString(core::humanCount(f.sums.macs)),
+                               QString::fromStdString(core::humanBytes(f.sums.activationBytes)),
+                               QString::fromStdString(core::humanBytes(f.peakLiveBytes)));
+        if (f.errors)
+            tip += "<br><span style='color:#c62828'>" + tr("%n layer(s) with errors", nullptr, f.errors) +
+                   "</span>";
+        return tip + "<br><i>" + tr("Double-click to open the block") + "</i>";
+    }
     auto lat = m_latencyNs.find(id.v);
     return NodeLook::toolTip(*n, m_doc.analysis().layer(id, m_doc.network()), m_options.costColour(), m_scale,
                              m_options.budgetBytes(), lat == m_latencyNs.end() ? 0 : lat->second);
@@ -131,11 +156,136 @@ void GraphScene::onDocumentChanged(const core::Change& change)
                     item->setPos(n->x, n->y);
         break;
     }
+    if (change.kind == core::ChangeKind::Reset || change.kind == core::ChangeKind::Structure || overview())
+        applyOverview();
     if (change.kind != core::ChangeKind::Params)
         setSceneRect(designRect().adjusted(-800, -600, 800, 600));
 }
 
 void GraphScene::onOptionsChanged() { refreshLooks(); }
+
+NodeItem* GraphScene::shownItem(core::NodeId id) const
+{
+    auto it = m_repOf.find(id.v);
+    return nodeItem(it == m_repOf.end() ? id : core::NodeId{it->second});
+}
+
+NodeItem* GraphScene::groupItem(const std::string& name) const
+{
+    for (const auto& [rep, index] : m_groupAtRep)
+        if (m_groups[index].name == name)
+            return nodeItem(core::NodeId{rep});
+    return nullptr;
+}
+
+const core::BlockGroup* GraphScene::collapsedGroupOf(core::NodeId id) const
+{
+    auto it = m_repOf.find(id.v);
+    return it == m_repOf.end() ? nullptr : &m_groups[m_groupAtRep.at(it->second)];
+}
+
+void GraphScene::setGroupCollapsed(const std::string& name, bool collapsed)
+{
+    if (collapsed == isGroupCollapsed(name))
+        return;
+    if (collapsed) {
+        m_collapsed.insert(name);
+    } else {
+        m_collapsed.erase(name);
+        m_collapseAll = false; // one block opened: the others stay as they are, new ones expanded
+    }
+    applyOverview();
+    setSceneRect(designRect().adjusted(-800, -600, 800, 600));
+    emit overviewChanged();
+}
+
+void GraphScene::setAllGroupsCollapsed(bool collapsed)
+{
+    m_collapseAll = collapsed;
+    m_collapsed.clear();
+    if (collapsed)
+        for (const core::BlockGroup& g : m_groups)
+            m_collapsed.insert(g.name);
+    applyOverview();
+    setSceneRect(designRect().adjusted(-800, -600, 800, 600));
+    emit overviewChanged();
+}
+
+void GraphScene::setOverviewAspect(double aspect)
+{
+    if (std::abs(aspect - m_aspect) < 0.05 * m_aspect)
+        return;
+    m_aspect = aspect;
+    if (overview()) {
+        applyOverview();
+        setSceneRect(designRect().adjusted(-800, -600, 800, 600));
+    }
+}
+
+void GraphScene::applyOverview()
+{
+    const core::Network& net = m_doc.network();
+    m_groups = core::inferBlockGroups(net);
+    // Blocks that no longer exist (renamed, deleted, another design) are forgotten; a design opened
+    // with "collapse all" on starts collapsed.
+    std::set<std::string> names;
+    for (const core::BlockGroup& g : m_groups)
+        names.insert(g.name);
+    if (m_collapseAll)
+        m_collapsed = names;
+    std::erase_if(m_collapsed, [&](const std::string& n) { return !names.count(n); });
+
+    std::vector<core::BlockGroup> collapsed;
+    m_repOf.clear();
+    m_groupAtRep.clear();
+    m_groupPort.clear();
+    for (size_t i = 0; i < m_groups.size(); ++i)
+        if (m_collapsed.count(m_groups[i].name)) {
+            collapsed.push_back(m_groups[i]);
+            const core::NodeId rep = m_groups[i].members.front();
+            m_groupAtRep[rep.v] = i;
+            for (core::NodeId m : m_groups[i].members)
+                m_repOf[m.v] = rep.v;
+        }
+    const bool on = !collapsed.empty();
+    std::unordered_map<uint32_t, QPointF> placed;
+    if (on)
+        for (const core::NodePosition& p : core::collapsedLayout(net, collapsed, m_aspect))
+            placed[p.id.v] = QPointF(p.x, p.y);
+
+    const bool was = m_syncing;
+    m_syncing = true;
+    for (const core::Node& n : net.nodes()) {
+        NodeItem* item = nodeItem(n.id);
+        if (!item)
+            continue;
+        auto r = m_repOf.find(n.id.v);
+        const bool hidden = r != m_repOf.end() && r->second != n.id.v;
+        item->setVisible(!hidden);
+        if (hidden && item->isSelected())
+            item->setSelected(false);
+        item->setFlag(QGraphicsItem::ItemIsMovable, !on);
+        auto p = placed.find(n.id.v);
+        const QPointF at = on && p != placed.end() ? p->second : QPointF(n.x, n.y);
+        if (item->pos() != at)
+            item->setPos(at);
+    }
+    m_syncing = was;
+    std::unordered_map<uint32_t, int> nextPort;
+    for (const core::Edge& e : net.edges()) {
+        EdgeItem* item = edgeItem(e.id);
+        if (!item)
+            continue;
+        const NodeItem* from = shownItem(e.from);
+        const NodeItem* to = shownItem(e.to);
+        item->setVisible(from != to);
+        if (from != to && to && to->id() != e.to)
+            m_groupPort[e.id.v] = nextPort[to->id().v]++;
+    }
+    refreshLooks();
+    for (const core::Edge& e : net.edges())
+        updateEdgeGeometry(edgeItem(e.id), e);
+}
 
 void GraphScene::rebuild()
 {
@@ -220,6 +370,19 @@ void GraphScene::refreshLooks()
         if (int i = net.nodeIndex(e.to); i >= 0 && e.toPort >= 0 && e.toPort < 32)
             ports[static_cast<size_t>(i)] |= 1u << e.toPort;
 
+    // Collapsed blocks: figures summed by the core, the fill scaled by the largest block's.
+    std::unordered_map<uint32_t, core::GroupFigures> groupFigures;
+    int64_t groupMax = 0;
+    for (const auto& [rep, index] : m_groupAtRep) {
+        core::GroupFigures f = core::groupFigures(net, a, m_groups[index]);
+        const int64_t v = mode == CostColour::Activations ? f.sums.activationBytes
+                          : mode == CostColour::Macs      ? f.sums.macs
+                          : mode == CostColour::Params    ? f.sums.params
+                                                          : 0;
+        groupMax = std::max(groupMax, v);
+        groupFigures.emplace(rep, std::move(f));
+    }
+
     int changed = 0;
     std::vector<core::NodeId> portsMoved;
     for (size_t i = 0; i < net.nodes().size(); ++i) {
@@ -228,9 +391,13 @@ void GraphScene::refreshLooks()
         if (!item)
             continue;
         auto lat = m_latencyNs.find(n.id.v);
-        NodeLook look =
-            NodeLook::build(net, n, a.layerAtNode(static_cast<int>(i)), mode, m_scale,
-                            m_options.budgetBytes(), ports[i], lat == m_latencyNs.end() ? 0 : lat->second);
+        auto g = groupFigures.find(n.id.v);
+        NodeLook look = g != groupFigures.end()
+                            ? NodeLook::buildGroup(m_groups[m_groupAtRep.at(n.id.v)], g->second, mode,
+                                                   m_scale, groupMax, m_options.budgetBytes())
+                            : NodeLook::build(net, n, a.layerAtNode(static_cast<int>(i)), mode, m_scale,
+                                              m_options.budgetBytes(), ports[i],
+                                              lat == m_latencyNs.end() ? 0 : lat->second);
         const bool inputsChanged = look.inputs != item->look().inputs;
         if (item->setLook(std::move(look))) {
             ++changed;
@@ -260,12 +427,13 @@ void GraphScene::refreshLooks()
 
 void GraphScene::updateEdgeGeometry(EdgeItem* item, const core::Edge& e)
 {
-    NodeItem* a = nodeItem(e.from);
-    NodeItem* b = nodeItem(e.to);
-    if (!item || !a || !b)
+    NodeItem* a = shownItem(e.from);
+    NodeItem* b = shownItem(e.to);
+    if (!item || !a || !b || a == b)
         return;
-    const QPointF from = a->outputPortPos(e.fromPort);
-    const QPointF to = b->inputPortPos(e.toPort);
+    auto gp = m_groupPort.find(e.id.v);
+    const QPointF from = a->outputPortPos(gp == m_groupPort.end() ? e.fromPort : 0);
+    const QPointF to = b->inputPortPos(gp == m_groupPort.end() ? e.toPort : gp->second);
     std::optional<qreal> lane;
     // A long edge that would run through the layers between its ends (a residual shortcut beside a
     // straight main path) goes round them on the side of the port it enters.
@@ -274,7 +442,7 @@ void GraphScene::updateEdgeGeometry(EdgeItem* item, const core::Edge& e)
                               to.y() - from.y() - 16);
         bool blocked = false;
         for (QGraphicsItem* it : items(corridor, Qt::IntersectsItemBoundingRect))
-            if (it != a && it != b && qgraphicsitem_cast<NodeItem*>(it)) {
+            if (it != a && it != b && it->isVisible() && qgraphicsitem_cast<NodeItem*>(it)) {
                 blocked = true;
                 break;
             }
@@ -289,6 +457,18 @@ void GraphScene::updateEdgeGeometry(EdgeItem* item, const core::Edge& e)
 
 void GraphScene::nodeMoved(core::NodeId id)
 {
+    if (overview()) {
+        // The block's item moved (the layout placed it): every edge of every member follows.
+        if (auto g = m_groupAtRep.find(id.v); g != m_groupAtRep.end()) {
+            const core::Network& net = m_doc.network();
+            for (core::NodeId m : m_groups[g->second].members)
+                if (auto e = m_edgesOf.find(m.v); e != m_edgesOf.end())
+                    for (core::EdgeId eid : e->second)
+                        if (const core::Edge* edge = net.edge(eid))
+                            updateEdgeGeometry(edgeItem(eid), *edge);
+            return;
+        }
+    }
     auto it = m_edgesOf.find(id.v);
     if (it == m_edgesOf.end())
         return;
@@ -302,6 +482,8 @@ void GraphScene::onSceneSelectionChanged()
 {
     if (m_syncing)
         return;
+    if (!selectedEdges().empty())
+        emit hint(tr("Connection selected: press Delete to disconnect it (or right-click → Disconnect)"));
     // Keep the existing order so Selection::current() stays the layer picked last.
     std::vector<core::NodeId> ids;
     std::unordered_set<uint32_t> seen;
@@ -323,7 +505,7 @@ void GraphScene::onSelectionChanged(bool centre)
     if (!m_syncing)
         applySelection();
     if (centre)
-        if (NodeItem* item = nodeItem(m_selection.current()))
+        if (NodeItem* item = shownItem(m_selection.current()))
             emit centreRequested(item->pos());
 }
 
@@ -343,7 +525,7 @@ void GraphScene::applySelection()
 NodeItem* GraphScene::nodeAt(QPointF scenePos) const
 {
     for (QGraphicsItem* it : items(scenePos))
-        if (auto* n = qgraphicsitem_cast<NodeItem*>(it))
+        if (auto* n = qgraphicsitem_cast<NodeItem*>(it); n && n->isVisible())
             return n;
     return nullptr;
 }
@@ -385,7 +567,7 @@ void GraphScene::endConnectionDrag()
 
 void GraphScene::mousePressEvent(QGraphicsSceneMouseEvent* e)
 {
-    if (e->button() == Qt::LeftButton) {
+    if (e->button() == Qt::LeftButton && !overview()) {
         const qreal r = portRadius(e);
         if (NodeItem* n = nodeAt(e->scenePos())) {
             const int port = n->inputPortAt(e->scenePos(), r);
@@ -454,7 +636,7 @@ void GraphScene::mouseReleaseEvent(QGraphicsSceneMouseEvent* e)
         return;
     }
     QGraphicsScene::mouseReleaseEvent(e);
-    if (!m_pressOnNode || e->button() != Qt::LeftButton)
+    if (!m_pressOnNode || e->button() != Qt::LeftButton || overview())
         return;
     m_pressOnNode = false;
     // The whole drag becomes one command: every selected layer from where the model has it to where
@@ -467,6 +649,19 @@ void GraphScene::mouseReleaseEvent(QGraphicsSceneMouseEvent* e)
                 moves.push_back({n->id(), node->x, node->y, n->pos().x(), n->pos().y()});
     if (!moves.empty())
         m_editor.moveNodes(std::move(moves));
+}
+
+void GraphScene::mouseDoubleClickEvent(QGraphicsSceneMouseEvent* e)
+{
+    // A double-click on a collapsed block opens it.
+    if (NodeItem* n = nodeAt(e->scenePos()))
+        if (auto g = m_groupAtRep.find(n->id().v); g != m_groupAtRep.end()) {
+            const std::string name = m_groups[g->second].name;
+            setGroupCollapsed(name, false);
+            e->accept();
+            return;
+        }
+    QGraphicsScene::mouseDoubleClickEvent(e);
 }
 
 void GraphScene::dragEnterEvent(QGraphicsSceneDragDropEvent* e)
@@ -499,6 +694,18 @@ void GraphScene::contextMenuEvent(QGraphicsSceneContextMenuEvent* e)
     } else if (auto* node = qgraphicsitem_cast<NodeItem*>(under)) {
         if (!node->isSelected())
             m_selection.set({node->id()});
+        if (auto g = m_groupAtRep.find(node->id().v); g != m_groupAtRep.end()) {
+            const std::string name = m_groups[g->second].name;
+            menu.addAction(tr("Expand block %1").arg(QString::fromStdString(name)), this,
+                           [this, name] { setGroupCollapsed(name, false); });
+        } else {
+            const std::string block = core::blockOf(
+                m_doc.network().node(node->id()) ? m_doc.network().node(node->id())->name : std::string());
+            for (const core::BlockGroup& g : m_groups)
+                if (g.name == block)
+                    menu.addAction(tr("Collapse block %1").arg(QString::fromStdString(block)), this,
+                                   [this, block] { setGroupCollapsed(block, true); });
+        }
         menu.addAction(tr("Copy"), this, [this] { m_editor.copySelection(); });
         menu.addAction(tr("Cut"), this, [this] { m_editor.cutSelection(); });
         menu.addAction(tr("Delete"), this, [this] { m_editor.deleteSelection(); });
@@ -506,6 +713,12 @@ void GraphScene::contextMenuEvent(QGraphicsSceneContextMenuEvent* e)
         const QPointF at = e->scenePos();
         menu.addAction(tr("Paste here"), this, [this, at] { m_editor.pasteClipboard(at); });
         menu.addAction(tr("Auto layout"), this, [this] { m_editor.autoLayout(); });
+        if (!m_groups.empty()) {
+            menu.addSeparator();
+            menu.addAction(tr("Collapse all blocks"), this, [this] { setAllGroupsCollapsed(true); });
+            if (overview())
+                menu.addAction(tr("Expand all blocks"), this, [this] { setAllGroupsCollapsed(false); });
+        }
     }
     menu.exec(e->screenPos());
 }
@@ -531,6 +744,7 @@ void GraphScene::helpEvent(QGraphicsSceneHelpEvent* e)
                 if (edge->isRejected())
                     tip +=
                         "<br><span style='color:#d32f2f'>" + tr("rejected by the layer it feeds") + "</span>";
+                tip += "<br><i>" + tr("Click and press Delete, or right-click → Disconnect, to remove it") + "</i>";
             }
             break;
         }

@@ -9,6 +9,8 @@
 
 #include <QGraphicsScene>
 
+#include <set>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -43,17 +45,39 @@ public:
     // Measured time per layer (from the kernel runner) for CostColour::Latency; replaces the previous set.
     void setLayerLatencies(const std::vector<std::pair<core::NodeId, double>>& seconds);
 
+    // Blocks inferred from the layer names (core::inferBlockGroups), in network order. A collapsed
+    // block is drawn as one node (its first member's item, the others hidden) with the summed figures
+    // and the shapes entering and leaving it; while any block is collapsed the canvas shows an
+    // overview laid out by core::collapsedLayout, in which layers cannot be moved or wired.
+    const std::vector<core::BlockGroup>& blockGroups() const { return m_groups; }
+    void setGroupCollapsed(const std::string& name, bool collapsed);
+    // Collapses or expands every block, now and in designs opened later.
+    void setAllGroupsCollapsed(bool collapsed);
+    bool isGroupCollapsed(const std::string& name) const { return m_collapsed.count(name) > 0; }
+    bool overview() const { return !m_collapsed.empty(); }
+    // The item that shows a collapsed block, or nullptr.
+    NodeItem* groupItem(const std::string& name) const;
+    // The block a layer belongs to when that block is collapsed, or nullptr.
+    const core::BlockGroup* collapsedGroupOf(core::NodeId id) const;
+    // Width / height the overview's layout aims for: the view's, so it fills the screen.
+    void setOverviewAspect(double aspect);
+
     // How many node looks the last refresh changed (for the benchmark: repaint only what changed).
     int lastChangedLooks() const { return m_lastChangedLooks; }
 
 signals:
     // Asks views to bring a node into view (a chart or list selected it with centre=true).
     void centreRequested(QPointF scenePos);
+    // Blocks were collapsed or expanded (views refit).
+    void overviewChanged();
+    // A short how-to for the status bar (what the user can do with what they just selected).
+    void hint(const QString& text);
 
 protected:
     void mousePressEvent(QGraphicsSceneMouseEvent* e) override;
     void mouseMoveEvent(QGraphicsSceneMouseEvent* e) override;
     void mouseReleaseEvent(QGraphicsSceneMouseEvent* e) override;
+    void mouseDoubleClickEvent(QGraphicsSceneMouseEvent* e) override;
     void dragEnterEvent(QGraphicsSceneDragDropEvent* e) override;
     void dragMoveEvent(QGraphicsSceneDragDropEvent* e) override;
     void dropEvent(QGraphicsSceneDragDropEvent* e) override;
@@ -75,6 +99,10 @@ private:
     // first free port of the layer under it.
     std::pair<NodeItem*, int> dropTarget(QPointF scenePos) const;
     void endConnectionDrag();
+    // Re-derives the blocks and, with any collapsed, hides members, places the overview and
+    // re-routes edges to the blocks' items.
+    void applyOverview();
+    NodeItem* shownItem(core::NodeId id) const; // the item standing for a layer (its block's when collapsed)
 
     core::Document& m_doc;
     Editor& m_editor;
@@ -97,6 +125,14 @@ private:
     NodeItem* m_dragHover = nullptr;
     // Nodes being moved: their model positions when the press started.
     bool m_pressOnNode = false;
+
+    std::vector<core::BlockGroup> m_groups;
+    std::set<std::string> m_collapsed;
+    bool m_collapseAll = false;
+    double m_aspect = 1.6;
+    std::unordered_map<uint32_t, uint32_t> m_repOf;      // member of a collapsed block → its first member
+    std::unordered_map<uint32_t, size_t> m_groupAtRep;   // first member → index into m_groups
+    std::unordered_map<uint32_t, int> m_groupPort;       // edge entering a collapsed block → port drawn
 };
 
 } // namespace nc::widgets

@@ -2,6 +2,7 @@
 #include "GraphView.h"
 
 #include "GraphScene.h"
+#include "Minimap.h"
 
 #include <QKeyEvent>
 #include <QScrollBar>
@@ -27,12 +28,61 @@ GraphView::GraphView(GraphScene* scene, QWidget* parent) : QGraphicsView(scene, 
     setAcceptDrops(true);
     setFrameShape(QFrame::NoFrame);
     connect(scene, &GraphScene::centreRequested, this, &GraphView::centreOn);
+    m_minimap = new Minimap(this);
+    connect(scene, &QGraphicsScene::changed, m_minimap, qOverload<>(&QWidget::update));
+    // Collapsing or expanding blocks changes the whole picture: show all of it.
+    connect(scene, &GraphScene::overviewChanged, this, [this] {
+        if (isVisible())
+            fitAll();
+        else
+            requestFit();
+    });
+    placeMinimap();
+}
+
+void GraphView::setMinimapVisible(bool on)
+{
+    m_minimapWanted = on;
+    placeMinimap();
+}
+
+void GraphView::placeMinimap()
+{
+    // Bottom-right of the viewport; hidden when the whole design is in view anyway.
+    const QRect vp = viewport()->geometry();
+    const int w = std::clamp(vp.width() / 5, 120, 240), h = std::clamp(vp.height() / 4, 90, 180);
+    m_minimap->setGeometry(vp.right() - w - 10, vp.bottom() - h - 10, w, h);
+    const QRectF seen = mapToScene(viewport()->rect()).boundingRect();
+    const bool all = seen.contains(m_scene->designRect());
+    m_minimap->setVisible(m_minimapWanted && !all);
+    m_minimap->raise();
+    m_minimap->update();
+}
+
+void GraphView::scrollContentsBy(int dx, int dy)
+{
+    QGraphicsView::scrollContentsBy(dx, dy);
+    placeMinimap();
+}
+
+void GraphView::reveal(QPointF scenePos)
+{
+    ensureVisible(QRectF(scenePos.x() - 110, scenePos.y() - 45, 220, 90), 40, 40);
+    placeMinimap();
+}
+
+void GraphView::centerOnFromMap(QPointF scenePos)
+{
+    m_fitPending = false;
+    centerOn(scenePos);
+    placeMinimap();
 }
 
 void GraphView::setZoom(double z)
 {
     z = std::clamp(z, kMinZoom, kMaxZoom);
     setTransform(QTransform::fromScale(z, z));
+    placeMinimap();
 }
 
 void GraphView::zoomBy(double factor)
@@ -40,9 +90,17 @@ void GraphView::zoomBy(double factor)
     m_fitPending = false;
     const double z = std::clamp(zoom() * factor, kMinZoom, kMaxZoom);
     scale(z / zoom(), z / zoom());
+    placeMinimap();
 }
 
 void GraphView::fitAll()
+{
+    // An explicit fit ends the initial framing: later resizes (the docks settling) must not undo it.
+    m_fitPending = false;
+    fitWhole();
+}
+
+void GraphView::fitWhole()
 {
     // The margin grows with the design: at a tiny zoom one pixel of rounding is many scene units.
     const QRectF d = m_scene->designRect();
@@ -51,14 +109,16 @@ void GraphView::fitAll()
     const double z = std::min(viewport()->width() / r.width(), viewport()->height() / r.height());
     setZoom(std::min(z, 1.0));
     centerOn(r.center());
+    placeMinimap();
 }
 
 void GraphView::fitReadable()
 {
     const QRectF r = m_scene->designRect().adjusted(-40, -40, 40, 40);
     const double fit = std::min(viewport()->width() / r.width(), viewport()->height() / r.height());
-    if (fit >= kReadableZoom) {
-        fitAll();
+    // Collapsed blocks are the overview: always all of it.
+    if (fit >= kReadableZoom || m_scene->overview()) {
+        fitWhole();
         return;
     }
     // As large as fits the design's width, within readable bounds, aligned to its top.
@@ -66,6 +126,7 @@ void GraphView::fitReadable()
     setZoom(z);
     const double visibleH = viewport()->height() / z;
     centerOn(QPointF(r.center().x(), r.top() + visibleH / 2));
+    placeMinimap();
 }
 
 void GraphView::requestFit()
@@ -78,6 +139,9 @@ void GraphView::requestFit()
 void GraphView::resizeEvent(QResizeEvent* e)
 {
     QGraphicsView::resizeEvent(e);
+    if (viewport()->height() > 0)
+        m_scene->setOverviewAspect(static_cast<double>(viewport()->width()) / viewport()->height());
+    placeMinimap();
     if (m_fitPending && isVisible())
         fitReadable();
 }
@@ -87,6 +151,7 @@ void GraphView::showEvent(QShowEvent* e)
     QGraphicsView::showEvent(e);
     if (m_fitPending)
         fitReadable();
+    placeMinimap();
 }
 
 void GraphView::centreOn(QPointF scenePos)

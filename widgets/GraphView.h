@@ -8,6 +8,7 @@
 namespace nc::widgets {
 
 class GraphScene;
+class Minimap;
 
 class GraphView : public QGraphicsView {
     Q_OBJECT
@@ -30,6 +31,12 @@ public:
     // fitReadable() now if the view is on screen, otherwise once it is (a design opened before the
     // window is shown has no viewport size to fit to yet). Refits on resizes until the user zooms or pans.
     void requestFit();
+    // Scrolls so a layer is in view, moving as little as possible (a layer just appended).
+    void reveal(QPointF scenePos);
+    // Moves the view's centre to a point picked on the minimap.
+    void centerOnFromMap(QPointF scenePos);
+    Minimap* minimap() const { return m_minimap; }
+    void setMinimapVisible(bool on);
 
 protected:
     void wheelEvent(QWheelEvent* e) override;
@@ -39,12 +46,17 @@ protected:
     void keyPressEvent(QKeyEvent* e) override;
     void keyReleaseEvent(QKeyEvent* e) override;
     void drawBackground(QPainter* p, const QRectF& rect) override;
+    void scrollContentsBy(int dx, int dy) override;
     void resizeEvent(QResizeEvent* e) override;
     void showEvent(QShowEvent* e) override;
 
 private:
     void centreOn(QPointF scenePos);
+    void placeMinimap();
+    void fitWhole();
     GraphScene* m_scene;
+    Minimap* m_minimap = nullptr;
+    bool m_minimapWanted = true;
     bool m_panning = false;
     bool m_space = false;
     bool m_fitPending = false;

@@ -8,7 +8,9 @@
 #include "core/Format.h"
 #include "core/Report.h"
 
+#include <QApplication>
 #include <QCheckBox>
+#include <QKeyEvent>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
@@ -95,6 +97,8 @@ constexpr int kTextColumns = 46;
 InspectorWidget::InspectorWidget(core::Document& doc, Editor& editor, Selection& selection, QWidget* parent)
     : QWidget(parent), m_doc(doc), m_editor(editor), m_selection(selection)
 {
+    // Fields come and go with the layer shown: watch the key events of all of them in one place.
+    qApp->installEventFilter(this);
     m_pages = new QStackedWidget(this);
 
     // Page 0: the network.
@@ -462,7 +466,11 @@ void InspectorWidget::refreshNetworkPage()
         const core::Node* n = net.node(id);
         return n ? q(n->name).toHtmlEscaped() : QStringLiteral("—");
     };
-    QString h = "<h3>" + q(net.name).toHtmlEscaped() + "</h3>";
+    // The file's name when there is one (it changes on Save As), else the design's own name.
+    const QString title = !m_documentName.isEmpty() ? m_documentName
+                          : net.name.empty()        ? tr("Untitled")
+                                                    : q(net.name);
+    QString h = "<h3>" + title.toHtmlEscaped() + "</h3>";
     h += tr("%1 layers, %2 connections · batch %3 · %4-bit")
              .arg(net.nodes().size())
              .arg(net.edges().size())
@@ -559,6 +567,28 @@ void InspectorWidget::commitKind(int index)
 {
     const auto type = static_cast<core::LayerType>(m_kind->itemData(index).toInt());
     m_editor.changeType(m_id, type);
+}
+
+void InspectorWidget::setDocumentName(const QString& name)
+{
+    if (name == m_documentName)
+        return;
+    m_documentName = name;
+    refreshNetworkPage();
+}
+
+bool InspectorWidget::eventFilter(QObject* watched, QEvent* event)
+{
+    if (event->type() != QEvent::ShortcutOverride)
+        return false;
+    auto* w = qobject_cast<QWidget*>(watched);
+    auto* key = static_cast<QKeyEvent*>(event);
+    if (!w || !isAncestorOf(w) || !(key->matches(QKeySequence::Undo) || key->matches(QKeySequence::Redo) ||
+                                    key->keyCombination() == QKeyCombination(Qt::CTRL | Qt::SHIFT, Qt::Key_Z)))
+        return false;
+    w->clearFocus(); // commits the field (editingFinished)
+    event->ignore(); // not an override: the shortcut (Edit → Undo/Redo) runs
+    return true;
 }
 
 } // namespace nc::widgets

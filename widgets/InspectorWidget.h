@@ -38,7 +38,17 @@ public:
     // The figure rows as shown ("Output", "Params", ...), label → value.
     QString figure(const QString& label) const;
 
+    // What the network page's header calls the design ("resnet.json", "ResNet-50 (zoo)").
+    void setDocumentName(const QString& name);
+
+protected:
+    // Ctrl+Z / Ctrl+Shift+Z in a field: the field's own text undo would hide the Edit menu's. The
+    // field is committed (it loses focus, which commits it as Enter does) and the key goes on to the
+    // window's Undo/Redo, so it undoes the edit the user just typed.
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
 private:
+    QString m_documentName;
     struct AttrEditor {
         const core::AttrSpec* spec;
         QWidget* widget;

@@ -2,6 +2,7 @@
 #include "NodeItem.h"
 
 #include "GraphScene.h"
+#include "NameText.h"
 
 #include <QFontMetricsF>
 #include <QPainter>
@@ -9,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace nc::widgets {
 
@@ -19,7 +21,17 @@ const QFont& nameFont()
 {
     static const QFont f = [] {
         QFont x(QStringLiteral("DejaVu Sans"));
-        x.setPixelSize(14);
+        x.setPixelSize(NodeItem::kTitlePixels);
+        x.setBold(true);
+        return x;
+    }();
+    return f;
+}
+const QFont& blockNameFont()
+{
+    static const QFont f = [] {
+        QFont x(QStringLiteral("DejaVu Sans"));
+        x.setPixelSize(NodeItem::kBlockTitlePixels);
         x.setBold(true);
         return x;
     }();
@@ -97,8 +109,7 @@ void NodeItem::layoutTexts()
         nameRight -= 18;
     if (m_look.overBudget)
         nameRight -= 68;
-    m_nameText =
-        staticText(QFontMetricsF(nameFont()).elidedText(m_look.name, Qt::ElideMiddle, nameRight - kTextLeft));
+    m_nameText = staticText(fitName(m_look.name, QFontMetricsF(titleFont()), nameRight - kTextLeft));
     m_detailText = staticText(
         QFontMetricsF(detailFont()).elidedText(m_look.detail, Qt::ElideRight, kTextRight - kTextLeft));
     m_costWidth = QFontMetricsF(detailFont()).horizontalAdvance(m_look.costText);
@@ -106,6 +117,18 @@ void NodeItem::layoutTexts()
     m_shapeText = staticText(
         QFontMetricsF(shapeFont())
             .elidedText(m_look.shapeText, Qt::ElideRight, kTextRight - kTextLeft - m_costWidth - 6));
+}
+
+const QFont& NodeItem::titleFont() const
+{
+    return m_look.members > 0 ? blockNameFont() : nameFont();
+}
+
+QString NodeItem::titleText()
+{
+    if (std::exchange(m_textsDirty, false))
+        layoutTexts();
+    return m_nameText.text();
 }
 
 QPointF NodeItem::inputPortLocal(int port) const
@@ -183,6 +206,14 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidge
         border = QPen(QColor(0xd3, 0x2f, 0x2f), 2.5);
     if (isSelected())
         border = QPen(QColor(0x1e, 0x6f, 0xd9), 3);
+    if (m_look.members > 0) {
+        // A collapsed block: a card behind the card, so it reads as several layers.
+        p->setPen(QPen(QColor(0x70, 0x70, 0x70), 1));
+        p->setBrush(m_look.fill.darker(108));
+        p->drawRoundedRect(kBody.translated(6, 6), 6, 6);
+        if (!isSelected() && !error)
+            border = QPen(QColor(0x45, 0x5a, 0x64), 2);
+    }
     p->setPen(border);
     p->setBrush(blocked ? QColor(0xee, 0xee, 0xee) : m_look.fill);
     p->drawRoundedRect(kBody, 6, 6);
@@ -211,9 +242,9 @@ void NodeItem::paint(QPainter* p, const QStyleOptionGraphicsItem* option, QWidge
     auto topFor = [](const QFont& f, qreal bandTop, qreal bandHeight) {
         return bandTop + (bandHeight - QFontMetricsF(f).height()) / 2;
     };
-    p->setFont(nameFont());
+    p->setFont(titleFont());
     p->setPen(ink);
-    p->drawStaticText(QPointF(kTextLeft, topFor(nameFont(), kBody.top() + 3, 19)), m_nameText);
+    p->drawStaticText(QPointF(kTextLeft, topFor(titleFont(), kBody.top() + 3, 19)), m_nameText);
     p->setFont(detailFont());
     p->setPen(blocked ? ink : QColor(0x45, 0x45, 0x45));
     p->drawStaticText(QPointF(kTextLeft, topFor(detailFont(), kBody.top() + 22, 16)), m_detailText);

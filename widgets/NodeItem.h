@@ -16,6 +16,10 @@ public:
     enum { Type = UserType + 1 };
     static constexpr qreal kWidth = 200;
     static constexpr qreal kHeight = 64;
+    // Height of the title font in scene units: on screen it is this times the view's zoom.
+    static constexpr int kTitlePixels = 14;
+    // A collapsed block's title is larger: the overview is read from further away.
+    static constexpr int kBlockTitlePixels = 17;
     static constexpr qreal kPortRadius = 5;
 
     explicit NodeItem(core::NodeId id);
@@ -27,6 +31,9 @@ public:
     bool setLook(NodeLook look);
     const NodeLook& look() const { return m_look; }
     bool hasErrorBadge() const { return m_look.state == NodeLook::State::Error; }
+    // The title as drawn: the layer name, or its last components when the whole does not fit.
+    QString titleText();
+    const QFont& titleFont() const;
 
     // Port centres in scene coordinates.
     QPointF inputPortPos(int port) const;

@@ -5,6 +5,8 @@
 #include "core/Explain.h"
 #include "core/Format.h"
 
+#include <QObject>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -139,6 +141,50 @@ NodeLook NodeLook::build(const core::Network& net, const core::Node& node, const
     if (scale.total > 0)
         k.share = static_cast<double>(v) / static_cast<double>(scale.total);
     k.overBudget = budgetBytes > 0 && r->liveBytes > budgetBytes;
+    return k;
+}
+
+NodeLook NodeLook::buildGroup(const core::BlockGroup& group, const core::GroupFigures& f, CostColour mode,
+                              const CostScale& scale, int64_t maxValue, int64_t budgetBytes)
+{
+    NodeLook k;
+    k.name = q(group.name);
+    k.members = static_cast<int>(group.members.size());
+    k.detail = QObject::tr("Block · %n layers", nullptr, k.members);
+    if (!f.inputs.empty())
+        k.detail += QStringLiteral("  ") + q(f.inputs.front().toString()) + QStringLiteral(" →");
+    k.accent = QColor(0x45, 0x5a, 0x64);
+    k.inputs = std::max<int>(1, static_cast<int>(f.inputs.size()));
+    k.connectedPorts = k.inputs >= 32 ? ~0u : (1u << k.inputs) - 1;
+    k.fill = heatColour(0);
+    k.shapeText = f.outputs.empty() ? QStringLiteral("—") : q(f.outputs.front().toString());
+    if (f.errors > 0) {
+        k.state = State::Error;
+        return k;
+    }
+    int64_t v = 0;
+    switch (mode) {
+    case CostColour::Activations:
+        v = f.sums.activationBytes;
+        k.costText = q(core::humanBytes(v));
+        break;
+    case CostColour::Macs:
+        v = f.sums.macs;
+        k.costText = q(core::humanCount(v)) + " MACs";
+        break;
+    case CostColour::Params:
+        v = f.sums.params;
+        k.costText = q(core::humanCount(v)) + " params";
+        break;
+    case CostColour::Latency:
+    case CostColour::None:
+        break;
+    }
+    if (maxValue > 0)
+        k.fill = heatColour(static_cast<double>(v) / static_cast<double>(maxValue));
+    if (scale.total > 0)
+        k.share = static_cast<double>(v) / static_cast<double>(scale.total);
+    k.overBudget = budgetBytes > 0 && f.peakLiveBytes > budgetBytes;
     return k;
 }
 

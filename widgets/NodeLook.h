@@ -4,6 +4,7 @@
 
 #include "ViewOptions.h"
 #include "core/Analysis.h"
+#include "core/BlockGroups.h"
 #include "core/Network.h"
 
 #include <QColor>
@@ -40,12 +41,17 @@ struct NodeLook {
     uint32_t connectedPorts = 0; // bit k: input port k has an edge (ports beyond 32 count as free)
     State state = State::Ok;
     bool overBudget = false;
+    int members = 0; // a collapsed block: how many layers it stands for (0: a single layer)
 
     bool operator==(const NodeLook&) const = default;
 
     static NodeLook build(const core::Network& net, const core::Node& node, const core::LayerResult* r,
                           CostColour mode, const CostScale& scale, int64_t budgetBytes,
                           uint32_t connectedPorts, int64_t latencyNs = 0);
+    // A collapsed block: its name, layer count, the shapes entering and leaving it and its summed
+    // figure (core::groupFigures), the fill scaled by the largest block's (`maxValue`).
+    static NodeLook buildGroup(const core::BlockGroup& group, const core::GroupFigures& f, CostColour mode,
+                               const CostScale& scale, int64_t maxValue, int64_t budgetBytes);
     // Built on demand when the pointer rests on a node (1,000 nodes need not format 1,000 tooltips per
     // edit). For a layer with an error it is the analysis message: what is wrong and what to change.
     static QString toolTip(const core::Node& node, const core::LayerResult* r, CostColour mode,

@@ -1,9 +1,12 @@
 // MainWindow: menus, toolbar, docks, files, recent files, zoo, autosave and recovery.
 #include "MainWindow.h"
 
+#include "HelpDialogs.h"
+
 #include "core/BitWidth.h"
 
 #include "RecoveryStore.h"
+#include "core/BudgetText.h"
 #include "core/Format.h"
 #include "core/Layout.h"
 #include "core/NetworkFile.h"
@@ -12,6 +15,8 @@
 #include "widgets/GraphScene.h"
 #include "widgets/GraphView.h"
 #include "widgets/InspectorWidget.h"
+#include "widgets/IssuesPanel.h"
+#include "widgets/NodeItem.h"
 #include "widgets/PaletteWidget.h"
 
 #include "widgets/charts/ChartsPanel.h"
@@ -37,6 +42,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QRegularExpression>
+#include <QScopedValueRollback>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -54,6 +60,7 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 
 constexpr int kMaxRecent = 8;
 const char* const kRecentKey = "recentFiles";
+const char* const kReopenLastKey = "reopenLastOnStart";
 
 
 struct Budget {
@@ -108,6 +115,8 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
 
     m_totals = new QLabel(this);
     m_totals->setObjectName("totals");
+    m_totals->setToolTip(tr("Click the error count to list the errors"));
+    connect(m_totals, &QLabel::linkActivated, this, [this] { showIssues(); });
     statusBar()->addPermanentWidget(m_totals);
 
     m_autosave.setSingleShot(true);
@@ -129,7 +138,10 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     });
     connect(m_editor.get(), &widgets::Editor::message, this,
             [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    connect(m_scene, &widgets::GraphScene::hint, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 8000); });
     connect(&m_options, &widgets::ViewOptions::changed, this, &MainWindow::syncBudgetCombo);
+    connect(&m_options, &widgets::ViewOptions::changed, this, &MainWindow::updateTotals);
 
     resize(1600, 1000);
     newDesign();
@@ -158,8 +170,12 @@ void MainWindow::buildDocks()
     paletteDock->setObjectName("paletteDock");
     paletteDock->setWidget(m_palette);
     addDockWidget(Qt::LeftDockWidgetArea, paletteDock);
-    connect(m_palette, &widgets::PaletteWidget::activated, this,
-            [this](int index) { m_editor->appendLayer(index); });
+    connect(m_palette, &widgets::PaletteWidget::activated, this, [this](int index) {
+        // The new layer goes below the selected one, often past the bottom of the view: show it.
+        if (auto id = m_editor->appendLayer(index))
+            if (widgets::NodeItem* item = m_scene->nodeItem(*id))
+                m_view->reveal(item->pos());
+    });
 
     m_inspector = new widgets::InspectorWidget(m_doc, *m_editor, m_selection, this);
     auto* inspectorDock = new QDockWidget(tr("Inspector"), this);
@@ -187,6 +203,23 @@ void MainWindow::buildDocks()
     trainingDock->setWidget(new widgets::TrainingPanel(m_doc, this));
     addDockWidget(Qt::RightDockWidgetArea, trainingDock);
     tabifyDockWidget(memoryDock, trainingDock);
+    // Both open from View → Docks: shown by default, their minimum sizes take the canvas's room at
+    // 1600×1000 (tests/widgets/tst_readability, tst_overview).
+    memoryDock->hide();
+    trainingDock->hide();
+
+    // Every error by name, one click from its layer; the tab says how many there are.
+    m_issues = new widgets::IssuesPanel(m_doc, m_selection, this);
+    m_issuesDock = new QDockWidget(tr("Issues"), this);
+    m_issuesDock->setObjectName("issuesDock");
+    m_issuesDock->setWidget(m_issues);
+    addDockWidget(Qt::RightDockWidgetArea, m_issuesDock);
+    tabifyDockWidget(inspectorDock, m_issuesDock);
+    connect(m_issues, &widgets::IssuesPanel::errorCountChanged, this, [this](int n) {
+        m_issuesDock->setWindowTitle(n > 0 ? tr("Issues (%1)").arg(n) : tr("Issues"));
+    });
+    m_issuesDock->setWindowTitle(m_issues->errorCount() > 0 ? tr("Issues (%1)").arg(m_issues->errorCount())
+                                                            : tr("Issues"));
     inspectorDock->raise();
     if (m_docksMenu) {
         m_docksMenu->addAction(runnerDock->toggleViewAction());
@@ -194,6 +227,12 @@ void MainWindow::buildDocks()
         m_docksMenu->addAction(trainingDock->toggleViewAction());
     }
     connect(m_runner, &widgets::RunnerPanel::resultsChanged, this, &MainWindow::showLatency);
+}
+
+void MainWindow::showIssues()
+{
+    m_issuesDock->show();
+    m_issuesDock->raise();
 }
 
 void MainWindow::showLatency()
@@ -228,6 +267,9 @@ QDockWidget* MainWindow::addCostDock(QWidget* w, const QString& title)
     auto* dock = new QDockWidget(title, this);
     dock->setObjectName("costDock:" + title);
     dock->setWidget(w);
+    // Not floatable: a user grabbing the title bar to make the charts taller tore the dock out of the
+    // window. The separator above it resizes; View → Layout offers presets.
+    dock->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable);
     addDockWidget(Qt::BottomDockWidgetArea, dock);
     if (m_firstCostDock)
         tabifyDockWidget(m_firstCostDock, dock);
@@ -249,6 +291,7 @@ void MainWindow::buildActions()
     a = m_fileMenu->addAction(tr("&Open…"), this, [this] {
         if (!maybeSave())
             return;
+        const QScopedValueRollback answered(m_saveAnswered, true); // do not ask again after the picker
         const QString path = QFileDialog::getOpenFileName(this, tr("Open design"), QString(),
                                                           tr("NetCanvas designs (*.json);;All files (*)"));
         if (!path.isEmpty())
@@ -272,6 +315,10 @@ void MainWindow::buildActions()
     a->setShortcut(QKeySequence::SaveAs);
     m_fileMenu->addSeparator();
     a = m_fileMenu->addAction(tr("&Import ONNX…"), this, [this] {
+        // Unsaved changes first: answering after choosing the file felt like a trap.
+        if (!maybeSave())
+            return;
+        const QScopedValueRollback answered(m_saveAnswered, true);
         const QString path = QFileDialog::getOpenFileName(this, tr("Import ONNX model"), QString(),
                                                           tr("ONNX models (*.onnx)"));
         if (!path.isEmpty() && importOnnxFile(path) && m_opts.interactive && !m_importReport.isEmpty())
@@ -279,19 +326,31 @@ void MainWindow::buildActions()
     });
     a->setObjectName("importOnnx");
     a = m_fileMenu->addAction(tr("Export &PyTorch…"), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export PyTorch module"), QString(),
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export PyTorch module"),
+                                                          suggestedPath(QStringLiteral(".py")),
                                                           tr("Python files (*.py)"));
         if (!path.isEmpty())
             exportPyTorchFile(path);
     });
     a->setObjectName("exportPyTorch");
     a = m_fileMenu->addAction(tr("Export &ONNX…"), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, tr("Export ONNX model"), QString(),
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export ONNX model"),
+                                                          suggestedPath(QStringLiteral(".onnx")),
                                                           tr("ONNX models (*.onnx)"));
         if (!path.isEmpty())
             exportOnnxFile(path);
     });
     a->setObjectName("exportOnnx");
+    m_fileMenu->addSeparator();
+    a = m_fileMenu->addAction(tr("&Close"), this, &MainWindow::newDesign);
+    a->setObjectName("closeAction");
+    a->setShortcut(QKeySequence::Close);
+    a->setStatusTip(tr("Close the design (asking to save changes) and start an empty one"));
+    a = m_fileMenu->addAction(tr("Reopen Last File on Start"));
+    a->setObjectName("reopenLastAction");
+    a->setCheckable(true);
+    a->setChecked(reopenLastOnStart());
+    connect(a, &QAction::toggled, this, [](bool on) { QSettings().setValue(kReopenLastKey, on); });
     m_quitSeparator = m_fileMenu->addSeparator();
     a = m_fileMenu->addAction(tr("&Quit"), this, &QWidget::close);
     a->setShortcut(QKeySequence::Quit);
@@ -340,9 +399,74 @@ void MainWindow::buildActions()
     a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     a->setObjectName("layoutAction");
     m_viewMenu->addSeparator();
+    m_blocksAction = m_viewMenu->addAction(tr("Collapse &Blocks"));
+    m_blocksAction->setObjectName("blocksAction");
+    m_blocksAction->setCheckable(true);
+    m_blocksAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_B));
+    m_blocksAction->setToolTip(
+        tr("Show each block (layers sharing a name prefix such as layer1.0) as one node "
+           "with its summed figures; double-click a block to open it (Ctrl+B)"));
+    connect(m_blocksAction, &QAction::toggled, this, [this](bool on) { m_scene->setAllGroupsCollapsed(on); });
+    connect(m_scene, &widgets::GraphScene::overviewChanged, this, [this] {
+        const QSignalBlocker b(m_blocksAction);
+        m_blocksAction->setChecked(m_scene->overview());
+    });
+    a = m_viewMenu->addAction(tr("&Minimap"));
+    a->setObjectName("minimapAction");
+    a->setCheckable(true);
+    a->setChecked(true);
+    connect(a, &QAction::toggled, m_view, &widgets::GraphView::setMinimapVisible);
+    m_viewMenu->addSeparator();
+    // Layout presets: how the height is shared between the canvas and the charts below it.
+    QMenu* layouts = m_viewMenu->addMenu(tr("&Layout"));
+    layouts->setObjectName("layoutMenu");
+    struct Preset {
+        const char* label;
+        const char* name;
+        double chartsShare;
+        QKeySequence key;
+    };
+    const Preset presets[] = {
+        {"&Canvas and charts", "layoutBalanced", kBalancedChartsShare, QKeySequence(Qt::CTRL | Qt::Key_1)},
+        {"Charts &large", "layoutCharts", 0.72, QKeySequence(Qt::CTRL | Qt::Key_2)},
+        {"Canvas l&arge", "layoutCanvas", 0.34, QKeySequence(Qt::CTRL | Qt::Key_3)},
+    };
+    for (const Preset& pr : presets) {
+        a = layouts->addAction(tr(pr.label), this,
+                               [this, share = pr.chartsShare] { applyLayoutPreset(share); });
+        a->setObjectName(pr.name);
+        a->setShortcut(pr.key);
+    }
     m_docksMenu = m_viewMenu->addMenu(tr("&Panels"));
     for (QDockWidget* d : findChildren<QDockWidget*>())
         m_docksMenu->addAction(d->toggleViewAction());
+
+    // Help
+    m_helpMenu = menuBar()->addMenu(tr("&Help"));
+    a = m_helpMenu->addAction(tr("Quick &Tour"), this, &MainWindow::showTour);
+    a->setObjectName("tourAction");
+    a = m_helpMenu->addAction(tr("&Keyboard Shortcuts"), this,
+                              [this] {
+                                  showHelpText(this, "shortcutsHelp", tr("Keyboard shortcuts"),
+                                               shortcutsHtml(this));
+                              });
+    a->setObjectName("shortcutsAction");
+    a->setShortcut(QKeySequence::HelpContents);
+    a = m_helpMenu->addAction(tr("&Counting Conventions"), this, [this] {
+        showHelpText(this, "conventionsHelp", tr("Counting conventions"), countingConventionsMarkdown(), true);
+    });
+    a->setObjectName("conventionsAction");
+    a = m_helpMenu->addAction(tr("&Node Colours"), this,
+                              [this] {
+                                  showHelpText(this, "coloursHelp", tr("Node colours"), nodeColoursHtml());
+                              });
+    a->setObjectName("coloursAction");
+}
+
+void MainWindow::showTour()
+{
+    QSettings().setValue(QStringLiteral("tourShown"), true);
+    showHelpText(this, "tourHelp", tr("Quick tour"), tourHtml());
 }
 
 void MainWindow::buildToolBar()
@@ -419,6 +543,8 @@ void MainWindow::buildToolBar()
 
     QAction* fit = m_toolBar->addAction(tr("Fit"), m_view, &widgets::GraphView::fitAll);
     fit->setToolTip(tr("Fit the whole design in the view (Ctrl+0)"));
+    m_toolBar->addAction(m_blocksAction);
+    m_blocksAction->setIconText(tr("Blocks"));
     QAction* layout = m_toolBar->addAction(tr("Auto layout"), m_editor.get(), &widgets::Editor::autoLayout);
     layout->setToolTip(tr("Arrange layers in rows: main path straight, branches to the side (Ctrl+L)"));
 }
@@ -485,8 +611,11 @@ void MainWindow::updateTotals()
     QString s = tr("Params %1  ·  MACs %2  ·  Peak memory %3  ·  Weights %4")
                     .arg(q(core::humanCount(t.params)), q(core::humanCount(t.macs)),
                          q(core::humanBytes(t.peakLiveBytes)), q(core::humanBytes(t.modelBytes)));
+    if (m_options.budgetBytes() > 0)
+        s += "  ·  " + q(core::budgetVerdictAgainst(t.peakLiveBytes, m_options.budgetBytes()));
     if (t.errors)
-        s += "  ·  <span style='color:#c62828'><b>" + tr("%n error(s)", nullptr, t.errors) + "</b></span>";
+        s += "  ·  <a href='issues' style='color:#c62828'><b>" + tr("%n error(s)", nullptr, t.errors) +
+             "</b></a>";
     m_totals->setText(s);
 }
 
@@ -494,6 +623,7 @@ void MainWindow::updateTitle()
 {
     setWindowTitle(m_displayName + "[*] — NetCanvas");
     setWindowModified(isModified());
+    m_inspector->setDocumentName(m_displayName);
 }
 
 void MainWindow::showError(const QString& title, const QString& text)
@@ -539,6 +669,7 @@ bool MainWindow::importOnnxFile(const QString& path)
     m_importReport = q(r->report.text());
     // An import is a new, unsaved design named after the model: saving asks for a .json path.
     adoptNetwork(std::move(r->network), QString(), QFileInfo(path).completeBaseName());
+    showBlocksIfLarge();
     m_undo.resetClean();
     statusBar()->showMessage(tr("Imported %1: %2").arg(QFileInfo(path).fileName(), q(r->report.summary())), 15000);
     return true;
@@ -577,7 +708,10 @@ bool MainWindow::openFile(const QString& path)
     }
     if (!maybeSave())
         return false;
-    return adoptNetwork(std::move(*net), QFileInfo(path).absoluteFilePath(), QFileInfo(path).fileName());
+    const bool ok =
+        adoptNetwork(std::move(*net), QFileInfo(path).absoluteFilePath(), QFileInfo(path).fileName());
+    showBlocksIfLarge();
+    return ok;
 }
 
 bool MainWindow::openZoo(const std::string& key)
@@ -593,7 +727,9 @@ bool MainWindow::openZoo(const std::string& key)
     for (const core::ZooEntry& e : core::zooEntries())
         if (e.key == key)
             title = q(e.title);
-    return adoptNetwork(std::move(*net), QString(), title + tr(" (zoo)"));
+    const bool ok = adoptNetwork(std::move(*net), QString(), title + tr(" (zoo)"));
+    showBlocksIfLarge();
+    return ok;
 }
 
 bool MainWindow::openExample()
@@ -603,7 +739,20 @@ bool MainWindow::openExample()
         showError(tr("Cannot open the example"), q(net.error()));
         return false;
     }
-    return adoptNetwork(std::move(*net), QString(), tr("ResNet-18 (example)"));
+    const bool ok = adoptNetwork(std::move(*net), QString(), tr("ResNet-18 (example)"));
+    showBlocksIfLarge();
+    return ok;
+}
+
+void MainWindow::showBlocksIfLarge()
+{
+    // A large design opens as its blocks, so Fit shows all of it readably; double-click opens one.
+    const bool large = static_cast<int>(m_doc.network().nodes().size()) > kBlocksFromLayers;
+    m_scene->setAllGroupsCollapsed(large && !m_scene->blockGroups().empty());
+    if (m_blocksAction) {
+        const QSignalBlocker b(m_blocksAction);
+        m_blocksAction->setChecked(m_scene->overview());
+    }
 }
 
 void MainWindow::newDesign()
@@ -663,7 +812,7 @@ bool MainWindow::saveTo(const QString& path)
 
 bool MainWindow::maybeSave()
 {
-    if (!isModified() || !m_opts.interactive)
+    if (!isModified() || !m_opts.interactive || m_saveAnswered)
         return true;
     const auto answer = QMessageBox::warning(
         this, tr("Unsaved changes"), tr("%1 has unsaved changes. Save them first?").arg(m_displayName),
@@ -710,6 +859,21 @@ bool MainWindow::offerRecovery()
     updateTitle();
     autosaveNow();
     return true;
+}
+
+bool MainWindow::reopenLastOnStart() { return QSettings().value(kReopenLastKey, false).toBool(); }
+
+QString MainWindow::suggestedPath(const QString& suffix) const
+{
+    // Next to the design, named after it: "resnet18.json" → "resnet18.py".
+    const QString base = !m_doc.filePath().isEmpty() ? QFileInfo(m_doc.filePath()).completeBaseName()
+                         : !m_doc.network().name.empty() ? q(m_doc.network().name)
+                                                         : QStringLiteral("untitled");
+    const QString dir =
+        m_doc.filePath().isEmpty() ? QString() : QFileInfo(m_doc.filePath()).absolutePath() + "/";
+    QString safe = base;
+    safe.replace(QRegularExpression(QStringLiteral(R"([\\/:*?"<>|]+)")), QStringLiteral("_"));
+    return dir + safe + suffix;
 }
 
 QStringList MainWindow::recentFiles() const { return QSettings().value(kRecentKey).toStringList(); }
@@ -772,11 +936,21 @@ void MainWindow::showEvent(QShowEvent* e)
     if (m_shown)
         return;
     m_shown = true;
-    // Dock sizes only take once the window is laid out at its size: the canvas keeps most of the height.
-    QTimer::singleShot(0, this, [this] {
-        if (m_firstCostDock)
-            resizeDocks({m_firstCostDock}, {std::max(300, height() * 2 / 5)}, Qt::Vertical);
-    });
+    // Dock sizes only take once the window is laid out at its size.
+    QTimer::singleShot(0, this, [this] { applyLayoutPreset(kBalancedChartsShare); });
+    // The tour once, on the first start (Help → Quick Tour shows it again).
+    if (m_opts.interactive && !QSettings().value(QStringLiteral("tourShown"), false).toBool())
+        QTimer::singleShot(300, this, &MainWindow::showTour);
+}
+
+void MainWindow::applyLayoutPreset(double chartsShare)
+{
+    if (!m_firstCostDock)
+        return;
+    m_firstCostDock->show();
+    m_firstCostDock->raise();
+    const int available = centralWidget()->height() + m_firstCostDock->height();
+    resizeDocks({m_firstCostDock}, {static_cast<int>(available * chartsShare)}, Qt::Vertical);
 }
 
 void MainWindow::closeEvent(QCloseEvent* e)

@@ -32,6 +32,7 @@ class RunnerPanel;
 class GraphScene;
 class GraphView;
 class InspectorWidget;
+class IssuesPanel;
 class PaletteWidget;
 } // namespace nc::widgets
 
@@ -72,6 +73,10 @@ public:
     widgets::GraphView* view() const { return m_view; }
     widgets::InspectorWidget* inspector() const { return m_inspector; }
     widgets::PaletteWidget* palette() const { return m_palette; }
+    widgets::ChartsPanel* charts() const { return m_charts; }
+    widgets::IssuesPanel* issues() const { return m_issues; }
+    // Brings the list of errors to the front.
+    void showIssues();
     QComboBox* bitsCombo() const { return m_bits; }
     QSpinBox* batchSpin() const { return m_batch; }
     QComboBox* budgetCombo() const { return m_budget; }
@@ -105,6 +110,22 @@ public:
     RecoveryStore& recovery() { return *m_recovery; }
 
     QStringList recentFiles() const;
+    // File → Reopen Last File on Start: main() opens recentFiles().front() instead of the example.
+    static bool reopenLastOnStart();
+    // A file name for a save or export dialog: the design's name with `suffix`, beside its file.
+    QString suggestedPath(const QString& suffix) const;
+
+    // Shares the height below the toolbar between the canvas and the cost docks: `chartsShare` of it
+    // goes to the charts (View → Layout). The balanced preset is the default: at 1600×1000 it leaves
+    // every chart a plot area over 120 px tall and the canvas a dozen layers in view.
+    static constexpr double kBalancedChartsShare = 0.52;
+    // Designs with more layers than this open with their blocks collapsed (View → Collapse Blocks).
+    static constexpr int kBlocksFromLayers = 60;
+    void showBlocksIfLarge();
+    void applyLayoutPreset(double chartsShare);
+    // Help → Quick Tour (shown by itself on the first interactive start).
+    void showTour();
+    QMenu* helpMenu() const { return m_helpMenu; }
 
 protected:
     void closeEvent(QCloseEvent* e) override;
@@ -139,6 +160,9 @@ private:
     widgets::ChartsPanel* m_charts = nullptr;
     widgets::RunnerPanel* m_runner = nullptr;
     QAction* m_latencyColour = nullptr;
+    QAction* m_blocksAction = nullptr;
+    widgets::IssuesPanel* m_issues = nullptr;
+    QDockWidget* m_issuesDock = nullptr;
     QString m_importReport;
     widgets::GraphView* m_view = nullptr;
     widgets::InspectorWidget* m_inspector = nullptr;
@@ -147,6 +171,7 @@ private:
     QMenu* m_fileMenu = nullptr;
     QMenu* m_editMenu = nullptr;
     QMenu* m_viewMenu = nullptr;
+    QMenu* m_helpMenu = nullptr;
     QMenu* m_recentMenu = nullptr;
     QMenu* m_docksMenu = nullptr;
     QAction* m_quitSeparator = nullptr;
@@ -157,6 +182,7 @@ private:
     QLabel* m_totals = nullptr;
     QDockWidget* m_firstCostDock = nullptr;
     bool m_shown = false;
+    bool m_saveAnswered = false; // the unsaved-changes question was answered for the action under way
 
     QTimer m_autosave;
     QString m_displayName;

@@ -1,7 +1,7 @@
 // netcanvas: starts the designer on the built-in example, on a file, or renders a screenshot and exits.
 //
 //   netcanvas                         ResNet-18 example (and an offer to restore a crashed session)
-//   netcanvas FILE                    opens a design
+//   netcanvas FILE                    opens a design (or zoo:NAME, a built-in model)
 //   netcanvas --screenshot OUT.png [FILE]   renders the window at 1600×1000 offscreen, then exits
 //   netcanvas --select NAME ...       starts with layer NAME selected and in view (for README pictures)
 #include "MainWindow.h"
@@ -9,6 +9,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
 #include <QImage>
 #include <QPixmap>
 
@@ -47,7 +48,9 @@ int run(int argc, char** argv)
     cli.addOption(shot);
     QCommandLineOption select("select", "Start with layer NAME selected and centred.", "NAME");
     cli.addOption(select);
-    cli.addPositionalArgument("FILE", "A NetCanvas design (.json) to open.", "[FILE]");
+    cli.addPositionalArgument("FILE",
+                              "A NetCanvas design (.json), an ONNX model, or zoo:NAME (e.g. zoo:resnet50).",
+                              "[FILE]");
     cli.process(app);
     const QStringList files = cli.positionalArguments();
     const bool screenshot = cli.isSet(shot);
@@ -58,7 +61,18 @@ int run(int argc, char** argv)
         opts.autosaveMs = 0;
     }
     nc::app::MainWindow w(opts);
-    bool loaded = files.isEmpty() ? w.openExample() : w.openFile(files.front());
+    // FILE, or zoo:NAME as the CLI takes it; no argument: the last file when asked to, else the example.
+    auto openArgument = [&](const QString& arg) {
+        return arg.startsWith(QStringLiteral("zoo:")) ? w.openZoo(arg.mid(4).toStdString()) : w.openFile(arg);
+    };
+    bool loaded = false;
+    if (!files.isEmpty())
+        loaded = openArgument(files.front());
+    else if (!screenshot && nc::app::MainWindow::reopenLastOnStart() && !w.recentFiles().isEmpty() &&
+             QFileInfo::exists(w.recentFiles().front()))
+        loaded = w.openFile(w.recentFiles().front());
+    if (files.isEmpty() && !loaded)
+        loaded = w.openExample();
     auto selectRequested = [&] {
         if (!cli.isSet(select))
             return;

@@ -418,6 +418,7 @@ void TestCanvas::overBudgetLayersAreMarked()
 {
     Designer d;
     QVERIFY(d.w().openZoo("resnet18"));
+    d.scene().setAllGroupsCollapsed(false); // per-layer marks (tst_overview covers blocks)
     d.w().viewOptions().setBudgetBytes(1024 * 1024);
     int marked = 0;
     for (const core::LayerResult& r : d.doc().analysis().layers) {
@@ -436,6 +437,9 @@ void TestCanvas::chartSelectionCentresCanvas()
 {
     Designer d;
     QVERIFY(d.w().openZoo("resnet18"));
+    d.scene().setAllGroupsCollapsed(false); // layer by layer, the design is taller than the view
+    d.view().setZoom(1.0);
+    d.view().centerOn(d.item("input"));
     const core::NodeId last = d.net().nodes().back().id;
     QVERIFY(
         !d.view().mapToScene(d.viewport()->rect()).boundingRect().contains(d.scene().nodeItem(last)->pos()));

@@ -7,6 +7,8 @@
 #include <qcustomplot.h>
 
 #include <QFileDialog>
+#include <QInputDialog>
+#include <QRegularExpression>
 #include <QFontMetrics>
 #include <QMenu>
 #include <QMouseEvent>
@@ -15,10 +17,16 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace nc::widgets {
 
 namespace {
+// The data area of a plot of `size` before it was laid out: less the value labels on the left, the
+// title, legend and rotated layer names above and below.
+QSize estimatedArea(QSize size) {
+    return {std::max(size.width() - 90, 1), std::max(size.height() - 190, 1)};
+}
 // A press and release closer than this (Manhattan pixels) is a click, farther apart a pan.
 constexpr int kClickSlop = 4;
 // Fewest columns a zoom may show: closer than this, bars become wider than they are informative.
@@ -61,6 +69,7 @@ ChartBase::ChartBase(const QString& title, QWidget* parent)
         a->grid()->setPen(QPen(chartstyle::grid()));
     }
     m_plot->xAxis->setTicker(m_ticker);
+    m_ticker->setLabelFont(tickFont, LayerTicker::kMaxLabelPixels);
     m_plot->xAxis->setTickLabelRotation(-90);
     m_plot->xAxis->setSubTicks(false);
     m_plot->xAxis->grid()->setVisible(false);
@@ -76,6 +85,8 @@ ChartBase::ChartBase(const QString& title, QWidget* parent)
     connect(m_plot, &QCustomPlot::mouseMove, this, &ChartBase::onMouseMove);
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, &ChartBase::resetZoom);
     connect(m_plot, &QCustomPlot::beforeReplot, this, &ChartBase::onBeforeReplot);
+    connect(m_plot, &QCustomPlot::afterLayout, this, &ChartBase::onAfterLayout);
+    setMinimumSize(kMinWidth, kMinHeight);
     connect(m_plot->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
             &ChartBase::onRangeChanged);
     m_plot->setContextMenuPolicy(Qt::CustomContextMenu);
@@ -132,12 +143,40 @@ void ChartBase::onRangeChanged(const QCPRange& range) {
 }
 
 void ChartBase::onBeforeReplot() {
-    // The stride of the name labels depends on the axis length; the last layout's is close enough
-    // (it only differs on the first replot and right after a resize, which replots again).
-    const double axisPixels =
-        m_plot->axisRect()->width() > 0 ? m_plot->axisRect()->width() : m_plot->width() - 80;
+    // Label strides, tick counts and headroom depend on the data area's size, which the layout only
+    // knows after this replot has begun: use the last layout's (onAfterLayout replots again when
+    // it moved), or an estimate before the first.
+    const QRect r = m_plot->axisRect()->rect();
+    prepareFor(r.width() > 0 && r.height() > 0 ? r.size() : estimatedArea(m_plot->size()));
+}
+
+void ChartBase::prepareFor(QSize area) {
+    m_assumedRect = area;
     const QFontMetrics fm(m_plot->xAxis->tickLabelFont());
-    m_ticker->setGeometry(axisPixels, fm.height() * 1.35);
+    m_ticker->setGeometry(std::max(area.width(), 1), fm.height() * 1.35);
+    fitToHeight(std::max(area.height(), 1)); // may install a new value ticker: tick count after it
+    // Value labels at least two and a half lines apart, so they never touch.
+    const int yTicks = std::clamp(static_cast<int>(area.height() / (fm.height() * 2.5)), 2, 8);
+    m_plot->yAxis->ticker()->setTickCount(yTicks);
+}
+
+void ChartBase::onAfterLayout() {
+    const QSize now = m_plot->axisRect()->rect().size();
+    if (std::abs(now.width() - m_assumedRect.width()) > 2 ||
+        std::abs(now.height() - m_assumedRect.height()) > 2) {
+        m_relayout = true;
+        m_plot->replot(QCustomPlot::rpQueuedReplot); // runs once this replot has finished
+    }
+}
+
+double ChartBase::upperWithHeadroom(double bottom, double top, double plotPixels, double headroom, bool log) {
+    // The data may use at most (plotPixels − headroom) of the height; when the plot is too short for
+    // that, half of it, so the bars stay visible and the label overlaps the title margin a little.
+    const double share = std::max(0.5, 1.0 - headroom / std::max(plotPixels, 1.0));
+    if (!log)
+        return bottom + (top - bottom) / share;
+    const double lb = std::log10(bottom), lt = std::log10(top);
+    return std::pow(10.0, lb + (lt - lb) / share);
 }
 
 void ChartBase::setHighlighted(std::vector<int> steps, bool reveal) {
@@ -188,7 +227,10 @@ void ChartBase::replotNow(bool force) {
         return;
     }
     m_replotPending = false;
+    m_relayout = false;
     m_plot->replot(QCustomPlot::rpImmediateRefresh);
+    if (std::exchange(m_relayout, false))
+        m_plot->replot(QCustomPlot::rpImmediateRefresh);
 }
 
 void ChartBase::showEvent(QShowEvent* event) {
@@ -256,24 +298,44 @@ void ChartBase::exportInteractively(bool pdf) {
     const QString path =
         QFileDialog::getSaveFileName(this, tr("Export %1").arg(m_title), m_title + (pdf ? ".pdf" : ".png"),
                                      pdf ? tr("PDF (*.pdf)") : tr("PNG image (*.png)"));
-    if (path.isEmpty())
+    QSize size(kExportWidth, kExportHeight);
+    if (path.isEmpty() || !askExportSize(this, size))
         return;
-    const core::Status s = pdf ? exportPdf(path) : exportPng(path);
+    const core::Status s = pdf ? exportPdf(path, size.width(), size.height())
+                               : exportPng(path, size.width(), size.height());
     if (!s)
         QToolTip::showText(mapToGlobal(rect().center()), QString::fromStdString(s.error()), this);
 }
 
+bool ChartBase::askExportSize(QWidget* parent, QSize& size) {
+    static const QRegularExpression re(QStringLiteral(R"(^\s*(\d{2,5})\s*[x×*,]\s*(\d{2,5})\s*$)"));
+    QString text = QStringLiteral("%1 × %2").arg(size.width()).arg(size.height());
+    for (;;) {
+        bool ok = false;
+        text = QInputDialog::getText(parent, tr("Export size"), tr("Width × height in pixels:"),
+                                     QLineEdit::Normal, text, &ok);
+        if (!ok)
+            return false;
+        const auto m = re.match(text);
+        const QSize chosen = m.hasMatch() ? QSize(m.captured(1).toInt(), m.captured(2).toInt()) : QSize();
+        if (chosen.width() >= 200 && chosen.height() >= 150 && chosen.width() <= 10000 &&
+            chosen.height() <= 10000) {
+            size = chosen;
+            return true;
+        }
+    }
+}
+
 QSize ChartBase::exportSize(int width, int height) const {
-    // A chart that was never laid out has a placeholder size; give exports a readable default.
-    const bool laidOut =
-        m_plot->testAttribute(Qt::WA_WState_Visible) || m_plot->testAttribute(Qt::WA_Resized);
-    const int w = width > 0 ? width : (laidOut && m_plot->width() >= 200 ? m_plot->width() : 900);
-    const int h = height > 0 ? height : (laidOut && m_plot->height() >= 150 ? m_plot->height() : 500);
-    return {w, h};
+    // The on-screen size of a docked chart (990×282) is too small for a slide: export at a fixed,
+    // readable size unless one is asked for.
+    return {width > 0 ? width : kExportWidth, height > 0 ? height : kExportHeight};
 }
 
 core::Status ChartBase::exportPng(const QString& path, int width, int height) {
     const QSize size = exportSize(width, height);
+    prepareFor(estimatedArea(size));
+    requestReplot(); // back to the on-screen geometry afterwards
     if (!m_plot->savePng(path, size.width(), size.height()))
         return core::Error{"could not write PNG file \"" + path.toStdString() + "\""};
     return core::Status::success();
@@ -281,6 +343,8 @@ core::Status ChartBase::exportPng(const QString& path, int width, int height) {
 
 core::Status ChartBase::exportPdf(const QString& path, int width, int height) {
     const QSize size = exportSize(width, height);
+    prepareFor(estimatedArea(size));
+    requestReplot();
     if (!m_plot->savePdf(path, size.width(), size.height(), QCP::epAllowCosmetic, QStringLiteral("NetCanvas"),
                          titleText()))
         return core::Error{"could not write PDF file \"" + path.toStdString() + "\""};

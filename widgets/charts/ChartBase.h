@@ -50,7 +50,8 @@ public:
 
     // Queues one replot, or marks the chart stale while hidden.
     void requestReplot();
-    // Replots immediately when visible, or always with `force` (the benchmark, exports).
+    // Replots immediately when visible, or always with `force` (the benchmark, exports); a second
+    // time when the layout moved the data area, so ticks and headroom match the final geometry.
     void replotNow(bool force = false);
     // Whole schedule on the x axis.
     void resetZoom();
@@ -60,9 +61,20 @@ public:
     QPoint pixelFor(int step, double value) const;
     int stepAt(QPoint pixel) const;
 
-    // The chart as it is on screen; width/height 0 keep the on-screen size (900×500 when never shown).
+    // Smallest size at which the plot area keeps 120 px of height under the title, legend and the
+    // rotated layer names; the panel's layout never squeezes a chart below it.
+    static constexpr int kMinWidth = 320;
+    static constexpr int kMinHeight = 290;
+    // Default export size: wide enough for a slide or a report page at full resolution.
+    static constexpr int kExportWidth = 1600;
+    static constexpr int kExportHeight = 900;
+
+    // The chart at the given size; width/height 0 export at kExportWidth×kExportHeight.
     [[nodiscard]] core::Status exportPng(const QString& path, int width = 0, int height = 0);
     [[nodiscard]] core::Status exportPdf(const QString& path, int width = 0, int height = 0);
+
+    // Asks for an export size ("1600 × 900"); false when cancelled. `size` holds the default on entry.
+    static bool askExportSize(QWidget* parent, QSize& size);
 
     // Tooltip for the column of `step` with the pointer at data value `value` on the y axis.
     virtual QString hoverText(int step, double value) const = 0;
@@ -79,6 +91,12 @@ protected:
     QCPAxis* yAxis() const;
     // Called after the highlighted steps change, to restyle chart-specific elements.
     virtual void highlightChanged() {}
+    // Called before each replot with the data area's height in pixels (from the last layout), so a
+    // chart can keep pixel room above its tallest value for a label ("peak 3.21 MB at conv1").
+    virtual void fitToHeight(double /*plotPixels*/) {}
+    // Upper end of a value axis whose data reach `top`, leaving `headroom` pixels above it on an
+    // axis `plotPixels` tall; `bottom` is the axis' lower end (log axes).
+    static double upperWithHeadroom(double bottom, double top, double plotPixels, double headroom, bool log);
     void showEvent(QShowEvent* event) override;
 
 private:
@@ -87,6 +105,8 @@ private:
     void onMouseMove(QMouseEvent* event);
     void onRangeChanged(const QCPRange& range);
     void onBeforeReplot();
+    void onAfterLayout();
+    void prepareFor(QSize area);
     void showContextMenu(const QPoint& pos);
     void exportInteractively(bool pdf);
     void rebuildBands();
@@ -102,6 +122,8 @@ private:
     QPoint m_pressPos;
     bool m_pressed = false;
     bool m_replotPending = false;
+    bool m_relayout = false;
+    QSize m_assumedRect; // data area size the last replot's ticks and ranges were chosen for
 };
 
 } // namespace nc::widgets

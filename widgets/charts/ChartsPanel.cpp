@@ -66,7 +66,7 @@ ChartsPanel::ChartsPanel(core::Document& doc, Selection& sel, ViewOptions& opts,
     m_flowTabs->addTab(m_field, tr("Receptive field"));
     m_flowTabs->addTab(m_table, tr("Table"));
 
-    auto* split = m_split = new QSplitter(Qt::Vertical);
+    auto* split = m_split = new QSplitter(Qt::Horizontal); // resizeEvent stacks them when tall
     split->addWidget(m_costTabs);
     split->addWidget(m_flowTabs);
     split->setChildrenCollapsible(false);
@@ -306,12 +306,14 @@ void ChartsPanel::exportChartInteractively(ChartBase* chart, bool pdf) {
         QFileDialog::getSaveFileName(this, tr("Export %1").arg(chart->title()),
                                      base + (pdf ? QStringLiteral(".pdf") : QStringLiteral(".png")),
                                      pdf ? tr("PDF (*.pdf)") : tr("PNG image (*.png)"));
-    if (path.isEmpty())
+    QSize size(ChartBase::kExportWidth, ChartBase::kExportHeight);
+    if (path.isEmpty() || !ChartBase::askExportSize(this, size))
         return;
     // Draw it current even if its tab is in the background.
     drain();
     chart->replotNow(true);
-    const core::Status s = pdf ? chart->exportPdf(path) : chart->exportPng(path);
+    const core::Status s = pdf ? chart->exportPdf(path, size.width(), size.height())
+                               : chart->exportPng(path, size.width(), size.height());
     if (!s)
         QMessageBox::warning(this, tr("Export failed"), qs(s.error()));
 }
@@ -330,8 +332,14 @@ void ChartsPanel::resizeEvent(QResizeEvent* e)
 {
     QWidget::resizeEvent(e);
     // Docked under the canvas the panel is wide and short: the two tab stacks go side by side so
-    // each chart keeps a readable height; docked at the side (tall) they stack.
-    const Qt::Orientation o = width() > 2 * height() ? Qt::Horizontal : Qt::Vertical;
+    // each chart keeps a readable height; they stack only when there is height for two charts at
+    // their minimum size (docked at the side). Deciding by the minimum sizes, not the aspect ratio,
+    // keeps the stacked layout's larger minimum height from squeezing the canvas away.
+    const int chrome = std::max(0, m_costTabs->height() - m_costTabs->currentWidget()->height()) + 8;
+    const bool roomForTwo = m_split->height() >= 2 * (ChartBase::kMinHeight + chrome) + 40;
+    const bool roomSideBySide = width() >= 2 * (ChartBase::kMinWidth + 20);
+    const Qt::Orientation o =
+        roomSideBySide && !(roomForTwo && height() > width()) ? Qt::Horizontal : Qt::Vertical;
     if (m_split->orientation() != o) {
         m_split->setOrientation(o);
         m_split->setSizes({1000, 1000});

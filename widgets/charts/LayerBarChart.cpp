@@ -160,27 +160,42 @@ void LayerBarChart::applyColours() {
 }
 
 void LayerBarChart::applyScale() {
+    auto format = formatter(m_unit);
     QCPAxis* y = yAxis();
+    if (m_log) {
+        y->setScaleType(QCPAxis::stLogarithmic);
+        y->setTicker(QSharedPointer<UnitTicker<QCPAxisTickerLog>>::create(format));
+    } else {
+        y->setScaleType(QCPAxis::stLinear);
+        y->setTicker(QSharedPointer<UnitTicker<QCPAxisTicker>>::create(format));
+    }
+    applyRange();
+}
+
+void LayerBarChart::fitToHeight(double plotPixels) {
+    m_plotPixels = plotPixels;
+    applyRange();
+}
+
+void LayerBarChart::applyRange() {
     double top = 0, smallest = 0;
     for (double v : m_values) {
         top = std::max(top, v);
         if (v > 0 && (smallest == 0 || v < smallest))
             smallest = v;
     }
-    auto format = formatter(m_unit);
+    // Room above the largest bar for its label, in pixels, whatever the plot's height.
+    const double headroom = QFontMetrics(m_largestText->font()).height() + 10;
+    QCPAxis* y = yAxis();
     if (m_log) {
-        y->setScaleType(QCPAxis::stLogarithmic);
-        y->setTicker(QSharedPointer<UnitTicker<QCPAxisTickerLog>>::create(format));
-        // From a decade below the smallest bar to well above the largest (room for its label).
+        // From a decade below the smallest bar to above the largest (room for its label).
         const double lo = smallest > 0 ? std::pow(10.0, std::floor(std::log10(smallest)) - 1) : 0.1;
-        const double hi = top > 0 ? top * 6 : 10;
+        const double hi = top > 0 ? upperWithHeadroom(lo, top * 1.5, m_plotPixels, headroom, true) : 10;
         y->setRange(lo, hi);
         for (QCPBars* b : {m_bars, m_largestBar, m_selectedBars})
             b->setBaseValue(lo); // a bar from 0 has no bottom on a log axis
     } else {
-        y->setScaleType(QCPAxis::stLinear);
-        y->setTicker(QSharedPointer<UnitTicker<QCPAxisTicker>>::create(format));
-        y->setRange(0, top > 0 ? top * 1.15 : 1);
+        y->setRange(0, top > 0 ? upperWithHeadroom(0, top, m_plotPixels, headroom, false) : 1);
         for (QCPBars* b : {m_bars, m_largestBar, m_selectedBars})
             b->setBaseValue(0);
     }

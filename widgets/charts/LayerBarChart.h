@@ -59,8 +59,10 @@ public:
 
 protected:
     void highlightChanged() override;
+    void fitToHeight(double plotPixels) override;
 
 private:
+    void applyRange();
     void applyScale();
     void applyColours();
 
@@ -77,6 +79,7 @@ private:
     int m_largest = -1;
     bool m_stale = false;
     bool m_log = false;
+    double m_plotPixels = 200; // data area height of the last layout
 };
 
 } // namespace nc::widgets

@@ -1,12 +1,34 @@
 // LayerTable: view set-up and selection mirroring.
 #include "LayerTable.h"
 
+#include "widgets/NameText.h"
+
 #include <QHeaderView>
+#include <QStyledItemDelegate>
 #include <QItemSelectionModel>
 #include <QScopedValueRollback>
 #include <QSortFilterProxyModel>
 
 namespace nc::widgets {
+
+namespace {
+
+// Shows a name cell as the last components that fit ("…3.conv2_bn"), not "layer…v1_bn"; the
+// tooltip has the whole name.
+class NameDelegate : public QStyledItemDelegate {
+public:
+    using QStyledItemDelegate::QStyledItemDelegate;
+
+protected:
+    void initStyleOption(QStyleOptionViewItem* option, const QModelIndex& index) const override {
+        QStyledItemDelegate::initStyleOption(option, index);
+        // The text rectangle's margins (about 3 px a side in the usual styles) plus a little slack.
+        const qreal width = option->rect.width() - 10;
+        option->text = fitName(option->text, QFontMetricsF(option->font), width);
+    }
+};
+
+} // namespace
 
 LayerTable::LayerTable(QWidget* parent)
     : QTableView(parent), m_model(new LayerTableModel(this)), m_proxy(new QSortFilterProxyModel(this)) {
@@ -25,7 +47,8 @@ LayerTable::LayerTable(QWidget* parent)
     horizontalHeader()->setDefaultSectionSize(80);
     setColumnWidth(LayerTableModel::Step, 44);
     setColumnWidth(LayerTableModel::Id, 44);
-    setColumnWidth(LayerTableModel::Name, 150);
+    setColumnWidth(LayerTableModel::Name, 170);
+    setItemDelegateForColumn(LayerTableModel::Name, new NameDelegate(this));
     setColumnWidth(LayerTableModel::Type, 110);
     setColumnWidth(LayerTableModel::OutputShape, 110);
     connect(selectionModel(), &QItemSelectionModel::selectionChanged, this, &LayerTable::onSelectionChanged);
@@ -35,10 +58,30 @@ void LayerTable::setAnalysis(const core::Network& net, const core::AnalysisResul
     // A reset of the model clears the view's selection; that is not a user selecting nothing.
     QScopedValueRollback guard(m_syncing, true);
     m_model->setAnalysis(net, a);
+    fitColumns();
+}
+
+void LayerTable::showEvent(QShowEvent* e) {
+    QTableView::showEvent(e);
+    if (m_fitPending)
+        fitColumns();
+}
+
+void LayerTable::fitColumns() {
+    // Measuring every cell costs a few milliseconds per edit: only for a table on screen.
+    m_fitPending = !isVisible();
+    if (m_fitPending)
+        return;
+    // Figures as wide as their longest value ("4,089,184,256" MACs), never cut; the name column keeps
+    // its width and shows the ends of long names; error messages run on in the last column.
+    for (int c = 0; c < m_model->columnCount(); ++c)
+        if (c != LayerTableModel::Name && c != LayerTableModel::Error)
+            resizeColumnToContents(c);
 }
 
 void LayerTable::setExtraColumn(const QString& name, std::vector<double> perLayer, bool stale) {
     m_model->setExtraColumn(name, std::move(perLayer), stale);
+    fitColumns();
 }
 
 void LayerTable::removeExtraColumn(const QString& name) {

@@ -34,12 +34,17 @@ public:
 signals:
     void layersSelected(const std::vector<nc::core::NodeId>& ids);
 
+protected:
+    void showEvent(QShowEvent* e) override;
+
 private:
     void onSelectionChanged();
+    void fitColumns();
 
     LayerTableModel* m_model;
     QSortFilterProxyModel* m_proxy;
     bool m_syncing = false;
+    bool m_fitPending = false;
 };
 
 } // namespace nc::widgets

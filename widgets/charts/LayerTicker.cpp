@@ -1,6 +1,8 @@
 // LayerTicker: name labels with a stride that keeps them from overlapping.
 #include "LayerTicker.h"
 
+#include "widgets/NameText.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -9,6 +11,11 @@ namespace nc::widgets {
 void LayerTicker::setGeometry(double axisPixels, double labelPixels) {
     m_axisPixels = std::max(axisPixels, 1.0);
     m_labelPixels = std::max(labelPixels, 1.0);
+}
+
+void LayerTicker::setLabelFont(const QFont& font, double maxPixels) {
+    m_font = font;
+    m_maxLabelPixels = maxPixels;
 }
 
 int LayerTicker::stride(const QCPRange& range) const {
@@ -28,12 +35,9 @@ QString LayerTicker::getTickLabel(double tick, const QLocale&, QChar, int) {
     const int step = static_cast<int>(std::lround(tick));
     if (!m_axis || !m_axis->contains(step))
         return {};
-    const QString& name = m_axis->names[static_cast<size_t>(step)];
-    if (name.size() <= kMaxLabelChars)
-        return name;
     // Keep the end: hierarchical names repeat their prefix ("features.", "layer4.") on every layer,
     // while the block index and the role ("13.expand_relu6") at the end tell neighbours apart.
-    return QChar(0x2026) + name.right(kMaxLabelChars - 1);
+    return fitName(m_axis->names[static_cast<size_t>(step)], QFontMetricsF(m_font), m_maxLabelPixels);
 }
 
 } // namespace nc::widgets

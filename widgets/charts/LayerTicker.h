@@ -18,12 +18,14 @@ public:
     void setAxis(std::shared_ptr<const LayerAxis> axis) { m_axis = std::move(axis); }
     // Length of the axis in pixels and the room one label needs across it (the font's line height).
     void setGeometry(double axisPixels, double labelPixels);
+    // Font of the labels and the longest a label may be (along its rotated direction): longer names
+    // show their last components ("…0.conv1_bn"), never a cut inside a component.
+    void setLabelFont(const QFont& font, double maxPixels);
     // Columns between two labels for `range` (at least 1).
     int stride(const QCPRange& range) const;
 
-    // Names longer than this keep their end ("…4.0.downsample.1"); the tooltip has the whole. 18
-    // keeps torchvision-style names ("layer1.0.conv1_bn") whole.
-    static constexpr int kMaxLabelChars = 18;
+    // Room for a name label, in pixels: the rotated names take this much height under every chart.
+    static constexpr double kMaxLabelPixels = 96;
 
 protected:
     double getTickStep(const QCPRange& range) override;
@@ -34,6 +36,8 @@ private:
     std::shared_ptr<const LayerAxis> m_axis;
     double m_axisPixels = 600;
     double m_labelPixels = 14;
+    QFont m_font;
+    double m_maxLabelPixels = kMaxLabelPixels;
 };
 
 } // namespace nc::widgets

@@ -5,6 +5,7 @@
 #include "StackedBlocks.h"
 #include "UnitTicker.h"
 
+#include "core/BudgetText.h"
 #include "core/Format.h"
 
 #include <qcustomplot.h>
@@ -111,12 +112,13 @@ MemoryTimelineChart::MemoryTimelineChart(QWidget* parent) : ChartBase(tr("Memory
     p->plotLayout()->insertRow(1);
     p->plotLayout()->addElement(1, 0, p->legend);
     p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    p->legend->setWrap(3);
+    p->legend->setWrap(6);
     p->plotLayout()->setRowStretchFactor(0, 0.001);
     p->plotLayout()->setRowStretchFactor(1, 0.001);
-    legendSwatch(p, tr("written by the layer"), chartstyle::tensorNew());
-    legendSwatch(p, tr("held for a later layer"), chartstyle::tensorHeld());
-    legendSwatch(p, tr("read for the last time"), chartstyle::tensorLastRead());
+    // Short names, all in one row, so the stack keeps its height; the hover text tells the whole story.
+    legendSwatch(p, tr("new output"), chartstyle::tensorNew());
+    legendSwatch(p, tr("held for later"), chartstyle::tensorHeld());
+    legendSwatch(p, tr("last read"), chartstyle::tensorLastRead());
     m_workspaceSwatch = legendSwatch(p, tr("workspace"), chartstyle::workspace());
     m_overBars->addToLegend();
     m_live->addToLegend();
@@ -165,7 +167,6 @@ void MemoryTimelineChart::setData(std::shared_ptr<const LayerAxis> axis, std::ve
     }
     m_peakLine->setVisible(peak);
     m_peakLabel->setVisible(peak);
-    setSubtitle(peak ? tr("peak %1").arg(QString::fromStdString(core::humanBytes(m_peakBytes))) : QString());
     applyBudget();
     requestReplot();
 }
@@ -244,18 +245,24 @@ void MemoryTimelineChart::applyBudget() {
     m_overBars->setBaseValue(static_cast<double>(m_budget));
     m_overBars->setData(keys, vals, true);
 
-    const double peak = static_cast<double>(std::max<int64_t>(m_peakBytes, 1));
     const bool onScale = budgetOnScale();
-    const double top = std::max(peak, onScale ? static_cast<double>(m_budget) : 0.0);
-    yAxis()->setRange(0, top * 1.18); // headroom for the peak label
+    applyRange();
+    // Peak and budget in one unit system: binary when there is a budget (budgets are KiB/MiB).
+    const bool peak = m_peakStep >= 0 && m_peakBytes > 0;
+    QString subtitle;
+    if (peak)
+        subtitle = m_budget > 0 ? tr("peak %1 · %2")
+                                      .arg(QString::fromStdString(core::humanBytesBinary(m_peakBytes)),
+                                           QString::fromStdString(core::budgetVerdictAgainst(m_peakBytes, m_budget)))
+                                : tr("peak %1").arg(QString::fromStdString(core::humanBytes(m_peakBytes)));
+    setSubtitle(subtitle);
+    m_peakLabel->setText(peakText());
 
     m_budgetLine->setVisible(onScale);
     m_budgetLine->point1->setCoords(0, static_cast<double>(m_budget));
     m_budgetLine->point2->setCoords(1, static_cast<double>(m_budget));
     m_budgetLabel->setVisible(m_budget > 0);
-    const QString name =
-        tr("budget %1")
-            .arg(m_budgetText.isEmpty() ? QString::fromStdString(core::humanBytes(m_budget)) : m_budgetText);
+    const QString name = tr("budget %1").arg(QString::fromStdString(core::humanBytesBinary(m_budget)));
     if (onScale) {
         m_budgetLabel->position->setTypeY(QCPItemPosition::ptPlotCoords);
         m_budgetLabel->position->setCoords(0.995, static_cast<double>(m_budget));
@@ -271,11 +278,25 @@ void MemoryTimelineChart::applyBudget() {
     }
 }
 
+void MemoryTimelineChart::fitToHeight(double plotPixels) {
+    m_plotPixels = plotPixels;
+    applyRange();
+}
+
+void MemoryTimelineChart::applyRange() {
+    // Pixel room above the peak (or the budget line, when higher) for the label drawn over it.
+    const double peak = static_cast<double>(std::max<int64_t>(m_peakBytes, 1));
+    const double top = std::max(peak, budgetOnScale() ? static_cast<double>(m_budget) : 0.0);
+    const double headroom = QFontMetrics(m_peakLabel->font()).height() + 12;
+    yAxis()->setRange(0, upperWithHeadroom(0, top, m_plotPixels, headroom, false));
+}
+
 QString MemoryTimelineChart::peakText() const {
     if (m_peakStep < 0 || !layerAxis())
         return {};
     return tr("peak %1 at %2")
-        .arg(QString::fromStdString(core::humanBytes(m_peakBytes)),
+        .arg(QString::fromStdString(m_budget > 0 ? core::humanBytesBinary(m_peakBytes)
+                                                 : core::humanBytes(m_peakBytes)),
              layerAxis()->names[static_cast<size_t>(m_peakStep)]);
 }
 

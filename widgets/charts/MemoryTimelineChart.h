@@ -53,9 +53,13 @@ public:
 
     QString hoverText(int step, double value) const override;
 
+protected:
+    void fitToHeight(double plotPixels) override;
+
 private:
     void rebuildBlocks();
     void applyBudget();
+    void applyRange();
 
     StackedBlocks* m_blocks;
     QCPGraph* m_live;
@@ -74,6 +78,7 @@ private:
     int64_t m_peakBytes = 0;
     int64_t m_budget = 0;
     QString m_budgetText;
+    double m_plotPixels = 200; // data area height of the last layout
 };
 
 } // namespace nc::widgets

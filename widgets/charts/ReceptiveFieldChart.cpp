@@ -41,11 +41,20 @@ ReceptiveFieldChart::ReceptiveFieldChart(QWidget* parent) : ChartBase(tr("Recept
 
     QFont note = font();
     note.setPointSize(chartstyle::kNotePointSize);
+    // Legend in its own row under the title: inside the plot it hid most of the curves.
     p->legend->setVisible(true);
     p->legend->setFont(note);
-    p->legend->setBrush(QColor(255, 255, 255, 220));
-    p->legend->setBorderPen(QPen(chartstyle::grid()));
-    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    p->legend->setBorderPen(Qt::NoPen);
+    p->legend->setIconSize(18, 9);
+    p->legend->setRowSpacing(0);
+    p->legend->setColumnSpacing(12);
+    p->axisRect()->insetLayout()->take(p->legend);
+    p->plotLayout()->insertRow(1);
+    p->plotLayout()->addElement(1, 0, p->legend);
+    p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    p->legend->setWrap(3);
+    p->plotLayout()->setRowStretchFactor(0, 0.001);
+    p->plotLayout()->setRowStretchFactor(1, 0.001);
     m_h->addToLegend();
     m_ref->addToLegend();
 

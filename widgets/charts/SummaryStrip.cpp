@@ -41,11 +41,10 @@ QString nameOf(const core::Network& net, core::NodeId id) {
 } // namespace
 
 SummaryStrip::SummaryStrip(QWidget* parent) : QWidget(parent) {
-    auto* grid = new QGridLayout(this);
-    grid->setContentsMargins(6, 4, 6, 4);
-    grid->setHorizontalSpacing(14);
-    grid->setVerticalSpacing(4);
-    // Two rows of four: fits a 600–800 px dock without wrapping the values.
+    m_grid = new QGridLayout(this);
+    m_grid->setContentsMargins(6, 4, 6, 4);
+    m_grid->setHorizontalSpacing(14);
+    m_grid->setVerticalSpacing(4);
     for (int i = 0; i < static_cast<int>(Field::Count); ++i) {
         auto* l = new QLabel(this);
         l->setTextFormat(Qt::RichText);
@@ -53,16 +52,36 @@ SummaryStrip::SummaryStrip(QWidget* parent) : QWidget(parent) {
         l->setAlignment(Qt::AlignLeft | Qt::AlignTop);
         l->setTextInteractionFlags(Qt::TextSelectableByMouse);
         m_labels[static_cast<size_t>(i)] = l;
-        const bool selection = i == static_cast<int>(Field::Selection);
-        grid->addWidget(l, i / 4, i % 4, 1, selection ? 2 : 1);
     }
     m_problems = new QLabel(this);
     m_problems->setStyleSheet(QStringLiteral("color: #c01f2f;"));
     m_problems->setVisible(false);
-    grid->addWidget(m_problems, 2, 0, 1, 4);
-    for (int c = 0; c < 4; ++c)
-        grid->setColumnStretch(c, 1);
+    arrange(4);
     setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Maximum);
+}
+
+void SummaryStrip::arrange(int columns) {
+    if (columns == m_columns)
+        return;
+    m_columns = columns;
+    for (QLabel* l : m_labels)
+        m_grid->removeWidget(l);
+    m_grid->removeWidget(m_problems);
+    const int count = static_cast<int>(Field::Count);
+    for (int i = 0; i < count; ++i) {
+        const bool selection = i == static_cast<int>(Field::Selection);
+        m_grid->addWidget(m_labels[static_cast<size_t>(i)], i / columns, i % columns, 1,
+                          selection && columns == 4 ? 2 : 1);
+    }
+    m_grid->addWidget(m_problems, (count + columns - 1) / columns, 0, 1, columns);
+    for (int c = 0; c < 8; ++c)
+        m_grid->setColumnStretch(c, c < columns ? 1 : 0);
+}
+
+void SummaryStrip::resizeEvent(QResizeEvent* e) {
+    QWidget::resizeEvent(e);
+    // About 170 px per figure keeps "25,557,032 + 53,120 state" on one line.
+    arrange(width() >= static_cast<int>(Field::Count) * 170 ? static_cast<int>(Field::Count) : 4);
 }
 
 void SummaryStrip::set(Field f, const QString& caption, const QString& value, const QString& detail) {

@@ -12,6 +12,7 @@
 #include <array>
 #include <vector>
 
+class QGridLayout;
 class QLabel;
 
 namespace nc::widgets {
@@ -44,12 +45,19 @@ public:
     // The field's text without markup (tests, the lead's status bar).
     QString text(Field f) const { return m_plain[static_cast<size_t>(f)]; }
 
+protected:
+    void resizeEvent(QResizeEvent* e) override;
+
 private:
+    // One row of all the figures when the dock is wide (the charts keep the height), else two.
+    void arrange(int columns);
     void set(Field f, const QString& caption, const QString& value, const QString& detail = {});
 
     std::array<QLabel*, static_cast<size_t>(Field::Count)> m_labels{};
     std::array<QString, static_cast<size_t>(Field::Count)> m_plain;
     QLabel* m_problems;
+    QGridLayout* m_grid;
+    int m_columns = 0;
 };
 
 } // namespace nc::widgets

@@ -271,12 +271,17 @@ void RunnerPanel::onRunFinished(std::vector<core::RunReport> reports, uint64_t r
 void RunnerPanel::onSweepFinished(std::vector<core::SweepPoint> points, QString stoppedBy, uint64_t revision)
 {
     setBusy(false);
+    // A cancelled sweep is not complete: no full bar, and say what was measured before the cancel.
+    const bool cancelled = stoppedBy == QLatin1String("cancelled");
     m_progress->setRange(0, 1);
-    m_progress->setValue(1);
+    m_progress->setValue(cancelled ? 0 : 1);
     m_sweep = std::move(points);
-    m_sweepNote = stoppedBy;
+    m_sweepNote = cancelled ? QString() : stoppedBy;
     m_sweepRevision = revision;
-    m_status->setText(stoppedBy.isEmpty() ? "Batch sweep finished." : "Batch sweep stopped at " + stoppedBy);
+    if (cancelled)
+        m_status->setText(QString("Batch sweep cancelled after %1 batch size(s).").arg(m_sweep.size()));
+    else
+        m_status->setText(stoppedBy.isEmpty() ? "Batch sweep finished." : "Batch sweep stopped at " + stoppedBy);
     redrawSweep();
     m_tabs->setCurrentWidget(m_sweepPlot);
 }
