@@ -130,6 +130,14 @@ void GraphScene::setLayerLatencies(const std::vector<std::pair<core::NodeId, dou
     refreshLooks();
 }
 
+void GraphScene::setPipelineStages(const std::vector<std::pair<core::NodeId, int>>& stages)
+{
+    m_stageOf.clear();
+    for (const auto& [id, st] : stages)
+        m_stageOf[id.v] = st;
+    refreshLooks();
+}
+
 void GraphScene::onDocumentChanged(const core::Change& change)
 {
     switch (change.kind) {
@@ -398,6 +406,15 @@ void GraphScene::refreshLooks()
                             : NodeLook::build(net, n, a.layerAtNode(static_cast<int>(i)), mode, m_scale,
                                               m_options.budgetBytes(), ports[i],
                                               lat == m_latencyNs.end() ? 0 : lat->second);
+        if (auto st = m_stageOf.find(n.id.v); st != m_stageOf.end() && g == groupFigures.end()) {
+            // Pipeline stages: one light colour per stage, cycling; the figure says which stage.
+            static const QColor kStage[] = {QColor(0xbb, 0xde, 0xfb), QColor(0xc8, 0xe6, 0xc9),
+                                            QColor(0xff, 0xe0, 0xb2), QColor(0xe1, 0xbe, 0xe7),
+                                            QColor(0xff, 0xcd, 0xd2), QColor(0xb2, 0xdf, 0xdb)};
+            look.fill = kStage[static_cast<size_t>(st->second) % std::size(kStage)];
+            look.costText = tr("stage %1").arg(st->second + 1);
+            look.share = 0;
+        }
         const bool inputsChanged = look.inputs != item->look().inputs;
         if (item->setLook(std::move(look))) {
             ++changed;

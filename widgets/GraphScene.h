@@ -44,6 +44,8 @@ public:
 
     // Measured time per layer (from the kernel runner) for CostColour::Latency; replaces the previous set.
     void setLayerLatencies(const std::vector<std::pair<core::NodeId, double>>& seconds);
+    // Colours layers by pipeline stage (the Training & scale panel's split); empty restores the costs.
+    void setPipelineStages(const std::vector<std::pair<core::NodeId, int>>& stages);
 
     // Blocks inferred from the layer names (core::inferBlockGroups), in network order. A collapsed
     // block is drawn as one node (its first member's item, the others hidden) with the summed figures
@@ -113,6 +115,7 @@ private:
     std::unordered_map<uint32_t, EdgeItem*> m_edges;
     std::unordered_map<uint32_t, std::vector<core::EdgeId>> m_edgesOf; // node -> attached edges
     CostScale m_scale;
+    std::unordered_map<uint32_t, int> m_stageOf;
     std::unordered_map<uint32_t, int64_t> m_latencyNs;
     int m_lastChangedLooks = 0;
     bool m_syncing = false;

@@ -3,6 +3,7 @@
 
 #include "core/Format.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -167,6 +168,10 @@ TrainingPanel::TrainingPanel(const core::Document& doc, QWidget* parent) : QWidg
     pp->addWidget(new QLabel(tr("micro-batches")));
     pp->addWidget(m_micro);
     form->addRow(tr("Pipeline stages"), pp);
+    m_colourStages = new QCheckBox(tr("Colour the canvas by stage"), this);
+    m_colourStages->setObjectName("colourStages");
+    form->addRow(QString(), m_colourStages);
+    connect(m_colourStages, &QCheckBox::toggled, this, [this] { recompute(); });
     auto* dev = new QHBoxLayout;
     dev->addWidget(m_device, 1);
     dev->addWidget(m_customGb);
@@ -240,6 +245,16 @@ void TrainingPanel::recompute()
     }
     m_plan = std::move(*p);
     const auto& plan = *m_plan;
+    std::vector<std::pair<core::NodeId, int>> stageOf;
+    if (m_colourStages->isChecked()) {
+        const auto& layers = m_doc.analysis().layers;
+        for (size_t st = 0; st < plan.stages.size(); ++st)
+            for (int step = plan.stages[st].firstStep;
+                 step < plan.stages[st].firstStep + plan.stages[st].layers && step < static_cast<int>(layers.size());
+                 ++step)
+                stageOf.emplace_back(layers[static_cast<size_t>(step)].id, static_cast<int>(st));
+    }
+    emit stagesChanged(stageOf);
     std::vector<core::train::DeviceMemory> stages;
     for (const auto& st : plan.stages)
         stages.push_back(st.memory);

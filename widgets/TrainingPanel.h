@@ -18,6 +18,7 @@
 class QComboBox;
 class QLabel;
 class QSpinBox;
+class QCheckBox;
 
 namespace nc::widgets {
 
@@ -51,6 +52,11 @@ public:
     QLabel* verdictLabel() const { return m_verdict; }
     QLabel* figuresLabel() const { return m_figures; }
     TrainingBars* bars() const { return m_bars; }
+    QCheckBox* colourStagesBox() const { return m_colourStages; }
+
+signals:
+    // The pipeline stage (0-based) of every layer when "colour the canvas by stage" is on, else empty.
+    void stagesChanged(const std::vector<std::pair<nc::core::NodeId, int>>& stages);
 
 private:
     void readControls();
@@ -62,6 +68,7 @@ private:
     QSpinBox *m_batch, *m_context, *m_every, *m_dp, *m_tp, *m_pp, *m_micro, *m_customGb;
     QComboBox *m_precision, *m_optimizer, *m_recompute, *m_zero, *m_device;
     TrainingBars* m_bars;
+    QCheckBox* m_colourStages;
     QLabel *m_verdict, *m_figures;
 };
 

@@ -200,7 +200,9 @@ void MainWindow::buildDocks()
     // Beside the inspector rather than under the canvas: its minimum size would squeeze the palette.
     auto* trainingDock = new QDockWidget(tr("Training & scale"), this);
     trainingDock->setObjectName("trainingDock");
-    trainingDock->setWidget(new widgets::TrainingPanel(m_doc, this));
+    auto* training = new widgets::TrainingPanel(m_doc, this);
+    trainingDock->setWidget(training);
+    connect(training, &widgets::TrainingPanel::stagesChanged, m_scene, &widgets::GraphScene::setPipelineStages);
     addDockWidget(Qt::RightDockWidgetArea, trainingDock);
     tabifyDockWidget(memoryDock, trainingDock);
     // Both open from View → Docks: shown by default, their minimum sizes take the canvas's room at

@@ -3,10 +3,13 @@
 #include "DesignerFixture.h"
 
 #include "app/gui/RecoveryStore.h"
+#include "widgets/TrainingPanel.h"
 #include "core/NetworkFile.h"
 #include "core/Zoo.h"
 
 #include <QAction>
+#include <QCheckBox>
+#include <QSpinBox>
 #include <QFile>
 #include <QMessageBox>
 #include <QTimer>
@@ -32,6 +35,7 @@ private slots:
     void initTestCase() { test::isolateApplication(); }
 
     void startsWithTheExample();
+    void canvasColoursPipelineStages();
     void titleShowsFileNameAndModifiedMark();
     void saveReopenCompare();
     void damagedFileLeavesDesignUntouched_data();
@@ -301,6 +305,32 @@ void TestMainWindow::newDesignStartsWithAnInput()
     QCOMPARE(d.net().nodes().front().type, core::LayerType::Input);
     QVERIFY(d.doc().filePath().isEmpty());
     QCOMPARE(d.w().undoStack().count(), 0);
+}
+
+// The Training & scale panel splits the layers into pipeline stages; with "colour the canvas by
+// stage" on, each layer node shows its stage and the stages get different fills; off restores the
+// cost colouring. A 4-layer chain (conv, relu, conv, relu) in 2 stages: the first layer is in
+// stage 1, the last in stage 2.
+void TestMainWindow::canvasColoursPipelineStages()
+{
+    Designer d;
+    core::ModelBuilder b("chain");
+    core::NodeId x = b.input({3, 16, 16}, "input");
+    x = b.relu(b.conv(x, 8, 3, 1, 1, 1, true, "conv1"), "relu1");
+    b.relu(b.conv(x, 8, 3, 1, 1, 1, true, "conv2"), "relu2");
+    d.load(b.finish());
+    auto* panel = d.w().findChild<widgets::TrainingPanel*>();
+    QVERIFY(panel);
+    auto* pp = panel->findChild<QSpinBox*>("pp");
+    QVERIFY(pp);
+    pp->setValue(2);
+    const QString before = d.item("relu2")->look().costText;
+    panel->colourStagesBox()->setChecked(true);
+    QCOMPARE(d.item("conv1")->look().costText, QString("stage 1"));
+    QCOMPARE(d.item("relu2")->look().costText, QString("stage 2"));
+    QVERIFY(d.item("conv1")->look().fill != d.item("relu2")->look().fill);
+    panel->colourStagesBox()->setChecked(false);
+    QCOMPARE(d.item("relu2")->look().costText, before);
 }
 
 QTEST_MAIN(TestMainWindow)
