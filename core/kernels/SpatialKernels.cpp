@@ -176,7 +176,38 @@ void runPlanes(const KernelOp& op, const Geo3& g, const float* x, float* y, cons
         case OpKind::Resize:
             resizePlane(op, g, xp, yp);
             break;
-        default:
+        case OpKind::Conv2d:
+        case OpKind::Linear:
+        case OpKind::MaxPool:
+        case OpKind::AvgPool:
+        case OpKind::GlobalAvgPool:
+        case OpKind::AdaptiveAvgPool:
+        case OpKind::BatchNorm:
+        case OpKind::LayerNorm:
+        case OpKind::InstanceNorm:
+        case OpKind::GroupNorm:
+        case OpKind::ReLU:
+        case OpKind::ReLU6:
+        case OpKind::LeakyReLU:
+        case OpKind::Sigmoid:
+        case OpKind::Tanh:
+        case OpKind::SiLU:
+        case OpKind::HardSwish:
+        case OpKind::GELU:
+        case OpKind::Softmax:
+        case OpKind::Add:
+        case OpKind::Mul:
+        case OpKind::Concat:
+        case OpKind::Attention:
+        case OpKind::Flatten:
+        case OpKind::Identity:
+        case OpKind::Transpose:
+        case OpKind::Reduce:
+        case OpKind::GeluTanh:
+        case OpKind::HardSigmoid:
+        case OpKind::ConvNd:
+        case OpKind::ConvTranspose:
+        case OpKind::Pad:
             padPlane(op, g, xp, yp);
             break;
         }
@@ -283,9 +314,38 @@ bool isSpatialOp(OpKind k)
     case OpKind::Resize:
     case OpKind::Pad:
         return true;
-    default:
+    case OpKind::Conv2d:
+    case OpKind::Linear:
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::GlobalAvgPool:
+    case OpKind::AdaptiveAvgPool:
+    case OpKind::BatchNorm:
+    case OpKind::LayerNorm:
+    case OpKind::InstanceNorm:
+    case OpKind::GroupNorm:
+    case OpKind::ReLU:
+    case OpKind::ReLU6:
+    case OpKind::LeakyReLU:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::SiLU:
+    case OpKind::HardSwish:
+    case OpKind::GELU:
+    case OpKind::Softmax:
+    case OpKind::Add:
+    case OpKind::Mul:
+    case OpKind::Concat:
+    case OpKind::Attention:
+    case OpKind::Flatten:
+    case OpKind::Identity:
+    case OpKind::Transpose:
+    case OpKind::Reduce:
+    case OpKind::GeluTanh:
+    case OpKind::HardSigmoid:
         return false;
     }
+    return false; // a value outside OpKind; every kind is listed above
 }
 
 Geo3 Geo3::from(const KernelOp& op, const Shape& in, const Shape& out)
@@ -391,9 +451,38 @@ KernelResult<Shape> outputShape(const KernelOp& op, const Shape& x)
         out.push_back(w + op.padLeft + op.padRight);
         return out;
     }
-    default:
+    case OpKind::Conv2d:
+    case OpKind::Linear:
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::GlobalAvgPool:
+    case OpKind::AdaptiveAvgPool:
+    case OpKind::BatchNorm:
+    case OpKind::LayerNorm:
+    case OpKind::InstanceNorm:
+    case OpKind::GroupNorm:
+    case OpKind::ReLU:
+    case OpKind::ReLU6:
+    case OpKind::LeakyReLU:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::SiLU:
+    case OpKind::HardSwish:
+    case OpKind::GELU:
+    case OpKind::Softmax:
+    case OpKind::Add:
+    case OpKind::Mul:
+    case OpKind::Concat:
+    case OpKind::Attention:
+    case OpKind::Flatten:
+    case OpKind::Identity:
+    case OpKind::Transpose:
+    case OpKind::Reduce:
+    case OpKind::GeluTanh:
+    case OpKind::HardSigmoid:
         return fail(op, "not a spatial op");
     }
+    return fail(op, "not a spatial op");
 }
 
 std::vector<Shape> parameterShapes(const KernelOp& op, const Shape& x)
@@ -434,9 +523,39 @@ double flops(const KernelOp& op, const Shape& x, const Shape& out)
         return inElems;
     case OpKind::Resize:
         return op.interpLinear ? outElems * (out.size() == 4 ? 7.0 : 3.0) : 0.0;
-    default:
+    case OpKind::Conv2d:
+    case OpKind::Linear:
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::GlobalAvgPool:
+    case OpKind::AdaptiveAvgPool:
+    case OpKind::BatchNorm:
+    case OpKind::LayerNorm:
+    case OpKind::InstanceNorm:
+    case OpKind::GroupNorm:
+    case OpKind::ReLU:
+    case OpKind::ReLU6:
+    case OpKind::LeakyReLU:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::SiLU:
+    case OpKind::HardSwish:
+    case OpKind::GELU:
+    case OpKind::Softmax:
+    case OpKind::Add:
+    case OpKind::Mul:
+    case OpKind::Concat:
+    case OpKind::Attention:
+    case OpKind::Flatten:
+    case OpKind::Identity:
+    case OpKind::Transpose:
+    case OpKind::Reduce:
+    case OpKind::GeluTanh:
+    case OpKind::HardSigmoid:
+    case OpKind::Pad:
         return 0.0;
     }
+    return 0.0; // a value outside OpKind; every kind is listed above
 }
 
 KernelOp as2d(const KernelOp& op)
