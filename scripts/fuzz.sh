@@ -22,7 +22,7 @@ limits=(-timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=2048)
 
 # Seeds: the zoo designs, small ONNX models written by a script, a few command lines.
 cp resources/zoo/*.json "$work/design/"
-python3 tests/fuzz/make_onnx_files.py "$work/onnx" build-fuzz/onnx-hostile >/dev/null
+/usr/bin/python3 tests/fuzz/make_onnx_files.py "$work/onnx" build-fuzz/onnx-hostile >/dev/null
 printf -- '--format\0json\0zoo:resnet18' >"$work/cli/format"
 printf -- 'model.onnx\0--dim\0seq=128\0--input\0x=1,3,224,224' >"$work/cli/onnx"
 
