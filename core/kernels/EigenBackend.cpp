@@ -6,6 +6,7 @@
 #include "EigenKernels.h"
 #include "EigenLinear.h"
 #include "OpShapes.h"
+#include "SequenceKernels.h"
 #include "SpatialKernels.h"
 
 #include <algorithm>
@@ -145,6 +146,22 @@ KernelStatus EigenBackend::doPrepare(PreparedOp& prepared)
     case OpKind::ConvTranspose:
         note = "Eigen GEMM (Wᵀ·X) + col2im scatter";
         break;
+    case OpKind::Embedding:
+        note = "row gather";
+        break;
+    case OpKind::RMSNorm:
+        note = "row statistics";
+        break;
+    case OpKind::MatMul:
+        note = "Eigen GEMM per broadcast batch matrix";
+        break;
+    case OpKind::LSTM:
+    case OpKind::GRU:
+        note = "input projections as one Eigen GEMM, a recurrent GEMM per step";
+        break;
+    case OpKind::ScaledDotProduct:
+        note = "Eigen GEMMs per (sample, head)";
+        break;
     case OpKind::MaxPoolNd:
     case OpKind::AvgPoolNd:
         note = in.size() == 3 ? "2-D pooling kernel on [N, C, 1, W]" : "direct loop over D×H×W windows";
@@ -253,6 +270,14 @@ KernelStatus EigenBackend::doRun(PreparedOp& prepared, std::span<const Tensor> i
     case OpKind::Resize:
     case OpKind::Pad:
         spatial::directRun(op, in, output.shape(), x, y, par);
+        break;
+    case OpKind::Embedding:
+    case OpKind::RMSNorm:
+    case OpKind::MatMul:
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::ScaledDotProduct:
+        sequence::eigenRun(op, inputs, params, output, par);
         break;
     case OpKind::Transpose:
         if (!eigen::transpose(in, op.perm, x, y))

@@ -79,6 +79,12 @@ void activation(OpKind kind, float slope, const float* x, int64_t size, float* y
         case OpKind::GlobalMaxPool:
         case OpKind::Resize:
         case OpKind::Pad:
+        case OpKind::Embedding:
+        case OpKind::RMSNorm:
+        case OpKind::MatMul:
+        case OpKind::LSTM:
+        case OpKind::GRU:
+        case OpKind::ScaledDotProduct:
         case OpKind::Linear:
         case OpKind::MaxPool:
         case OpKind::AvgPool:

@@ -8,12 +8,13 @@ namespace nc::core::kernels {
 
 namespace {
 // Indexed by the pinned enum value.
-constexpr std::array<std::string_view, 36> kNames = {
+constexpr std::array<std::string_view, 42> kNames = {
     "Conv2d",    "Linear",    "MaxPool",   "AvgPool", "GlobalAvgPool", "AdaptiveAvgPool", "BatchNorm",
     "LayerNorm", "InstanceNorm", "GroupNorm", "ReLU", "ReLU6",         "LeakyReLU",       "Sigmoid",
     "Tanh",      "SiLU",      "HardSwish", "GELU",    "Softmax",       "Add",             "Mul",
     "Concat",    "Attention", "Flatten",   "Identity", "Transpose", "Reduce", "GeluTanh", "HardSigmoid",
-    "ConvNd", "ConvTranspose", "MaxPoolNd", "AvgPoolNd", "GlobalMaxPool", "Resize", "Pad"};
+    "ConvNd", "ConvTranspose", "MaxPoolNd", "AvgPoolNd", "GlobalMaxPool", "Resize", "Pad",
+    "Embedding", "RMSNorm", "MatMul", "LSTM", "GRU", "ScaledDotProduct"};
 } // namespace
 
 KernelOp KernelOp::make(OpKind kind)

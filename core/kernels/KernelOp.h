@@ -49,6 +49,16 @@ enum class OpKind : int32_t {
     GlobalMaxPool = 33,   // [N,C,spatial...] -> [N,C,1,...]
     Resize = 34,          // [N,C,W] or [N,C,H,W] -> outH×outW (1-D: outW); nearest or (bi)linear
     Pad = 35,             // [N,C,W] or [N,C,H,W]; padMode, padValue for zeros mode
+    // Sequence kinds of issue 9 (SequenceKernels.h has their layouts).
+    Embedding = 36, // [N,T] token ids -> [N,T,outChannels]; vocab, positions, tokenTypes
+    RMSNorm = 37,   // over the last axis; affine, eps
+    MatMul = 38,    // two activations, [...,M,K]·[...,K,N], batch axes broadcast
+    LSTM = 39,      // [N,T,I] -> [N,T,outChannels·directions]; rnnLayers, bidirectional, bias
+    GRU = 40,       // as LSTM, PyTorch's GRU (reset gate after the hidden projection)
+    // Attention after its projections: Q [N,Tq,D], K and V [N,S,kvHeads·D/heads] -> the merged heads
+    // [N,Tq,D]; heads, kvHeads (grouped/multi-query), causal, rope. Between Linear kernels it forms
+    // the attention variants the fused Attention kernel does not cover.
+    ScaledDotProduct = 41,
 };
 
 // How Conv2d fills the border. Pooling always pads with "absent" values (−∞ for max, excluded or
@@ -99,6 +109,14 @@ struct KernelOp {
     bool alignCorners = false;          // Resize, linear mode
     float scaleH = 0, scaleW = 0;       // Resize: the scale factor PyTorch maps coordinates with; 0: out/in
     float padValue = 0;                 // Pad with padMode Zeros: the constant
+    // Sequence kinds.
+    int64_t vocab = 0, positions = 0, tokenTypes = 0; // Embedding: table rows (0: no such table)
+    bool affine = true;                               // RMSNorm: learnable γ
+    int64_t rnnLayers = 1;                            // LSTM, GRU: stacked layers
+    bool bidirectional = false;                       // LSTM, GRU
+    int64_t kvHeads = 0;                              // ScaledDotProduct: key/value heads (0: heads)
+    bool causal = false;                              // ScaledDotProduct: key j > query i masked
+    bool rope = false;                                // ScaledDotProduct: rotary embedding of Q and K
 
     // Builders for the common cases; every field stays assignable afterwards.
     static KernelOp make(OpKind kind);

@@ -409,6 +409,12 @@ std::string buildEltwise(Builder& b, const PreparedOp& p)
     case OpKind::GlobalMaxPool:
     case OpKind::Resize:
     case OpKind::Pad:
+    case OpKind::Embedding:
+    case OpKind::RMSNorm:
+    case OpKind::MatMul:
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::ScaledDotProduct:
     case OpKind::Linear:
     case OpKind::MaxPool:
     case OpKind::AvgPool:
@@ -462,6 +468,25 @@ std::string buildBinary(Builder& b, const PreparedOp& p)
                              {DNNL_ARG_SRC_1, b.input(1 - first, plainMd(s1))},
                              {DNNL_ARG_DST, b.output(plainMd(out))}});
     return std::string("binary ") + pd.impl_info_str() + (first ? " (sources swapped)" : "");
+}
+
+// MatMul of two activations: oneDNN's matmul primitive broadcasts batch axes of size 1 on either
+// operand once both have the output's rank.
+std::string buildMatMul(Builder& b, const PreparedOp& p)
+{
+    const Shape& out = p.outputShape();
+    auto aligned = [&](const Shape& s) {
+        Shape r(out.size(), 1);
+        std::copy(s.begin(), s.end(), r.begin() + static_cast<std::ptrdiff_t>(out.size() - s.size()));
+        return r;
+    };
+    const Shape a = aligned(p.inputShapes()[0]), w = aligned(p.inputShapes()[1]);
+    dnnl::matmul::desc desc(plainMd(a), plainMd(w), plainMd(out));
+    dnnl::matmul::primitive_desc pd(desc, b.engine());
+    b.add(dnnl::matmul(pd), {{DNNL_ARG_SRC, b.input(0, plainMd(a))},
+                             {DNNL_ARG_WEIGHTS, b.input(1, plainMd(w))},
+                             {DNNL_ARG_DST, b.output(plainMd(out))}});
+    return std::string("matmul ") + pd.impl_info_str();
 }
 
 std::string buildAttention(Builder& b, const PreparedOp& p)
@@ -746,6 +771,19 @@ std::string build(Builder& b, OneDnnState& st, const PreparedOp& p)
         return buildResize(b, p);
     case OpKind::Pad:
         throw Unsupported{"padding as a layer (no oneDNN primitive)"};
+    case OpKind::MatMul:
+        return buildMatMul(b, p);
+    case OpKind::Embedding:
+        throw Unsupported{"embedding lookup (no gather primitive in oneDNN 2.6)"};
+    case OpKind::RMSNorm:
+        throw Unsupported{"RMSNorm (oneDNN 2.6's layer normalisation always subtracts the mean)"};
+    case OpKind::ScaledDotProduct:
+        throw Unsupported{"masked, rotary or grouped-head attention (no oneDNN 2.6 primitive)"};
+    case OpKind::LSTM:
+    case OpKind::GRU:
+        // oneDNN has vanilla_lstm and lbr_gru primitives, but in its own weight layouts
+        // (ldigo, gate order i f c o); until they are wired, our kernel runs the layer.
+        throw Unsupported{"recurrent layer (oneDNN's RNN primitives are not wired yet)"};
     case OpKind::Flatten:
     case OpKind::Identity: {
         const memory::desc md = plainMd(memory::dims{shapeElements(in)});

@@ -1,6 +1,7 @@
 // Validation, output shapes, parameters and work counts of KernelOp layers.
 #include "OpShapes.h"
 
+#include "SequenceKernels.h"
 #include "SpatialKernels.h"
 
 #include <algorithm>
@@ -95,6 +96,12 @@ bool isElementwise(OpKind k)
     case OpKind::GlobalMaxPool:
     case OpKind::Resize:
     case OpKind::Pad:
+    case OpKind::Embedding:
+    case OpKind::RMSNorm:
+    case OpKind::MatMul:
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::ScaledDotProduct:
     case OpKind::Linear:
     case OpKind::MaxPool:
     case OpKind::AvgPool:
@@ -133,7 +140,9 @@ int64_t normaliseAxis(int64_t axis, int64_t rank)
 KernelResult<Shape> inferOutputShape(const KernelOp& op, std::span<const Shape> inputs)
 {
     const bool variadic = op.kind == OpKind::Concat;
-    const std::size_t wanted = (op.kind == OpKind::Add || op.kind == OpKind::Mul) ? 2 : 1;
+    const std::size_t wanted = (op.kind == OpKind::Add || op.kind == OpKind::Mul || op.kind == OpKind::MatMul) ? 2
+                                : op.kind == OpKind::ScaledDotProduct                                  ? 3
+                                                                                                       : 1;
     if (variadic ? inputs.empty() : inputs.size() != wanted)
         return fail(op, "expects " + std::to_string(wanted) + " input(s), got " + std::to_string(inputs.size()));
     for (const Shape& s : inputs) {
@@ -318,10 +327,18 @@ KernelResult<Shape> inferOutputShape(const KernelOp& op, std::span<const Shape> 
     case OpKind::GlobalMaxPool:
     case OpKind::Resize:
     case OpKind::Pad:
+    case OpKind::Embedding:
+    case OpKind::RMSNorm:
+    case OpKind::MatMul:
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::ScaledDotProduct:
         if (isElementwise(op.kind))
             return x;
         if (spatial::isSpatialOp(op.kind))
             return spatial::outputShape(op, x);
+        if (sequence::isSequenceOp(op.kind))
+            return sequence::outputShape(op, inputs);
         return fail(op, "unknown layer kind " + std::to_string(static_cast<int>(op.kind)));
     }
     return fail(op, "unknown layer kind " + std::to_string(static_cast<int>(op.kind)));
@@ -360,6 +377,13 @@ std::vector<Shape> parameterShapes(const KernelOp& op, std::span<const Shape> in
     case OpKind::ConvNd:
     case OpKind::ConvTranspose:
         return spatial::parameterShapes(op, x);
+    case OpKind::Embedding:
+    case OpKind::RMSNorm:
+    case OpKind::MatMul:
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::ScaledDotProduct:
+        return sequence::parameterShapes(op, x);
     case OpKind::MaxPool:
     case OpKind::MaxPoolNd:
     case OpKind::AvgPoolNd:
@@ -424,6 +448,14 @@ std::vector<Tensor> makeParameters(const KernelOp& op, std::span<const Shape> in
                 hi = 0.5f;
             }
             break;
+        case OpKind::LSTM:
+        case OpKind::GRU: {
+            // PyTorch's RNN init: every weight and bias uniform in ±1/√H.
+            hi = static_cast<float>(1.0 / std::sqrt(static_cast<double>(op.outChannels)));
+            lo = -hi;
+            break;
+        }
+        case OpKind::RMSNorm:
         case OpKind::LayerNorm:
         case OpKind::InstanceNorm:
         case OpKind::GroupNorm:
@@ -441,6 +473,9 @@ std::vector<Tensor> makeParameters(const KernelOp& op, std::span<const Shape> in
         case OpKind::GlobalMaxPool:
         case OpKind::Resize:
         case OpKind::Pad:
+        case OpKind::Embedding: // N(0, 1) in PyTorch; ±1 keeps the same scale
+        case OpKind::MatMul:
+        case OpKind::ScaledDotProduct:
         case OpKind::AvgPool:
         case OpKind::GlobalAvgPool:
         case OpKind::AdaptiveAvgPool:
@@ -525,6 +560,13 @@ double opFlops(const KernelOp& op, std::span<const Shape> inputs, const Shape& o
     case OpKind::Resize:
     case OpKind::Pad:
         return spatial::flops(op, x, output);
+    case OpKind::Embedding:
+    case OpKind::RMSNorm:
+    case OpKind::MatMul:
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::ScaledDotProduct:
+        return sequence::flops(op, inputs, output);
     }
     return 0.0; // a value outside OpKind; every kind is listed above
 }

@@ -2,6 +2,7 @@
 #include "ReferenceBackend.h"
 
 #include "OpShapes.h"
+#include "SequenceKernels.h"
 #include "SpatialKernels.h"
 
 #include <algorithm>
@@ -163,6 +164,12 @@ double activate(OpKind kind, double v, double slope)
     case OpKind::GlobalMaxPool:
     case OpKind::Resize:
     case OpKind::Pad:
+    case OpKind::Embedding:
+    case OpKind::RMSNorm:
+    case OpKind::MatMul:
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::ScaledDotProduct:
     case OpKind::Linear:
     case OpKind::MaxPool:
     case OpKind::AvgPool:
@@ -393,6 +400,14 @@ KernelStatus ReferenceBackend::doRun(PreparedOp& prepared, std::span<const Tenso
     case OpKind::Resize:
     case OpKind::Pad:
         spatial::referenceRun(op, x, p, y);
+        break;
+    case OpKind::Embedding:
+    case OpKind::RMSNorm:
+    case OpKind::MatMul:
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::ScaledDotProduct:
+        sequence::referenceRun(op, inputs, p, y);
         break;
     case OpKind::Transpose: {
         // Output index → input index: output axis i walks input axis perm[i].

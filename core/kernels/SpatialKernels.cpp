@@ -203,6 +203,12 @@ void runPlanes(const KernelOp& op, const Geo3& g, const float* x, float* y, cons
         case OpKind::Identity:
         case OpKind::Transpose:
         case OpKind::Reduce:
+        case OpKind::Embedding:
+        case OpKind::RMSNorm:
+        case OpKind::MatMul:
+        case OpKind::LSTM:
+        case OpKind::GRU:
+        case OpKind::ScaledDotProduct:
         case OpKind::GeluTanh:
         case OpKind::HardSigmoid:
         case OpKind::ConvNd:
@@ -341,6 +347,12 @@ bool isSpatialOp(OpKind k)
     case OpKind::Identity:
     case OpKind::Transpose:
     case OpKind::Reduce:
+    case OpKind::Embedding:
+    case OpKind::RMSNorm:
+    case OpKind::MatMul:
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::ScaledDotProduct:
     case OpKind::GeluTanh:
     case OpKind::HardSigmoid:
         return false;
@@ -478,6 +490,12 @@ KernelResult<Shape> outputShape(const KernelOp& op, const Shape& x)
     case OpKind::Identity:
     case OpKind::Transpose:
     case OpKind::Reduce:
+    case OpKind::Embedding:
+    case OpKind::RMSNorm:
+    case OpKind::MatMul:
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::ScaledDotProduct:
     case OpKind::GeluTanh:
     case OpKind::HardSigmoid:
         return fail(op, "not a spatial op");
@@ -550,6 +568,12 @@ double flops(const KernelOp& op, const Shape& x, const Shape& out)
     case OpKind::Identity:
     case OpKind::Transpose:
     case OpKind::Reduce:
+    case OpKind::Embedding:
+    case OpKind::RMSNorm:
+    case OpKind::MatMul:
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::ScaledDotProduct:
     case OpKind::GeluTanh:
     case OpKind::HardSigmoid:
     case OpKind::Pad:

@@ -12,14 +12,6 @@ namespace {
 using W = ExplainWriter;
 using F = OnnxBuilder::Fill;
 
-KernelPlan noKernel(const char* why)
-{
-    KernelPlan p;
-    p.kind = KernelPlan::Kind::Unsupported;
-    p.note = why;
-    return p;
-}
-
 std::string noSummary(const LayerParams&) { return {}; }
 
 template <kernels::OpKind K>
@@ -59,6 +51,17 @@ Result<LayerCosts> embeddingCosts(const LayerParams& p, std::span<const Shape> i
     c.params = *all;
     c.otherOps = ((p.positions > 0 ? 1 : 0) + (p.tokenTypes > 0 ? 1 : 0)) * *adds;
     return c;
+}
+
+KernelPlan embeddingKernel(const LayerParams& p, std::span<const Shape>, const Shape&)
+{
+    kernels::KernelOp op;
+    op.kind = kernels::OpKind::Embedding;
+    op.vocab = p.vocab;
+    op.outChannels = p.features;
+    op.positions = p.positions;
+    op.tokenTypes = p.tokenTypes;
+    return singleKernel(op);
 }
 
 void embeddingExplain(ExplainWriter& L)
@@ -146,6 +149,15 @@ Result<LayerCosts> rmsNormCosts(const LayerParams& p, std::span<const Shape> in,
         return c;
     c->params = p.affine ? in[0].back() : 0;
     return c;
+}
+
+KernelPlan rmsNormKernel(const LayerParams& p, std::span<const Shape>, const Shape&)
+{
+    kernels::KernelOp op;
+    op.kind = kernels::OpKind::RMSNorm;
+    op.affine = p.affine != 0;
+    op.eps = static_cast<float>(p.eps);
+    return singleKernel(op);
 }
 
 void rmsNormRf(const LayerParams&, RfBuilder& b)
@@ -462,6 +474,18 @@ Result<LayerCosts> gruCosts(const LayerParams& p, std::span<const Shape> in, con
     return rnnCosts(p, in, out, LayerType::GRU);
 }
 
+template <kernels::OpKind K>
+KernelPlan rnnKernel(const LayerParams& p, std::span<const Shape>, const Shape&)
+{
+    kernels::KernelOp op;
+    op.kind = K;
+    op.outChannels = p.hidden;
+    op.rnnLayers = p.layers;
+    op.bidirectional = p.bidirectional != 0;
+    op.bias = p.bias != 0;
+    return singleKernel(op);
+}
+
 void rnnExplain(ExplainWriter& L)
 {
     const LayerParams& p = L.p;
@@ -580,9 +604,7 @@ void registerSequence(std::vector<LayerKind>& k)
         c.receptiveField = rfPassThrough; // each token's row depends on that token alone
         c.explain = embeddingExplain;
         c.summary = embeddingSummary;
-        c.kernel = +[](const LayerParams&, std::span<const Shape>, const Shape&) {
-            return noKernel("no embedding (gather) kernel yet");
-        };
+        c.kernel = embeddingKernel;
         c.pytorch = embeddingPy;
         c.onnxExport = embeddingOnnx;
         c.onnxImport = &kEmbeddingImport;
@@ -606,9 +628,7 @@ void registerSequence(std::vector<LayerKind>& k)
         c.receptiveField = rmsNormRf;
         c.explain = rmsNormExplain;
         c.summary = noSummary;
-        c.kernel = +[](const LayerParams&, std::span<const Shape>, const Shape&) {
-            return noKernel("no RMSNorm kernel yet");
-        };
+        c.kernel = rmsNormKernel;
         c.pytorch = rmsNormPy;
         c.onnxExport = rmsNormOnnx;
         c.onnxImport = &kRmsNormImport;
@@ -690,7 +710,9 @@ void registerSequence(std::vector<LayerKind>& k)
         c.explain = matmulExplain;
         c.summary = noSummary;
         c.kernel = +[](const LayerParams&, std::span<const Shape>, const Shape&) {
-            return noKernel("no matrix-product kernel for two activations yet");
+            KernelPlan p;
+            p.subs = {kernelSub(kernels::OpKind::MatMul, {-1, -2})};
+            return p;
         };
         c.pytorch = matmulPy;
         c.onnxExport = matmulOnnx;
@@ -724,9 +746,7 @@ void registerSequence(std::vector<LayerKind>& k)
         c.receptiveField = rfGlobal; // the state carries every earlier (and, bidirectional, later) step
         c.explain = rnnExplain;
         c.summary = rnnSummary;
-        c.kernel = +[](const LayerParams&, std::span<const Shape>, const Shape&) {
-            return noKernel("recurrent kernels are not wired yet (oneDNN has RNN primitives)");
-        };
+        c.kernel = lstm ? rnnKernel<kernels::OpKind::LSTM> : rnnKernel<kernels::OpKind::GRU>;
         c.pytorch = rnnPy;
         c.onnxExport = rnnOnnx;
         c.onnxImport = lstm ? &kLstmImport : &kGruImport;

@@ -278,18 +278,31 @@ std::string headsSummary(const LayerParams& p)
 
 KernelPlan attentionKernel(const LayerParams& q, std::span<const Shape> in, const Shape&)
 {
-    if (in.size() > 1 || !plainAttention(q)) {
-        KernelPlan p;
-        p.kind = KernelPlan::Kind::Unsupported;
-        p.note = "the attention kernel runs plain self-attention only (no causal mask, rotary embedding, "
-                 "grouped key/value heads or cross-attention yet)";
-        return p;
+    if (in.size() == 1 && plainAttention(q)) {
+        kernels::KernelOp op;
+        op.kind = kernels::OpKind::Attention; // one fused kernel: packed QKV GEMM, heads, output GEMM
+        op.heads = q.heads;
+        op.bias = q.bias != 0;
+        return singleKernel(op);
     }
-    kernels::KernelOp op;
-    op.kind = kernels::OpKind::Attention;
-    op.heads = q.heads;
-    op.bias = q.bias != 0;
-    return singleKernel(op);
+    // Causal, rotary, grouped-head or cross-attention: the four projections as Linear kernels around
+    // the masked multi-head core, in the export's parameter order (q, k, v, o).
+    const AttnDims a = attnDims(q, in);
+    const int memory = in.size() > 1 ? -2 : -1;
+    auto linear = [&](int source, int64_t out) {
+        KernelSub l = kernelSub(kernels::OpKind::Linear, {source});
+        l.op.outChannels = out;
+        l.op.bias = q.bias != 0;
+        return l;
+    };
+    KernelSub core = kernelSub(kernels::OpKind::ScaledDotProduct, {0, 1, 2});
+    core.op.heads = a.h;
+    core.op.kvHeads = a.g;
+    core.op.causal = q.causal != 0;
+    core.op.rope = q.rope != 0;
+    KernelPlan p;
+    p.subs = {linear(-1, a.d), linear(memory, a.kv), linear(memory, a.kv), std::move(core), linear(3, a.d)};
+    return p;
 }
 
 // Written out with nn.Linear projections: nn.MultiheadAttention has no grouped key/value heads or

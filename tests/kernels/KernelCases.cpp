@@ -372,6 +372,45 @@ std::vector<KernelCase> buildCases()
     add("pad_constant_asymmetric", pad(PadMode::Zeros, 1, 2, 0, 3), {{1, 2, 4, 5}});
     add("pad_reflect", pad(PadMode::Reflect, 2, 1, 3, 2), {{1, 2, 4, 5}});
     add("pad_replicate_1d", pad(PadMode::Replicate, 0, 0, 4, 1), {{2, 3, 6}});
+
+    // Sequence kinds. Embedding ids are random floats in ±40, rounded and wrapped into the table.
+    {
+        KernelOp op = kind(OpKind::Embedding);
+        op.vocab = 50, op.outChannels = 16, op.positions = 12, op.tokenTypes = 2;
+        add("embedding_positions_segments", op, {{2, 9}});
+        c.back().inputLo = -40.0f, c.back().inputHi = 40.0f;
+        op.positions = op.tokenTypes = 0;
+        add("embedding_table_only", op, {{3, 5}});
+        c.back().inputLo = -40.0f, c.back().inputHi = 40.0f;
+    }
+    {
+        KernelOp op = kind(OpKind::RMSNorm);
+        op.eps = 1e-6f;
+        add("rmsnorm_affine", op, {{2, 7, 33}});
+        op.affine = false;
+        add("rmsnorm_plain", op, {{3, 64}});
+    }
+    add("matmul_batched", kind(OpKind::MatMul), {{2, 3, 5, 7}, {2, 3, 7, 4}});
+    add("matmul_broadcast_both", kind(OpKind::MatMul), {{2, 1, 5, 7}, {1, 3, 7, 6}});
+    add("matmul_rank_mismatch", kind(OpKind::MatMul), {{2, 4, 6, 8}, {8, 3}});
+    auto rnn = [](OpKind k, int64_t h, int64_t layers, bool bidir, bool bias) {
+        KernelOp op = kind(k);
+        op.outChannels = h, op.rnnLayers = layers, op.bidirectional = bidir, op.bias = bias;
+        return op;
+    };
+    add("lstm_2layer", rnn(OpKind::LSTM, 8, 2, false, true), {{2, 6, 5}});
+    add("lstm_bidirectional_nobias", rnn(OpKind::LSTM, 6, 1, true, false), {{3, 4, 7}});
+    add("gru_2layer_bidirectional", rnn(OpKind::GRU, 5, 2, true, true), {{2, 5, 3}});
+    auto sdpa = [](int64_t heads, int64_t kv, bool causal, bool rope) {
+        KernelOp op = kind(OpKind::ScaledDotProduct);
+        op.heads = heads, op.kvHeads = kv, op.causal = causal, op.rope = rope;
+        return op;
+    };
+    // Llama-style: 8 query heads of dim 4 sharing 2 key/value heads, causal, rotary.
+    add("attention_gqa_causal_rope", sdpa(8, 2, true, true), {{2, 9, 32}, {2, 9, 8}, {2, 9, 8}});
+    add("attention_multi_query", sdpa(4, 1, false, false), {{1, 6, 24}, {1, 6, 6}, {1, 6, 6}});
+    // Cross-attention: 5 queries over 11 memory positions.
+    add("attention_cross", sdpa(3, 3, false, false), {{2, 5, 12}, {2, 11, 12}, {2, 11, 12}});
     return c;
 }
 

@@ -3,6 +3,8 @@
 
 #include <QtTest>
 
+#include <cmath>
+
 using namespace nc::core::kernels;
 using namespace nc::core::kernels::testing;
 
@@ -177,6 +179,41 @@ void TestEigenBackend::spatialOpsByHand_data()
     QTest::newRow("maxpool3d") << int(OpKind::MaxPoolNd) << QVector<float>{} << QVector<float>{7} << 0;
     QTest::newRow("avgpool3d include pad") << int(OpKind::AvgPoolNd) << QVector<float>{}
                                            << QVector<float>{1} << 1;
+    // Sequence kinds, by hand.
+    // Embedding: table rows r = [10r, 10r + 1] (V = 3), ids [2, 0, 4 → 4 mod 3 = 1, −1 → 2]:
+    // [20, 21, 0, 1, 10, 11, 20, 21].
+    QTest::newRow("embedding lookup, wrapped ids") << int(OpKind::Embedding) << QVector<float>{0, 1, 10, 11, 20, 21}
+                                                   << QVector<float>{20, 21, 0, 1, 10, 11, 20, 21} << 0;
+    // RMSNorm of [3, 4]: mean(x²) = 12.5, √12.5 = 3.5355339; γ = [1, 2]: [0.8485281, 2.2627417].
+    QTest::newRow("rmsnorm") << int(OpKind::RMSNorm) << QVector<float>{1, 2}
+                             << QVector<float>{0.8485281f, 2.2627417f} << 0;
+    // [[1, 2], [3, 4]] · [[5, 6], [7, 8]] = [[19, 22], [43, 50]].
+    QTest::newRow("matmul 2x2") << int(OpKind::MatMul) << QVector<float>{5, 6, 7, 8}
+                                << QVector<float>{19, 22, 43, 50} << 0;
+    // LSTM, H = I = 1, no bias, every W_ih gate 1, every W_hh gate 0.5 (gate order i, f, g, o); x = [1, 2].
+    // t=0: pre-activations all 1 → i = f = o = σ(1) = 0.7310586, g = tanh(1) = 0.7615942;
+    //      c = 0.7310586·0.7615942 = 0.5567699, h = 0.7310586·tanh(0.5567699) = 0.7310586·0.5055769 = 0.3696064.
+    // t=1: pre-activations 2 + 0.5·0.3696064 = 2.1848032 → σ = 0.8988765, tanh = 0.9750039;
+    //      c = 0.8988765·0.5567699 + 0.8988765·0.9750039 = 1.3768755,
+    //      h = 0.8988765·tanh(1.3768755) = 0.8988765·0.8802497 = 0.7912358.
+    QTest::newRow("lstm by hand") << int(OpKind::LSTM) << QVector<float>{1, 0.5f}
+                                  << QVector<float>{0.3696064f, 0.7912358f} << 0;
+    // GRU, H = I = 1, no bias, W_ih gates (r, z, n) = 1, W_hh gates = 0.5; x = [1, 2], h0 = 0.
+    // t=0: r = z = σ(1) = 0.7310586, n = tanh(1 + r·0) = 0.7615942, h = (1 − z)·n = 0.2689414·0.7615942 = 0.2048242.
+    // t=1: hidden projections 0.5·0.2048242 = 0.1024121; r = z = σ(2.1024121) = 0.8911374;
+    //      n = tanh(2 + 0.8911374·0.1024121) = tanh(2.0912633) = 0.9699389;
+    //      h = (1 − 0.8911374)·0.9699389 + 0.8911374·0.2048242 = 0.1055901 + 0.1825265 = 0.2881166.
+    QTest::newRow("gru by hand") << int(OpKind::GRU) << QVector<float>{1, 0.5f}
+                                 << QVector<float>{0.2048242f, 0.2881166f} << 0;
+    // Causal attention, one head of dim 1: q = [1, 1], k = [0, ln 3], v = [4, 8]. Row 0 sees key 0 only:
+    // 4. Row 1: scores [0, ln 3] → softmax [1/4, 3/4] → 0.25·4 + 0.75·8 = 7.
+    QTest::newRow("causal attention") << int(OpKind::ScaledDotProduct) << QVector<float>{} << QVector<float>{4, 7}
+                                      << 0;
+    // Rotary embedding, one head of dim 2, q_i = k_j = [1, 0], v_0 = [1, 0], v_1 = [0, 1]. Position p turns
+    // the pair by p radians, so q_i·k_j = cos(i − j): row 0 scores [1, cos 1]/√2 = [0.7071068, 0.3820514],
+    // softmax [0.5805558, 0.4194442]; row 1 is its mirror.
+    QTest::newRow("rotary attention") << int(OpKind::ScaledDotProduct) << QVector<float>{}
+                                      << QVector<float>{0.5805558f, 0.4194442f, 0.4194442f, 0.5805558f} << 1;
 }
 
 void TestEigenBackend::spatialOpsByHand()
@@ -187,6 +224,7 @@ void TestEigenBackend::spatialOpsByHand()
     QFETCH(int, variant);
     KernelOp op = KernelOp::make(static_cast<OpKind>(kind));
     Tensor x;
+    std::vector<Tensor> extra; // inputs after the first: MatMul's second operand, attention's K and V
     std::vector<Tensor> params;
     switch (op.kind) {
     case OpKind::Pad:
@@ -203,6 +241,53 @@ void TestEigenBackend::spatialOpsByHand()
         x = Tensor({1, 1, 2});
         x[0] = 0, x[1] = 4;
         break;
+    case OpKind::Embedding: {
+        op.vocab = 3, op.outChannels = 2;
+        x = Tensor({1, 4});
+        x[0] = 2, x[1] = 0, x[2] = 4, x[3] = -1;
+        params.emplace_back(Shape{3, 2});
+        std::copy(weights.begin(), weights.end(), params[0].data());
+        break;
+    }
+    case OpKind::RMSNorm:
+        x = Tensor({1, 2});
+        x[0] = 3, x[1] = 4;
+        params.emplace_back(Shape{2});
+        std::copy(weights.begin(), weights.end(), params[0].data());
+        break;
+    case OpKind::MatMul:
+        x = Tensor({2, 2});
+        x[0] = 1, x[1] = 2, x[2] = 3, x[3] = 4;
+        extra.emplace_back(Shape{2, 2});
+        std::copy(weights.begin(), weights.end(), extra[0].data());
+        break;
+    case OpKind::ScaledDotProduct: {
+        op.heads = 1;
+        const int64_t hd = variant == 0 ? 1 : 2;
+        x = Tensor({1, 2, hd});
+        Tensor k({1, 2, hd}), v({1, 2, hd});
+        if (variant == 0) {
+            op.causal = true;
+            x[0] = 1, x[1] = 1, k[0] = 0, k[1] = std::log(3.0f), v[0] = 4, v[1] = 8;
+        } else {
+            op.rope = true;
+            x[0] = 1, x[2] = 1, k[0] = 1, k[2] = 1, v[0] = 1, v[3] = 1;
+        }
+        extra = {k, v};
+        break;
+    }
+    case OpKind::LSTM:
+    case OpKind::GRU: {
+        op.outChannels = 1, op.bias = false;
+        x = Tensor({1, 2, 1});
+        x[0] = 1, x[1] = 2;
+        const int64_t g = op.kind == OpKind::LSTM ? 4 : 3;
+        params.emplace_back(Shape{g, 1});
+        params.emplace_back(Shape{g, 1});
+        std::fill(params[0].data(), params[0].data() + g, weights[0]);
+        std::fill(params[1].data(), params[1].data() + g, weights[1]);
+        break;
+    }
     case OpKind::ConvTranspose: {
         op.outChannels = 1, op.kw = 2, op.sw = 2, op.bias = false;
         op.padLeft = op.padRight = variant;
@@ -232,11 +317,15 @@ void TestEigenBackend::spatialOpsByHand()
     for (Backend* b : {static_cast<Backend*>(&eigen), static_cast<Backend*>(&reference)}) {
         PrepareOptions options;
         options.parameters = params;
-        const std::vector<Shape> shapes{x.shape()};
+        std::vector<Tensor> inputs{x};
+        inputs.insert(inputs.end(), extra.begin(), extra.end());
+        std::vector<Shape> shapes;
+        for (const Tensor& t : inputs)
+            shapes.push_back(t.shape());
         auto prepared = b->prepare(op, shapes, options);
         QVERIFY2(prepared.ok(), prepared.message().c_str());
         Tensor y;
-        QVERIFY(b->run(prepared.value(), x, y));
+        QVERIFY(b->run(prepared.value(), inputs, y));
         QCOMPARE(y.size(), int64_t(expected.size()));
         for (int i = 0; i < expected.size(); ++i)
             QCOMPARE(y[i], expected[i]);

@@ -89,6 +89,19 @@ void TestKernelShapes::outputShape_data()
     }
     QTest::newRow("softmax keeps shape") << KernelOp::make(OpKind::Softmax) << std::vector<Shape>{{2, 10}}
                                          << Shape{2, 10};
+    {
+        KernelOp op = KernelOp::make(OpKind::Embedding);
+        op.vocab = 50257, op.outChannels = 768, op.positions = 1024;
+        QTest::newRow("embedding gpt-2") << op << std::vector<Shape>{{1, 1024}} << Shape{1, 1024, 768};
+    }
+    // Batch axes broadcast: [2,1,5,7]·[3,7,6] → [2,3,5,6].
+    QTest::newRow("matmul broadcast") << KernelOp::make(OpKind::MatMul) << std::vector<Shape>{{2, 1, 5, 7}, {3, 7, 6}}
+                                      << Shape{2, 3, 5, 6};
+    {
+        KernelOp op = KernelOp::make(OpKind::LSTM);
+        op.outChannels = 20, op.bidirectional = true;
+        QTest::newRow("lstm bidirectional") << op << std::vector<Shape>{{4, 9, 3}} << Shape{4, 9, 40};
+    }
 }
 
 void TestKernelShapes::outputShape()
@@ -187,6 +200,22 @@ void TestKernelShapes::parameterShapes_data()
     QTest::newRow("attention") << KernelOp::attention(3) << std::vector<Shape>{{1, 5, 12}}
                                << std::vector<Shape>{{36, 12}, {36}, {12, 12}, {12}};
     QTest::newRow("relu has none") << KernelOp::make(OpKind::ReLU) << std::vector<Shape>{{3}} << std::vector<Shape>{};
+    {
+        // Layer 0 reads I = 3, layer 1 reads H·directions = 10; four tensors per layer and direction.
+        KernelOp op = KernelOp::make(OpKind::GRU);
+        op.outChannels = 5, op.rnnLayers = 2, op.bidirectional = true;
+        const std::vector<Shape> l0{{15, 3}, {15, 5}, {15}, {15}}, l1{{15, 10}, {15, 5}, {15}, {15}};
+        std::vector<Shape> all;
+        for (const auto* l : {&l0, &l0, &l1, &l1})
+            all.insert(all.end(), l->begin(), l->end());
+        QTest::newRow("gru 2 layers bidirectional") << op << std::vector<Shape>{{2, 7, 3}} << all;
+    }
+    {
+        KernelOp op = KernelOp::make(OpKind::Embedding);
+        op.vocab = 30522, op.outChannels = 768, op.positions = 512, op.tokenTypes = 2;
+        QTest::newRow("embedding bert") << op << std::vector<Shape>{{1, 128}}
+                                        << std::vector<Shape>{{30522, 768}, {512, 768}, {2, 768}};
+    }
 }
 
 void TestKernelShapes::parameterShapes()
@@ -212,6 +241,16 @@ void TestKernelShapes::flops_data()
     // QKV 2·T·D·3D + scores and weighted sum 4·T²·D + output 2·T·D².
     QTest::newRow("vit-ti attention") << KernelOp::attention(3) << std::vector<Shape>{{1, 197, 192}}
                                       << 2.0 * 197 * 192 * 576 + 4.0 * 197 * 197 * 192 + 2.0 * 197 * 192 * 192;
+    // 2·batch·M·N·K, the scores of 12 heads over 197 tokens, batch 8: [8,12,197,64]·[8,12,64,197].
+    QTest::newRow("attention scores matmul") << KernelOp::make(OpKind::MatMul)
+                                             << std::vector<Shape>{{8, 12, 197, 64}, {8, 12, 64, 197}}
+                                             << 2.0 * 8 * 12 * 197 * 197 * 64;
+    {
+        // Per step and sample: 2·4·H·(I + H); layer 0 I = 10, H = 20: 2·4·20·30 = 4800; × N·T = 2·5.
+        KernelOp op = KernelOp::make(OpKind::LSTM);
+        op.outChannels = 20;
+        QTest::newRow("lstm") << op << std::vector<Shape>{{2, 5, 10}} << 2.0 * 2 * 5 * 4 * 20 * 30;
+    }
 }
 
 void TestKernelShapes::flops()

@@ -1,5 +1,6 @@
 // Tests the kernel runner: every layer kind of a design is executed on both backends, figures are
 // derived from the measured time by the documented formulas, and cancel and the memory guard work.
+#include "core/Analysis.h"
 #include "core/ModelBuilder.h"
 #include "core/runner/KernelRunner.h"
 
@@ -249,8 +250,10 @@ void TestRunner::batchSweepReportsThroughput()
     QVERIFY(QString::fromStdString(stopped).startsWith("batch 2:"));
 }
 
-// SwiGLU (Linear, SiLU, Linear, Mul, Linear), tanh-GELU, hard sigmoid and a tied head run on both
-// backends; the kinds without a kernel yet are skipped with the reason, never faked.
+// Every sequence kind runs on both backends: embedding, RMSNorm, causal rotary attention with grouped
+// key/value heads, cross-attention, a product of two activations, LSTM, GRU, SwiGLU (Linear, SiLU,
+// Linear, Mul, Linear), tanh-GELU, hard sigmoid and a tied head. Where oneDNN has no primitive, the
+// note names the fallback and why.
 void TestRunner::sequenceKindsRunOrSayWhyNot()
 {
     QFETCH(BackendKind, backend);
@@ -260,28 +263,46 @@ void TestRunner::sequenceKindsRunOrSayWhyNot()
     e.vocab = 20;
     e.features = 16;
     NodeId emb = b.layer(LayerType::Embedding, e, {ids}, "embed");
+    NodeId n = b.layer(LayerType::RMSNorm, b.defaults(LayerType::RMSNorm), {emb}, "rms_norm");
+    LayerParams at = b.defaults(LayerType::MultiHeadAttention);
+    at.heads = 4, at.kvHeads = 2, at.causal = 1, at.rope = 1;
+    NodeId att = b.layer(LayerType::MultiHeadAttention, at, {n}, "attn");
     NodeId x = b.input({8, 16}, "x");
     LayerParams sw = b.defaults(LayerType::SwiGlu);
     sw.hidden = 32;
     NodeId y = b.layer(LayerType::SwiGlu, sw, {x}, "swiglu");
     y = b.act(LayerType::GeluTanh, y, "gelu_tanh");
     y = b.act(LayerType::HardSigmoid, y, "hard_sigmoid");
+    LayerParams ca = b.defaults(LayerType::CrossAttention);
+    ca.heads = 2;
+    y = b.layer(LayerType::CrossAttention, ca, {y, att}, "cross");
+    NodeId w = b.input({16, 16}, "w");
+    y = b.layer(LayerType::MatMul, b.defaults(LayerType::MatMul), {y, w}, "matmul");
+    LayerParams lstm = b.defaults(LayerType::LSTM);
+    lstm.hidden = 8, lstm.bidirectional = 1;
+    y = b.layer(LayerType::LSTM, lstm, {y}, "lstm");
+    LayerParams gru = b.defaults(LayerType::GRU);
+    gru.hidden = 16, gru.layers = 2;
+    y = b.layer(LayerType::GRU, gru, {y}, "gru");
     y = b.add({y, emb}, "add");
     LayerParams head = b.defaults(LayerType::Linear);
     head.features = 20;
     head.tied = 1;
     b.layer(LayerType::Linear, head, {y}, "head");
     Network net = b.finish();
-    QCOMPARE(analyze(net).totals.errors, 0);
+    const AnalysisResult a = analyze(net);
+    QCOMPARE(a.totals.errors, 0);
     RunReport r = runKernels(net, quick(backend));
     std::map<std::string, const LayerTiming*> byName;
     for (const LayerTiming& t : r.layers)
         byName[net.node(t.id)->name] = &t;
-    for (const char* n : {"swiglu", "gelu_tanh", "hard_sigmoid", "head"})
-        QVERIFY2(byName[n]->status == TimingStatus::Measured, (std::string(n) + ": " + byName[n]->note).c_str());
-    QCOMPARE(int(byName["embed"]->status), int(TimingStatus::Skipped));
-    QVERIFY2(QString::fromStdString(byName["embed"]->note).contains("no embedding (gather) kernel yet"),
-             byName["embed"]->note.c_str());
+    for (const char* name : {"embed", "rms_norm", "attn", "swiglu", "gelu_tanh", "hard_sigmoid", "cross", "matmul",
+                             "lstm", "gru", "head"})
+        QVERIFY2(byName[name]->status == TimingStatus::Measured, (std::string(name) + ": " + byName[name]->note).c_str());
+    if (backend == BackendKind::OneDnn) {
+        QVERIFY2(QString::fromStdString(byName["embed"]->note).contains("no gather primitive"), byName["embed"]->note.c_str());
+        QVERIFY2(QString::fromStdString(byName["matmul"]->note).contains("matmul"), byName["matmul"]->note.c_str());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestRunner)
