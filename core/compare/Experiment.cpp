@@ -91,12 +91,12 @@ ExperimentResult staticExperiment(const EqualPair& pair)
     return r;
 }
 
-ExperimentResult runExperiment(const EqualPair& pair, const ExperimentOptions& options, ExperimentControl* control)
+MeasureResult measurePair(const Network& a, const Network& b, const ExperimentOptions& options,
+                          ExperimentControl* control)
 {
-    ExperimentResult r = staticExperiment(pair);
-    const int runs = int(options.backends.size() * options.threads.size()) * 2;
-    const int perRun[2] = {int(pair.wide.nodes().size()), int(pair.deep.nodes().size())};
-    const int total = runs / 2 * (perRun[0] + perRun[1]);
+    MeasureResult r;
+    const int perRun[2] = {int(a.nodes().size()), int(b.nodes().size())};
+    const int total = int(options.backends.size() * options.threads.size()) * (perRun[0] + perRun[1]);
     int done = 0;
     for (BackendKind backend : options.backends)
         for (int threads : options.threads) {
@@ -104,7 +104,7 @@ ExperimentResult runExperiment(const EqualPair& pair, const ExperimentOptions& o
             cell.backend = backend;
             cell.threads = threads;
             for (int k = 0; k < 2; ++k) {
-                const Network& net = k == 0 ? pair.wide : pair.deep;
+                const Network& net = k == 0 ? a : b;
                 if (control && control->cancel.load()) {
                     r.cancelled = true;
                     return r;
@@ -114,7 +114,7 @@ ExperimentResult runExperiment(const EqualPair& pair, const ExperimentOptions& o
                 ro.threads = threads;
                 ro.secondsPerLayer = options.secondsPerLayer;
                 RunControl rc;
-                const std::string what = net.name + ", " + latencyLabel(backend, threads).substr(9);
+                const std::string what = net.name + ": " + latencyLabel(backend, threads).substr(9);
                 const int base = done;
                 rc.progress = [&, base](int layerDone, int, const std::string&) {
                     if (control) {
@@ -134,10 +134,8 @@ ExperimentResult runExperiment(const EqualPair& pair, const ExperimentOptions& o
                     r.cancelled = true;
                     return r;
                 }
-                std::string& err = k == 0 ? cell.wideError : cell.deepError;
-                double& us = k == 0 ? cell.wideUs : cell.deepUs;
-                err = rep.error;
-                us = rep.endToEndUs;
+                (k == 0 ? cell.aError : cell.bError) = rep.error;
+                (k == 0 ? cell.aUs : cell.bUs) = rep.endToEndUs;
             }
             r.latency.push_back(cell);
             auto v = [](double us, const std::string& e) -> std::optional<double> {
@@ -146,11 +144,34 @@ ExperimentResult runExperiment(const EqualPair& pair, const ExperimentOptions& o
                 return us;
             };
             r.rows.push_back({std::string("latency_") + backendKey(backend) + "_" + std::to_string(threads) + "t_us",
-                              latencyLabel(backend, threads), Unit::Microseconds, v(cell.wideUs, cell.wideError),
-                              v(cell.deepUs, cell.deepError)});
+                              latencyLabel(backend, threads), Unit::Microseconds, v(cell.aUs, cell.aError),
+                              v(cell.bUs, cell.bError)});
         }
     if (control && control->progress)
         control->progress(total, total, "done");
+    return r;
+}
+
+std::vector<Metric> withLatencyRows(const std::vector<Metric>& rows, const std::vector<Metric>& latency)
+{
+    std::vector<Metric> out;
+    for (const Metric& m : rows) {
+        if (m.key == "latency_us" && !latency.empty())
+            out.insert(out.end(), latency.begin(), latency.end());
+        else
+            out.push_back(m);
+    }
+    return out;
+}
+
+ExperimentResult runExperiment(const EqualPair& pair, const ExperimentOptions& options, ExperimentControl* control)
+{
+    ExperimentResult r = staticExperiment(pair);
+    MeasureResult m = measurePair(pair.wide, pair.deep, options, control);
+    r.latency = m.latency;
+    r.cancelled = m.cancelled;
+    if (!m.cancelled)
+        r.rows = withLatencyRows(r.rows, m.rows);
     return r;
 }
 

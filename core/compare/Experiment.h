@@ -70,14 +70,26 @@ struct ExperimentControl {
 struct LatencyCell {
     BackendKind backend = BackendKind::Eigen;
     int threads = 1;
-    double wideUs = 0, deepUs = 0; // end to end, median of whole forward passes
-    std::string wideError, deepError;
+    double aUs = 0, bUs = 0; // end to end, median of whole forward passes
+    std::string aError, bError;
 };
+
+// Both designs measured on every backend × thread count of `options`, A then B per configuration.
+// Rows: one per configuration ("Latency, Eigen, 1 thread"), A and B end to end.
+struct MeasureResult {
+    std::vector<LatencyCell> latency;
+    std::vector<Metric> rows;
+    bool cancelled = false;
+};
+MeasureResult measurePair(const Network& a, const Network& b, const ExperimentOptions& options,
+                          ExperimentControl* control);
+// The comparison's rows with the generic "Measured latency" row replaced by the measured ones.
+std::vector<Metric> withLatencyRows(const std::vector<Metric>& rows, const std::vector<Metric>& latency);
 
 struct ExperimentResult {
     Comparison comparison;        // A = wide and shallow, B = deep and narrow
     std::vector<LatencyCell> latency;
-    std::vector<Metric> rows;     // comparison.rows, then "Latency, Eigen, 1 thread", …
+    std::vector<Metric> rows;     // comparison.rows, "Measured latency" replaced by one row per backend × threads
     bool cancelled = false;
 };
 
