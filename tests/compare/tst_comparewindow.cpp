@@ -114,6 +114,10 @@ void TestCompareWindow::chartsStackedAndAligned()
     QVERIFY2(ga.bottom() < gb.top(), qPrintable(QString("%1 vs %2").arg(ga.bottom()).arg(gb.top())));
     QCOMPARE(ga.left(), gb.left());
     QCOMPARE(ga.width(), gb.width());
+    // The table's column and the charts do not overlap: the charts and their controls start right of it.
+    const QRect table(w.totalsTable()->mapTo(&w, QPoint(0, 0)), w.totalsTable()->size());
+    QVERIFY2(table.right() < ga.left(), qPrintable(QString("table ends at %1, chart starts at %2").arg(table.right()).arg(ga.left())));
+    QVERIFY(table.right() < w.metricCombo()->mapTo(&w, QPoint(0, 0)).x());
     QVERIFY(ga.height() >= 200);
     QVERIFY(gb.height() >= 200);
     a->replotNow();

@@ -16,7 +16,7 @@
 #include <QScrollBar>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QSplitter>
+#include <QStyle>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -192,8 +192,10 @@ void CompareWindow::buildUi()
     m_message->setVisible(false);
     root->addWidget(m_message);
 
-    auto* split = new QSplitter(Qt::Horizontal, this);
-    auto* left = new QWidget(split);
+    // A plain row, not a splitter: the table's column takes exactly the width its figures need (it
+    // changes with them) and the charts take the rest.
+    auto* split = new QHBoxLayout;
+    auto* left = new QWidget(this);
     auto* leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(0, 0, 0, 0);
     m_table = new QTableWidget(0, 5, left);
@@ -203,11 +205,14 @@ void CompareWindow::buildUi()
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_table->setWordWrap(false);
     m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    for (int c = 0; c < 5; ++c)
-        m_table->horizontalHeader()->setSectionResizeMode(c, QHeaderView::ResizeToContents);
+    // Fixed sections sized from the texts in fillTable(): asking every cell for its size hint on each
+    // edit (ResizeToContents) cost more than the whole comparison.
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 6);
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->setHorizontalHeaderLabels({tr("Figure"), tr("A"), tr("B"), tr("B − A"), tr("B ÷ A")});
 
-    auto* chartsBox = new QWidget(split);
+    auto* chartsBox = new QWidget(this);
     auto* charts = new QVBoxLayout(chartsBox);
     charts->setContentsMargins(0, 0, 0, 0);
     auto* chartBar = new QHBoxLayout;
@@ -250,10 +255,8 @@ void CompareWindow::buildUi()
     notes->setStyleSheet(QString("color: %1;").arg(chartstyle::muted().name()));
     leftLayout->addWidget(notes, 2);
     split->addWidget(left);
-    split->addWidget(chartsBox);
-    split->setStretchFactor(0, 4);
-    split->setStretchFactor(1, 5);
-    root->addWidget(split, 1);
+    split->addWidget(chartsBox, 1);
+    root->addLayout(split, 1);
 }
 
 void CompareWindow::attachA(core::Document* doc)
@@ -450,18 +453,25 @@ void CompareWindow::fillTable()
                        m_measuredB == m_b.revision();
     m_rows = fresh ? core::compare::withLatencyRows(m_comparison.rows, m_latencyRows) : m_comparison.rows;
     // Short headers keep every column in view; the names stand above, in the charts' colours.
-    m_table->setHorizontalHeaderLabels({tr("Figure"), tr("A"), tr("B"), tr("B − A"), tr("B ÷ A")});
     m_table->horizontalHeaderItem(1)->setToolTip(q(m_comparison.a.name));
     m_table->horizontalHeaderItem(2)->setToolTip(q(m_comparison.b.name));
-    m_table->setRowCount(int(m_rows.size()));
-    auto set = [this](int r, int c, const QString& text, bool right) {
+    if (m_table->rowCount() != int(m_rows.size()))
+        m_table->setRowCount(int(m_rows.size()));
+    const QFontMetrics fm(m_table->font());
+    const int padding = 2 * m_table->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_table) + 12;
+    int widths[5];
+    for (int c = 0; c < 5; ++c)
+        widths[c] = fm.horizontalAdvance(m_table->horizontalHeaderItem(c)->text()) + padding + 8;
+    auto set = [&](int r, int c, const QString& text, bool right) {
         QTableWidgetItem* item = m_table->item(r, c);
         if (!item) {
             item = new QTableWidgetItem;
+            item->setTextAlignment(right ? Qt::AlignRight | Qt::AlignVCenter : Qt::AlignLeft | Qt::AlignVCenter);
             m_table->setItem(r, c, item);
         }
-        item->setText(text);
-        item->setTextAlignment(right ? Qt::AlignRight | Qt::AlignVCenter : Qt::AlignLeft | Qt::AlignVCenter);
+        if (item->text() != text)
+            item->setText(text);
+        widths[c] = std::max(widths[c], fm.horizontalAdvance(text) + padding);
     };
     for (int r = 0; r < int(m_rows.size()); ++r) {
         const Metric& m = m_rows[size_t(r)];
@@ -482,10 +492,13 @@ void CompareWindow::fillTable()
         set(r, 4, ratio ? QString::number(*ratio, 'f', 3) + QStringLiteral("×") : QStringLiteral("—"), true);
     }
     // The table is as wide as its columns, so no figure hides behind a scroll bar.
-    m_table->resizeColumnsToContents();
+    for (int c = 0; c < 5; ++c)
+        if (m_table->columnWidth(c) != widths[c])
+            m_table->setColumnWidth(c, widths[c]);
     const int width = m_table->horizontalHeader()->length() + m_table->verticalScrollBar()->sizeHint().width() +
                       2 * m_table->frameWidth();
-    m_table->parentWidget()->setFixedWidth(width);
+    if (m_table->parentWidget()->width() != width)
+        m_table->parentWidget()->setFixedWidth(width);
 }
 
 void CompareWindow::fillCharts()
