@@ -9,6 +9,9 @@
 //   window      the edit + CompareWindow's refresh (the same comparison, the table refilled, both
 //               charts' data set) + both charts replotted at once: what a user waits for
 //   analysis    the edit alone, for reference
+// `bench_compare experiment [SECONDS]` instead runs the lecture's experiment as the window does
+// (compare::runExperiment: the equal-parameter pair on Eigen and oneDNN at 1 and 2 threads, SECONDS
+// per layer, 0.05 by default) and prints its rows.
 #include "widgets/compare/CompareChart.h"
 #include "widgets/compare/CompareWindow.h"
 
@@ -16,6 +19,7 @@
 #include "core/Document.h"
 #include "core/Zoo.h"
 #include "core/compare/Compare.h"
+#include "core/compare/Experiment.h"
 
 #include <QApplication>
 
@@ -86,10 +90,40 @@ void resize(core::Document& d, int i)
     core::SetNodeCommand(d.network(), input, p, "input").redo(d);
 }
 
+int experiment(double seconds)
+{
+    auto pair = core::compare::equalParameterPair({});
+    if (!pair) {
+        std::fprintf(stderr, "%s\n", pair.error().c_str());
+        return 1;
+    }
+    core::compare::ExperimentOptions o;
+    o.secondsPerLayer = seconds;
+    const double load = loadAverage();
+    const core::compare::ExperimentResult r = core::compare::runExperiment(*pair, o, nullptr);
+    std::printf("# Wide vs deep experiment\n\nMachine: %s, %d logical cores (load average %.1f at start, %.1f at "
+                "the end). %.2f s per layer, end-to-end latency the median of 5 forward passes.\n\n",
+                cpuModel().c_str(), int(std::thread::hardware_concurrency()), load, loadAverage(), seconds);
+    std::printf("| figure | A: %s | B: %s | B ÷ A |\n|---|---:|---:|---:|\n", pair->wide.name.c_str(),
+                pair->deep.name.c_str());
+    for (const core::compare::Metric& m : r.rows) {
+        auto text = [&](const std::optional<double>& v) {
+            return v ? core::compare::formatValue(m.unit, *v) : std::string("—");
+        };
+        char ratio[32] = "—";
+        if (auto r = m.ratio())
+            std::snprintf(ratio, sizeof ratio, "%.3f", *r);
+        std::printf("| %s | %s | %s | %s |\n", m.label.c_str(), text(m.a).c_str(), text(m.b).c_str(), ratio);
+    }
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
+    if (argc > 1 && std::string(argv[1]) == "experiment")
+        return experiment(argc > 2 ? std::atof(argv[2]) : 0.05);
     if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
         qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
