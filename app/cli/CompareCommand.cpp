@@ -108,7 +108,8 @@ int compareCommand(int argc, char** argv)
     }
     const core::AnalysisResult aa = core::analyze(nets[0]), ab = core::analyze(nets[1]);
     const core::compare::Comparison c = core::compare::compareDesigns(nets[0], aa, nets[1], ab);
-    const std::string text = format == "json" ? core::compare::comparisonJson(c) : core::compare::comparisonTable(c);
+    const std::string text =
+        format == "json" ? core::compare::comparisonJson(c) : core::compare::comparisonTable(c);
     std::fwrite(text.data(), 1, text.size(), stdout);
     if (c.a.errors || c.b.errors)
         return fail((c.a.errors ? c.a.name + ": " + c.a.firstError : c.b.name + ": " + c.b.firstError));

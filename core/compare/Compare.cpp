@@ -87,11 +87,12 @@ std::vector<Metric> totalsRows(const DesignFigures& a, const DesignFigures& b)
     };
     std::vector<Metric> rows;
     rows.push_back({"params", "Parameters", Unit::Count, num(a.params), num(b.params)});
-    rows.push_back({"model_bytes", "Model size (design bit widths)", Unit::Bytes, num(a.modelBytes), num(b.modelBytes)});
+    rows.push_back(
+        {"model_bytes", "Model size (design bit widths)", Unit::Bytes, num(a.modelBytes), num(b.modelBytes)});
     for (size_t i = 0; i < kBitWidths.size(); ++i)
         rows.push_back({"model_bytes_" + std::to_string(kBitWidths[i].bits),
-                        "Model size at " + std::string(kBitWidths[i].label), Unit::Bytes, num(a.modelBytesAt[i]),
-                        num(b.modelBytesAt[i])});
+                        "Model size at " + std::string(kBitWidths[i].label), Unit::Bytes,
+                        num(a.modelBytesAt[i]), num(b.modelBytesAt[i])});
     rows.push_back({"macs", "MACs", Unit::Macs, num(a.macs), num(b.macs)});
     rows.push_back({"training_peak_bytes", "Peak memory, training view (forward)", Unit::Bytes,
                     num(a.trainingPeakBytes), num(b.trainingPeakBytes)});
@@ -164,7 +165,8 @@ std::vector<AlignedRow> alignLayers(const Network& na, const AnalysisResult& aa,
     return rows;
 }
 
-Comparison compareDesigns(const Network& na, const AnalysisResult& aa, const Network& nb, const AnalysisResult& ab)
+Comparison compareDesigns(const Network& na, const AnalysisResult& aa, const Network& nb,
+                          const AnalysisResult& ab)
 {
     Comparison c;
     c.a = figuresOf(na, aa);
@@ -250,11 +252,13 @@ std::string comparisonTable(const Comparison& c)
     std::vector<std::array<std::string, 5>> cells;
     cells.push_back({"figure", "A: " + c.a.name, "B: " + c.b.name, "B − A", "B ÷ A"});
     for (const Metric& m : c.rows) {
-        auto text = [&](const std::optional<double>& v) { return v ? formatValue(m.unit, *v) : std::string("—"); };
+        auto text = [&](const std::optional<double>& v) {
+            return v ? formatValue(m.unit, *v) : std::string("—");
+        };
         auto d = m.difference();
         auto r = m.ratio();
-        cells.push_back({m.label, text(m.a), text(m.b), d ? signedText(m.unit, *d) : "—",
-                         r ? fixed(*r, 3) + "×" : "—"});
+        cells.push_back(
+            {m.label, text(m.a), text(m.b), d ? signedText(m.unit, *d) : "—", r ? fixed(*r, 3) + "×" : "—"});
     }
     size_t width[5] = {};
     for (const auto& row : cells)
@@ -274,7 +278,8 @@ std::string comparisonTable(const Comparison& c)
     }
     for (const DesignFigures* f : {&c.a, &c.b})
         if (f->errors)
-            out += f->name + ": " + std::to_string(f->errors) + " layer(s) with errors; first: " + f->firstError + "\n";
+            out += f->name + ": " + std::to_string(f->errors) +
+                   " layer(s) with errors; first: " + f->firstError + "\n";
     return out;
 }
 

@@ -43,15 +43,15 @@ struct DesignFigures {
     // default schedule; peak live bytes.
     std::optional<int64_t> deployPeakBytes;
     bool rfValid = false;
-    int64_t rf[2] = {1, 1};       // final receptive field, H × W
-    int layers = 0;               // layers of the design, Input layers excluded
+    int64_t rf[2] = {1, 1}; // final receptive field, H × W
+    int layers = 0;         // layers of the design, Input layers excluded
     // Kernel launches: operations the deployment runtime executes for one inference — one per op of
     // the deployment view's memory graph that is not an input. Folded BatchNorms, fused activations,
     // Dropout and views (Flatten, Reshape) launch nothing.
     std::optional<int> kernelLaunches;
     std::optional<double> latencyUs; // measured end to end, once the design has been run
     int errors = 0;
-    std::string firstError;          // the first layer error, when errors > 0
+    std::string firstError; // the first layer error, when errors > 0
 };
 
 // Figures of one design; `a` is analyze(net). Deployment and training figures are absent (not zero)
@@ -68,7 +68,7 @@ struct Metric {
     std::optional<double> a, b;
 
     std::optional<double> difference() const; // b − a, when both are known
-    std::optional<double> ratio() const;       // b ÷ a, when both are known and a ≠ 0
+    std::optional<double> ratio() const;      // b ÷ a, when both are known and a ≠ 0
 };
 
 std::vector<Metric> totalsRows(const DesignFigures& a, const DesignFigures& b);
@@ -94,11 +94,13 @@ struct Comparison {
     std::vector<AlignedRow> alignment;
 };
 
-Comparison compareDesigns(const Network& na, const AnalysisResult& aa, const Network& nb, const AnalysisResult& ab);
+Comparison compareDesigns(const Network& na, const AnalysisResult& aa, const Network& nb,
+                          const AnalysisResult& ab);
 
 // Text renderings the CLI prints and tests read.
 std::string comparisonTable(const Comparison& c);
-std::string comparisonJson(const Comparison& c); // {"a": {...}, "b": {...}, "ratios": {...}, "differences": {...}, "rows": [...]}
+std::string comparisonJson(
+    const Comparison& c); // {"a": {...}, "b": {...}, "ratios": {...}, "differences": {...}, "rows": [...]}
 
 // "11,689,512", "1.814 G", "44.7 MB", "211 × 211", "1.23 ms" — the figure in its unit.
 std::string formatValue(Unit unit, double v);

@@ -55,21 +55,24 @@ Result<EqualPair> equalParameterPair(const EqualPairOptions& o)
 
     EqualPair p;
     p.wideWidth = w;
-    p.wide = plainCnn("Wide & shallow (" + std::to_string(o.wideDepth) + " × " + std::to_string(w) + " ch)", o.input,
-                      o.wideDepth, w, o.classes);
-    p.deep = plainCnn("Deep & narrow (" + std::to_string(o.deepDepth) + " × " + std::to_string(o.deepWidth) + " ch)",
+    p.wide = plainCnn("Wide & shallow (" + std::to_string(o.wideDepth) + " × " + std::to_string(w) + " ch)",
+                      o.input, o.wideDepth, w, o.classes);
+    p.deep = plainCnn("Deep & narrow (" + std::to_string(o.deepDepth) + " × " + std::to_string(o.deepWidth) +
+                          " ch)",
                       o.input, o.deepDepth, o.deepWidth, o.classes);
     const AnalysisResult wa = analyze(p.wide), da = analyze(p.deep);
     for (const AnalysisResult* a : {&wa, &da})
         for (const LayerResult& l : a->layers)
             if (l.status != LayerStatus::Ok)
-                return Error{"the generated network does not fit the input " + o.input.toString() + ": " + l.message};
+                return Error{"the generated network does not fit the input " + o.input.toString() + ": " +
+                             l.message};
     p.wideParams = wa.totals.params;
     p.deepParams = da.totals.params;
     p.gap = std::fabs(double(p.wideParams - p.deepParams)) / double(p.deepParams);
     if (p.gap > 0.01)
         return Error{"no width brings " + std::to_string(o.wideDepth) + " convolutions within 1% of " +
-                     std::to_string(p.deepParams) + " parameters (nearest: " + std::to_string(p.wideParams) + ")"};
+                     std::to_string(p.deepParams) + " parameters (nearest: " + std::to_string(p.wideParams) +
+                     ")"};
     return p;
 }
 
@@ -143,9 +146,10 @@ MeasureResult measurePair(const Network& a, const Network& b, const ExperimentOp
                     return std::nullopt;
                 return us;
             };
-            r.rows.push_back({std::string("latency_") + backendKey(backend) + "_" + std::to_string(threads) + "t_us",
-                              latencyLabel(backend, threads), Unit::Microseconds, v(cell.aUs, cell.aError),
-                              v(cell.bUs, cell.bError)});
+            r.rows.push_back(
+                {std::string("latency_") + backendKey(backend) + "_" + std::to_string(threads) + "t_us",
+                 latencyLabel(backend, threads), Unit::Microseconds, v(cell.aUs, cell.aError),
+                 v(cell.bUs, cell.bError)});
         }
     if (control && control->progress)
         control->progress(total, total, "done");
@@ -164,7 +168,8 @@ std::vector<Metric> withLatencyRows(const std::vector<Metric>& rows, const std::
     return out;
 }
 
-ExperimentResult runExperiment(const EqualPair& pair, const ExperimentOptions& options, ExperimentControl* control)
+ExperimentResult runExperiment(const EqualPair& pair, const ExperimentOptions& options,
+                               ExperimentControl* control)
 {
     ExperimentResult r = staticExperiment(pair);
     MeasureResult m = measurePair(pair.wide, pair.deep, options, control);

@@ -87,14 +87,15 @@ MeasureResult measurePair(const Network& a, const Network& b, const ExperimentOp
 std::vector<Metric> withLatencyRows(const std::vector<Metric>& rows, const std::vector<Metric>& latency);
 
 struct ExperimentResult {
-    Comparison comparison;        // A = wide and shallow, B = deep and narrow
+    Comparison comparison; // A = wide and shallow, B = deep and narrow
     std::vector<LatencyCell> latency;
-    std::vector<Metric> rows;     // comparison.rows, "Measured latency" replaced by one row per backend × threads
+    std::vector<Metric> rows; // comparison.rows, "Measured latency" replaced by one row per backend × threads
     bool cancelled = false;
 };
 
 // The static comparison alone (no kernels run): what the GUI shows before the measurement ends.
 ExperimentResult staticExperiment(const EqualPair& pair);
-ExperimentResult runExperiment(const EqualPair& pair, const ExperimentOptions& options, ExperimentControl* control);
+ExperimentResult runExperiment(const EqualPair& pair, const ExperimentOptions& options,
+                               ExperimentControl* control);
 
 } // namespace nc::core::compare

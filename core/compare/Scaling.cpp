@@ -152,7 +152,8 @@ Result<Network> scaleWidth(const Network& net, double multiplier, int64_t diviso
                          ") has a width of its own the width multiplier does not scale; it applies to "
                          "convolution and linear designs"};
         if (n.type == LayerType::Linear && n.params.tied)
-            return Error{"layer \"" + n.name + "\" shares an embedding's table; the width multiplier does not scale tied weights"};
+            return Error{"layer \"" + n.name +
+                         "\" shares an embedding's table; the width multiplier does not scale tied weights"};
     }
     AnalysisResult a = analyze(net);
     if (Status s = analysable(net, a); !s)
@@ -200,12 +201,12 @@ struct Block {
     std::string name;   // "layer1.1"
     std::string prefix; // "layer1" (with the separator kept apart)
     char separator = '.';
-    long index = -1;    // 1
+    long index = -1; // 1
     std::vector<NodeId> members;
     std::unordered_set<uint32_t> set;
-    NodeId src;         // the one tensor entering the block from outside
+    NodeId src; // the one tensor entering the block from outside
     int srcPort = 0;
-    NodeId out;         // the one member whose output leaves the block
+    NodeId out;             // the one member whose output leaves the block
     bool chainable = false; // one input, one output, output shape = input shape
 };
 
@@ -262,7 +263,8 @@ Block describe(const Network& net, const AnalysisResult& a, const BlockGroup& g)
     if (!in || !o)
         return b;
     const Shape& inShape =
-        b.srcPort == 0 ? in->output : in->extraOutputs[U(std::min<int>(b.srcPort - 1, int(in->extraOutputs.size()) - 1))];
+        b.srcPort == 0 ? in->output
+                       : in->extraOutputs[U(std::min<int>(b.srcPort - 1, int(in->extraOutputs.size()) - 1))];
     b.chainable = inShape == o->output;
     return b;
 }
@@ -365,7 +367,8 @@ Result<Network> scaleDepth(const Network& net, double multiplier)
         const Block& b = blocks[i];
         if (b.src.valid() && !stages.empty()) {
             const Block& prev = blocks[stages.back().back()];
-            if (prev.out.valid() && b.chainable && b.prefix == prev.prefix && b.src == prev.out && b.srcPort == 0) {
+            if (prev.out.valid() && b.chainable && b.prefix == prev.prefix && b.src == prev.out &&
+                b.srcPort == 0) {
                 stages.back().push_back(i);
                 continue;
             }
@@ -374,7 +377,8 @@ Result<Network> scaleDepth(const Network& net, double multiplier)
             stages.push_back({i});
     }
     if (stages.empty())
-        return Error{"design \"" + net.name + "\" has no blocks to repeat: depth scaling needs layers named by "
+        return Error{"design \"" + net.name +
+                     "\" has no blocks to repeat: depth scaling needs layers named by "
                      "block (\"layer1.0.conv1\", \"features.3.conv\")"};
 
     // Next free index per prefix, so copies never take an existing block's name.
@@ -399,7 +403,8 @@ Result<Network> scaleDepth(const Network& net, double multiplier)
                 std::string name = t.prefix + t.separator + std::to_string(idx);
                 auto copy = appendCopy(out, t, last, name);
                 if (!copy)
-                    return Error{"depth ×" + factorText(multiplier) + ": block \"" + t.name + "\": " + copy.error()};
+                    return Error{"depth ×" + factorText(multiplier) + ": block \"" + t.name +
+                                 "\": " + copy.error()};
                 last = *copy;
             }
         } else {
@@ -408,7 +413,8 @@ Result<Network> scaleDepth(const Network& net, double multiplier)
                 if (!b.chainable)
                     break;
                 if (Status s = removeBlock(out, b); !s)
-                    return Error{"depth ×" + factorText(multiplier) + ": block \"" + b.name + "\": " + s.error()};
+                    return Error{"depth ×" + factorText(multiplier) + ": block \"" + b.name +
+                                 "\": " + s.error()};
             }
         }
     }
@@ -438,7 +444,8 @@ Result<Network> scaleResolution(const Network& net, double multiplier)
         ++images;
     }
     if (!images)
-        return Error{"design \"" + net.name + "\" has no image input (C×H×W or C×D×H×W) whose resolution could scale"};
+        return Error{"design \"" + net.name +
+                     "\" has no image input (C×H×W or C×D×H×W) whose resolution could scale"};
     AnalysisResult b = analyze(out);
     if (Status s = analysable(out, b); !s)
         return Error{"resolution ×" + factorText(multiplier) + ": " + s.error()};

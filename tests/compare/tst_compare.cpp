@@ -75,7 +75,8 @@ void TestCompare::resnetTotals()
     // Layers, Input excluded. ResNet-18: stem conv, bn, relu, maxpool (4) + 8 basic blocks × 7 (conv, bn,
     // relu, conv, bn, add, relu) + 3 downsample conv + bn (6) + avgpool, flatten, fc (3) = 69.
     QCOMPARE(c.a.layers, 69);
-    // ResNet-50: 4 + 16 bottlenecks × 10 (3 × conv, bn, relu, minus one relu, plus add, relu) + 4 × 2 + 3 = 175.
+    // ResNet-50: 4 + 16 bottlenecks × 10 (3 × conv, bn, relu, minus one relu, plus add, relu) + 4 × 2 + 3 =
+    // 175.
     QCOMPARE(c.b.layers, 175);
     // Kernel launches in the deployment view (BatchNorm folded, ReLU fused into the conv or the Add,
     // flatten a view): ResNet-18: stem conv, maxpool, 8 × (conv, conv, add), 3 downsample convs, avgpool,
@@ -87,7 +88,8 @@ void TestCompare::resnetTotals()
     // layer1 + 4·2·4 = 43; layer2 43 + 2·4 + 3·2·8 = 99; layer3 99 + 2·8 + 3·2·16 = 211; layer4
     // 211 + 2·16 + 3·2·32 = 435), and the 7×7 global pool at jump 32 adds 6·32: 627.
     QCOMPARE(c.a.rf[0], int64_t(627));
-    // ResNet-50: 11 + 3·2·4 = 35; + 2·4 + 3·2·8 = 91; + 2·8 + 5·2·16 = 267; + 2·16 + 2·2·32 = 427; + 192 = 619.
+    // ResNet-50: 11 + 3·2·4 = 35; + 2·4 + 3·2·8 = 91; + 2·8 + 5·2·16 = 267; + 2·16 + 2·2·32 = 427; + 192 =
+    // 619.
     QCOMPARE(c.b.rf[1], int64_t(619));
     // Training view, FP32: at ResNet-18's bn1 step both conv1's and bn1's outputs, 64×112×112×4 B =
     // 3,211,264 B each, are live: 6,422,528 B.
@@ -115,7 +117,7 @@ void TestCompare::ratiosAndDifferences()
 void TestCompare::absentFiguresHaveNoRatio()
 {
     Metric m{"x", "x", Unit::Count, 0.0, 5.0};
-    QVERIFY(!m.ratio());                       // B ÷ 0
+    QVERIFY(!m.ratio()); // B ÷ 0
     QCOMPARE(m.difference().value(), 5.0);
     Metric n{"y", "y", Unit::Microseconds, 10.0, std::nullopt};
     QVERIFY(!n.ratio());
@@ -183,9 +185,9 @@ void TestCompare::cliJson()
     QCOMPARE(b["name"].toString(), QString("ResNet-50"));
     QCOMPARE(a["params"].toInteger(), qint64(11'689'512));
     QCOMPARE(b["params"].toInteger(), qint64(25'557'032));
-    QCOMPARE(a["macs"].toInteger(), qint64(1'814'073'344)); // 1.814 G (torchvision: 1.81 GFLOPS)
-    QCOMPARE(b["macs"].toInteger(), qint64(4'089'184'256)); // 4.09 G
-    QCOMPARE(a["model_bytes_8"].toInteger(), qint64(11'689'512)); // one byte per parameter
+    QCOMPARE(a["macs"].toInteger(), qint64(1'814'073'344));         // 1.814 G (torchvision: 1.81 GFLOPS)
+    QCOMPARE(b["macs"].toInteger(), qint64(4'089'184'256));         // 4.09 G
+    QCOMPARE(a["model_bytes_8"].toInteger(), qint64(11'689'512));   // one byte per parameter
     QCOMPARE(b["model_bytes_32"].toInteger(), qint64(102'228'128)); // 4 × 25,557,032
     QCOMPARE(a["kernel_launches"].toInt(), 31);
     QCOMPARE(b["kernel_launches"].toInt(), 72);
@@ -231,19 +233,21 @@ void TestCompare::cliBadInput_data()
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
     QTest::newRow("no design") << QStringList{"compare"} << "compare takes two designs";
-    QTest::newRow("one design, no knob") << QStringList{"compare", "zoo:resnet18"} << "compare takes two designs";
+    QTest::newRow("one design, no knob")
+        << QStringList{"compare", "zoo:resnet18"} << "compare takes two designs";
     QTest::newRow("three designs") << QStringList{"compare", "zoo:resnet18", "zoo:resnet50", "zoo:vgg16"}
                                    << "a third was given: zoo:vgg16";
     QTest::newRow("unknown zoo") << QStringList{"compare", "zoo:resnet18", "zoo:nope"} << "zoo:nope";
     QTest::newRow("csv") << QStringList{"compare", "zoo:resnet18", "zoo:resnet50", "--format", "csv"}
                          << "table or json";
-    QTest::newRow("bad width") << QStringList{"compare", "zoo:resnet18", "--width", "zero"} << "--width takes";
+    QTest::newRow("bad width") << QStringList{"compare", "zoo:resnet18", "--width", "zero"}
+                               << "--width takes";
     QTest::newRow("two knobs") << QStringList{"compare", "zoo:resnet18", "--width", "2", "--depth", "2"}
                                << "one scaling knob at a time";
-    QTest::newRow("knob with two designs") << QStringList{"compare", "zoo:resnet18", "zoo:resnet50", "--depth", "2"}
-                                           << "give one design";
-    QTest::newRow("width on a transformer") << QStringList{"compare", "zoo:vit_tiny", "--width", "2"}
-                                            << "layer \"patch_embed\"";
+    QTest::newRow("knob with two designs")
+        << QStringList{"compare", "zoo:resnet18", "zoo:resnet50", "--depth", "2"} << "give one design";
+    QTest::newRow("width on a transformer")
+        << QStringList{"compare", "zoo:vit_tiny", "--width", "2"} << "layer \"patch_embed\"";
     QTest::newRow("unknown option") << QStringList{"compare", "zoo:resnet18", "zoo:resnet50", "--fast"}
                                     << "unknown option --fast";
 }
@@ -260,8 +264,8 @@ void TestCompare::cliBadInput()
 
 void TestCompare::cliDesignWithErrors()
 {
-    // A 3×1×1 input leaves pool1's 2×2 window no room: the comparison still prints, the broken design's deployment figures
-    // are absent, and the exit status names the layer.
+    // A 3×1×1 input leaves pool1's 2×2 window no room: the comparison still prints, the broken design's
+    // deployment figures are absent, and the exit status names the layer.
     Network bad = loadZoo("wide_shallow").value();
     Node* input = bad.node(bad.findByName("input"));
     QVERIFY(input);

@@ -93,7 +93,8 @@ void TestCompareWindow::twoZooModels()
     for (int c = 1; c < 5; ++c) {
         const QFontMetrics fm(t->font());
         for (int r = 0; r < t->rowCount(); ++r)
-            QVERIFY2(fm.horizontalAdvance(t->item(r, c)->text()) <= t->columnWidth(c), qPrintable(t->item(r, c)->text()));
+            QVERIFY2(fm.horizontalAdvance(t->item(r, c)->text()) <= t->columnWidth(c),
+                     qPrintable(t->item(r, c)->text()));
     }
 }
 
@@ -116,7 +117,8 @@ void TestCompareWindow::chartsStackedAndAligned()
     QCOMPARE(ga.width(), gb.width());
     // The table's column and the charts do not overlap: the charts and their controls start right of it.
     const QRect table(w.totalsTable()->mapTo(&w, QPoint(0, 0)), w.totalsTable()->size());
-    QVERIFY2(table.right() < ga.left(), qPrintable(QString("table ends at %1, chart starts at %2").arg(table.right()).arg(ga.left())));
+    QVERIFY2(table.right() < ga.left(),
+             qPrintable(QString("table ends at %1, chart starts at %2").arg(table.right()).arg(ga.left())));
     QVERIFY(table.right() < w.metricCombo()->mapTo(&w, QPoint(0, 0)).x());
     QVERIFY(ga.height() >= 200);
     QVERIFY(gb.height() >= 200);
@@ -157,11 +159,14 @@ void TestCompareWindow::linkedSelection()
     const int row = rowOfLayer(w, true, "layer1.0.conv1");
     QVERIFY(row >= 0);
     // A user clicks the bar of layer1.0.conv1 in A's chart.
-    QTest::mouseClick(w.chartA()->plot(), Qt::LeftButton, {}, w.chartA()->plot()->mapFrom(w.chartA(), w.chartA()->pixelForRow(row)));
+    QTest::mouseClick(w.chartA()->plot(), Qt::LeftButton, {},
+                      w.chartA()->plot()->mapFrom(w.chartA(), w.chartA()->pixelForRow(row)));
     QCOMPARE(w.chartA()->selectedRow(), row);
     QCOMPARE(w.chartB()->selectedRow(), row);
-    QVERIFY2(w.selectionLabel()->text().contains("A layer1.0.conv1 (Conv2d)"), qPrintable(w.selectionLabel()->text()));
-    QVERIFY2(w.selectionLabel()->text().contains("B layer1.0.conv1 (Conv2d)"), qPrintable(w.selectionLabel()->text()));
+    QVERIFY2(w.selectionLabel()->text().contains("A layer1.0.conv1 (Conv2d)"),
+             qPrintable(w.selectionLabel()->text()));
+    QVERIFY2(w.selectionLabel()->text().contains("B layer1.0.conv1 (Conv2d)"),
+             qPrintable(w.selectionLabel()->text()));
     // ResNet-18's layer1.0.conv1: 64·64·9·56² = 115,605,504 MACs.
     QVERIFY(w.selectionLabel()->text().contains("115,605,504"));
     if (qEnvironmentVariableIsSet("NC_COMPARE_SCREENSHOT_DIR")) {
@@ -263,8 +268,8 @@ void TestCompareWindow::experimentMeasuresInWorker()
     QVERIFY(finished.wait(120000));
     QVERIFY(!w.measuring());
     QVERIFY(!w.progressBar()->isVisible());
-    for (const char* row : {"Latency, Eigen, 1 thread", "Latency, Eigen, 2 threads", "Latency, oneDNN, 1 thread",
-                            "Latency, oneDNN, 2 threads"}) {
+    for (const char* row : {"Latency, Eigen, 1 thread", "Latency, Eigen, 2 threads",
+                            "Latency, oneDNN, 1 thread", "Latency, oneDNN, 2 threads"}) {
         QVERIFY2(cell(w, row, 1) != "—" && !cell(w, row, 1).startsWith("(no row"), row);
         QVERIFY2(cell(w, row, 2) != "—", row);
         QVERIFY2(cell(w, row, 4).endsWith("×"), row);

@@ -55,12 +55,12 @@ void TestScaling::makeDivisibleRule_data()
     QTest::addColumn<qint64>("divisor");
     QTest::addColumn<qint64>("expected");
     // max(d, ⌊v + d/2⌋ // d · d), + d when below 0.9·v
-    QTest::newRow("70.4/8") << 70.4 << qint64(8) << qint64(72);   // ⌊74.4⌋ = 74 → 72 ≥ 63.4
-    QTest::newRow("140.8/8") << 140.8 << qint64(8) << qint64(144); // ⌊144.8⌋ = 144 → 144
-    QTest::newRow("281.6/8") << 281.6 << qint64(8) << qint64(280); // ⌊285.6⌋ = 285 → 280 ≥ 253.4
-    QTest::newRow("563.2/8") << 563.2 << qint64(8) << qint64(560); // ⌊567.2⌋ = 567 → 560 ≥ 506.9
+    QTest::newRow("70.4/8") << 70.4 << qint64(8) << qint64(72);      // ⌊74.4⌋ = 74 → 72 ≥ 63.4
+    QTest::newRow("140.8/8") << 140.8 << qint64(8) << qint64(144);   // ⌊144.8⌋ = 144 → 144
+    QTest::newRow("281.6/8") << 281.6 << qint64(8) << qint64(280);   // ⌊285.6⌋ = 285 → 280 ≥ 253.4
+    QTest::newRow("563.2/8") << 563.2 << qint64(8) << qint64(560);   // ⌊567.2⌋ = 567 → 560 ≥ 506.9
     QTest::newRow("3.2/8 floor d") << 3.2 << qint64(8) << qint64(8); // ⌊7.2⌋ = 7 → 0 → max(8, 0) = 8
-    QTest::newRow("11/8 90% rule") << 11.0 << qint64(8) << qint64(16); // ⌊15⌋ → 8 < 9.9 → 16
+    QTest::newRow("11/8 90% rule") << 11.0 << qint64(8) << qint64(16);   // ⌊15⌋ → 8 < 9.9 → 16
     QTest::newRow("36/16 90% rule") << 36.0 << qint64(16) << qint64(48); // ⌊44⌋ → 32 < 32.4 → 48
     QTest::newRow("32/8 exact") << 32.0 << qint64(8) << qint64(32);
     QTest::newRow("divisor 1") << 70.4 << qint64(1) << qint64(70); // ⌊70.9⌋ = 70
@@ -242,12 +242,18 @@ void TestScaling::refusals_data()
     QTest::addColumn<QString>("knob");
     QTest::addColumn<double>("factor");
     QTest::addColumn<QString>("message");
-    QTest::newRow("width on ViT") << "vit_tiny" << "width" << 2.0 << "layer \"patch_embed\"";
-    QTest::newRow("width zero") << "resnet18" << "width" << 0.0 << "width multiplier 0 is outside";
-    QTest::newRow("depth negative") << "resnet18" << "depth" << -1.0 << "depth multiplier -1 is outside";
-    QTest::newRow("depth without blocks") << "wide_shallow" << "depth" << 2.0 << "has no blocks to repeat";
-    QTest::newRow("resolution of tokens") << "gpt2" << "resolution" << 2.0 << "has no image input";
-    QTest::newRow("resolution too small") << "alexnet" << "resolution" << 0.1 << "layer \"";
+    QTest::newRow("width on ViT") << "vit_tiny"
+                                  << "width" << 2.0 << "layer \"patch_embed\"";
+    QTest::newRow("width zero") << "resnet18"
+                                << "width" << 0.0 << "width multiplier 0 is outside";
+    QTest::newRow("depth negative") << "resnet18"
+                                    << "depth" << -1.0 << "depth multiplier -1 is outside";
+    QTest::newRow("depth without blocks") << "wide_shallow"
+                                          << "depth" << 2.0 << "has no blocks to repeat";
+    QTest::newRow("resolution of tokens") << "gpt2"
+                                          << "resolution" << 2.0 << "has no image input";
+    QTest::newRow("resolution too small") << "alexnet"
+                                          << "resolution" << 0.1 << "layer \"";
 }
 
 void TestScaling::refusals()
@@ -257,8 +263,9 @@ void TestScaling::refusals()
     QFETCH(double, factor);
     QFETCH(QString, message);
     Network net = loadZoo(zoo.toStdString()).value();
-    Result<Network> r = knob == "width" ? scaleWidth(net, factor) : knob == "depth" ? scaleDepth(net, factor)
-                                                                                 : scaleResolution(net, factor);
+    Result<Network> r = knob == "width"   ? scaleWidth(net, factor)
+                        : knob == "depth" ? scaleDepth(net, factor)
+                                          : scaleResolution(net, factor);
     QVERIFY(!r.ok());
     QVERIFY2(QString::fromStdString(r.error()).contains(message), r.error().c_str());
 }

@@ -12,8 +12,7 @@
 
 namespace nc::widgets {
 
-CompareChart::CompareChart(QWidget* parent)
-    : QWidget(parent), m_plot(new QCustomPlot(this))
+CompareChart::CompareChart(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlot(this))
 {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -65,15 +64,16 @@ CompareChart::CompareChart(QWidget* parent)
     connect(m_plot, &QCustomPlot::mousePress, this, &CompareChart::onPress);
     connect(m_plot, &QCustomPlot::mouseMove, this, &CompareChart::onMove);
     connect(m_plot, &QCustomPlot::mouseDoubleClick, this, &CompareChart::showAllRows);
-    connect(m_plot->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this](const QCPRange& r) {
-        if (!m_settingRange)
-            emit xRangeChanged(r.lower, r.upper);
-    });
+    connect(m_plot->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this,
+            [this](const QCPRange& r) {
+                if (!m_settingRange)
+                    emit xRangeChanged(r.lower, r.upper);
+            });
     setMinimumSize(320, 160);
 }
 
-void CompareChart::setData(const QString& title, std::vector<double> values, std::vector<QString> names, Unit unit,
-                           const QColor& colour)
+void CompareChart::setData(const QString& title, std::vector<double> values, std::vector<QString> names,
+                           Unit unit, const QColor& colour)
 {
     const bool sameRows = values.size() == m_values.size();
     m_values = std::move(values);
@@ -105,7 +105,8 @@ void CompareChart::setSelectedRow(int row)
 {
     m_selected = row >= 0 && row < rowCount() ? row : -1;
     if (m_selected >= 0 && std::isfinite(m_values[size_t(m_selected)]))
-        m_selectedBar->setData(QVector<double>{double(m_selected)}, QVector<double>{m_values[size_t(m_selected)]}, true);
+        m_selectedBar->setData(QVector<double>{double(m_selected)},
+                               QVector<double>{m_values[size_t(m_selected)]}, true);
     else
         m_selectedBar->data()->clear();
     requestReplot();
@@ -142,7 +143,8 @@ QString CompareChart::title() const
 
 QPoint CompareChart::pixelForRow(int row) const
 {
-    double v = row >= 0 && row < rowCount() && std::isfinite(m_values[size_t(row)]) ? m_values[size_t(row)] / 2 : 0;
+    double v =
+        row >= 0 && row < rowCount() && std::isfinite(m_values[size_t(row)]) ? m_values[size_t(row)] / 2 : 0;
     const double x = m_plot->xAxis->coordToPixel(row);
     const double y = m_plot->yAxis->coordToPixel(v);
     return m_plot->mapTo(this, QPoint(int(std::lround(x)), int(std::lround(y))));
@@ -160,8 +162,8 @@ int CompareChart::rowAt(QPoint pixel) const
 QString CompareChart::valueText(double v) const
 {
     if (m_unit == Unit::Bytes)
-        return QString::fromStdString(core::humanBytes(std::llround(v)) + " (" + core::groupDigits(std::llround(v)) +
-                                      " B)");
+        return QString::fromStdString(core::humanBytes(std::llround(v)) + " (" +
+                                      core::groupDigits(std::llround(v)) + " B)");
     return QString::fromStdString(core::groupDigits(std::llround(v)));
 }
 

@@ -13,8 +13,8 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QProgressBar>
-#include <QScrollBar>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QStyle>
 #include <QTableWidget>
@@ -47,7 +47,8 @@ const LayerMetric kLayerMetrics[] = {
     {"Parameters", CompareChart::Unit::Count, [](const core::LayerResult& l) { return double(l.params); }},
     {"Activation memory", CompareChart::Unit::Bytes,
      [](const core::LayerResult& l) { return double(l.activationBytes); }},
-    {"Live memory", CompareChart::Unit::Bytes, [](const core::LayerResult& l) { return double(l.liveBytes); }},
+    {"Live memory", CompareChart::Unit::Bytes,
+     [](const core::LayerResult& l) { return double(l.liveBytes); }},
 };
 
 QColor colourA()
@@ -96,7 +97,8 @@ void CompareWindow::buildUi()
     m_nameA->setObjectName("nameA");
     m_liveButton = new QPushButton(tr("Use open design"), this);
     m_liveButton->setObjectName("liveButton");
-    m_liveButton->setToolTip(tr("A follows the design open in the main window: every edit there updates the comparison"));
+    m_liveButton->setToolTip(
+        tr("A follows the design open in the main window: every edit there updates the comparison"));
     connect(m_liveButton, &QPushButton::clicked, this, &CompareWindow::followLiveDocument);
     m_nameB = new QLabel(this);
     m_nameB->setObjectName("nameB");
@@ -353,9 +355,10 @@ void CompareWindow::startMeasure()
     if (m_running)
         return;
     if (m_comparison.a.errors || m_comparison.b.errors) {
-        showMessage(tr("fix the errors first: %1").arg(q(m_comparison.a.errors ? m_comparison.a.firstError
-                                                                                  : m_comparison.b.firstError)),
-                    true);
+        showMessage(
+            tr("fix the errors first: %1")
+                .arg(q(m_comparison.a.errors ? m_comparison.a.firstError : m_comparison.b.firstError)),
+            true);
         return;
     }
     m_running = true;
@@ -383,40 +386,41 @@ void CompareWindow::startMeasure()
     const core::Document* docA = m_a;
     auto control = m_control;
     auto options = m_measureOptions;
-    m_future = QtConcurrent::run([self, a = std::move(a), b = std::move(b), control, options, revA, revB, docA] {
-        core::compare::MeasureResult r;
-        try {
-            r = core::compare::measurePair(a, b, options, control.get());
-        } catch (const std::exception& e) {
-            r.cancelled = true;
-            r.latency.clear();
-            r.rows.clear();
-            if (control->progress)
-                control->progress(0, 1, std::string("failed: ") + e.what());
-        }
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, r = std::move(r), revA, revB, docA] {
-                if (!self)
-                    return;
-                self->m_running = false;
-                self->m_progress->setVisible(false);
-                self->m_cancelButton->setVisible(false);
-                self->m_measureButton->setEnabled(true);
-                if (r.cancelled) {
-                    self->showMessage(tr("Measurement cancelled."), false);
-                } else {
-                    self->m_latencyRows = r.rows;
-                    self->m_measuredA = revA;
-                    self->m_measuredB = revB;
-                    self->m_measuredDocA = docA;
-                    self->showMessage({}, false);
-                    self->fillTable();
-                }
-                emit self->measureFinished();
-            },
-            Qt::QueuedConnection);
-    });
+    m_future =
+        QtConcurrent::run([self, a = std::move(a), b = std::move(b), control, options, revA, revB, docA] {
+            core::compare::MeasureResult r;
+            try {
+                r = core::compare::measurePair(a, b, options, control.get());
+            } catch (const std::exception& e) {
+                r.cancelled = true;
+                r.latency.clear();
+                r.rows.clear();
+                if (control->progress)
+                    control->progress(0, 1, std::string("failed: ") + e.what());
+            }
+            QMetaObject::invokeMethod(
+                self.data(),
+                [self, r = std::move(r), revA, revB, docA] {
+                    if (!self)
+                        return;
+                    self->m_running = false;
+                    self->m_progress->setVisible(false);
+                    self->m_cancelButton->setVisible(false);
+                    self->m_measureButton->setEnabled(true);
+                    if (r.cancelled) {
+                        self->showMessage(tr("Measurement cancelled."), false);
+                    } else {
+                        self->m_latencyRows = r.rows;
+                        self->m_measuredA = revA;
+                        self->m_measuredB = revB;
+                        self->m_measuredDocA = docA;
+                        self->showMessage({}, false);
+                        self->fillTable();
+                    }
+                    emit self->measureFinished();
+                },
+                Qt::QueuedConnection);
+        });
 }
 
 void CompareWindow::cancelMeasure()
@@ -436,8 +440,10 @@ void CompareWindow::refresh()
 {
     if (!m_a)
         return; // still being built
-    m_comparison = core::compare::compareDesigns(m_a->network(), m_a->analysis(), m_b.network(), m_b.analysis());
-    m_nameA->setText(q(m_comparison.a.name) + (m_a == m_live.data() ? tr("  (open design, live)") : QString()));
+    m_comparison =
+        core::compare::compareDesigns(m_a->network(), m_a->analysis(), m_b.network(), m_b.analysis());
+    m_nameA->setText(q(m_comparison.a.name) +
+                     (m_a == m_live.data() ? tr("  (open design, live)") : QString()));
     m_nameB->setText(q(m_comparison.b.name));
     m_nameA->setToolTip(m_nameA->text());
     m_nameB->setToolTip(m_nameB->text());
@@ -458,7 +464,8 @@ void CompareWindow::fillTable()
     if (m_table->rowCount() != int(m_rows.size()))
         m_table->setRowCount(int(m_rows.size()));
     const QFontMetrics fm(m_table->font());
-    const int padding = 2 * m_table->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_table) + 12;
+    const int padding =
+        2 * m_table->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_table) + 12;
     int widths[5];
     for (int c = 0; c < 5; ++c)
         widths[c] = fm.horizontalAdvance(m_table->horizontalHeaderItem(c)->text()) + padding + 8;
@@ -466,7 +473,8 @@ void CompareWindow::fillTable()
         QTableWidgetItem* item = m_table->item(r, c);
         if (!item) {
             item = new QTableWidgetItem;
-            item->setTextAlignment(right ? Qt::AlignRight | Qt::AlignVCenter : Qt::AlignLeft | Qt::AlignVCenter);
+            item->setTextAlignment(right ? Qt::AlignRight | Qt::AlignVCenter
+                                         : Qt::AlignLeft | Qt::AlignVCenter);
             m_table->setItem(r, c, item);
         }
         if (item->text() != text)
@@ -495,15 +503,16 @@ void CompareWindow::fillTable()
     for (int c = 0; c < 5; ++c)
         if (m_table->columnWidth(c) != widths[c])
             m_table->setColumnWidth(c, widths[c]);
-    const int width = m_table->horizontalHeader()->length() + m_table->verticalScrollBar()->sizeHint().width() +
-                      2 * m_table->frameWidth();
+    const int width = m_table->horizontalHeader()->length() +
+                      m_table->verticalScrollBar()->sizeHint().width() + 2 * m_table->frameWidth();
     if (m_table->parentWidget()->width() != width)
         m_table->parentWidget()->setFixedWidth(width);
 }
 
 void CompareWindow::fillCharts()
 {
-    const LayerMetric& lm = kLayerMetrics[std::clamp(m_metric->currentIndex(), 0, int(std::size(kLayerMetrics)) - 1)];
+    const LayerMetric& lm =
+        kLayerMetrics[std::clamp(m_metric->currentIndex(), 0, int(std::size(kLayerMetrics)) - 1)];
     const auto& rows = m_comparison.alignment;
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (int side = 0; side < 2; ++side) {
@@ -540,7 +549,8 @@ void CompareWindow::selectRow(int row)
         QString t = c->hoverText(row);
         return t.replace('\n', ": ");
     };
-    m_selectionLabel->setText(row < 0 ? QString() : tr("A %1   |   B %2").arg(side(m_chartA), side(m_chartB)));
+    m_selectionLabel->setText(row < 0 ? QString()
+                                      : tr("A %1   |   B %2").arg(side(m_chartA), side(m_chartB)));
 }
 
 } // namespace nc::widgets

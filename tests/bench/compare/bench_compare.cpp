@@ -101,9 +101,10 @@ int experiment(double seconds)
     o.secondsPerLayer = seconds;
     const double load = loadAverage();
     const core::compare::ExperimentResult r = core::compare::runExperiment(*pair, o, nullptr);
-    std::printf("# Wide vs deep experiment\n\nMachine: %s, %d logical cores (load average %.1f at start, %.1f at "
-                "the end). %.2f s per layer, end-to-end latency the median of 5 forward passes.\n\n",
-                cpuModel().c_str(), int(std::thread::hardware_concurrency()), load, loadAverage(), seconds);
+    std::printf(
+        "# Wide vs deep experiment\n\nMachine: %s, %d logical cores (load average %.1f at start, %.1f at "
+        "the end). %.2f s per layer, end-to-end latency the median of 5 forward passes.\n\n",
+        cpuModel().c_str(), int(std::thread::hardware_concurrency()), load, loadAverage(), seconds);
     std::printf("| figure | A: %s | B: %s | B ÷ A |\n|---|---:|---:|---:|\n", pair->wide.name.c_str(),
                 pair->deep.name.c_str());
     for (const core::compare::Metric& m : r.rows) {
@@ -149,8 +150,8 @@ int main(int argc, char** argv)
                 cpuModel().c_str(), int(std::thread::hardware_concurrency()), loadAverage(), repeats);
     std::printf("| edit | measured | median | p90 |\n|---|---|---:|---:|\n");
     using Edit = void (*)(core::Document&, int);
-    for (const auto& [name, edit] :
-         std::vector<std::pair<const char*, Edit>>{{"conv1 bias on/off", toggleBias}, {"input 224 ↔ 256", resize}}) {
+    for (const auto& [name, edit] : std::vector<std::pair<const char*, Edit>>{
+             {"conv1 bias on/off", toggleBias}, {"input 224 ↔ 256", resize}}) {
         for (int side = 0; side < 2; ++side) {
             const char* which = side == 0 ? "A (ResNet-50)" : "B (ResNet-18)";
             core::Document& target = side == 0 ? a : b;
@@ -169,7 +170,8 @@ int main(int argc, char** argv)
             });
             std::printf("| %s of %s | edit + whole comparison (core) | %.2f ms | %.2f ms |\n", name, which,
                         core.medianMs, core.p90Ms);
-            std::printf("| %s of %s | edit + window: comparison, table, both charts replotted | %.2f ms | %.2f ms |\n",
+            std::printf("| %s of %s | edit + window: comparison, table, both charts replotted | %.2f ms | "
+                        "%.2f ms |\n",
                         name, which, win.medianMs, win.p90Ms);
         }
         const Timing analysis = timeIt(repeats, [&](int i) { edit(a, i); });
