@@ -2,6 +2,7 @@
 // list the zoo, import ONNX models and export designs to PyTorch or ONNX.
 #include "BenchCommand.h"
 #include "CliCommon.h"
+#include "CompareCommand.h"
 #include "MemoryCommand.h"
 #include "TrainCommand.h"
 #include "core/Analysis.h"
@@ -52,6 +53,9 @@ int usage()
         "                       [--schedule default|optimal] [--planner greedy|best]\n"
         "                       [--patches N --patch-layers K | --patches auto] [--budget BYTES]\n"
         "                       [--format table|json|header]\n"
+        "  netcanvas-cli compare A B [--bits N] [--batch N] [--format table|json]\n"
+        "  netcanvas-cli compare A --width M [--divisor D] | --depth M | --resolution M | --compound PHI\n"
+        "                        (B is A scaled: width, depth or resolution × M, or EfficientNet's φ)\n"
         "  netcanvas-cli zoo\n"
         "FILE is a design (.json) or an ONNX model (.onnx); --dim and --input set the sizes of an ONNX\n"
         "model's symbolic dimensions or whole input shapes (batch first).\n");
@@ -225,11 +229,13 @@ int main(int argc, char** argv)
             return nc::app::benchCommand(argc, argv);
         if (cmd == "train")
             return nc::app::trainCommand(argc, argv);
+        if (cmd == "compare")
+            return nc::app::compareCommand(argc, argv);
         if (cmd == "--help" || cmd == "-h" || cmd == "help") {
             usage();
             return 0;
         }
-        return fail("unknown command \"" + cmd + "\"; try analyze, train, bench, memory, import, export or zoo");
+        return fail("unknown command \"" + cmd + "\"; try analyze, train, bench, memory, compare, import, export or zoo");
     } catch (const std::exception& e) {
         return fail(std::string("internal error: ") + e.what());
     }

@@ -23,6 +23,7 @@
 #include "widgets/charts/MemoryPanel.h"
 #include "widgets/runner/RunnerPanel.h"
 #include "widgets/TrainingPanel.h"
+#include "widgets/compare/CompareWindow.h"
 #include "core/export/PyTorchExport.h"
 #include "core/onnx/OnnxExport.h"
 #include "core/onnx/OnnxImport.h"
@@ -442,6 +443,20 @@ void MainWindow::buildActions()
     m_docksMenu = m_viewMenu->addMenu(tr("&Panels"));
     for (QDockWidget* d : findChildren<QDockWidget*>())
         m_docksMenu->addAction(d->toggleViewAction());
+
+    // Compare: a window of its own whose design A follows this document (widgets/compare).
+    m_viewMenu->addSeparator();
+    a = m_viewMenu->addAction(tr("&Compare Designs…"), this, [this] {
+        auto* w = findChild<widgets::CompareWindow*>("compareWindow");
+        if (!w) {
+            w = new widgets::CompareWindow(&m_doc, this);
+            w->setWindowFlag(Qt::Window);
+            w->resize(1600, 1000);
+        }
+        w->show();
+        w->raise();
+    });
+    a->setObjectName("compareAction");
 
     // Help
     m_helpMenu = menuBar()->addMenu(tr("&Help"));
