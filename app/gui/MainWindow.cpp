@@ -15,6 +15,7 @@
 #include "widgets/GraphScene.h"
 #include "widgets/GraphView.h"
 #include "widgets/InspectorWidget.h"
+#include "widgets/ImportReportPanel.h"
 #include "widgets/IssuesPanel.h"
 #include "widgets/NodeItem.h"
 #include "widgets/PaletteWidget.h"
@@ -223,7 +224,18 @@ void MainWindow::buildDocks()
     m_issuesDock->setWindowTitle(m_issues->errorCount() > 0 ? tr("Issues (%1)").arg(m_issues->errorCount())
                                                             : tr("Issues"));
     inspectorDock->raise();
+
+    // The import report under the canvas, where its long lines have room: hidden until an import.
+    m_importReportPanel = new widgets::ImportReportPanel(m_doc, m_selection, this);
+    m_importReportDock = new QDockWidget(tr("Import report"), this);
+    m_importReportDock->setObjectName("importReportDock");
+    m_importReportDock->setWidget(m_importReportPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, m_importReportDock);
+    if (m_firstCostDock)
+        tabifyDockWidget(m_firstCostDock, m_importReportDock);
+    m_importReportDock->hide();
     if (m_docksMenu) {
+        m_docksMenu->addAction(m_importReportDock->toggleViewAction());
         m_docksMenu->addAction(runnerDock->toggleViewAction());
         m_docksMenu->addAction(memoryDock->toggleViewAction());
         m_docksMenu->addAction(trainingDock->toggleViewAction());
@@ -323,8 +335,8 @@ void MainWindow::buildActions()
         const QScopedValueRollback answered(m_saveAnswered, true);
         const QString path = QFileDialog::getOpenFileName(this, tr("Import ONNX model"), QString(),
                                                           tr("ONNX models (*.onnx)"));
-        if (!path.isEmpty() && importOnnxFile(path) && m_opts.interactive && !m_importReport.isEmpty())
-            QMessageBox::information(this, tr("Import report"), m_importReport);
+        if (!path.isEmpty())
+            importOnnxFile(path); // the report opens in its dock
     });
     a->setObjectName("importOnnx");
     a = m_fileMenu->addAction(tr("Export &PyTorch…"), this, [this] {
@@ -668,9 +680,12 @@ bool MainWindow::importOnnxFile(const QString& path)
     }
     if (!maybeSave())
         return false;
-    m_importReport = q(r->report.text());
+    m_importReport = q(r->report.text(SIZE_MAX));
     // An import is a new, unsaved design named after the model: saving asks for a .json path.
     adoptNetwork(std::move(r->network), QString(), QFileInfo(path).completeBaseName());
+    m_importReportPanel->setReport(QFileInfo(path).fileName(), m_importReport); // links to the adopted layers
+    m_importReportDock->show();
+    m_importReportDock->raise();
     showBlocksIfLarge();
     m_undo.resetClean();
     statusBar()->showMessage(tr("Imported %1: %2").arg(QFileInfo(path).fileName(), q(r->report.summary())), 15000);
