@@ -93,7 +93,7 @@ core::NodeId ImportReportPanel::layerForLine(const QString& line, const core::Ne
 void ImportReportPanel::setReport(const QString& title, const QString& text)
 {
     m_text = text;
-    m_title->setText(tr("Import report: %1").arg(title));
+    m_title->setText(tr("%1: a click on a highlighted line selects its layer").arg(title));
     m_list->clear();
     const core::Network& net = m_doc.network();
     QStringList lines = text.split('\n');

@@ -954,7 +954,11 @@ void MainWindow::showEvent(QShowEvent* e)
         return;
     m_shown = true;
     // Dock sizes only take once the window is laid out at its size.
-    QTimer::singleShot(0, this, [this] { applyLayoutPreset(kBalancedChartsShare); });
+    QTimer::singleShot(0, this, [this] {
+        applyLayoutPreset(kBalancedChartsShare);
+        if (m_importReportDock->isVisible()) // a model imported at start-up: its report in front
+            m_importReportDock->raise();
+    });
     // The tour once, on the first start (Help → Quick Tour shows it again).
     if (m_opts.interactive && !QSettings().value(QStringLiteral("tourShown"), false).toBool())
         QTimer::singleShot(300, this, &MainWindow::showTour);
