@@ -46,6 +46,15 @@ std::string cpuModel()
     return "unknown CPU";
 }
 
+// Other work on the machine inflates the times: the 1-minute load average is printed with them.
+std::string loadAverage()
+{
+    std::ifstream f("/proc/loadavg");
+    std::string one;
+    f >> one;
+    return one.empty() ? "unknown" : one;
+}
+
 // VmRSS / VmHWM of this process in MB (decimal).
 double statusMb(const char* key)
 {
@@ -118,8 +127,8 @@ int main(int argc, char** argv)
     std::printf("## VGG-16 exported by PyTorch, with weights\n\n");
     std::printf("Machine: %s, %u logical cores. Release build. torchvision `vgg16(weights=None)` exported by torch "
                 "(`/usr/bin/python3`, opset 17) into a temporary directory under /tmp (warm page cache); %d timed "
-                "`onnx::importOnnx(path)` calls after one warm-up.\n\n",
-                cpuModel().c_str(), std::thread::hardware_concurrency(), runs);
+                "`onnx::importOnnx(path)` calls after one warm-up; load average %s when they ended.\n\n",
+                cpuModel().c_str(), std::thread::hardware_concurrency(), runs, loadAverage().c_str());
     std::printf("| file | layers | parameters (NetCanvas / torch) | MACs | median | min | max |\n"
                 "|---:|---:|---|---:|---:|---:|---:|\n");
     std::printf("| %.1f MB | %zu | %lld / %s | %.2f G | %.1f ms | %.1f ms | %.1f ms |\n\n", fileMb, layers,
