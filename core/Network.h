@@ -32,6 +32,9 @@ struct Node {
     NodeId id;
     LayerType type = LayerType::Input;
     std::string name;
+    // Where an imported layer came from when its name was made readable: the full ONNX node name
+    // ("/layer1/layer1.0/conv1/Conv"); empty for layers drawn in the editor.
+    std::string source;
     LayerParams params;
     double x = 0, y = 0; // editor position, scene units
 

@@ -196,6 +196,14 @@ Result<Network> parseNetwork(const QByteArray& json)
             if (!pv.isUndefined() && (!pv.isDouble() || !std::isfinite(pv.toDouble()) || std::fabs(pv.toDouble()) > 1e9))
                 return layerError(id, name, std::string("position \"") + k + "\" must be a finite number");
         }
+        // Optional since the ONNX importer made names readable; older readers ignore it.
+        if (const QJsonValue sv = lo.value("source"); !sv.isUndefined()) {
+            if (!sv.isString())
+                return layerError(id, name, "\"source\" must be a string (the ONNX node name)");
+            node.source = s(sv.toString());
+            if (node.source.size() > 4096)
+                return layerError(id, name, "\"source\" is longer than 4096 characters");
+        }
         node.x = lo.value("x").toDouble();
         node.y = lo.value("y").toDouble();
         const QJsonValue av = lo.value("attrs");
@@ -314,6 +322,8 @@ QByteArray serializeNetwork(const Network& net)
         lo["id"] = static_cast<qint64>(n.id.v);
         lo["name"] = QString::fromStdString(n.name);
         lo["type"] = QString::fromUtf8(layerTypeKey(n.type).data(), static_cast<qsizetype>(layerTypeKey(n.type).size()));
+        if (!n.source.empty())
+            lo["source"] = QString::fromStdString(n.source);
         lo["x"] = std::round(n.x * 100) / 100;
         lo["y"] = std::round(n.y * 100) / 100;
         QJsonObject attrs;

@@ -201,6 +201,8 @@ QByteArray reportJson(const Network& net, const AnalysisResult& a)
         o["id"] = static_cast<qint64>(l.id.v);
         o["name"] = QString::fromStdString(nameOf(net, l));
         o["type"] = QString::fromUtf8(layerTypeKey(l.type).data(), static_cast<qsizetype>(layerTypeKey(l.type).size()));
+        if (const std::string& src = net.nodes()[static_cast<size_t>(l.nodeIndex)].source; !src.empty())
+            o["source"] = QString::fromStdString(src);
         if (l.status == LayerStatus::Ok) {
             QJsonArray s{static_cast<qint64>(a.batch)};
             for (int64_t d : l.output)

@@ -128,6 +128,13 @@ InspectorWidget::InspectorWidget(core::Document& doc, Editor& editor, Selection&
     m_name = new QLineEdit(page);
     m_name->setObjectName("name");
     head->addRow(tr("Name"), m_name);
+    m_source = new QLabel(page);
+    m_source->setObjectName("onnxSource");
+    m_source->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_source->setTextFormat(Qt::PlainText);
+    m_source->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_sourceLabel = new QLabel(tr("ONNX name"), page);
+    head->addRow(m_sourceLabel, m_source);
     m_kind = new QComboBox(page);
     m_kind->setObjectName("activation");
     for (const core::LayerSpec& s : core::Catalogue::instance().specs())
@@ -378,6 +385,12 @@ void InspectorWidget::refreshNodePage()
         const QSignalBlocker b(m_name);
         m_name->setText(q(n->name));
     }
+    // Exactly the ONNX name (selectable, so it can be copied); a long one is cut by the dock's
+    // width rather than widening it, and reads whole in the tooltip.
+    m_source->setText(q(n->source));
+    m_source->setToolTip(q(n->source));
+    m_source->setVisible(!n->source.empty());
+    m_sourceLabel->setVisible(!n->source.empty());
     {
         const QSignalBlocker b(m_kind);
         m_kind->setCurrentIndex(m_kind->findData(static_cast<int>(n->type)));

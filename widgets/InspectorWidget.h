@@ -33,6 +33,7 @@ public:
     // The editor of attribute `key` ("kernel_h") of the shown layer (objectName "attr:<key>"), or null.
     QWidget* attributeEditor(std::string_view key) const;
     QLineEdit* nameEditor() const { return m_name; }
+    QLabel* sourceLabel() const { return m_source; } // the full ONNX node name of an imported layer
     // The formula lines as shown, one per line (plain text).
     QString formulasText() const;
     // The figure rows as shown ("Output", "Params", ...), label → value.
@@ -79,6 +80,8 @@ private:
     QLabel* m_title;
     QLabel* m_multi;
     QLineEdit* m_name;
+    QLabel* m_sourceLabel; // "ONNX name": shown for imported layers only
+    QLabel* m_source;
     QComboBox* m_kind;
     QLabel* m_kindLabel;
     QLabel* m_docText;

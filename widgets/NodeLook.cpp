@@ -191,7 +191,10 @@ NodeLook NodeLook::buildGroup(const core::BlockGroup& group, const core::GroupFi
 QString NodeLook::toolTip(const core::Node& node, const core::LayerResult* r, CostColour mode,
                           const CostScale& scale, int64_t budgetBytes, int64_t latencyNs)
 {
-    const QString name = q(node.name).toHtmlEscaped();
+    QString name = q(node.name).toHtmlEscaped();
+    // An imported layer shows the ONNX node it came from, in full (its name was made readable).
+    if (!node.source.empty())
+        name += "</b> <span style='color:#666'>(ONNX <tt>" + q(node.source).toHtmlEscaped() + "</tt>)</span><b>";
     if (!r || r->status == core::LayerStatus::Error)
         return "<b>" + name + "</b> has an error:<br>" +
                q(r ? r->message : std::string("it was not analysed")).toHtmlEscaped();

@@ -20,6 +20,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <string>
@@ -44,7 +45,8 @@ int usage()
         "                      [--precision fp32|mixed] [--recompute none|full|selective|every:K]\n"
         "                      [--dp N --zero S] [--tp N] [--pp N --microbatches M] [--stages A,B,...]\n"
         "                      [--device-memory BYTES] [--device-flops F] [--format table|json]\n"
-        "  netcanvas-cli import MODEL.onnx -o DESIGN.json [--dim SYMBOL=N] [--input NAME=D0,D1,...]\n"
+        "  netcanvas-cli import MODEL.onnx [-o DESIGN.json] [--report] [--dim SYMBOL=N]\n"
+        "                       [--input NAME=D0,D1,...]\n"
         "  netcanvas-cli export FILE|zoo:NAME --to pytorch|onnx -o OUT\n"
         "  netcanvas-cli bench FILE|zoo:NAME [--backend eigen|onednn] [--threads N] [--batch N]\n"
         "                      [--seconds S] [--format table|csv|json]\n"
@@ -128,6 +130,7 @@ int analyzeCommand(int argc, char** argv)
 int importCommand(int argc, char** argv)
 {
     std::string spec, out;
+    bool report = false;
     nc::core::onnx::ImportOptions options;
     std::string why = nc::app::parseArguments(
         argc, argv,
@@ -140,6 +143,10 @@ int importCommand(int argc, char** argv)
                 out = v;
                 return {};
             }
+            if (a == "--report") {
+                report = true;
+                return {true, {}, false};
+            }
             return {false, {}};
         },
         spec, "model");
@@ -149,13 +156,18 @@ int importCommand(int argc, char** argv)
         return usage();
     if (!isOnnxPath(spec))
         return fail("import reads ONNX models (.onnx); " + spec + " is not one");
-    if (out.empty())
-        return fail("say where to write the design: -o DESIGN.json");
-    auto net = loadAny(spec, options, true);
-    if (!net)
-        return fail(net.error());
-    if (auto s = nc::core::saveNetwork(*net, QString::fromStdString(out)); !s)
-        return fail(s.error());
+    if (out.empty() && !report)
+        return fail("say where to write the design (-o DESIGN.json) or ask for the report (--report)");
+    auto r = nc::core::onnx::importOnnxIsolated(QString::fromStdString(spec), options);
+    if (!r)
+        return fail(r.error());
+    // --report: the whole report, every list in full, is the command's output; without it the
+    // report is a diagnostic beside the written design.
+    const std::string text = r->report.text(report ? SIZE_MAX : 20);
+    std::fputs(text.c_str(), report ? stdout : stderr);
+    if (!out.empty())
+        if (auto s = nc::core::saveNetwork(r->network, QString::fromStdString(out)); !s)
+            return fail(s.error());
     return 0;
 }
 

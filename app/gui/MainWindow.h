@@ -32,6 +32,7 @@ class RunnerPanel;
 class GraphScene;
 class GraphView;
 class InspectorWidget;
+class ImportReportPanel;
 class IssuesPanel;
 class PaletteWidget;
 } // namespace nc::widgets
@@ -89,6 +90,9 @@ public:
     bool exportPyTorchFile(const QString& path);
     bool exportOnnxFile(const QString& path);
     QString lastImportReport() const { return m_importReport; }
+    // The last import's report, in a dock shown (and raised) by every successful import.
+    widgets::ImportReportPanel* importReport() const { return m_importReportPanel; }
+    QDockWidget* importReportDock() const { return m_importReportDock; }
     bool openZoo(const std::string& key);
     // The built-in example a first start shows (ResNet-18).
     bool openExample();
@@ -164,6 +168,8 @@ private:
     widgets::IssuesPanel* m_issues = nullptr;
     QDockWidget* m_issuesDock = nullptr;
     QString m_importReport;
+    widgets::ImportReportPanel* m_importReportPanel = nullptr;
+    QDockWidget* m_importReportDock = nullptr;
     widgets::GraphView* m_view = nullptr;
     widgets::InspectorWidget* m_inspector = nullptr;
     widgets::PaletteWidget* m_palette = nullptr;

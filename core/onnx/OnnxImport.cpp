@@ -2,6 +2,7 @@
 // design, analyse it with NetCanvas's rules and report every disagreement.
 #include "OnnxImport.h"
 
+#include "ImportNames.h"
 #include "detail/Hints.h"
 #include "detail/OnnxGraph.h"
 #include "detail/Patterns.h"
@@ -171,6 +172,17 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
     };
     std::vector<Made> made;
     std::set<const Group*> demoted; // mapped, but NetCanvas's rules or ranges refuse it: opaque
+    // Readable names from torch's scope names, decided over all layers at once (ImportNames.h).
+    std::vector<std::string> readable;
+    {
+        std::vector<OnnxLayerName> sources;
+        for (const Group& grp : groups)
+            if (!grp.alias)
+                sources.push_back({grp.name, g.node(g.value(grp.output).producer).op_type(),
+                                   std::string(layerTypeKey(grp.type))});
+        readable = readableLayerNames(sources);
+    }
+    size_t nextReadable = 0;
     auto shapeError = [&](int v) {
         const Value& val = g.value(v);
         const auto& n = g.node(val.producer);
@@ -214,7 +226,9 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
         }
         std::string stem = grp.type == LayerType::Opaque ? g.node(g.value(grp.output).producer).op_type()
                                                          : std::string(layerTypeKey(grp.type));
-        n.name = uniqueName(grp.name, stem);
+        n.name = uniqueName(readable[nextReadable++], stem);
+        if (n.name != grp.name)
+            n.source = grp.name.substr(0, 4096);
         const size_t ports = n.type == LayerType::Opaque ? std::min<size_t>(1, grp.inputs.size()) : grp.inputs.size();
         NodeId id = net.addNode(std::move(n)).value();
         for (size_t port = 0; port < ports; ++port) {
@@ -442,7 +456,7 @@ std::string ImportReport::summary() const
     return s;
 }
 
-std::string ImportReport::text() const
+std::string ImportReport::text(size_t listLimit) const
 {
     std::string s = summary() + "\n";
     s += "  " + std::to_string(fusedNodes) + " nodes fused into multi-node layers, " + std::to_string(foldedNodes) +
@@ -455,10 +469,10 @@ std::string ImportReport::text() const
         if (items.empty())
             return;
         s += std::string("  ") + title + ":\n";
-        for (size_t i = 0; i < items.size() && i < 20; ++i)
+        for (size_t i = 0; i < items.size() && i < listLimit; ++i)
             s += "    " + items[i] + "\n";
-        if (items.size() > 20)
-            s += "    … and " + std::to_string(items.size() - 20) + " more\n";
+        if (items.size() > listLimit)
+            s += "    … and " + std::to_string(items.size() - listLimit) + " more\n";
     };
     std::vector<std::string> shapes;
     for (const auto& d : shapeDisagreements)

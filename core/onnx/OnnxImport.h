@@ -86,8 +86,9 @@ struct ImportReport {
     int unknownNodes() const;
     // One line: "imported 177 ONNX nodes as 122 layers; 3 nodes of 2 unknown types: Resize ×2, ..."
     std::string summary() const;
-    // The summary and every detail, one per line (long lists are cut after 20 entries).
-    std::string text() const;
+    // The summary and every detail, one per line; lists longer than `listLimit` entries are cut
+    // there with "… and N more" (SIZE_MAX: never cut, as the GUI's report panel and `--report` show it).
+    std::string text(size_t listLimit = 20) const;
 };
 
 // A graph output with the full shape NetCanvas computed for it (batch first, as in the file).

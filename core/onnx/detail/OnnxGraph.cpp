@@ -1,6 +1,7 @@
 // OnnxGraph: parsing under limits, validation, weight stripping, topological order, and the value
 // pass (constant folding and per-node ONNX shape inference).
 #include "OnnxGraph.h"
+#include "PayloadSkip.h"
 
 #include "core/onnx/OnnxImport.h"
 
@@ -67,14 +68,29 @@ Result<std::vector<int64_t>> checkedDims(const TP& t, const std::string& what)
     return dims;
 }
 
+// Largest raw_data the importer may keep (4,096 int64 values): longer payloads are skipped before
+// parsing (PayloadSkip.h), as they could never be kept.
+constexpr uint64_t kKeptPayloadBytes = uint64_t(kMaxConstElements) * 8;
+static_assert(uint64_t(kMaxRealConstElements) * 8 <= kKeptPayloadBytes);
+
 // Validates a tensor's data size against its dims; keeps small contents, strips the rest.
-Result<std::optional<Tensor>> takeTensor(TP& t, const std::string& what)
+// `skippedRaw`: the length of a raw_data payload left out before parsing.
+Result<std::optional<Tensor>> takeTensor(TP& t, const std::string& what, std::optional<uint64_t> skippedRaw = {})
 {
     auto dims = checkedDims(t, what);
     if (!dims)
         return Error{dims.error()};
     int64_t n = *elementCount(*dims);
     int32_t type = t.data_type();
+    if (skippedRaw) {
+        // The same size check as for a parsed payload below (a payload this long is never kept).
+        uint64_t need = static_cast<uint64_t>(n) * static_cast<uint64_t>(elementBytes(type));
+        if (elementBytes(type) > 0 && t.data_location() != TP::EXTERNAL && *skippedRaw != need)
+            return Error{what + " holds " + std::to_string(*skippedRaw) + " bytes of data but its dims " +
+                         dimsText(*dims) + " need " + std::to_string(need) + "; the file is damaged"};
+        stripData(t);
+        return std::optional<Tensor>{};
+    }
     std::optional<Tensor> kept;
     int64_t limit = isRealType(type) ? kMaxRealConstElements : kMaxConstElements;
     if (n <= limit) {
@@ -188,6 +204,13 @@ Result<OnnxGraph> OnnxGraph::load(const char* bytes, size_t size)
     OnnxGraph g;
     g.m_model = std::make_unique<ox::ModelProto>();
     {
+        // Weights are never parsed: their payloads are left out first, and only their sizes kept.
+        std::optional<SkimmedModel> skim = skimPayloads(bytes, size, kKeptPayloadBytes);
+        if (skim) {
+            bytes = skim->bytes.data();
+            size = skim->bytes.size();
+            g.m_skippedRaw.insert(skim->skipped.begin(), skim->skipped.end());
+        }
         google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes), static_cast<int>(size));
         in.SetRecursionLimit(64); // a graph nested in If/Loop bodies costs about 4 levels per graph
         in.SetTotalBytesLimit(INT_MAX);
@@ -288,7 +311,9 @@ Status OnnxGraph::index()
         auto dims = checkedDims(t, "initializer " + quote(t.name()));
         if (!dims)
             return Error{dims.error()};
-        auto data = takeTensor(t, "initializer " + quote(t.name()));
+        auto skipped = m_skippedRaw.find(i);
+        auto data = takeTensor(t, "initializer " + quote(t.name()),
+                               skipped == m_skippedRaw.end() ? std::optional<uint64_t>() : skipped->second);
         if (!data)
             return Error{data.error()};
         v.initializer = true;

@@ -151,6 +151,7 @@ private:
     std::vector<int> m_outputs;
     std::unordered_map<std::string, int> m_opsets;
     std::unordered_map<std::string, std::vector<int64_t>> m_fileShapes;
+    std::unordered_map<int, uint64_t> m_skippedRaw; // initializer index -> raw_data bytes never parsed
     int64_t m_constBudget = kConstBudget;
     bool m_budgetNoted = false;
 };
