@@ -2,6 +2,7 @@
 // list the zoo, import ONNX models and export designs to PyTorch or ONNX.
 #include "BenchCommand.h"
 #include "CliCommon.h"
+#include "EnergyCommand.h"
 #include "MemoryCommand.h"
 #include "TrainCommand.h"
 #include "core/Analysis.h"
@@ -52,6 +53,8 @@ int usage()
         "                       [--schedule default|optimal] [--planner greedy|best]\n"
         "                       [--patches N --patch-layers K | --patches auto] [--budget BYTES]\n"
         "                       [--format table|json|header]\n"
+        "  netcanvas-cli energy FILE|zoo:NAME [--table horowitz45|horowitz45-1mb|FILE] [--budget BYTES]\n"
+        "                       [--bits N] [--write-table FILE] [--format table|json]\n"
         "  netcanvas-cli zoo\n"
         "FILE is a design (.json) or an ONNX model (.onnx); --dim and --input set the sizes of an ONNX\n"
         "model's symbolic dimensions or whole input shapes (batch first).\n");
@@ -221,6 +224,8 @@ int main(int argc, char** argv)
             return exportCommand(argc, argv);
         if (cmd == "memory")
             return nc::app::memoryCommand(argc, argv);
+        if (cmd == "energy")
+            return nc::app::energyCommand(argc, argv);
         if (cmd == "bench")
             return nc::app::benchCommand(argc, argv);
         if (cmd == "train")
@@ -229,7 +234,7 @@ int main(int argc, char** argv)
             usage();
             return 0;
         }
-        return fail("unknown command \"" + cmd + "\"; try analyze, train, bench, memory, import, export or zoo");
+        return fail("unknown command \"" + cmd + "\"; try analyze, train, bench, memory, energy, import, export or zoo");
     } catch (const std::exception& e) {
         return fail(std::string("internal error: ") + e.what());
     }
