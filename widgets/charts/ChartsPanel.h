@@ -21,6 +21,7 @@ namespace nc::widgets {
 
 class BudgetEdit;
 class ChartBase;
+class EnergyView;
 class LayerBarChart;
 class LayerTable;
 class MemoryTimelineChart;
@@ -58,6 +59,7 @@ public:
     LayerBarChart* latencyChart() const { return m_latency; } // nullptr until setLatency
     MemoryTimelineChart* timelineChart() const { return m_timeline; }
     ReceptiveFieldChart* fieldChart() const { return m_field; }
+    EnergyView* energyView() const { return m_energy; } // the energy chart and its table row
     SummaryStrip* summary() const { return m_summary; }
     LayerTable* table() const { return m_table; }
     BudgetEdit* budgetEdit() const { return m_budget; }
@@ -112,6 +114,7 @@ private:
     LayerBarChart* m_latency = nullptr;
     MemoryTimelineChart* m_timeline;
     ReceptiveFieldChart* m_field;
+    EnergyView* m_energy;
     LayerTable* m_table;
     BudgetEdit* m_budget = nullptr;
     QCheckBox* m_logScale = nullptr;
