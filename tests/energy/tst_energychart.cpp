@@ -19,6 +19,7 @@ private slots:
     void budgetSendsActivationsToDram();
     void loadedTableReachesTheChart();
     void stepsFollowTheSchedule();
+    void tableRowDoesNotWidenTheDock();
 };
 
 namespace {
@@ -150,6 +151,17 @@ void TestEnergyChart::stepsFollowTheSchedule()
     QTest::mouseClick(chart->plot(), Qt::LeftButton, {}, p);
     QCOMPARE(rig->sel.ids().size(), size_t(1));
     QCOMPARE(rig->sel.ids().front(), rig->doc.network().findByName("fc6"));
+}
+
+// A tab stack is as wide as its widest page: the table row must fit in a chart's minimum width, or
+// it would squeeze the palette and the other tab stack (it once did, by its long note).
+void TestEnergyChart::tableRowDoesNotWidenTheDock()
+{
+    auto rig = alexNet();
+    rig->opts.setBudgetBytes(256 * 1024);
+    rig->panel->flush();
+    QVERIFY2(rig->panel->energyView()->minimumSizeHint().width() <= widgets::ChartBase::kMinWidth + 40,
+             qPrintable(QString::number(rig->panel->energyView()->minimumSizeHint().width())));
 }
 
 QTEST_MAIN(TestEnergyChart)

@@ -148,9 +148,11 @@ std::vector<ChartBase*> ChartsPanel::charts() const {
 }
 
 void ChartsPanel::showView(QWidget* view) {
+    // A page, or a chart inside one (the energy chart sits in EnergyView under its table row).
     for (QTabWidget* tabs : {m_costTabs, m_flowTabs})
-        if (int i = tabs->indexOf(view); i >= 0)
-            tabs->setCurrentIndex(i);
+        for (int i = 0; i < tabs->count(); ++i)
+            if (tabs->widget(i) == view || tabs->widget(i)->isAncestorOf(view))
+                tabs->setCurrentIndex(i);
 }
 
 void ChartsPanel::onDocumentChanged(const core::Change& change) {

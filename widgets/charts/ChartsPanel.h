@@ -31,9 +31,10 @@ class SummaryStrip;
 class ViewOptions;
 
 // Layout: a tool row (log scale, memory budget, export), the SummaryStrip, then two tab stacks in a
-// splitter — per-layer bars on top (activation memory, parameters with model size, MACs, and
-// latency once setLatency has been called), the schedule views below (memory timeline, receptive
-// field, table) — so a cost and its place in the schedule are visible together.
+// splitter — per-layer bars on top (activation memory, parameters with model size, MACs, energy
+// with its table row, and latency once setLatency has been called), the schedule views below
+// (memory timeline, receptive field, table) — so a cost and its place in the schedule are visible
+// together.
 //
 // Data flow: the panel reads Document::analysis() and hands plain vectors (ChartData) to each chart;
 // nothing here computes a figure. Updates are levelled and coalesced: Document::changed marks the

@@ -225,12 +225,17 @@ EnergyView::EnergyView(QWidget* parent) : QWidget(parent), m_presets(E::energyPr
         m_tables->addItem(QString::fromStdString(t.name));
     m_tables->addItem(tr("Load table…"));
     m_tables->setToolTip(QString::fromStdString(m_table.source));
+    // The tab stack's minimum width is its widest page's: this row must not widen the charts dock.
+    m_tables->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_tables->setMinimumContentsLength(14);
     row->addWidget(m_tables);
     auto* save = new QPushButton(tr("Save table…"), this);
     save->setToolTip(tr("Write the current table as JSON, to edit and load again"));
     row->addWidget(save);
     m_note = new QLabel(this);
     m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_note->setWordWrap(true);
+    m_note->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
     row->addWidget(m_note, 1);
     col->addLayout(row);
     m_chart = new EnergyChart(this);
@@ -301,10 +306,10 @@ void EnergyView::update(const core::Network& net, const core::AnalysisResult& a,
     EnergySeries s;
     if (r) {
         s = EnergySeries::from(*r, static_cast<size_t>(axis->size()));
-        m_note->setText(onChipBytes > 0
-                            ? tr("activations in DRAM where a step exceeds the budget: %n layer(s)", nullptr,
-                                 r->spilledLayers)
-                            : tr("weights read from DRAM once; activations on chip (no budget set)"));
+        m_note->setText(onChipBytes > 0 ? tr("activations of %1 layers in DRAM (over the budget)").arg(r->spilledLayers)
+                                        : tr("no budget: activations on chip"));
+        m_note->setToolTip(tr("Weights are read from DRAM once per inference; a layer whose step holds more "
+                              "than the memory budget keeps its activations in DRAM too."));
     } else {
         s.problem = tr("no estimate: %1").arg(QString::fromStdString(r.error()));
         m_note->setText(s.problem);
