@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 namespace nc::widgets {
 
@@ -203,10 +204,22 @@ RfExplorer::RfExplorer(core::Document& doc, Selection& sel, QWidget* parent) : Q
     connect(m_output, &RfGrid::cellClicked, this, &RfExplorer::choose);
     connect(&m_sel, &Selection::changed, this, &RfExplorer::onSelectionChanged);
     connect(&m_doc, &core::Document::changed, this, [this](const core::Change& c) {
-        if (c.kind != core::ChangeKind::Positions)
+        if (c.kind == core::ChangeKind::Positions)
+            return;
+        // Hidden (the default): no walk on every edit, one when shown.
+        if (isVisible())
             refresh();
+        else
+            m_stale = true;
     });
     onSelectionChanged();
+}
+
+void RfExplorer::showEvent(QShowEvent* e)
+{
+    QWidget::showEvent(e);
+    if (std::exchange(m_stale, false))
+        refresh();
 }
 
 void RfExplorer::onSelectionChanged()
@@ -221,7 +234,10 @@ void RfExplorer::setLayer(core::NodeId id)
 {
     m_layer = id;
     m_row = m_col = -1; // the centre position until the user clicks another
-    refresh();
+    if (isVisible())
+        refresh();
+    else
+        m_stale = true;
 }
 
 void RfExplorer::choose(int64_t row, int64_t col)
@@ -235,6 +251,7 @@ QString RfExplorer::message() const { return m_summary->text(); }
 
 void RfExplorer::refresh()
 {
+    m_stale = false;
     const core::Network& net = m_doc.network();
     const core::AnalysisResult& a = m_doc.analysis();
     const core::Node* node = m_layer.valid() ? net.node(m_layer) : nullptr;

@@ -85,6 +85,9 @@ public:
     RfGrid* inputGrid() const { return m_input; }
     QLabel* summaryLabel() const { return m_summary; }
 
+protected:
+    void showEvent(QShowEvent* e) override;
+
 private:
     void refresh();
     void onSelectionChanged();
@@ -93,6 +96,7 @@ private:
     Selection& m_sel;
     core::NodeId m_layer;
     int64_t m_row = -1, m_col = -1;
+    bool m_stale = false; // an edit arrived while hidden: refresh when shown
     std::optional<core::RfCells> m_cells;
     QLabel* m_title;
     QLabel* m_summary;

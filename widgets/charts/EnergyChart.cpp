@@ -300,12 +300,34 @@ void EnergyView::onTableChosen(int index)
 void EnergyView::update(const core::Network& net, const core::AnalysisResult& a, std::shared_ptr<const LayerAxis> axis,
                         int64_t onChipBytes)
 {
+    m_net = &net;
+    m_analysis = &a;
+    m_axis = std::move(axis);
+    m_onChipBytes = onChipBytes;
+    m_pending = true;
+    if (isVisible())
+        recompute();
+}
+
+void EnergyView::showEvent(QShowEvent* e)
+{
+    QWidget::showEvent(e);
+    if (m_pending)
+        recompute();
+}
+
+void EnergyView::recompute()
+{
+    if (!m_net || !m_analysis || !m_axis)
+        return;
+    m_pending = false;
+    const int64_t onChipBytes = m_onChipBytes;
     E::EnergyOptions o;
     o.onChipBytes = onChipBytes;
-    auto r = E::estimateEnergy(net, a, m_table, o);
+    auto r = E::estimateEnergy(*m_net, *m_analysis, m_table, o);
     EnergySeries s;
     if (r) {
-        s = EnergySeries::from(*r, static_cast<size_t>(axis->size()));
+        s = EnergySeries::from(*r, static_cast<size_t>(m_axis->size()));
         m_note->setText(onChipBytes > 0 ? tr("activations of %1 layers in DRAM (over the budget)").arg(r->spilledLayers)
                                         : tr("no budget: activations on chip"));
         m_note->setToolTip(tr("Weights are read from DRAM once per inference; a layer whose step holds more "
@@ -314,7 +336,7 @@ void EnergyView::update(const core::Network& net, const core::AnalysisResult& a,
         s.problem = tr("no estimate: %1").arg(QString::fromStdString(r.error()));
         m_note->setText(s.problem);
     }
-    m_chart->setData(std::move(axis), std::move(s));
+    m_chart->setData(m_axis, std::move(s));
 }
 
 } // namespace nc::widgets

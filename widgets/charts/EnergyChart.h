@@ -70,14 +70,21 @@ public:
     // A table loaded from a file becomes the current one (also reachable from the "Load…" entry).
     [[nodiscard]] core::Status loadTable(const QString& path);
 
-    // Recomputes from the analysis (the charts panel calls it on every data change).
+    // Recomputes from the analysis (the charts panel calls it on every data change); while the tab is
+    // hidden it only remembers the request and computes when shown. `net` and `a` must stay valid
+    // until then (the Document's own network and analysis do).
     void update(const core::Network& net, const core::AnalysisResult& a, std::shared_ptr<const LayerAxis> axis,
                 int64_t onChipBytes);
 
 signals:
     void tableChanged();
 
+protected:
+    void showEvent(QShowEvent* e) override;
+
 private:
+    void recompute();
+
     void onTableChosen(int index);
 
     EnergyChart* m_chart;
@@ -86,6 +93,11 @@ private:
     std::vector<core::energy::EnergyTable> m_presets;
     core::energy::EnergyTable m_table;
     bool m_hasCustom = false;
+    const core::Network* m_net = nullptr;
+    const core::AnalysisResult* m_analysis = nullptr;
+    std::shared_ptr<const LayerAxis> m_axis;
+    int64_t m_onChipBytes = 0;
+    bool m_pending = false;
 };
 
 } // namespace nc::widgets
