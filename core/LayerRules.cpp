@@ -3,6 +3,8 @@
 // inputs, overflow — is done here once.
 #include "LayerRules.h"
 
+#include "RfSteps.h"
+
 #include "layers/LayerKind.h"
 
 #include <algorithm>
@@ -62,8 +64,11 @@ Result<LayerCosts> layerCosts(LayerType t, const LayerParams& p, std::span<const
     return layerKind(t).costs(p, in, out);
 }
 
-Result<ReceptiveField> receptiveField(LayerType t, const LayerParams& p, std::span<const ReceptiveField> in,
-                                      std::span<const Shape> inShapes, const Shape& out)
+namespace {
+
+Result<ReceptiveField> receptiveFieldTraced(LayerType t, const LayerParams& p, std::span<const ReceptiveField> in,
+                                            std::span<const Shape> inShapes, const Shape& out,
+                                            std::vector<RfStep>* trace)
 {
     if (t == LayerType::Input) {
         ReceptiveField r;
@@ -104,10 +109,47 @@ Result<ReceptiveField> receptiveField(LayerType t, const LayerParams& p, std::sp
     b.inputs = in;
     b.inShapes = inShapes;
     b.out = out;
+    const size_t traced = trace ? trace->size() : 0;
+    b.trace = trace;
     layerKind(t).receptiveField(p, b);
     if (b.overflow)
         return Error{"receptive field overflows 64 bits; the network grows it past any input"};
+    if (trace) {
+        // Replaying the recorded windows and global steps must give the rule's field; an axis where it
+        // does not was moved some other way, which a position-following tool must not guess at.
+        RfBuilder replay;
+        replay.r = r;
+        for (size_t i = traced; i < trace->size(); ++i) {
+            const RfStep& s = (*trace)[i];
+            if (s.kind == RfStep::Kind::Window)
+                replay.window(s.axis, s.kernel, s.stride, s.dilation, s.padBefore, s.outExtent);
+            else
+                replay.global(s.axis);
+        }
+        for (int a = 0; a < 2; ++a) {
+            if (!b.r.valid)
+                trace->push_back({RfStep::Kind::Lost, a, 1, 1, 1, 0, r.extent[a], 1});
+            else if (replay.r.size[a] != b.r.size[a] || replay.r.jump[a] != b.r.jump[a] ||
+                     replay.r.start[a] != b.r.start[a] || replay.r.extent[a] != b.r.extent[a])
+                trace->push_back({RfStep::Kind::Other, a, 1, 1, 1, 0, r.extent[a], b.r.extent[a]});
+        }
+    }
     return b.r;
+}
+
+} // namespace
+
+Result<ReceptiveField> receptiveField(LayerType t, const LayerParams& p, std::span<const ReceptiveField> in,
+                                      std::span<const Shape> inShapes, const Shape& out)
+{
+    return receptiveFieldTraced(t, p, in, inShapes, out, nullptr);
+}
+
+Result<ReceptiveField> receptiveFieldSteps(LayerType t, const LayerParams& p, std::span<const ReceptiveField> in,
+                                           std::span<const Shape> inShapes, const Shape& out,
+                                           std::vector<RfStep>& steps)
+{
+    return receptiveFieldTraced(t, p, in, inShapes, out, &steps);
 }
 
 } // namespace nc::core

@@ -3,6 +3,7 @@
 #include "BenchCommand.h"
 #include "CliCommon.h"
 #include "CompareCommand.h"
+#include "EnergyCommand.h"
 #include "MemoryCommand.h"
 #include "TrainCommand.h"
 #include "core/Analysis.h"
@@ -58,6 +59,8 @@ int usage()
         "  netcanvas-cli compare A B [--bits N] [--batch N] [--format table|json]\n"
         "  netcanvas-cli compare A --width M [--divisor D] | --depth M | --resolution M | --compound PHI\n"
         "                        (B is A scaled: width, depth or resolution × M, or EfficientNet's φ)\n"
+        "  netcanvas-cli energy FILE|zoo:NAME [--table horowitz45|horowitz45-1mb|FILE] [--budget BYTES]\n"
+        "                       [--bits N] [--write-table FILE] [--format table|json]\n"
         "  netcanvas-cli zoo\n"
         "FILE is a design (.json) or an ONNX model (.onnx); --dim and --input set the sizes of an ONNX\n"
         "model's symbolic dimensions or whole input shapes (batch first).\n");
@@ -237,6 +240,8 @@ int main(int argc, char** argv)
             return exportCommand(argc, argv);
         if (cmd == "memory")
             return nc::app::memoryCommand(argc, argv);
+        if (cmd == "energy")
+            return nc::app::energyCommand(argc, argv);
         if (cmd == "bench")
             return nc::app::benchCommand(argc, argv);
         if (cmd == "train")
@@ -247,7 +252,7 @@ int main(int argc, char** argv)
             usage();
             return 0;
         }
-        return fail("unknown command \"" + cmd + "\"; try analyze, train, bench, memory, compare, import, export or zoo");
+        return fail("unknown command \"" + cmd + "\"; try analyze, train, bench, memory, compare, energy, import, export or zoo");
     } catch (const std::exception& e) {
         return fail(std::string("internal error: ") + e.what());
     }

@@ -19,6 +19,8 @@
 #include "widgets/IssuesPanel.h"
 #include "widgets/NodeItem.h"
 #include "widgets/PaletteWidget.h"
+#include "widgets/Presentation.h"
+#include "widgets/RfExplorer.h"
 
 #include "widgets/charts/ChartsPanel.h"
 #include "widgets/charts/MemoryPanel.h"
@@ -114,6 +116,26 @@ MainWindow::MainWindow(Options options, QWidget* parent) : QMainWindow(parent), 
     buildDocks();
     buildActions();
     buildToolBar();
+    {
+        widgets::Presentation::Parts parts;
+        parts.window = this;
+        parts.view = m_view;
+        parts.scene = m_scene;
+        parts.doc = &m_doc;
+        parts.selection = &m_selection;
+        parts.cardDock = m_stepDock;
+        parts.minimapAction = findChild<QAction*>("minimapAction");
+        parts.chartsDock = m_firstCostDock;
+        // A room needs the canvas, the palette, the inspector and the charts; the rest steps aside.
+        for (QDockWidget* d : findChildren<QDockWidget*>())
+            if (d->objectName() != "paletteDock" && d->objectName() != "inspectorDock" && d != m_firstCostDock &&
+                d != m_stepDock)
+                parts.hide.push_back(d);
+        parts.hide.push_back(m_toolBar);
+        parts.hide.push_back(statusBar());
+        m_presentation = new widgets::Presentation(std::move(parts), this);
+        m_stepDock->setWidget(m_presentation->card());
+    }
 
     m_totals = new QLabel(this);
     m_totals->setObjectName("totals");
@@ -207,6 +229,18 @@ void MainWindow::buildDocks()
     connect(training, &widgets::TrainingPanel::stagesChanged, m_scene, &widgets::GraphScene::setPipelineStages);
     addDockWidget(Qt::RightDockWidgetArea, trainingDock);
     tabifyDockWidget(memoryDock, trainingDock);
+    auto* explorerDock = new QDockWidget(tr("Receptive-field explorer"), this);
+    explorerDock->setObjectName("rfExplorerDock");
+    m_rfExplorer = new widgets::RfExplorer(m_doc, m_selection, this);
+    explorerDock->setWidget(m_rfExplorer);
+    addDockWidget(Qt::RightDockWidgetArea, explorerDock);
+    tabifyDockWidget(trainingDock, explorerDock);
+    explorerDock->hide();
+    m_stepDock = new QDockWidget(tr("This step"), this);
+    m_stepDock->setObjectName("presentationStepDock");
+    addDockWidget(Qt::RightDockWidgetArea, m_stepDock);
+    tabifyDockWidget(inspectorDock, m_stepDock);
+    m_stepDock->hide();
     // Both open from View → Docks: shown by default, their minimum sizes take the canvas's room at
     // 1600×1000 (tests/widgets/tst_readability, tst_overview).
     memoryDock->hide();
@@ -451,7 +485,30 @@ void MainWindow::buildActions()
     }
     m_docksMenu = m_viewMenu->addMenu(tr("&Panels"));
     for (QDockWidget* d : findChildren<QDockWidget*>())
-        m_docksMenu->addAction(d->toggleViewAction());
+        if (d != m_stepDock)
+            m_docksMenu->addAction(d->toggleViewAction());
+    m_viewMenu->addSeparator();
+    // Presentation mode: for a room. Page Down / Page Up are what presenter remotes send.
+    a = m_viewMenu->addAction(tr("&Presentation Mode"));
+    a->setObjectName("presentationAction");
+    a->setCheckable(true);
+    a->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    a->setToolTip(tr("Large type for a projector, only the canvas, inspector, palette and charts, and the "
+                     "network built up layer by layer (Ctrl+Shift+P)"));
+    QAction* presentAction = a;
+    QAction* nextStep = m_viewMenu->addAction(tr("Next Step"), this, [this] { m_presentation->next(); });
+    nextStep->setObjectName("presentationNext");
+    nextStep->setShortcuts({QKeySequence(Qt::Key_PageDown), QKeySequence(Qt::Key_Right)});
+    QAction* prevStep = m_viewMenu->addAction(tr("Previous Step"), this, [this] { m_presentation->previous(); });
+    prevStep->setObjectName("presentationPrevious");
+    prevStep->setShortcuts({QKeySequence(Qt::Key_PageUp), QKeySequence(Qt::Key_Left)});
+    nextStep->setEnabled(false);
+    prevStep->setEnabled(false);
+    connect(presentAction, &QAction::toggled, this, [this, nextStep, prevStep](bool on) {
+        m_presentation->setActive(on);
+        nextStep->setEnabled(on);
+        prevStep->setEnabled(on);
+    });
 
     // Compare: a window of its own whose design A follows this document (widgets/compare).
     m_viewMenu->addSeparator();

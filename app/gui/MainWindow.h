@@ -35,6 +35,8 @@ class InspectorWidget;
 class ImportReportPanel;
 class IssuesPanel;
 class PaletteWidget;
+class Presentation;
+class RfExplorer;
 } // namespace nc::widgets
 
 namespace nc::app {
@@ -76,6 +78,8 @@ public:
     widgets::PaletteWidget* palette() const { return m_palette; }
     widgets::ChartsPanel* charts() const { return m_charts; }
     widgets::IssuesPanel* issues() const { return m_issues; }
+    widgets::RfExplorer* rfExplorer() const { return m_rfExplorer; }
+    widgets::Presentation* presentation() const { return m_presentation; }
     // Brings the list of errors to the front.
     void showIssues();
     QComboBox* bitsCombo() const { return m_bits; }
@@ -187,6 +191,9 @@ private:
     QComboBox* m_budget = nullptr;
     QLabel* m_totals = nullptr;
     QDockWidget* m_firstCostDock = nullptr;
+    widgets::RfExplorer* m_rfExplorer = nullptr;
+    widgets::Presentation* m_presentation = nullptr;
+    QDockWidget* m_stepDock = nullptr;
     bool m_shown = false;
     bool m_saveAnswered = false; // the unsaved-changes question was answered for the action under way
 

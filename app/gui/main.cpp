@@ -4,14 +4,20 @@
 //   netcanvas FILE                    opens a design (or zoo:NAME, a built-in model)
 //   netcanvas --screenshot OUT.png [FILE]   renders the window at 1600×1000 offscreen, then exits
 //   netcanvas --select NAME ...       starts with layer NAME selected and in view (for README pictures)
+//   netcanvas --chart Energy / --panel rfExplorerDock / --present STEP   (screenshots of those views)
 #include "MainWindow.h"
 #include "widgets/GraphView.h"
+#include "widgets/Presentation.h"
+#include "widgets/charts/ChartsPanel.h"
 
 #include <QApplication>
+#include <QAction>
 #include <QCommandLineParser>
+#include <QDockWidget>
 #include <QFileInfo>
 #include <QImage>
 #include <QPixmap>
+#include <QTabWidget>
 
 #include <cstdio>
 #include <exception>
@@ -48,6 +54,13 @@ int run(int argc, char** argv)
     cli.addOption(shot);
     QCommandLineOption select("select", "Start with layer NAME selected and centred.", "NAME");
     cli.addOption(select);
+    QCommandLineOption chartTab("chart", "Bring the charts tab TITLE to the front (e.g. Energy).", "TITLE");
+    cli.addOption(chartTab);
+    QCommandLineOption panel("panel", "Show the panel (dock) with object name NAME, e.g. rfExplorerDock.", "NAME");
+    cli.addOption(panel);
+    QCommandLineOption present("present", "Start in presentation mode at build-up step STEP (0 = the input).",
+                               "STEP");
+    cli.addOption(present);
     cli.addPositionalArgument("FILE",
                               "A NetCanvas design (.json), an ONNX model, or zoo:NAME (e.g. zoo:resnet50).",
                               "[FILE]");
@@ -91,6 +104,24 @@ int run(int argc, char** argv)
         w.view()->fitReadable();
         selectRequested();
         QApplication::processEvents();
+        if (cli.isSet(chartTab))
+            for (QTabWidget* tabs : w.charts()->findChildren<QTabWidget*>())
+                for (int i = 0; i < tabs->count(); ++i)
+                    if (tabs->tabText(i) == cli.value(chartTab))
+                        tabs->setCurrentIndex(i);
+        if (cli.isSet(panel))
+            if (auto* dock = w.findChild<QDockWidget*>(cli.value(panel))) {
+                dock->show();
+                dock->raise();
+            }
+        if (cli.isSet(present)) {
+            if (auto* a = w.findChild<QAction*>(QStringLiteral("presentationAction")))
+                a->setChecked(true);
+            QApplication::processEvents();
+            w.presentation()->goTo(cli.value(present).toInt());
+        }
+        for (int i = 0; i < 3; ++i)
+            QApplication::processEvents();
         const QImage img = w.grab().toImage();
         if (!img.save(cli.value(shot))) {
             std::fprintf(stderr, "netcanvas: cannot write %s\n", qPrintable(cli.value(shot)));

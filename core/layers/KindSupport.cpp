@@ -2,6 +2,7 @@
 #include "KindSupport.h"
 
 #include "core/BitWidth.h"
+#include "core/RfSteps.h"
 
 #include <algorithm>
 #include <charconv>
@@ -10,6 +11,8 @@ namespace nc::core {
 
 void RfBuilder::window(int a, int64_t k, int64_t s, int64_t d, int64_t padBefore, int64_t outLen)
 {
+    if (trace)
+        trace->push_back({RfStep::Kind::Window, a, k, s, d, padBefore, r.extent[a], outLen});
     int64_t keff = d * (k - 1) + 1;
     r.start[a] += (static_cast<double>(keff - 1) / 2.0 - static_cast<double>(padBefore)) *
                   static_cast<double>(r.jump[a]);
@@ -34,6 +37,8 @@ void RfBuilder::window(int a, int64_t k, int64_t s, int64_t d, int64_t padBefore
 
 void RfBuilder::global(int a)
 {
+    if (trace)
+        trace->push_back({RfStep::Kind::Global, a, 1, 1, 1, 0, r.extent[a], 1});
     auto grow = checkedMul(r.extent[a] - 1, r.jump[a]);
     auto size = grow ? checkedAdd(r.size[a], *grow) : std::nullopt;
     auto jump = checkedMul(r.jump[a], r.extent[a]);

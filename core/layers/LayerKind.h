@@ -30,6 +30,7 @@ namespace nc::core {
 
 struct Node;
 struct LayerResult;
+struct RfStep;
 class ExplainWriter;
 
 // A facet that either has an implementation or states why it does not apply.
@@ -61,6 +62,7 @@ public:
     std::span<const Shape> inShapes;
     Shape out;
     bool overflow = false;
+    std::vector<RfStep>* trace = nullptr; // receives window() and global() calls when set
 
     // Sliding window along axis a: r' = r + (k_eff − 1)·j, j' = j·s,
     // start' = start + ((k_eff − 1)/2 − pad)·j.

@@ -2,6 +2,7 @@
 #include "ChartsPanel.h"
 
 #include "BudgetEdit.h"
+#include "EnergyChart.h"
 #include "LayerBarChart.h"
 #include "LayerTable.h"
 #include "MemoryTimelineChart.h"
@@ -51,6 +52,7 @@ ChartsPanel::ChartsPanel(core::Document& doc, Selection& sel, ViewOptions& opts,
     m_activations = new LayerBarChart(tr("Activation memory"), LayerBarChart::Unit::Bytes);
     m_params = new LayerBarChart(tr("Parameters"), LayerBarChart::Unit::Count, tr("params"));
     m_macs = new LayerBarChart(tr("MACs"), LayerBarChart::Unit::Count, tr("MACs"));
+    m_energy = new EnergyView;
     m_timeline = new MemoryTimelineChart;
     m_field = new ReceptiveFieldChart;
     m_table = new LayerTable;
@@ -60,6 +62,7 @@ ChartsPanel::ChartsPanel(core::Document& doc, Selection& sel, ViewOptions& opts,
     m_costTabs->addTab(m_activations, tr("Activation memory"));
     m_costTabs->addTab(m_params, tr("Parameters"));
     m_costTabs->addTab(m_macs, tr("MACs"));
+    m_costTabs->addTab(m_energy, tr("Energy"));
     m_flowTabs = new QTabWidget;
     m_flowTabs->setDocumentMode(true);
     m_flowTabs->addTab(m_timeline, tr("Memory timeline"));
@@ -85,6 +88,7 @@ ChartsPanel::ChartsPanel(core::Document& doc, Selection& sel, ViewOptions& opts,
     for (ChartBase* c : charts())
         connect(c, &ChartBase::stepClicked, this, &ChartsPanel::selectStep);
     connect(m_table, &LayerTable::layersSelected, this, &ChartsPanel::selectFromTable);
+    connect(m_energy, &EnergyView::tableChanged, this, [this] { markDirty(Options | Highlight); });
 
     m_drainTimer.setSingleShot(true);
     m_drainTimer.setInterval(0);
@@ -137,16 +141,18 @@ QWidget* ChartsPanel::buildToolRow() {
 }
 
 std::vector<ChartBase*> ChartsPanel::charts() const {
-    std::vector<ChartBase*> c{m_activations, m_params, m_macs, m_timeline, m_field};
+    std::vector<ChartBase*> c{m_activations, m_params, m_macs, m_energy->chart(), m_timeline, m_field};
     if (m_latency)
-        c.insert(c.begin() + 3, m_latency);
+        c.insert(c.begin() + 4, m_latency);
     return c;
 }
 
 void ChartsPanel::showView(QWidget* view) {
+    // A page, or a chart inside one (the energy chart sits in EnergyView under its table row).
     for (QTabWidget* tabs : {m_costTabs, m_flowTabs})
-        if (int i = tabs->indexOf(view); i >= 0)
-            tabs->setCurrentIndex(i);
+        for (int i = 0; i < tabs->count(); ++i)
+            if (tabs->widget(i) == view || tabs->widget(i)->isAncestorOf(view))
+                tabs->setCurrentIndex(i);
 }
 
 void ChartsPanel::onDocumentChanged(const core::Change& change) {
@@ -230,6 +236,10 @@ void ChartsPanel::applyOptions() {
         if (c)
             c->setLogScale(log);
     m_field->setLogScale(log);
+    m_energy->chart()->setLogScale(log);
+    // Energy depends on the budget (activations spill to DRAM past it) as well as on the design, and
+    // this runs after applyData on every data change.
+    m_energy->update(m_doc.network(), m_doc.analysis(), m_data.axis, m_opts.budgetBytes());
     if (m_logScale->isChecked() != log) {
         const QSignalBlocker block(m_logScale);
         m_logScale->setChecked(log);

@@ -21,6 +21,7 @@ namespace nc::widgets {
 
 class BudgetEdit;
 class ChartBase;
+class EnergyView;
 class LayerBarChart;
 class LayerTable;
 class MemoryTimelineChart;
@@ -30,9 +31,10 @@ class SummaryStrip;
 class ViewOptions;
 
 // Layout: a tool row (log scale, memory budget, export), the SummaryStrip, then two tab stacks in a
-// splitter — per-layer bars on top (activation memory, parameters with model size, MACs, and
-// latency once setLatency has been called), the schedule views below (memory timeline, receptive
-// field, table) — so a cost and its place in the schedule are visible together.
+// splitter — per-layer bars on top (activation memory, parameters with model size, MACs, energy
+// with its table row, and latency once setLatency has been called), the schedule views below
+// (memory timeline, receptive field, table) — so a cost and its place in the schedule are visible
+// together.
 //
 // Data flow: the panel reads Document::analysis() and hands plain vectors (ChartData) to each chart;
 // nothing here computes a figure. Updates are levelled and coalesced: Document::changed marks the
@@ -58,6 +60,7 @@ public:
     LayerBarChart* latencyChart() const { return m_latency; } // nullptr until setLatency
     MemoryTimelineChart* timelineChart() const { return m_timeline; }
     ReceptiveFieldChart* fieldChart() const { return m_field; }
+    EnergyView* energyView() const { return m_energy; } // the energy chart and its table row
     SummaryStrip* summary() const { return m_summary; }
     LayerTable* table() const { return m_table; }
     BudgetEdit* budgetEdit() const { return m_budget; }
@@ -112,6 +115,7 @@ private:
     LayerBarChart* m_latency = nullptr;
     MemoryTimelineChart* m_timeline;
     ReceptiveFieldChart* m_field;
+    EnergyView* m_energy;
     LayerTable* m_table;
     BudgetEdit* m_budget = nullptr;
     QCheckBox* m_logScale = nullptr;
