@@ -344,7 +344,7 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
     report.onnxNodes = g.nodeCount();
     report.layers = static_cast<int>(net.nodes().size());
     report.skippedNodes = pm.skippedNodes();
-    std::map<std::string, int> unknown;
+    std::map<std::string, int> unknown, opaqueOps;
     std::set<int> seenOpaque;
     for (const Made& m : made) {
         const Group& grp = *m.group;
@@ -357,10 +357,16 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
         }
         ++report.opaqueLayers;
         int node = grp.nodes.empty() ? -1 : grp.nodes[0];
-        if (demoted.count(&grp) || !seenOpaque.insert(node).second)
+        if (demoted.count(&grp)) {
+            const auto& on = g.node(g.value(grp.output).producer);
+            ++opaqueOps[on.domain().empty() || on.domain() == "ai.onnx" ? on.op_type() : on.domain() + "." + on.op_type()];
+            continue;
+        }
+        if (!seenOpaque.insert(node).second)
             continue;
         const auto& n = g.node(node);
         std::string type = n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type() : n.domain() + "." + n.op_type();
+        ++opaqueOps[type];
         if (grp.reason.empty() && !isSupportedOperator(type))
             ++unknown[type];
         else
@@ -370,6 +376,7 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
     for (int i = 0; i < g.nodeCount(); ++i)
         report.foldedNodes += g.info(i).constant;
     report.unknownOps.assign(unknown.begin(), unknown.end());
+    report.opaqueOps.assign(opaqueOps.begin(), opaqueOps.end());
     std::stable_sort(report.unknownOps.begin(), report.unknownOps.end(),
                      [](const auto& x, const auto& y) { return x.second > y.second; });
     if (report.droppedEdges)

@@ -77,6 +77,9 @@ struct ImportReport {
     int droppedEdges = 0;   // inputs not drawn: extra inputs of opaque layers, computed attention masks
     std::vector<std::pair<std::string, int>> unknownOps; // operator types with no mapping, by count
     std::vector<std::string> unmapped;   // known operators that still became opaque, with the reason
+    // Operator type of every opaque layer (unknown or known), by count: "MatMul" ×2 means two MatMul
+    // nodes kept opaque. Types of other domains are written "domain.Type".
+    std::vector<std::pair<std::string, int>> opaqueOps;
     std::vector<ShapeDisagreement> shapeDisagreements;
     std::vector<std::string> paramDisagreements; // layer parameter count vs. its initializers
     std::vector<std::string> notes;
