@@ -84,7 +84,7 @@ struct ImportReport {
     std::vector<std::string> paramDisagreements; // layer parameter count vs. its initializers
     std::vector<std::string> notes;
     int64_t initializerValues = 0;  // floating-point weight values in the file
-    int64_t unattributedValues = 0; // of those, values feeding opaque layers (not parameters)
+    int64_t unattributedValues = 0; // of those, values feeding only opaque layers (counted as their parameters)
 
     int unknownNodes() const;
     // One line: "imported 177 ONNX nodes as 122 layers; 3 nodes of 2 unknown types: Resize ×2, ..."
