@@ -361,15 +361,19 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
                         "tied weights once; each layer counts its own slots, as the model does");
     }
     // Opaque layers count the weight values they consume (floating-point initializers and constants
-    // that no mapped layer owns), each value once: a MatMul with a 3-D constant weight, an LSTM kept
-    // opaque. Small constants whose contents the importer keeps (at most 64 values: a 1/√d scale, an
+    // that no mapped layer owns): a MatMul with a 3-D constant weight, an LSTM kept opaque, a layer
+    // scale γ. Like a mapped layer's slots, each opaque layer counts what it reads, so a tensor the
+    // exporter merged (ConvNeXt's fresh layer scales, all 1e-6, stored once per width) counts for
+    // every layer that reads it, as the model's parameters do. Small constants whose contents the importer keeps (at most 64 values: a 1/√d scale, an
     // ε, Resize scales) are operands, not weights; a recurrent node's initial state (slots 4 and up)
     // is not a weight either.
+    std::set<int> opaqueRoots;
     for (const Made& m : made) {
         const Group& grp = *m.group;
         if (grp.type != LayerType::Opaque && !demoted.count(&grp))
             continue;
         int64_t own = 0;
+        std::set<int> mine;
         for (int node : grp.nodes) {
             const std::string& type = g.node(node).op_type();
             const bool recurrent = type == "LSTM" || type == "GRU" || type == "RNN";
@@ -379,9 +383,10 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
                 if (w < 0 || g.value(w).dynamic || !isRealType(g.value(w).elemType) || (recurrent && slot > 3))
                     continue;
                 for (int r : roots(w))
-                    if (!g.value(r).data && attributed.insert(r).second) {
+                    if (!g.value(r).data && !attributed.count(r) && mine.insert(r).second) {
                         own += g.value(r).rootElements;
-                        report.unattributedValues += g.value(r).rootElements;
+                        if (opaqueRoots.insert(r).second)
+                            report.unattributedValues += g.value(r).rootElements;
                     }
             }
         }

@@ -19,6 +19,8 @@ conventions"):
            inside nn.MultiheadAttention's functional code are seen too. Gradients stay enabled while
            counting so nn.TransformerEncoderLayer does not take its fused inference kernel.
   output   the first output's shape; input: the input's shape and dtype
+  exporter_folding  parameter values the exporter's constant folding adds to the file (Swin's expanded
+           relative-position bias; 0 for every other model): the file holds params + this
 Models are built with weights=None (no network). The ONNX export keeps BatchNorm as its own operator
 (training=PRESERVE on a model in eval mode: the exporter's eval-mode pass would otherwise fold it into
 the convolution), so parameter counts compare one to one; opset 14.
@@ -342,12 +344,22 @@ def export(name, outdir):
     params = sum(p.numel() for p in model.parameters())
     state = sum(b.numel() for n, b in model.named_buffers() if n.endswith(("running_mean", "running_var")))
     macs, out = figures(model, x)
+    # Documented exporter folding: the exporter's constant folding replaces Swin's
+    # relative_position_bias_table[relative_position_index] (a Gather of a (2w−1)²×heads table by a
+    # w²·w² index) by its result, a new w²×w²×heads initializer; the file holds those values instead.
+    folded = 0
+    for m in model.modules():
+        table = getattr(m, "relative_position_bias_table", None)
+        index = getattr(m, "relative_position_index", None)
+        if table is not None and index is not None:
+            folded += index.numel() * table.shape[1] - table.numel()
     path = os.path.join(outdir, name + ".onnx")
     # Gradients stay enabled, as while counting: nn.TransformerEncoderLayer's fused inference kernel
     # (taken under no_grad) has no ONNX export.
     torch.onnx.export(model, (x,), path, opset_version=OPSET, input_names=["input"], output_names=["output"],
                       training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)
     info = {"name": name, "label": label, "params": params, "state": state, "macs": macs, "output": out,
+            "exporter_folding": folded,
             "input": list(x.shape), "input_dtype": str(x.dtype).replace("torch.", ""), "opset": OPSET,
             "torch": torch.__version__}
     with open(os.path.join(outdir, name + ".json"), "w") as f:

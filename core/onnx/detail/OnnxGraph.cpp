@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <queue>
 #include <unordered_set>
 
@@ -50,6 +51,36 @@ void stripData(TP& t)
     freeRepeated(t.mutable_double_data());
     freeRepeated(t.mutable_uint64_data());
     freeRepeated(t.mutable_string_data());
+}
+
+// Row 0 and column 0 (first 4 values each) of a float32 matrix stored in the file, else empty.
+std::vector<float> fingerprintOf(const TP& t)
+{
+    std::vector<float> f;
+    if (t.data_type() != TP::FLOAT || t.dims_size() != 2 || t.dims(0) < 4 || t.dims(1) < 4 ||
+        t.data_location() == TP::EXTERNAL)
+        return f;
+    const int64_t cols = t.dims(1);
+    auto at = [&](int64_t r, int64_t c, float& out) {
+        const int64_t k = r * cols + c;
+        if (t.has_raw_data()) {
+            if (static_cast<uint64_t>(k + 1) * 4 > t.raw_data().size())
+                return false;
+            std::memcpy(&out, t.raw_data().data() + k * 4, 4); // little-endian, as ONNX stores it
+            return true;
+        }
+        if (k >= t.float_data_size())
+            return false;
+        out = t.float_data(static_cast<int>(k));
+        return true;
+    };
+    for (int64_t k = 0; k < 8; ++k) {
+        float v = 0;
+        if (!(k < 4 ? at(0, k, v) : at(k - 4, 0, v)))
+            return {};
+        f.push_back(v);
+    }
+    return f;
 }
 
 // Reads a tensor's dims and checks them against the limits.
@@ -288,6 +319,7 @@ Status OnnxGraph::index()
         auto dims = checkedDims(t, "initializer " + quote(t.name()));
         if (!dims)
             return Error{dims.error()};
+        v.fingerprint = fingerprintOf(t);
         auto data = takeTensor(t, "initializer " + quote(t.name()));
         if (!data)
             return Error{data.error()};

@@ -458,6 +458,77 @@ void PatternMatcher::matchRecurrent()
     }
 }
 
+// ---- Embedding ------------------------------------------------------------------------------------
+
+void PatternMatcher::matchEmbedding()
+{
+    // Gather(table V×D, token ids) is a lookup: nn.Embedding. A learned position table added right
+    // after it — Add of Gather(P×D table, constant positions), folded to a constant — belongs to it.
+    for (int i : m_g.order()) {
+        if (!free(i) || op(i) != "Gather" || attrInt(node(i), "axis", 0) != 0)
+            continue;
+        const int table = in(i, 0), ids = in(i, 1);
+        if (!isConst(table) || !val(table).shapeKnown || val(table).dims.size() != 2 || !dynamic(ids) ||
+            !val(ids).shapeKnown || lead(ids) != 1 || val(ids).dims.size() != 2 || isRealType(val(ids).elemType))
+            continue;
+        const int64_t vocab = val(table).dims[0], dim = val(table).dims[1];
+        Group g;
+        g.type = LayerType::Embedding;
+        g.params = defaults(LayerType::Embedding);
+        g.params.vocab = vocab;
+        g.params.features = dim;
+        g.params.positions = 0;
+        g.params.tokenTypes = 0;
+        g.inputs = {ids};
+        g.nodes = {i};
+        g.weights = {table};
+        g.output = out(i);
+        if (int add = soleConsumer(out(i)); add >= 0 && free(add) && op(add) == "Add") {
+            const int pos = in(add, 0) == out(i) ? in(add, 1) : in(add, 0);
+            const int pg = producer(pos);
+            if (isConst(pos) && pg >= 0 && op(pg) == "Gather" && attrInt(node(pg), "axis", 0) == 0 &&
+                isConst(in(pg, 0)) && val(in(pg, 0)).shapeKnown && val(in(pg, 0)).dims.size() == 2 &&
+                val(in(pg, 0)).dims[1] == dim && val(out(add)).shapeKnown && val(out(add)).dims == val(out(i)).dims) {
+                g.params.positions = val(in(pg, 0)).dims[0];
+                g.nodes.push_back(add);
+                g.weights.push_back(pos);
+                g.output = out(add);
+            }
+        }
+        commit(std::move(g));
+    }
+}
+
+void PatternMatcher::tieHeads()
+{
+    for (Group& lin : m_groups) {
+        if (lin.type != LayerType::Linear || lin.weights.empty())
+            continue;
+        const Value& w = val(lin.weights[0]);
+        if (w.fingerprint.size() != 8 || w.dims.size() != 2)
+            continue;
+        for (const Group& emb : m_groups) {
+            if (emb.type != LayerType::Embedding)
+                continue;
+            const Value& t = val(emb.weights[0]);
+            // W (D×V, as MatMul reads it) is the table (V×D) transposed: W's row 0 is the table's
+            // column 0 and W's column 0 the table's row 0.
+            if (t.fingerprint.size() != 8 || t.dims.size() != 2 || t.dims[0] != w.dims[1] || t.dims[1] != w.dims[0] ||
+                !std::equal(w.fingerprint.begin(), w.fingerprint.begin() + 4, t.fingerprint.begin() + 4) ||
+                !std::equal(w.fingerprint.begin() + 4, w.fingerprint.end(), t.fingerprint.begin()) ||
+                std::all_of(t.fingerprint.begin(), t.fingerprint.end(), [&](float f) { return f == t.fingerprint[0]; }))
+                continue;
+            lin.params.tied = 1;
+            lin.weights.erase(lin.weights.begin());
+            m_stats->notes.push_back("layer \"" + lin.name + "\" reads a transposed copy of the embedding table \"" +
+                                     emb.name + "\" that the exporter wrote for a tied weight: it is tied to that "
+                                     "table, whose " + std::to_string(t.dims[0] * t.dims[1]) +
+                                     " values are counted once, at the embedding");
+            break;
+        }
+    }
+}
+
 // ---- Attention -------------------------------------------------------------------------------------
 
 void PatternMatcher::matchAttention()
@@ -1801,8 +1872,54 @@ void PatternMatcher::mapNode(int i)
         return fail("a product NetCanvas has no layer for; MACs counted from shapes");
     if (o == "Transpose")
         return fail("a transpose outside a recognised attention or patch-embedding pattern");
-    if (o == "Pad")
-        return fail("padding that does not feed a convolution");
+    if (o == "Pad") {
+        std::optional<std::vector<int64_t>> pads;
+        double fill = 0;
+        if (opset() < 11) {
+            pads = attrInts(n, "pads");
+            fill = attrFloat(n, "value", 0);
+        } else {
+            pads = constInts(in(i, 1));
+            if (in(i, 2) >= 0) {
+                auto f = scalar(in(i, 2));
+                if (!f)
+                    return fail("its fill value is computed at run time");
+                fill = *f;
+            }
+            if (in(i, 3) >= 0)
+                return fail("padding along explicit axes (opset 18) is not modelled");
+        }
+        const size_t rank = val(x).dims.size();
+        if (!pads || pads->size() != 2 * rank)
+            return fail("its padding amounts are not constants; give the input sizes they depend on");
+        if (std::all_of(pads->begin(), pads->end(), [](int64_t v) { return v == 0; })) {
+            // Nothing padded (Swin pads its windows only when the map is not a multiple of them).
+            g.alias = true;
+            g.inputs = {x};
+            m_groups.push_back(g);
+            m_claimed[static_cast<size_t>(i)] = 1;
+            return;
+        }
+        const std::string mode = attrString(n, "mode", "constant");
+        const int64_t pm = mode == "reflect" ? static_cast<int64_t>(PadMode::Reflect)
+                           : mode == "edge"  ? static_cast<int64_t>(PadMode::Replicate)
+                                             : static_cast<int64_t>(PadMode::Zeros);
+        const auto& pd = *pads;
+        const size_t r = rank; // begin amounts pd[a], end amounts pd[a + r]
+        bool fits = lead(x) == 1 && (r == 3 || r == 4) && (mode == "constant" || mode == "reflect" || mode == "edge");
+        for (size_t a = 0; fits && a < r; ++a)
+            fits = pd[a] >= 0 && pd[a + r] >= 0 && (a >= r - (r == 4 ? 2 : 1) || (pd[a] == 0 && pd[a + r] == 0));
+        if (!fits)
+            return fail("only padding of the last one or two axes of C×L or C×H×W is modelled");
+        LayerParams p = defaults(LayerType::Pad);
+        p.padMode = pm;
+        p.padValue = fill;
+        p.pl = pd[r - 1], p.pr = pd[2 * r - 1];
+        p.pt = p.pb = 0;
+        if (r == 4)
+            p.pt = pd[2], p.pb = pd[6];
+        return single(LayerType::Pad, p);
+    }
     if (o == "Erf" || o == "HardSigmoid" || o == "Div" || o == "Sub" || o == "Pow" || o == "Sqrt" ||
         o == "ReduceMean")
         return fail("not part of a recognised GELU, hard-swish or LayerNorm formula");
@@ -1846,10 +1963,12 @@ std::vector<Group> PatternMatcher::run(MatchStats& stats)
     matchActivationFormulas();
     matchPadConv();
     matchRecurrent();
+    matchEmbedding();
     matchLinear();
     for (int i : m_g.order())
         if (free(i))
             mapNode(i);
+    tieHeads();
     m_stats = nullptr;
     return std::move(m_groups);
 }

@@ -84,6 +84,10 @@ private:
     void matchPadConv();
     void matchLinear();
     void matchRecurrent();
+    void matchEmbedding();
+    // A Linear whose constant weight is the transposed copy of an Embedding's table (the exporter
+    // writes one for a tied head) shares that table: `tied` on, the copy not counted.
+    void tieHeads();
     // Single nodes.
     void mapNode(int i);
 
