@@ -1870,8 +1870,44 @@ void PatternMatcher::mapNode(int i)
     }
     if (o == "Gemm" || o == "Einsum")
         return fail("a product NetCanvas has no layer for; MACs counted from shapes");
-    if (o == "Transpose")
-        return fail("a transpose outside a recognised attention or patch-embedding pattern");
+    if (o == "Transpose") {
+        // The Transpose kind permutes the axes of a sample: the batch axis must stay where it is.
+        const int64_t rank = static_cast<int64_t>(val(x).dims.size());
+        std::vector<int64_t> perm = attrInts(n, "perm").value_or(std::vector<int64_t>{});
+        if (perm.empty())
+            for (int64_t a = rank - 1; a >= 0; --a)
+                perm.push_back(a);
+        const int lx = lead(x), ly = lead(g.output);
+        if (static_cast<int64_t>(perm.size()) != rank || lx != ly || (lx == 1 && perm[0] != 0) ||
+            rank - lx > Shape::kMaxRank)
+            return fail("it moves the batch axis");
+        LayerParams p = defaults(LayerType::Transpose);
+        p.dims = Shape{};
+        for (size_t a = static_cast<size_t>(lx); a < perm.size(); ++a)
+            p.dims.push(perm[a] - lx);
+        return single(LayerType::Transpose, p);
+    }
+    if (o == "Slice" && opset() >= 10) {
+        // One axis, constant bounds and a positive step: the Slice kind (a view).
+        auto starts = constInts(in(i, 1)), ends = constInts(in(i, 2));
+        auto axes = in(i, 3) >= 0 ? constInts(in(i, 3)) : std::optional<std::vector<int64_t>>(std::vector<int64_t>{0});
+        auto steps = in(i, 4) >= 0 ? constInts(in(i, 4)) : std::optional<std::vector<int64_t>>(std::vector<int64_t>{1});
+        if (!starts || !ends || !axes || !steps || starts->size() != 1 || ends->size() != 1 || axes->size() != 1 ||
+            steps->size() != 1 || (*steps)[0] < 1)
+            return fail("only a slice of one axis with constant bounds and a positive step is modelled");
+        const int64_t rank = static_cast<int64_t>(val(x).dims.size());
+        int64_t axis = (*axes)[0] < 0 ? (*axes)[0] + rank : (*axes)[0];
+        const int lx = lead(x);
+        if (axis < lx || axis >= rank || lead(g.output) != lx)
+            return fail("it slices the batch axis");
+        const int64_t len = val(x).dims[static_cast<size_t>(axis)];
+        LayerParams p = defaults(LayerType::Slice);
+        p.axis = axis - lx;
+        p.sliceStart = std::clamp((*starts)[0], -len, len);
+        p.sliceEnd = std::clamp((*ends)[0], -len, len);
+        p.sliceStep = (*steps)[0];
+        return single(LayerType::Slice, p);
+    }
     if (o == "Pad") {
         std::optional<std::vector<int64_t>> pads;
         double fill = 0;
