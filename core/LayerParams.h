@@ -70,6 +70,11 @@ struct LayerParams {
     int64_t alignCorners = 0;         // Upsample, linear mode
     double scaleH = 2.0, scaleW = 2.0; // Upsample scale factors
     double padValue = 0.0;            // Pad, constant mode
+    // Opaque (imported operators NetCanvas does not model): multiply-accumulates the importer counted
+    // from the operator's shapes (a MatMul, Conv, LSTM ... kept opaque still counts its products).
+    int64_t opaqueMacs = 0;
+    // Opaque: the weight values (initializers, constants) the operator consumes, counted as parameters.
+    int64_t opaqueParams = 0;
 
     bool operator==(const LayerParams&) const = default;
 };

@@ -57,10 +57,24 @@ void opaqueRf(const LayerParams&, RfBuilder& b)
     b.lose();
 }
 
+// The importer counts a multiply-accumulate operator's MACs from its ONNX shapes (per sample) and the
+// weight values it consumes as its parameters; other operations are unknown and read as 0.
+Result<LayerCosts> opaqueCosts(const LayerParams& p, std::span<const Shape>, const Shape&)
+{
+    LayerCosts c;
+    c.macs = p.opaqueMacs;
+    c.params = p.opaqueParams;
+    return c;
+}
+
 void opaqueExplain(ExplainWriter& L)
 {
     L.text("out", "out = " + L.o.toString());
-    L.text("params", "params = 0");
+    L.text("params", "params = " + ExplainWriter::n(L.r.params) + " (the weight values the operator consumes)");
+    if (L.r.macs > 0)
+        L.text("MACs", "MACs = " + ExplainWriter::n(L.r.macs) + " (counted by the importer from the operator's shapes)");
+    else
+        L.text("MACs", "MACs, other operations: not modelled");
 }
 
 std::string opaqueSummary(const LayerParams& p) { return "→" + p.dims.toString(); }
@@ -113,14 +127,24 @@ void registerOpaque(std::vector<LayerKind>& k)
 {
     LayerParams d;
     d.dims = Shape{1};
+    d.inputs = 1;
     LayerKind c;
     c.spec = makeSpec(LayerType::Opaque, "opaque", "Opaque", Category::Reshape,
                       "An operator NetCanvas does not model (from an imported file): passes the output shape "
-                      "it was given and counts no parameters or operations.",
-                      {dimsAttr("shape", "Output shape", "per-sample output shape")}, d);
+                      "it was given, keeps every input it reads, counts the weight values it consumes as "
+                      "parameters and no operations — except the MACs of a multiply-accumulate operator (MatMul, Conv, Gemm, Einsum, LSTM, "
+                      "GRU, RNN), which the importer counts from its shapes.",
+                      {dimsAttr("shape", "Output shape", "per-sample output shape"),
+                       intAttr("inputs", "Inputs", &P::inputs, 1, 4096),
+                       intAttr("macs", "MACs (from shapes)", &P::opaqueMacs, 0, 1e18,
+                               "multiply-accumulates per sample the importer counted from the operator's shapes"),
+                       intAttr("params", "Parameters", &P::opaqueParams, 0, 1e15,
+                               "weight values (initializers, constants) the operator consumes")},
+                      d);
+    c.spec.variadicInputs = true;
     // No palette entry: only an import creates one.
     c.shape = opaqueShape;
-    c.costs = noCosts;
+    c.costs = opaqueCosts;
     c.receptiveField = opaqueRf;
     c.explain = opaqueExplain;
     c.summary = opaqueSummary;

@@ -61,6 +61,9 @@ QByteArray encode(const Result<ImportResult>& r)
     out << quint32(rep.unknownOps.size());
     for (const auto& [op, count] : rep.unknownOps)
         out << bytes(op) << qint32(count);
+    out << quint32(rep.opaqueOps.size());
+    for (const auto& [op, count] : rep.opaqueOps)
+        out << bytes(op) << qint32(count);
     putStrings(out, rep.unmapped);
     out << quint32(rep.shapeDisagreements.size());
     for (const auto& d : rep.shapeDisagreements)
@@ -119,6 +122,13 @@ Result<ImportResult> decode(const QByteArray& buf)
         qint32 count = 0;
         in >> op >> count;
         rep.unknownOps.emplace_back(text(op), count);
+    }
+    in >> n;
+    for (quint32 k = 0; k < n && in.status() == QDataStream::Ok; ++k) {
+        QByteArray op;
+        qint32 count = 0;
+        in >> op >> count;
+        rep.opaqueOps.emplace_back(text(op), count);
     }
     if (!getStrings(in, rep.unmapped))
         return damaged;

@@ -50,7 +50,8 @@ const std::set<std::string>& supportedSet()
         "Clip", "LeakyRelu", "Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "Erf", "Softmax", "MaxPool",
         "AveragePool", "GlobalAveragePool", "ReduceMean", "Add", "Sum", "Mul", "Sub", "Div", "Pow", "Sqrt",
         "Concat", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Gather", "Dropout", "Identity",
-        "Pad", "Split", "Gelu", "GroupNormalization",
+        "Pad", "Split", "Gelu", "GroupNormalization", "ConvTranspose", "Einsum",
+        "LSTM", "GRU",
         // folded as constants (shape arithmetic)
         "Constant", "Shape", "Size", "Cast", "Slice", "ConstantOfShape", "Range", "Expand", "Equal", "Where",
         "Neg", "Floor", "Ceil"};
@@ -123,6 +124,13 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
     std::vector<Group> groups = pm.run(stats);
     notes.insert(notes.end(), stats.notes.begin(), stats.notes.end());
     NetworkHints hints = applyHints(g.metadata(kHintsKey), groups, pm, notes);
+    // MACs of a group that becomes opaque: what its multiply-accumulate nodes compute, from shapes.
+    auto groupMacs = [&](const Group& grp) {
+        int64_t total = 0;
+        for (int node : grp.nodes)
+            total += pm.sampleMacs(node);
+        return total;
+    };
 
     // Layers are created in the order of their output's producer, which is topological.
     std::vector<int> position(static_cast<size_t>(g.nodeCount()), 0);
@@ -223,13 +231,15 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
                 return shapeError(grp.output);
             n.params = cat.spec(LayerType::Opaque).defaults;
             n.params.dims = pm.perSample(grp.output);
+            n.params.inputs = std::max<int64_t>(1, static_cast<int64_t>(grp.inputs.size()));
+            n.params.opaqueMacs = grp.type == LayerType::Opaque ? grp.macs : groupMacs(grp);
         }
         std::string stem = grp.type == LayerType::Opaque ? g.node(g.value(grp.output).producer).op_type()
                                                          : std::string(layerTypeKey(grp.type));
         n.name = uniqueName(readable[nextReadable++], stem);
         if (n.name != grp.name)
             n.source = grp.name.substr(0, 4096);
-        const size_t ports = n.type == LayerType::Opaque ? std::min<size_t>(1, grp.inputs.size()) : grp.inputs.size();
+        const size_t ports = grp.inputs.size();
         NodeId id = net.addNode(std::move(n)).value();
         for (size_t port = 0; port < ports; ++port) {
             auto it = produced.find(grp.inputs[port]);
@@ -256,12 +266,11 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
             report.unmapped.push_back("node " + quote(n->name) + " (" +
                                       g.node(g.value(m.group->output).producer).op_type() +
                                       "): NetCanvas's rules refuse it: " + l->message);
-            for (EdgeId e : net.edgesOf(m.id))
-                if (const Edge* ed = net.edge(e); ed && ed->to == m.id && ed->toPort > 0)
-                    net.removeEdge(e);
             n->type = LayerType::Opaque;
             n->params = cat.spec(LayerType::Opaque).defaults;
             n->params.dims = pm.perSample(m.group->output);
+            n->params.inputs = std::max<int64_t>(1, static_cast<int64_t>(m.group->inputs.size()));
+            n->params.opaqueMacs = groupMacs(*m.group);
             demoted.insert(m.group);
             changed = true;
         }
@@ -317,48 +326,95 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
         }
         return rootsMemo[v] = std::move(r);
     };
-    std::set<int> attributed, feedingOpaque;
+    // Each weight slot of a mapped layer is compared with the values it reads. A value several slots
+    // read is one tensor in the file but counted by each layer that reads it: the exporter merges
+    // initializers whose contents are identical (a fresh BatchNorm's γ and running variance are all
+    // ones), and tied weights are read by two layers. Those slots are explained in the notes, not
+    // listed as disagreements.
+    std::set<int> attributed;
+    std::map<int, int> slotUses; // root -> weight slots (of mapped layers) that read it
     for (const Made& m : made) {
         const Group& grp = *m.group;
-        const bool opaque = grp.type == LayerType::Opaque || demoted.count(&grp);
-        if (opaque) {
-            for (int node : grp.nodes)
-                for (int w : g.info(node).inputs)
-                    if (w >= 0 && !g.value(w).dynamic) {
-                        const auto& r = roots(w);
-                        feedingOpaque.insert(r.begin(), r.end());
-                    }
+        if (grp.type == LayerType::Opaque || demoted.count(&grp))
             continue;
-        }
-        std::set<int> mine;
-        for (int w : grp.weights) {
-            const auto& r = roots(w);
-            mine.insert(r.begin(), r.end());
-        }
+        for (int w : grp.weights)
+            for (int r : roots(w))
+                ++slotUses[r];
+    }
+    std::set<int> mergedRoots;
+    for (const Made& m : made) {
+        const Group& grp = *m.group;
+        if (grp.type == LayerType::Opaque || demoted.count(&grp))
+            continue;
         int64_t file = 0;
-        for (int r : mine)
-            file += g.value(r).rootElements;
-        attributed.insert(mine.begin(), mine.end());
+        bool merged = false;
+        for (int w : grp.weights)
+            for (int r : roots(w)) {
+                file += g.value(r).rootElements;
+                attributed.insert(r);
+                if (slotUses[r] > 1) {
+                    merged = true;
+                    mergedRoots.insert(r);
+                }
+            }
         const LayerResult* l = a.layer(m.id, net);
         const int64_t ours = l->params + l->state;
-        if (file != ours)
+        if (file != ours && !merged)
             report.paramDisagreements.push_back(
                 "layer " + quote(net.node(m.id)->name) + ": NetCanvas counts " + groupDigits(l->params) +
                 " parameters" + (l->state ? " + " + groupDigits(l->state) + " state" : std::string()) +
                 ", its initializers hold " + groupDigits(file) + " values");
     }
+    if (!mergedRoots.empty()) {
+        int64_t values = 0;
+        for (int r : mergedRoots)
+            values += g.value(r).rootElements;
+        notes.push_back(std::to_string(mergedRoots.size()) + " weight tensor(s) (" + groupDigits(values) +
+                        " values) are read by several weight slots: the exporter stores identical initial "
+                        "values (a fresh BatchNorm's scale and running variance, its bias and running mean) or "
+                        "tied weights once; each layer counts its own slots, as the model does");
+    }
+    // Opaque layers count the weight values they consume (floating-point initializers and constants
+    // that no mapped layer owns): a MatMul with a 3-D constant weight, an LSTM kept opaque, a layer
+    // scale γ. Like a mapped layer's slots, each opaque layer counts what it reads, so a tensor the
+    // exporter merged (ConvNeXt's fresh layer scales, all 1e-6, stored once per width) counts for
+    // every layer that reads it, as the model's parameters do. Small constants whose contents the importer keeps (at most 64 values: a 1/√d scale, an
+    // ε, Resize scales) are operands, not weights; a recurrent node's initial state (slots 4 and up)
+    // is not a weight either.
+    std::set<int> opaqueRoots;
+    for (const Made& m : made) {
+        const Group& grp = *m.group;
+        if (grp.type != LayerType::Opaque && !demoted.count(&grp))
+            continue;
+        int64_t own = 0;
+        std::set<int> mine;
+        for (int node : grp.nodes) {
+            const std::string& type = g.node(node).op_type();
+            const bool recurrent = type == "LSTM" || type == "GRU" || type == "RNN";
+            const auto& ins = g.info(node).inputs;
+            for (size_t slot = 0; slot < ins.size(); ++slot) {
+                const int w = ins[slot];
+                if (w < 0 || g.value(w).dynamic || !isRealType(g.value(w).elemType) || (recurrent && slot > 3))
+                    continue;
+                for (int r : roots(w))
+                    if (!g.value(r).data && !attributed.count(r) && mine.insert(r).second) {
+                        own += g.value(r).rootElements;
+                        if (opaqueRoots.insert(r).second)
+                            report.unattributedValues += g.value(r).rootElements;
+                    }
+            }
+        }
+        net.node(m.id)->params.opaqueParams = own;
+    }
     for (const Value& v : g.values())
         if (v.paramRoot)
             report.initializerValues += v.rootElements;
-    for (int r : feedingOpaque)
-        if (!attributed.count(r))
-            report.unattributedValues += g.value(r).rootElements;
 
     // Counts and lists.
     report.onnxNodes = g.nodeCount();
     report.layers = static_cast<int>(net.nodes().size());
     report.skippedNodes = pm.skippedNodes();
-    std::map<std::string, int> unknown;
+    std::map<std::string, int> unknown, opaqueOps;
     std::set<int> seenOpaque;
     for (const Made& m : made) {
         const Group& grp = *m.group;
@@ -371,10 +427,16 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
         }
         ++report.opaqueLayers;
         int node = grp.nodes.empty() ? -1 : grp.nodes[0];
-        if (demoted.count(&grp) || !seenOpaque.insert(node).second)
+        if (demoted.count(&grp)) {
+            const auto& on = g.node(g.value(grp.output).producer);
+            ++opaqueOps[on.domain().empty() || on.domain() == "ai.onnx" ? on.op_type() : on.domain() + "." + on.op_type()];
+            continue;
+        }
+        if (!seenOpaque.insert(node).second)
             continue;
         const auto& n = g.node(node);
         std::string type = n.domain().empty() || n.domain() == "ai.onnx" ? n.op_type() : n.domain() + "." + n.op_type();
+        ++opaqueOps[type];
         if (grp.reason.empty() && !isSupportedOperator(type))
             ++unknown[type];
         else
@@ -384,6 +446,7 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
     for (int i = 0; i < g.nodeCount(); ++i)
         report.foldedNodes += g.info(i).constant;
     report.unknownOps.assign(unknown.begin(), unknown.end());
+    report.opaqueOps.assign(opaqueOps.begin(), opaqueOps.end());
     std::stable_sort(report.unknownOps.begin(), report.unknownOps.end(),
                      [](const auto& x, const auto& y) { return x.second > y.second; });
     if (report.droppedEdges)
@@ -464,7 +527,7 @@ std::string ImportReport::text(size_t listLimit) const
          std::to_string(opaqueLayers) + " opaque layers\n";
     if (unattributedValues > 0)
         s += "  " + groupDigits(unattributedValues) + " of " + groupDigits(initializerValues) +
-             " weight values feed opaque layers and are not counted as parameters\n";
+             " weight values feed opaque layers and are counted as their parameters\n";
     auto list = [&](const char* title, const std::vector<std::string>& items) {
         if (items.empty())
             return;

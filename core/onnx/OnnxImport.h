@@ -77,11 +77,14 @@ struct ImportReport {
     int droppedEdges = 0;   // inputs not drawn: extra inputs of opaque layers, computed attention masks
     std::vector<std::pair<std::string, int>> unknownOps; // operator types with no mapping, by count
     std::vector<std::string> unmapped;   // known operators that still became opaque, with the reason
+    // Operator type of every opaque layer (unknown or known), by count: "MatMul" ×2 means two MatMul
+    // nodes kept opaque. Types of other domains are written "domain.Type".
+    std::vector<std::pair<std::string, int>> opaqueOps;
     std::vector<ShapeDisagreement> shapeDisagreements;
     std::vector<std::string> paramDisagreements; // layer parameter count vs. its initializers
     std::vector<std::string> notes;
     int64_t initializerValues = 0;  // floating-point weight values in the file
-    int64_t unattributedValues = 0; // of those, values feeding opaque layers (not parameters)
+    int64_t unattributedValues = 0; // of those, values feeding only opaque layers (counted as their parameters)
 
     int unknownNodes() const;
     // One line: "imported 177 ONNX nodes as 122 layers; 3 nodes of 2 unknown types: Resize ×2, ..."

@@ -683,6 +683,44 @@ std::optional<std::vector<Tensor>> foldNode(const ox::NodeProto& n, int opset, c
                 r.dims.push_back(a->dims[static_cast<size_t>(i)]);
         return one(std::move(r));
     }
+    if (op == "Transpose") {
+        // Swin's padding amounts pass through a Transpose(1, 0) of a 2×k table on their way to Pad.
+        const int64_t rank = static_cast<int64_t>(a->dims.size());
+        std::vector<int64_t> perm = attrInts(n, "perm").value_or(std::vector<int64_t>{});
+        if (perm.empty())
+            for (int64_t i = rank - 1; i >= 0; --i)
+                perm.push_back(i);
+        if (static_cast<int64_t>(perm.size()) != rank)
+            return std::nullopt;
+        std::vector<bool> seen(static_cast<size_t>(rank), false);
+        for (int64_t p : perm) {
+            if (p < 0 || p >= rank || seen[static_cast<size_t>(p)])
+                return std::nullopt;
+            seen[static_cast<size_t>(p)] = true;
+        }
+        std::vector<int64_t> inStrides(static_cast<size_t>(rank), 1), outDims;
+        for (int64_t i = rank - 2; i >= 0; --i)
+            inStrides[static_cast<size_t>(i)] = inStrides[static_cast<size_t>(i + 1)] * a->dims[static_cast<size_t>(i + 1)];
+        for (int64_t p : perm)
+            outDims.push_back(a->dims[static_cast<size_t>(p)]);
+        Tensor r;
+        r.type = a->type;
+        r.dims = outDims;
+        const int64_t count = static_cast<int64_t>(a->size());
+        for (int64_t i = 0; i < count; ++i) {
+            int64_t rest = i, src = 0;
+            for (int64_t ax = rank - 1; ax >= 0; --ax) {
+                const int64_t d = outDims[static_cast<size_t>(ax)];
+                src += (rest % d) * inStrides[static_cast<size_t>(perm[static_cast<size_t>(ax)])];
+                rest /= d;
+            }
+            if (r.real())
+                r.reals.push_back(a->reals[static_cast<size_t>(src)]);
+            else
+                r.ints.push_back(a->ints[static_cast<size_t>(src)]);
+        }
+        return one(std::move(r));
+    }
     if (op == "Concat") {
         std::vector<const Tensor*> parts;
         for (size_t k = 0; k < in.size(); ++k)

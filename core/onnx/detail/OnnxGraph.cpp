@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <queue>
 #include <unordered_set>
 
@@ -51,6 +52,43 @@ void stripData(TP& t)
     freeRepeated(t.mutable_double_data());
     freeRepeated(t.mutable_uint64_data());
     freeRepeated(t.mutable_string_data());
+}
+
+// Row 0 and column 0 (first 4 values each) of a float32 matrix stored in the file, else empty.
+// `skippedRaw` is the payload PayloadSkip left out of `t` (its raw_data), read in place instead.
+std::vector<float> fingerprintOf(const TP& t, const char* skippedRaw = nullptr, uint64_t skippedBytes = 0)
+{
+    std::vector<float> f;
+    if (t.data_type() != TP::FLOAT || t.dims_size() != 2 || t.dims(0) < 4 || t.dims(1) < 4 ||
+        t.data_location() == TP::EXTERNAL)
+        return f;
+    const int64_t cols = t.dims(1);
+    auto at = [&](int64_t r, int64_t c, float& out) {
+        const int64_t k = r * cols + c;
+        if (skippedRaw) {
+            if (static_cast<uint64_t>(k + 1) * 4 > skippedBytes)
+                return false;
+            std::memcpy(&out, skippedRaw + k * 4, 4);
+            return true;
+        }
+        if (t.has_raw_data()) {
+            if (static_cast<uint64_t>(k + 1) * 4 > t.raw_data().size())
+                return false;
+            std::memcpy(&out, t.raw_data().data() + k * 4, 4); // little-endian, as ONNX stores it
+            return true;
+        }
+        if (k >= t.float_data_size())
+            return false;
+        out = t.float_data(static_cast<int>(k));
+        return true;
+    };
+    for (int64_t k = 0; k < 8; ++k) {
+        float v = 0;
+        if (!(k < 4 ? at(0, k, v) : at(k - 4, 0, v)))
+            return {};
+        f.push_back(v);
+    }
+    return f;
 }
 
 // Reads a tensor's dims and checks them against the limits.
@@ -211,11 +249,23 @@ Result<OnnxGraph> OnnxGraph::load(const char* bytes, size_t size)
             size = skim->bytes.size();
             g.m_skippedRaw.insert(skim->skipped.begin(), skim->skipped.end());
         }
+        // The original bytes are still here: sample the skipped tables for the tie check now.
+        auto sampleSkipped = [&](const ox::ModelProto& m) {
+            if (!skim || !m.has_graph())
+                return;
+            for (size_t k = 0; k < skim->skipped.size(); ++k) {
+                const int i = skim->skipped[k].first;
+                if (i < m.graph().initializer_size())
+                    g.m_skippedFingerprint[i] =
+                        fingerprintOf(m.graph().initializer(i), skim->payloads[k], skim->skipped[k].second);
+            }
+        };
         google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes), static_cast<int>(size));
         in.SetRecursionLimit(64); // a graph nested in If/Loop bodies costs about 4 levels per graph
         in.SetTotalBytesLimit(INT_MAX);
         if (!g.m_model->ParseFromCodedStream(&in) || !in.ConsumedEntireMessage())
             return Error{"not an ONNX model, or a damaged one: the protobuf data is malformed, truncated or nested too deeply"};
+        sampleSkipped(*g.m_model);
     }
     if (!g.m_model->has_graph())
         return Error{"not an ONNX model: it has no graph"};
@@ -311,6 +361,8 @@ Status OnnxGraph::index()
         auto dims = checkedDims(t, "initializer " + quote(t.name()));
         if (!dims)
             return Error{dims.error()};
+        auto sampled = m_skippedFingerprint.find(i);
+        v.fingerprint = sampled != m_skippedFingerprint.end() ? sampled->second : fingerprintOf(t);
         auto skipped = m_skippedRaw.find(i);
         auto data = takeTensor(t, "initializer " + quote(t.name()),
                                skipped == m_skippedRaw.end() ? std::optional<uint64_t>() : skipped->second);

@@ -79,6 +79,10 @@ struct Value {
     int32_t elemType = 0;
     std::optional<Tensor> data; // contents of a small constant
     bool paramRoot = false;     // a floating-point initializer or Constant output: weight-like values
+    // A float32 matrix's first values of row 0 and of column 0 (4 each), read before its data is
+    // dropped: enough to recognise the transposed copy of a table the exporter wrote for a tied
+    // weight (row 0 of one is column 0 of the other). Empty for other tensors.
+    std::vector<float> fingerprint;
     int64_t rootElements = 0;
 };
 
@@ -152,6 +156,7 @@ private:
     std::unordered_map<std::string, int> m_opsets;
     std::unordered_map<std::string, std::vector<int64_t>> m_fileShapes;
     std::unordered_map<int, uint64_t> m_skippedRaw; // initializer index -> raw_data bytes never parsed
+    std::unordered_map<int, std::vector<float>> m_skippedFingerprint; // their tie-check samples
     int64_t m_constBudget = kConstBudget;
     bool m_budgetNoted = false;
 };

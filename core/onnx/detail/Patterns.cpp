@@ -23,6 +23,27 @@ bool isPerm(const std::optional<std::vector<int64_t>>& p, std::initializer_list<
 
 LayerParams defaults(LayerType t) { return Catalogue::instance().spec(t).defaults; }
 
+// An Einsum equation that is a (batched) matrix product "…ij,…jk->…ik": the same leading letters on
+// both operands and the output, then the last two axes contracted as A·B.
+bool batchedMatmulEquation(const ::onnx::NodeProto& n)
+{
+    std::string eq = attrString(n, "equation", "");
+    eq.erase(std::remove(eq.begin(), eq.end(), ' '), eq.end());
+    const size_t comma = eq.find(','), arrow = eq.find("->");
+    if (comma == std::string::npos || arrow == std::string::npos || arrow < comma)
+        return false;
+    const std::string a = eq.substr(0, comma), b = eq.substr(comma + 1, arrow - comma - 1), y = eq.substr(arrow + 2);
+    if (a.size() < 2 || a.size() != b.size() || a.size() != y.size() || a.find('.') != std::string::npos)
+        return false;
+    const size_t r = a.size();
+    if (a.substr(0, r - 2) != b.substr(0, r - 2) || a.substr(0, r - 2) != y.substr(0, r - 2))
+        return false;
+    const char i = a[r - 2], j = a[r - 1], k = b[r - 1];
+    std::set<char> letters(a.begin(), a.end());
+    letters.insert(k);
+    return b[r - 2] == j && y[r - 2] == i && y[r - 1] == k && letters.size() == r + 1;
+}
+
 } // namespace
 
 PatternMatcher::PatternMatcher(const OnnxGraph& g, int64_t batch)
@@ -211,7 +232,9 @@ bool PatternMatcher::commit(Group g)
 
 void PatternMatcher::opaque(int i, const std::string& why)
 {
-    // One opaque layer per used output: NetCanvas layers have a single output.
+    // One opaque layer per used output (an opaque layer has one output port), each reading every
+    // dynamic input of the node, so the memory schedule keeps those tensors alive. The node's MACs
+    // are charged to the first of them only.
     const auto dyn = dynamicInputs(i);
     bool any = false;
     for (size_t k = 0; k < m_g.info(i).outputs.size(); ++k) {
@@ -223,9 +246,8 @@ void PatternMatcher::opaque(int i, const std::string& why)
         g.output = v;
         g.nodes = {i};
         g.reason = why;
-        if (!dyn.empty())
-            g.inputs = {dyn[0]};
-        g.droppedInputs = dyn.empty() ? 0 : static_cast<int>(dyn.size()) - 1;
+        g.inputs = dyn;
+        g.macs = any ? 0 : sampleMacs(i);
         g.name = node(i).name();
         if (m_g.info(i).outputs.size() > 1 && !g.name.empty())
             g.name += ":" + std::to_string(k);
@@ -338,6 +360,172 @@ void PatternMatcher::matchLinear()
         if (op(i) == "Gemm" && (attrFloat(node(i), "alpha", 1.0) != 1.0 || attrFloat(node(i), "beta", 1.0) != 1.0))
             m_stats->notes.push_back("Gemm " + node(i).name() + ": alpha/beta scaling is not counted");
         commit(std::move(g));
+    }
+}
+
+// ---- LSTM / GRU --------------------------------------------------------------------------------------
+
+void PatternMatcher::matchRecurrent()
+{
+    // PyTorch's export of nn.LSTM / nn.GRU with batch_first=True: Transpose(1, 0, 2) to time-major,
+    // one ONNX LSTM (GRU) node per layer, each followed by Squeeze(axis 1) — or, bidirectional,
+    // Transpose(0, 2, 1, 3) + Reshape to T×B×2H — and a Transpose back. The chain is one NetCanvas
+    // layer with `layers` = the number of nodes, as the module it came from.
+    for (int t : m_g.order()) {
+        if (!free(t) || op(t) != "Transpose" || !isPerm(attrInts(node(t), "perm"), {1, 0, 2}))
+            continue;
+        const int x = in(t, 0);
+        if (!dynamic(x) || !val(x).shapeKnown || val(x).dims.size() != 3 || lead(x) != 1)
+            continue;
+        int cur = soleConsumer(out(t));
+        if (cur < 0 || !free(cur) || (op(cur) != "LSTM" && op(cur) != "GRU") || in(cur, 0) != out(t))
+            continue;
+        const std::string type = op(cur);
+        const int64_t hidden = attrInt(node(cur), "hidden_size", 0);
+        const std::string direction = attrString(node(cur), "direction", "forward");
+        const int dirs = direction == "bidirectional" ? 2 : 1;
+        std::vector<int> nodes{t}, weights;
+        int layers = 0, output = -1;
+        bool ok = direction != "reverse" && hidden > 0, bias = true;
+        while (ok && output < 0) {
+            const Node& n = node(cur);
+            ok = free(cur) && op(cur) == type && attrInt(n, "hidden_size", 0) == hidden &&
+                 attrString(n, "direction", "forward") == direction && attrInt(n, "layout", 0) == 0 &&
+                 !findAttr(n, "activations") && !findAttr(n, "clip") && attrInt(n, "input_forget", 0) == 0 &&
+                 isConst(in(cur, 1)) && isConst(in(cur, 2)) && (in(cur, 3) < 0 || isConst(in(cur, 3))) &&
+                 in(cur, 4) < 0;
+            for (int k = 5; ok && k < n.input_size(); ++k)
+                ok = in(cur, k) < 0 || isConst(in(cur, k)); // initial states: zeros the exporter made
+            if (!ok)
+                break;
+            nodes.push_back(cur);
+            weights.push_back(in(cur, 1));
+            weights.push_back(in(cur, 2));
+            if (in(cur, 3) >= 0)
+                weights.push_back(in(cur, 3));
+            else
+                bias = false;
+            ++layers;
+            int v = -1;
+            const int y = out(cur, 0);
+            if (dirs == 1) {
+                const int sq = soleConsumer(y);
+                std::optional<std::vector<int64_t>> axes =
+                    sq >= 0 ? (opset() >= 13 ? constInts(in(sq, 1)) : attrInts(node(sq), "axes")) : std::nullopt;
+                ok = sq >= 0 && free(sq) && op(sq) == "Squeeze" && axes && *axes == std::vector<int64_t>{1};
+                if (ok) {
+                    nodes.push_back(sq);
+                    v = out(sq);
+                }
+            } else {
+                const int tr = soleConsumer(y);
+                ok = tr >= 0 && free(tr) && op(tr) == "Transpose" && isPerm(attrInts(node(tr), "perm"), {0, 2, 1, 3});
+                const int rs = ok ? soleConsumer(out(tr)) : -1;
+                ok = ok && rs >= 0 && free(rs) && op(rs) == "Reshape" && val(out(rs)).shapeKnown &&
+                     val(out(rs)).dims.size() == 3 && val(out(rs)).dims[2] == 2 * hidden;
+                if (ok) {
+                    nodes.insert(nodes.end(), {tr, rs});
+                    v = out(rs);
+                }
+            }
+            if (!ok)
+                break;
+            const int c = soleConsumer(v);
+            if (c >= 0 && free(c) && op(c) == type && in(c, 0) == v) {
+                cur = c;
+            } else if (c >= 0 && free(c) && op(c) == "Transpose" && isPerm(attrInts(node(c), "perm"), {1, 0, 2})) {
+                nodes.push_back(c);
+                output = out(c);
+            } else {
+                ok = false;
+            }
+        }
+        if (!ok || output < 0)
+            continue;
+        const LayerType lt = type == "LSTM" ? LayerType::LSTM : LayerType::GRU;
+        Group g;
+        g.type = lt;
+        g.params = defaults(lt);
+        g.params.hidden = hidden;
+        g.params.layers = layers;
+        g.params.bidirectional = dirs == 2;
+        g.params.bias = bias;
+        g.inputs = {x};
+        g.output = output;
+        g.nodes = nodes;
+        g.weights = weights;
+        commit(std::move(g));
+    }
+}
+
+// ---- Embedding ------------------------------------------------------------------------------------
+
+void PatternMatcher::matchEmbedding()
+{
+    // Gather(table V×D, token ids) is a lookup: nn.Embedding. A learned position table added right
+    // after it — Add of Gather(P×D table, constant positions), folded to a constant — belongs to it.
+    for (int i : m_g.order()) {
+        if (!free(i) || op(i) != "Gather" || attrInt(node(i), "axis", 0) != 0)
+            continue;
+        const int table = in(i, 0), ids = in(i, 1);
+        if (!isConst(table) || !val(table).shapeKnown || val(table).dims.size() != 2 || !dynamic(ids) ||
+            !val(ids).shapeKnown || lead(ids) != 1 || val(ids).dims.size() != 2 || isRealType(val(ids).elemType))
+            continue;
+        const int64_t vocab = val(table).dims[0], dim = val(table).dims[1];
+        Group g;
+        g.type = LayerType::Embedding;
+        g.params = defaults(LayerType::Embedding);
+        g.params.vocab = vocab;
+        g.params.features = dim;
+        g.params.positions = 0;
+        g.params.tokenTypes = 0;
+        g.inputs = {ids};
+        g.nodes = {i};
+        g.weights = {table};
+        g.output = out(i);
+        if (int add = soleConsumer(out(i)); add >= 0 && free(add) && op(add) == "Add") {
+            const int pos = in(add, 0) == out(i) ? in(add, 1) : in(add, 0);
+            const int pg = producer(pos);
+            if (isConst(pos) && pg >= 0 && op(pg) == "Gather" && attrInt(node(pg), "axis", 0) == 0 &&
+                isConst(in(pg, 0)) && val(in(pg, 0)).shapeKnown && val(in(pg, 0)).dims.size() == 2 &&
+                val(in(pg, 0)).dims[1] == dim && val(out(add)).shapeKnown && val(out(add)).dims == val(out(i)).dims) {
+                g.params.positions = val(in(pg, 0)).dims[0];
+                g.nodes.push_back(add);
+                g.weights.push_back(pos);
+                g.output = out(add);
+            }
+        }
+        commit(std::move(g));
+    }
+}
+
+void PatternMatcher::tieHeads()
+{
+    for (Group& lin : m_groups) {
+        if (lin.type != LayerType::Linear || lin.weights.empty())
+            continue;
+        const Value& w = val(lin.weights[0]);
+        if (w.fingerprint.size() != 8 || w.dims.size() != 2)
+            continue;
+        for (const Group& emb : m_groups) {
+            if (emb.type != LayerType::Embedding)
+                continue;
+            const Value& t = val(emb.weights[0]);
+            // W (D×V, as MatMul reads it) is the table (V×D) transposed: W's row 0 is the table's
+            // column 0 and W's column 0 the table's row 0.
+            if (t.fingerprint.size() != 8 || t.dims.size() != 2 || t.dims[0] != w.dims[1] || t.dims[1] != w.dims[0] ||
+                !std::equal(w.fingerprint.begin(), w.fingerprint.begin() + 4, t.fingerprint.begin() + 4) ||
+                !std::equal(w.fingerprint.begin() + 4, w.fingerprint.end(), t.fingerprint.begin()) ||
+                std::all_of(t.fingerprint.begin(), t.fingerprint.end(), [&](float f) { return f == t.fingerprint[0]; }))
+                continue;
+            lin.params.tied = 1;
+            lin.weights.erase(lin.weights.begin());
+            m_stats->notes.push_back("layer \"" + lin.name + "\" reads a transposed copy of the embedding table \"" +
+                                     emb.name + "\" that the exporter wrote for a tied weight: it is tied to that "
+                                     "table, whose " + std::to_string(t.dims[0] * t.dims[1]) +
+                                     " values are counted once, at the embedding");
+            break;
+        }
     }
 }
 
@@ -1199,6 +1387,189 @@ bool PatternMatcher::poolParams(int i, LayerParams& p, std::string& why) const
     return true;
 }
 
+std::optional<int64_t> PatternMatcher::shapeMacs(int i) const
+{
+    const std::string o = op(i);
+    auto dims = [&](int v) -> const std::vector<int64_t>* {
+        return v >= 0 && val(v).shapeKnown ? &val(v).dims : nullptr;
+    };
+    auto prod = [](const std::vector<int64_t>& d, size_t from = 0) -> std::optional<int64_t> {
+        int64_t r = 1;
+        for (size_t k = from; k < d.size(); ++k)
+            if (d[k] < 0 || __builtin_mul_overflow(r, d[k], &r))
+                return std::nullopt;
+        return r;
+    };
+    auto mul = [](std::optional<int64_t> a, std::optional<int64_t> b) -> std::optional<int64_t> {
+        int64_t r;
+        if (!a || !b || __builtin_mul_overflow(*a, *b, &r))
+            return std::nullopt;
+        return r;
+    };
+    const auto *x = dims(in(i, 0)), *w = dims(in(i, 1)), *y = dims(out(i));
+    if (o == "Conv") {
+        // out_elements · (ci/g) · ∏k: W is [co, ci/g, k...]
+        if (!w || !y || w->size() < 2)
+            return std::nullopt;
+        return mul(prod(*y), prod(*w, 1));
+    }
+    if (o == "ConvTranspose") {
+        // in_elements · (co/g) · ∏k: W is [ci, co/g, k...]; every input element scatters a kernel
+        if (!x || !w || w->size() < 2)
+            return std::nullopt;
+        return mul(prod(*x), prod(*w, 1));
+    }
+    if (o == "MatMul") {
+        // batch·M·N·K = out_elements · K
+        if (!x || !y || x->empty())
+            return std::nullopt;
+        return mul(prod(*y), x->back());
+    }
+    if (o == "Gemm") {
+        if (!x || !y || x->size() != 2)
+            return std::nullopt;
+        return mul(prod(*y), (*x)[attrInt(node(i), "transA", 0) ? 0 : 1]);
+    }
+    if (o == "Einsum") {
+        // out_elements · ∏(sizes of the letters summed over: in an operand, not in the output)
+        std::string eq = attrString(node(i), "equation", "");
+        eq.erase(std::remove(eq.begin(), eq.end(), ' '), eq.end());
+        if (eq.find("...") != std::string::npos || node(i).input_size() < 2 || !y)
+            return std::nullopt;
+        const size_t arrow = eq.find("->");
+        const std::string lhs = eq.substr(0, arrow);
+        std::map<char, int64_t> sizes;
+        std::map<char, int> seen;
+        size_t operand = 0, axis = 0;
+        for (char c : lhs) {
+            if (c == ',') {
+                ++operand;
+                axis = 0;
+                continue;
+            }
+            const auto* d = dims(in(i, static_cast<int>(operand)));
+            if (!d || axis >= d->size())
+                return std::nullopt;
+            sizes[c] = std::max(sizes[c], (*d)[axis++]);
+            ++seen[c];
+        }
+        std::string rhs;
+        if (arrow != std::string::npos)
+            rhs = eq.substr(arrow + 2);
+        else
+            for (const auto& [c, n] : seen)
+                if (n == 1)
+                    rhs += c; // implicit output: the letters that appear once, in order
+        std::optional<int64_t> r = prod(*y);
+        for (const auto& [c, n] : sizes)
+            if (rhs.find(c) == std::string::npos)
+                r = mul(r, n);
+        return r;
+    }
+    if (o == "LSTM" || o == "GRU" || o == "RNN") {
+        // T·B·gates·H·(I + H) per direction = T·B·(|W| + |R|): W is [dirs, gates·H, I], R [dirs, gates·H, H]
+        const auto* r = dims(in(i, 2));
+        if (!x || !w || !r || x->size() != 3)
+            return std::nullopt;
+        const int64_t tb = (*x)[0] * (*x)[1];
+        auto pw = prod(*w), pr = prod(*r);
+        if (!pw || !pr)
+            return std::nullopt;
+        return mul(tb, *pw + *pr);
+    }
+    return std::nullopt;
+}
+
+int64_t PatternMatcher::sampleMacs(int i) const
+{
+    auto m = shapeMacs(i);
+    if (!m)
+        return 0;
+    int y = out(i);
+    return y >= 0 && val(y).shapeKnown && lead(y) == 1 && m_batch > 1 ? *m / m_batch : *m;
+}
+
+bool PatternMatcher::convNdParams(int i, int x, LayerType& type, LayerParams& p, std::string& why) const
+{
+    const bool transposed = op(i) == "ConvTranspose";
+    int w = in(i, 1);
+    if (!isConst(w)) {
+        why = "its weights are computed at run time, not constants";
+        return false;
+    }
+    if (!val(x).shapeKnown || lead(x) != 1 || val(w).dims.size() != val(x).dims.size()) {
+        why = "its input does not carry the batch on axis 0, or its weight's rank differs";
+        return false;
+    }
+    const int nd = static_cast<int>(val(x).dims.size()) - 2;
+    if (transposed ? (nd != 1 && nd != 2) : (nd != 1 && nd != 3)) {
+        why = "no catalogue layer for this number of spatial axes";
+        return false;
+    }
+    const Node& n = node(i);
+    const auto& wd = val(w).dims;
+    const int64_t ci = val(x).dims[1], g = attrInt(n, "group", 1);
+    const std::vector<int64_t> kDefault(wd.begin() + 2, wd.end());
+    auto k = attrInts(n, "kernel_shape").value_or(kDefault);
+    auto s = attrInts(n, "strides").value_or(std::vector<int64_t>(size_t(nd), 1));
+    auto d = attrInts(n, "dilations").value_or(std::vector<int64_t>(size_t(nd), 1));
+    auto pads = attrInts(n, "pads").value_or(std::vector<int64_t>(size_t(2 * nd), 0));
+    auto op = attrInts(n, "output_padding").value_or(std::vector<int64_t>(size_t(nd), 0));
+    const std::string autoPad = attrString(n, "auto_pad", "NOTSET");
+    if (k != kDefault || s.size() != size_t(nd) || d.size() != size_t(nd) || pads.size() != size_t(2 * nd) ||
+        op.size() != size_t(nd) || (autoPad != "NOTSET" && autoPad != "VALID") || findAttr(n, "output_shape")) {
+        why = "its kernel, stride, dilation, padding or output-shape attributes are not modelled";
+        return false;
+    }
+    if (autoPad == "VALID")
+        std::fill(pads.begin(), pads.end(), 0);
+    for (const auto* list : {&k, &s, &d})
+        for (int64_t v : *list)
+            if (v < 1 || v > (int64_t(1) << 24)) {
+                why = "its kernel, stride or dilation is not a sensible size";
+                return false;
+            }
+    for (int64_t v : pads)
+        if (v < 0 || v > (int64_t(1) << 24)) {
+            why = "its padding is not a sensible size";
+            return false;
+        }
+    if (g < 1 || ci % g) {
+        why = "its input channels are not divisible by its groups";
+        return false;
+    }
+    const int64_t co = transposed ? wd[1] * g : wd[0];
+    if ((transposed ? wd[0] != ci : wd[1] * g != ci)) {
+        why = "its weight shape does not match its input channels and groups";
+        return false;
+    }
+    if (transposed)
+        type = nd == 1 ? LayerType::ConvTranspose1d : LayerType::ConvTranspose2d;
+    else
+        type = nd == 1 ? LayerType::Conv1d : LayerType::Conv3d;
+    p = defaults(type);
+    p.features = co;
+    p.groups = g;
+    p.bias = in(i, 2) >= 0;
+    p.padSame = 0;
+    p.kw = k.back(), p.sw = s.back(), p.dw = d.back(), p.pl = pads[size_t(nd - 1)], p.pr = pads.back();
+    if (transposed) {
+        // PyTorch's transposed convolution pads both ends alike.
+        for (int a = 0; a < nd; ++a)
+            if (pads[size_t(a)] != pads[size_t(a + nd)]) {
+                why = "its padding differs at the two ends of an axis";
+                return false;
+            }
+        p.outPadW = op.back();
+        if (nd == 2)
+            p.kh = k[0], p.sh = s[0], p.dh = d[0], p.pt = pads[0], p.pb = pads[2], p.outPadH = op[0];
+    } else if (nd == 3) {
+        p.kd = k[0], p.sd = s[0], p.dd = d[0], p.pf = pads[0], p.pk = pads[3];
+        p.kh = k[1], p.sh = s[1], p.dh = d[1], p.pt = pads[1], p.pb = pads[4];
+    }
+    return true;
+}
+
 void PatternMatcher::mapNode(int i)
 {
     const std::string o = op(i);
@@ -1247,6 +1618,17 @@ void PatternMatcher::mapNode(int i)
     if (!dynamic(x) && o != "Concat" && o != "Sum" && o != "Add" && o != "Mul")
         return fail("its data input is a constant");
 
+    if (o == "ConvTranspose" || (o == "Conv" && val(x).shapeKnown && val(x).dims.size() != 4)) {
+        LayerType t;
+        LayerParams p;
+        std::string why;
+        if (!convNdParams(i, x, t, p, why))
+            return fail(why);
+        g.weights = {in(i, 1)};
+        if (in(i, 2) >= 0)
+            g.weights.push_back(in(i, 2));
+        return single(t, p);
+    }
     if (o == "Conv") {
         LayerType t;
         LayerParams p;
@@ -1475,12 +1857,105 @@ void PatternMatcher::mapNode(int i)
             return single(LayerType::ClassTokenSelect, defaults(LayerType::ClassTokenSelect));
         return fail("only taking token 0 of a sequence (the class token) is modelled");
     }
-    if (o == "MatMul" || o == "Gemm")
-        return fail("its weight is not a constant 2-D matrix (or its input is transposed)");
-    if (o == "Transpose")
-        return fail("a transpose outside a recognised attention or patch-embedding pattern");
-    if (o == "Pad")
-        return fail("padding that does not feed a convolution");
+    if (o == "MatMul" || (o == "Einsum" && n.input_size() == 2 && batchedMatmulEquation(n))) {
+        // A product of two activations (attention scores, A·V): the MatMul kind, batch axes broadcast.
+        const int a = in(i, 0), b = in(i, 1);
+        if (!dynamic(a) || !dynamic(b))
+            return fail("one operand is a constant that is not a 2-D weight matrix; MACs counted from shapes");
+        g.type = LayerType::MatMul;
+        g.params = defaults(LayerType::MatMul);
+        g.inputs = {a, b};
+        place(std::move(g));
+        return;
+    }
+    if (o == "Gemm" || o == "Einsum")
+        return fail("a product NetCanvas has no layer for; MACs counted from shapes");
+    if (o == "Transpose") {
+        // The Transpose kind permutes the axes of a sample: the batch axis must stay where it is.
+        const int64_t rank = static_cast<int64_t>(val(x).dims.size());
+        std::vector<int64_t> perm = attrInts(n, "perm").value_or(std::vector<int64_t>{});
+        if (perm.empty())
+            for (int64_t a = rank - 1; a >= 0; --a)
+                perm.push_back(a);
+        const int lx = lead(x), ly = lead(g.output);
+        if (static_cast<int64_t>(perm.size()) != rank || lx != ly || (lx == 1 && perm[0] != 0) ||
+            rank - lx > Shape::kMaxRank)
+            return fail("it moves the batch axis");
+        LayerParams p = defaults(LayerType::Transpose);
+        p.dims = Shape{};
+        for (size_t a = static_cast<size_t>(lx); a < perm.size(); ++a)
+            p.dims.push(perm[a] - lx);
+        return single(LayerType::Transpose, p);
+    }
+    if (o == "Slice" && opset() >= 10) {
+        // One axis, constant bounds and a positive step: the Slice kind (a view).
+        auto starts = constInts(in(i, 1)), ends = constInts(in(i, 2));
+        auto axes = in(i, 3) >= 0 ? constInts(in(i, 3)) : std::optional<std::vector<int64_t>>(std::vector<int64_t>{0});
+        auto steps = in(i, 4) >= 0 ? constInts(in(i, 4)) : std::optional<std::vector<int64_t>>(std::vector<int64_t>{1});
+        if (!starts || !ends || !axes || !steps || starts->size() != 1 || ends->size() != 1 || axes->size() != 1 ||
+            steps->size() != 1 || (*steps)[0] < 1)
+            return fail("only a slice of one axis with constant bounds and a positive step is modelled");
+        const int64_t rank = static_cast<int64_t>(val(x).dims.size());
+        int64_t axis = (*axes)[0] < 0 ? (*axes)[0] + rank : (*axes)[0];
+        const int lx = lead(x);
+        if (axis < lx || axis >= rank || lead(g.output) != lx)
+            return fail("it slices the batch axis");
+        const int64_t len = val(x).dims[static_cast<size_t>(axis)];
+        LayerParams p = defaults(LayerType::Slice);
+        p.axis = axis - lx;
+        p.sliceStart = std::clamp((*starts)[0], -len, len);
+        p.sliceEnd = std::clamp((*ends)[0], -len, len);
+        p.sliceStep = (*steps)[0];
+        return single(LayerType::Slice, p);
+    }
+    if (o == "Pad") {
+        std::optional<std::vector<int64_t>> pads;
+        double fill = 0;
+        if (opset() < 11) {
+            pads = attrInts(n, "pads");
+            fill = attrFloat(n, "value", 0);
+        } else {
+            pads = constInts(in(i, 1));
+            if (in(i, 2) >= 0) {
+                auto f = scalar(in(i, 2));
+                if (!f)
+                    return fail("its fill value is computed at run time");
+                fill = *f;
+            }
+            if (in(i, 3) >= 0)
+                return fail("padding along explicit axes (opset 18) is not modelled");
+        }
+        const size_t rank = val(x).dims.size();
+        if (!pads || pads->size() != 2 * rank)
+            return fail("its padding amounts are not constants; give the input sizes they depend on");
+        if (std::all_of(pads->begin(), pads->end(), [](int64_t v) { return v == 0; })) {
+            // Nothing padded (Swin pads its windows only when the map is not a multiple of them).
+            g.alias = true;
+            g.inputs = {x};
+            m_groups.push_back(g);
+            m_claimed[static_cast<size_t>(i)] = 1;
+            return;
+        }
+        const std::string mode = attrString(n, "mode", "constant");
+        const int64_t pm = mode == "reflect" ? static_cast<int64_t>(PadMode::Reflect)
+                           : mode == "edge"  ? static_cast<int64_t>(PadMode::Replicate)
+                                             : static_cast<int64_t>(PadMode::Zeros);
+        const auto& pd = *pads;
+        const size_t r = rank; // begin amounts pd[a], end amounts pd[a + r]
+        bool fits = lead(x) == 1 && (r == 3 || r == 4) && (mode == "constant" || mode == "reflect" || mode == "edge");
+        for (size_t a = 0; fits && a < r; ++a)
+            fits = pd[a] >= 0 && pd[a + r] >= 0 && (a >= r - (r == 4 ? 2 : 1) || (pd[a] == 0 && pd[a + r] == 0));
+        if (!fits)
+            return fail("only padding of the last one or two axes of C×L or C×H×W is modelled");
+        LayerParams p = defaults(LayerType::Pad);
+        p.padMode = pm;
+        p.padValue = fill;
+        p.pl = pd[r - 1], p.pr = pd[2 * r - 1];
+        p.pt = p.pb = 0;
+        if (r == 4)
+            p.pt = pd[2], p.pb = pd[6];
+        return single(LayerType::Pad, p);
+    }
     if (o == "Erf" || o == "HardSigmoid" || o == "Div" || o == "Sub" || o == "Pow" || o == "Sqrt" ||
         o == "ReduceMean")
         return fail("not part of a recognised GELU, hard-swish or LayerNorm formula");
@@ -1523,10 +1998,13 @@ std::vector<Group> PatternMatcher::run(MatchStats& stats)
     matchGroupNormDecomposed();
     matchActivationFormulas();
     matchPadConv();
+    matchRecurrent();
+    matchEmbedding();
     matchLinear();
     for (int i : m_g.order())
         if (free(i))
             mapNode(i);
+    tieHeads();
     m_stats = nullptr;
     return std::move(m_groups);
 }

@@ -24,7 +24,8 @@ struct Group {
     std::vector<int> weights; // constant values whose sizes are this layer's parameters and state
     std::string name;
     std::string reason;       // why an Opaque layer is opaque ("" for unknown operators)
-    int droppedInputs = 0;    // dynamic inputs of an opaque node beyond the first
+    int droppedInputs = 0;    // inputs not drawn (a computed attention mask)
+    int64_t macs = 0;         // Opaque: multiply-accumulates per sample counted from the ONNX shapes
     bool alias = false;       // Identity: no layer, the output is the input
 };
 
@@ -82,6 +83,11 @@ private:
     void matchActivationFormulas();
     void matchPadConv();
     void matchLinear();
+    void matchRecurrent();
+    void matchEmbedding();
+    // A Linear whose constant weight is the transposed copy of an Embedding's table (the exporter
+    // writes one for a tied head) shares that table: `tied` on, the copy not counted.
+    void tieHeads();
     // Single nodes.
     void mapNode(int i);
 
@@ -97,6 +103,18 @@ private:
     std::optional<LinearMatch> linearFrom(int i) const;
 
     bool convParams(int i, int x, LayerType& type, LayerParams& p, std::string& why) const;
+    // Conv over 1 or 3 spatial axes, ConvTranspose over 1 or 2: the kinds of core/layers/ConvolutionNd.
+    bool convNdParams(int i, int x, LayerType& type, LayerParams& p, std::string& why) const;
+
+public:
+    // Multiply-accumulates of node i counted from its ONNX shapes (all samples), for the operators
+    // that multiply and accumulate (Conv, ConvTranspose, Gemm, MatMul, Einsum, LSTM, GRU, RNN);
+    // nullopt for other operators or when a shape is unknown.
+    std::optional<int64_t> shapeMacs(int i) const;
+    // The same per sample: divided by the batch when the output carries it.
+    int64_t sampleMacs(int i) const;
+
+private:
     bool poolParams(int i, LayerParams& p, std::string& why) const;
     void opaque(int i, const std::string& why);
     std::string groupName(const std::vector<int>& nodes, int anchor) const;

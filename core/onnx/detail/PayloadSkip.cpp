@@ -100,7 +100,8 @@ void putMessage(std::string& out, uint32_t number, const std::string& body)
 }
 
 // A TensorProto: its raw_data left out when long; `skipped` gets its length (0: kept).
-bool tensor(const uint8_t* p, uint64_t n, uint64_t minBytes, std::string& out, uint64_t& skipped)
+bool tensor(const uint8_t* p, uint64_t n, uint64_t minBytes, std::string& out, uint64_t& skipped,
+            const uint8_t*& payload)
 {
     Reader r{p, p + n};
     bool raw = false;
@@ -114,6 +115,7 @@ bool tensor(const uint8_t* p, uint64_t n, uint64_t minBytes, std::string& out, u
             raw = true;
             if (f.length > minBytes) {
                 skipped = f.length;
+                payload = f.payload;
                 continue;
             }
         }
@@ -135,10 +137,12 @@ bool graph(const uint8_t* p, uint64_t n, uint64_t minBytes, std::string& out, Sk
         }
         std::string body;
         uint64_t skipped = 0;
-        if (!tensor(f.payload, f.length, minBytes, body, skipped))
+        const uint8_t* payload = nullptr;
+        if (!tensor(f.payload, f.length, minBytes, body, skipped, payload))
             return false;
         if (skipped) {
             m.skipped.emplace_back(initializers, skipped);
+            m.payloads.push_back(reinterpret_cast<const char*>(payload));
             putMessage(out, kGraphInitializer, body);
         } else {
             copy(out, f);

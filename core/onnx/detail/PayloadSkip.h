@@ -18,6 +18,9 @@ struct SkimmedModel {
     std::string bytes; // the ModelProto without the skipped payloads
     // (index among the main graph's initializers, bytes of raw_data skipped), in file order.
     std::vector<std::pair<int, uint64_t>> skipped;
+    // Where each skipped payload starts in the original bytes (same order as `skipped`), valid as
+    // long as those bytes are: the importer samples a few values of big tables there (tie check).
+    std::vector<const char*> payloads;
 };
 
 // Skips raw_data payloads longer than `minBytes`. nullopt when there is nothing to skip or the

@@ -1,0 +1,133 @@
+// Real PyTorch exports imported: torchvision classifiers and segmentation models, a transformer
+// encoder, a GPT-style decoder, a UNet, a Conv1d audio model and recurrent models are built by real
+// PyTorch (tests/onnx/torch_exports.py, weights=None), exported to ONNX at test time, and imported.
+// For each: NetCanvas's MACs equal the count PyTorch's side makes while the model runs (forward hooks
+// and interception of every convolution, F.linear and matrix product, README convention), the
+// parameters (plus what the exporter's constant folding adds, computed from the model: Swin's
+// expanded relative-position bias) and BatchNorm state equal the model's, the output shape equals torch's, and no operator
+// that multiplies and accumulates is left opaque.
+//
+// The models of the label in NC_TORCH_LABEL run ("torch" by default, the slow ones under "torch-slow");
+// exports are kept in NC_TORCH_CACHE (the build dir) and made again when the script changes.
+// Needs /usr/bin/python3 with torch, torchvision and onnx: the test fails, not skips, without them.
+#include "core/Analysis.h"
+#include "core/onnx/OnnxImport.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTest>
+
+#include <set>
+
+using namespace nc::core;
+
+namespace {
+
+QString scriptPath() { return qEnvironmentVariable("NC_SOURCE_DIR") + "/tests/onnx/torch_exports.py"; }
+
+QString cacheDir()
+{
+    QString d = qEnvironmentVariable("NC_TORCH_CACHE");
+    return d.isEmpty() ? QDir::tempPath() + "/netcanvas_torch_exports" : d;
+}
+
+QString label() { return qEnvironmentVariable("NC_TORCH_LABEL", "torch"); }
+
+// The operators that multiply and accumulate: none of them may stay opaque (their MACs would be lost).
+const std::set<std::string> kMacOperators{"Conv", "ConvTranspose", "Gemm", "MatMul", "Einsum", "LSTM", "GRU", "RNN"};
+
+QJsonObject readJson(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QJsonDocument::fromJson(f.readAll()).object();
+}
+
+} // namespace
+
+class TestTorchImports : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void imports_data();
+    void imports();
+
+private:
+    QStringList m_models;
+};
+
+void TestTorchImports::initTestCase()
+{
+    QProcess list;
+    list.start("/usr/bin/python3", {scriptPath(), "--list"});
+    QVERIFY2(list.waitForFinished(120000) && list.exitCode() == 0,
+             "this test needs /usr/bin/python3 with torch, torchvision and onnx (Debian: python3-torch, "
+             "python3-torchvision, python3-onnx)");
+    for (const QString& line : QString::fromUtf8(list.readAllStandardOutput()).split('\n', Qt::SkipEmptyParts)) {
+        const QStringList parts = line.split(' ');
+        if (parts.size() == 2 && parts[1] == label())
+            m_models << parts[0];
+    }
+    QVERIFY2(!m_models.isEmpty(), qPrintable("no model has the label " + label()));
+    QDir().mkpath(cacheDir());
+    QProcess p;
+    p.setProcessChannelMode(QProcess::ForwardedErrorChannel);
+    p.start("/usr/bin/python3", QStringList{scriptPath(), cacheDir()} + m_models);
+    QVERIFY2(p.waitForFinished(1800000), "the exports did not finish in 30 minutes");
+    QVERIFY2(p.exitCode() == 0, "torch_exports.py failed (see its output above)");
+}
+
+void TestTorchImports::imports_data()
+{
+    QTest::addColumn<QString>("model");
+    for (const QString& m : m_models)
+        QTest::newRow(qPrintable(m)) << m;
+}
+
+void TestTorchImports::imports()
+{
+    QFETCH(QString, model);
+    const QJsonObject torch = readJson(cacheDir() + "/" + model + ".json");
+    QVERIFY2(!torch.isEmpty(), "the export wrote no figures");
+
+    auto r = onnx::importOnnx(cacheDir() + "/" + model + ".onnx");
+    QVERIFY2(r, r ? "" : r.error().c_str());
+    const AnalysisResult a = analyze(r->network);
+    QCOMPARE(a.totals.errors, 0);
+
+    // The line for the README's table: model, MACs, parameters, opaque layers.
+    qInfo("%s: MACs %lld (torch %lld), params %lld (torch %lld), state %lld (torch %lld), opaque %d",
+          qPrintable(model), static_cast<long long>(a.totals.macs),
+          static_cast<long long>(torch["macs"].toInteger()), static_cast<long long>(a.totals.params),
+          static_cast<long long>(torch["params"].toInteger()), static_cast<long long>(a.totals.state),
+          static_cast<long long>(torch["state"].toInteger()), r->report.opaqueLayers);
+
+    std::string opaqueMac;
+    for (const auto& [op, count] : r->report.opaqueOps)
+        if (kMacOperators.count(op))
+            opaqueMac += op + " ×" + std::to_string(count) + " ";
+    QVERIFY2(opaqueMac.empty(), ("operators that multiply and accumulate left opaque: " + opaqueMac + "\n" +
+                                 r->report.text()).c_str());
+
+    QCOMPARE(a.totals.macs, torch["macs"].toInteger());
+    // The exporter's own constant folding can add values (Swin: each relative-position bias table
+    // gathered into a w²×w²×heads tensor); the script computes that difference from the model.
+    QCOMPARE(a.totals.params, torch["params"].toInteger() + torch["exporter_folding"].toInteger());
+    QCOMPARE(a.totals.state, torch["state"].toInteger());
+
+    QVERIFY(!r->outputs.empty());
+    QList<qint64> ours, theirs;
+    for (int64_t d : r->outputs[0].dims)
+        ours << d;
+    for (const QJsonValue& d : torch["output"].toArray())
+        theirs << d.toInteger();
+    QCOMPARE(ours, theirs);
+}
+
+QTEST_GUILESS_MAIN(TestTorchImports)
+#include "tst_torch_imports.moc"
