@@ -4,15 +4,22 @@
 //   RunOptions o;  o.backend = BackendKind::OneDnn;  o.threads = 2;
 //   RunControl control;                       // cancel from another thread: control.cancel = true
 //   RunReport r = runKernels(net, o, &control);
-//   r.layers[i].medianUs;  r.endToEndUs;
+//   r.layers[i].medianUs;  r.layers[i].noisy;  r.endToEndUs;
+//
+// The end-to-end figure is a real inference: the network input flows from layer to layer, each
+// layer reading its producers' outputs, and every tensor returns to a pool after its last reader
+// (so at most the live tensors of one step are held, as the analysis' memory timeline says).
+// checkInference() compares that inference with the reference loops run layer by layer.
 //
 // Blocking and slow (seconds): call it from a worker thread. Results are plain values that can be
 // posted back to the GUI thread. Figures such as MACs come from core::analyze, so latency and the
 // analysis always describe the same layers (same schedule order).
 #pragma once
 
+#include "Measurement.h"
 #include "core/Analysis.h"
 #include "core/Network.h"
+#include "kernels/Tensor.h"
 
 #include <atomic>
 #include <cstdint>
@@ -35,6 +42,9 @@ struct RunOptions {
     int maxRepeats = 500;
     bool endToEnd = true;          // also time whole forward passes
     int endToEndRepeats = 5;
+    // Extra measurements of a layer whose samples are noisy (isNoisy); the attempt with the
+    // smallest spread is kept. Bounded, so a machine that stays busy cannot stall the run.
+    int remeasure = 2;
     // A layer needing more than this many bytes is skipped; 0 = half of the available RAM.
     int64_t memoryLimitBytes = 0;
 };
@@ -54,6 +64,11 @@ struct LayerTiming {
     double medianUs = 0;
     double p90Us = 0;
     int repeats = 0;
+    double spread = 0;         // p90 / median of the kept attempt
+    double cv = 0;             // coefficient of variation of the kept attempt
+    double foreignLoad = 0;    // share of all CPU time other processes used while it was measured
+    bool noisy = false;        // still noisy after the re-measurements (see isNoisy)
+    int attempts = 0;          // measurements made (1 + re-measurements)
     double gflops = 0;         // 2·MACs / median time (GFLOP/s), the README convention
     double gops = 0;           // (2·MACs + other ops) / median time: the roofline's y for layers without MACs
     int64_t bytesMoved = 0;    // fp32 inputs + weights + output
@@ -67,12 +82,34 @@ struct RunReport {
     int64_t batch = 1;
     std::vector<LayerTiming> layers; // schedule order, index-aligned with the analysis' layers
     double sumUs = 0;                // sum of the measured layer medians
-    double endToEndUs = 0;           // median of whole forward passes (0 when not run)
+    double endToEndUs = 0;           // median of whole inferences (0 when not run)
+    double endToEndP90Us = 0;
+    double endToEndSpread = 0;       // p90 / median of the inferences
+    bool endToEndNoisy = false;
+    double endToEndForeignLoad = 0;
+    int64_t endToEndPeakBytes = 0;   // largest sum of live tensors during an inference
+    std::string endToEndNote;        // why there is no end-to-end figure, when there is none
+    double foreignLoad = 0;          // other processes' share of CPU time over the layer measurements
+    int noisyLayers = 0;
     bool cancelled = false;
     std::string error;               // set when nothing could be run at all
 };
 
 RunReport runKernels(const Network& net, const RunOptions& options, RunControl* control = nullptr);
+
+// One inference of the whole network on `backend` with random input (seed `inputSeed`) and the
+// runner's random weights, compared with the reference loops run layer by layer on the same
+// weights, each reference layer fed its producers' reference outputs.
+struct InferenceCheck {
+    std::string error;                 // set when the inference could not run (names the layer)
+    std::vector<NodeId> outputs;       // network outputs (layers nobody reads), schedule order
+    std::vector<kernels::Tensor> values;    // the backend's outputs
+    std::vector<kernels::Tensor> reference; // the reference loops' outputs
+    double maxRelativeError = 0;       // max over outputs of max|value − ref| / max|ref|
+    int64_t peakBytes = 0;             // largest sum of live tensors during the inference
+    int64_t allOutputBytes = 0;        // every layer's output together (what keeping all would take)
+};
+InferenceCheck checkInference(const Network& net, BackendKind backend, int threads, uint64_t inputSeed = 7);
 
 // Bytes the kernel runner may use: /proc/meminfo MemAvailable (0 when unknown).
 int64_t availableMemoryBytes();

@@ -43,6 +43,23 @@ QString us(double v)
         return QString::number(v / 1e3, 'f', 2) + " ms";
     return QString::number(v, 'f', 1) + " µs";
 }
+// "AMD EPYC: 1 thread 235 GFLOP/s, L1 460 · L2 174 · L3 94 · DRAM 33 GB/s; 2 threads …"
+QString machineText(const core::kernels::MachineInfo& m)
+{
+    QStringList parts;
+    for (const core::kernels::Roofs& r : m.roofs) {
+        QStringList bw;
+        for (int l = 0; l < core::kernels::kMemoryLevels; ++l)
+            bw << QString("%1 %2").arg(core::kernels::memoryLevelLabel(static_cast<core::kernels::MemoryLevel>(l)))
+                      .arg(r.bandwidthGBs[static_cast<size_t>(l)], 0, 'f', 0);
+        parts << QString("%1 thread%2: %3 GFLOP/s fp32, %4 GB/s")
+                     .arg(r.threads)
+                     .arg(r.threads > 1 ? "s" : "")
+                     .arg(r.peakGflops, 0, 'f', 0)
+                     .arg(bw.join(" · "));
+    }
+    return QString::fromStdString(m.cpuModel) + ": " + parts.join("; ");
+}
 } // namespace
 
 
@@ -292,13 +309,7 @@ void RunnerPanel::onProbeFinished(core::kernels::MachineInfo info)
     m_progress->setRange(0, 1);
     m_progress->setValue(1);
     m_machine = info;
-    m_status->setText(QString("%1: peak %2 GFLOP/s (1 thread) / %3 GFLOP/s (%4 threads); bandwidth %5 / %6 GB/s")
-                          .arg(QString::fromStdString(info.cpuModel))
-                          .arg(info.peakGflopsOneThread, 0, 'f', 1)
-                          .arg(info.peakGflopsAllThreads, 0, 'f', 1)
-                          .arg(info.logicalCores)
-                          .arg(info.bandwidthGBsOneThread, 0, 'f', 1)
-                          .arg(info.bandwidthGBsAllThreads, 0, 'f', 1));
+    m_status->setText(machineText(info));
     redrawRoofline();
     m_tabs->setCurrentWidget(m_roofline);
 }
@@ -414,8 +425,9 @@ void RunnerPanel::redrawRoofline()
     }
     if (m_machine) {
         int threads = m_threads->value();
-        double peak = threads > 1 ? m_machine->peakGflopsAllThreads : m_machine->peakGflopsOneThread;
-        double bw = threads > 1 ? m_machine->bandwidthGBsAllThreads : m_machine->bandwidthGBsOneThread;
+        const core::kernels::Roofs* roofs = m_machine->roofsFor(threads);
+        double peak = roofs->peakGflops;
+        double bw = roofs->bandwidthGBs[3];
         ymax = std::max(ymax, peak * 4);
         auto* roof = new QCPGraph(p->xAxis, p->yAxis);
         roof->setName(QString("roofs: %1 GB/s, %2 GFLOP/s").arg(bw, 0, 'f', 1).arg(peak, 0, 'f', 0));
