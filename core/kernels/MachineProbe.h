@@ -23,8 +23,8 @@ struct CacheSizes {
     std::string source; // "sysconf", "/sys/devices/system/cpu/cpu0/cache", or "assumed"
 };
 
-// The roofs for one thread count. Bandwidths are GB/s (10⁹ bytes/s) of the faster of a read-only
-// sweep and a STREAM triad over a working set that fits the level but not the level below (see
+// The roofs for one thread count. Bandwidths are GB/s (10⁹ bytes/s) of the fastest of a read-only
+// sweep, a copy and a STREAM triad over a working set that fits the level but not the level below (see
 // MachineProbe::probe); workingSetBytes says which working set each was measured on.
 struct Roofs {
     int threads = 1;
@@ -74,9 +74,9 @@ public:
     // within `seconds`.
     static double peakGflops(int threads, double seconds = 0.25);
     // Bandwidth in GB/s over a working set of `bytesPerThread` per thread (each thread its own
-    // slice, first-touched by that thread): the better of a read-only sum and a STREAM triad
-    // a[i] = b[i] + s·c[i] (3 arrays of a third each; two reads and a write counted, the
-    // write-allocate read not, as STREAM does). Best burst within `seconds`.
+    // slice, first-touched by that thread): the best of a read-only sum, a copy (halves) and a
+    // STREAM triad a[i] = b[i] + s·c[i] (thirds), counting the bytes read and written once each
+    // (the write-allocate read is not counted, as STREAM does). Best burst within `seconds`.
     static double bandwidthGBs(int threads, int64_t bytesPerThread, double seconds = 0.2);
     // Working sets the level roofs are measured on, per thread: L1 half of L1; L2 and L3 twice the
     // level below (a streaming sweep over twice a cache's size misses it on every line, yet fits
