@@ -410,6 +410,22 @@ std::vector<k::Tensor> randomInputs(const AnalysisResult& a, uint64_t seed)
     return in;
 }
 
+// Foreign load up to now over the latest window of at least kMinTicks ticks: /proc/stat counts in
+// 10 ms ticks, so a layer measured for a few milliseconds alone would read 0% or 100%; its load is
+// then that of the last 0.1 s of machine time (20 ticks on 2 CPUs) it falls in.
+double recentForeignLoad(const std::vector<CpuSample>& history)
+{
+    constexpr int64_t kMinTicks = 20;
+    const CpuSample now = sampleCpu();
+    const CpuSample* from = &history.front();
+    for (auto it = history.rbegin(); it != history.rend(); ++it)
+        if (now.machine.total - it->machine.total >= kMinTicks) {
+            from = &*it;
+            break;
+        }
+    return foreignLoad(*from, now);
+}
+
 } // namespace
 
 RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl* control)
@@ -444,6 +460,7 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
         report.endToEndNote = "not requested";
     const int total = static_cast<int>(a.layers.size());
     const CpuSample runStart = sampleCpu();
+    std::vector<CpuSample> cpuHistory{runStart};
     for (int i = 0; i < total; ++i) {
         const LayerResult& L = a.layers[static_cast<size_t>(i)];
         const Node& node = net.nodes()[static_cast<size_t>(L.nodeIndex)];
@@ -503,7 +520,7 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
             for (int w = 0; w < options.warmup && st; ++w)
                 st = r.runLayer(*p, node);
             std::vector<double> us;
-            const CpuSample before = sampleCpu();
+            cpuHistory.push_back(sampleCpu());
             auto begin = Clock::now();
             while (st && !r.cancelled()) {
                 auto t0 = Clock::now();
@@ -519,7 +536,7 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
                 break;
             ++attempts;
             const SampleStats s = summarize(std::move(us));
-            const double load = foreignLoad(before, sampleCpu());
+            const double load = recentForeignLoad(cpuHistory);
             if (attempts == 1 || s.spread < best.spread) {
                 best = s;
                 bestLoad = load;

@@ -67,6 +67,7 @@ struct LayerTiming {
     double spread = 0;         // p90 / median of the kept attempt
     double cv = 0;             // coefficient of variation of the kept attempt
     double foreignLoad = 0;    // share of all CPU time other processes used while it was measured
+                               // (over at least the last 20 ticks of /proc/stat, 0.1 s on 2 CPUs)
     bool noisy = false;        // still noisy after the re-measurements (see isNoisy)
     int attempts = 0;          // measurements made (1 + re-measurements)
     double gflops = 0;         // 2·MACs / median time (GFLOP/s), the README convention

@@ -34,7 +34,7 @@ SampleStats summarize(std::vector<double> samples)
 
 bool isNoisy(const SampleStats& s)
 {
-    return s.spread > kNoisySpread || s.cv > kNoisyCv;
+    return s.spread > kNoisySpread;
 }
 
 namespace {

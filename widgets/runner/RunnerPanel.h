@@ -1,5 +1,6 @@
 // RunnerPanel: the kernel runner in the GUI — backend, threads and batch; a run in a worker thread
-// with progress and cancel; measured latency per layer, the roofline and the batch sweep.
+// with progress and cancel; measured latency per layer with its spread, a table that flags noisy
+// layers, the cache-aware roofline (one roof per memory level) and the batch sweep.
 //
 // Results are values posted back from the worker. A result belongs to the Document revision it was
 // measured at; once the design changes it is marked stale and never shown as current.
@@ -21,6 +22,7 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTabWidget;
+class QTableWidget;
 
 namespace nc::widgets {
 
@@ -53,6 +55,9 @@ public:
     QCustomPlot* latencyPlot() const { return m_latency; }
     QCustomPlot* rooflinePlot() const { return m_roofline; }
     QCustomPlot* sweepPlot() const { return m_sweepPlot; }
+    QTableWidget* table() const { return m_table; }
+    // The sentence under the status saying why the sum of layers and the end-to-end time differ.
+    QLabel* explanation() const { return m_explain; }
     QProgressBar* progressBar() const { return m_progress; }
 
 signals:
@@ -70,6 +75,7 @@ private:
     void redrawLatency();
     void redrawRoofline();
     void redrawSweep();
+    void redrawTable();
     void updateStatus();
     core::RunOptions options() const;
 
@@ -84,6 +90,8 @@ private:
     QPushButton* m_cancel = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_status = nullptr;
+    QLabel* m_explain = nullptr;
+    QTableWidget* m_table = nullptr;
     QTabWidget* m_tabs = nullptr;
     QCustomPlot* m_latency = nullptr;
     QCustomPlot* m_roofline = nullptr;
@@ -95,7 +103,11 @@ private:
     QString m_sweepNote;
     uint64_t m_sweepRevision = 0;
     std::optional<core::kernels::MachineInfo> m_machine;
-    std::vector<core::NodeId> m_rooflineIds; // point index → layer
+    struct RooflinePoint {
+        double x, y;
+        core::NodeId id;
+    };
+    std::vector<RooflinePoint> m_rooflinePoints; // for clicks: a layer per drawn point
     double m_secondsPerLayer = 0.1;
     bool m_running = false;
     std::shared_ptr<core::RunControl> m_control;
