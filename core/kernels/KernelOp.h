@@ -99,6 +99,10 @@ struct KernelOp {
     bool alignCorners = false;          // Resize, linear mode
     float scaleH = 0, scaleW = 0;       // Resize: the scale factor PyTorch maps coordinates with; 0: out/in
     float padValue = 0;                 // Pad with padMode Zeros: the constant
+    // Conv2d, Linear: an activation applied to the output within the same call, as a deployment
+    // fuses it (oneDNN: an eltwise post-op; our kernels and the reference: over the finished
+    // output). Identity for none; LeakyReLU uses `slope`.
+    OpKind activation = OpKind::Identity;
 
     // Builders for the common cases; every field stays assignable afterwards.
     static KernelOp make(OpKind kind);
@@ -108,6 +112,10 @@ struct KernelOp {
     static KernelOp pool(OpKind kind, int64_t kernel, int64_t stride, int64_t pad = 0);
     static KernelOp attention(int64_t heads);
 };
+
+// ReLU, ReLU6, LeakyReLU, Sigmoid, Tanh, SiLU, HardSwish, GELU, GeluTanh, HardSigmoid: the kinds a
+// Conv2d or Linear can carry as its fused `activation`.
+bool isActivation(OpKind kind);
 
 // "Conv2d", "MaxPool", ...: stable names for tables and messages.
 std::string_view opKindName(OpKind kind);
