@@ -34,6 +34,8 @@ const char* statusText(core::TimingStatus s)
         return "skipped";
     case core::TimingStatus::Failed:
         return "failed";
+    case core::TimingStatus::Fused:
+        return "fused";
     case core::TimingStatus::NotRun:
         return "not run";
     }
@@ -129,6 +131,10 @@ int benchCommand(int argc, char** argv)
                 endToEnd = true;
                 return {true, {}, false};
             }
+            if (a == "--deploy") {
+                opt.deploy = true;
+                return {true, {}, false};
+            }
             if (a == "--no-probe") {
                 probe = false;
                 return {true, {}, false};
@@ -141,7 +147,7 @@ int benchCommand(int argc, char** argv)
     if (spec.empty()) {
         std::fprintf(stderr,
                      "usage: netcanvas-cli bench FILE|zoo:NAME [--backend eigen|onednn] [--threads N] "
-                     "[--batch N] [--seconds S] [--end-to-end] [--no-probe] [--format table|csv|json]\n");
+                     "[--batch N] [--seconds S] [--end-to-end] [--deploy] [--no-probe] [--format table|csv|json]\n");
         return 2;
     }
     auto net = loadAny(spec, {}, false);
@@ -160,6 +166,8 @@ int benchCommand(int argc, char** argv)
     if (endToEnd)
         opt.endToEndRepeats = 20;
     core::RunReport r = core::runKernels(*net, opt, &control);
+    if (!r.error.empty())
+        return fail(r.error);
     // The roofs, measured after the layers so the probe's threads do not disturb them.
     std::optional<core::kernels::MachineInfo> machine;
     if (probe)
@@ -172,6 +180,7 @@ int benchCommand(int argc, char** argv)
         root["backend"] = core::backendKey(r.backend);
         root["threads"] = r.threads;
         root["batch"] = static_cast<qint64>(r.batch);
+        root["deploy"] = opt.deploy;
         QJsonArray layers;
         for (size_t i = 0; i < r.layers.size(); ++i) {
             const core::LayerTiming& t = r.layers[i];
@@ -211,6 +220,8 @@ int benchCommand(int argc, char** argv)
         totals["latency_us_sum"] = r.sumUs;
         totals["latency_us_end_to_end"] = r.endToEndUs;
         totals["noisy_layers"] = r.noisyLayers;
+        totals["folded"] = r.folded;
+        totals["fused"] = r.fused;
         totals["foreign_load"] = r.foreignLoad;
         root["totals"] = totals;
         if (endToEnd) {
@@ -262,8 +273,12 @@ int benchCommand(int argc, char** argv)
                     std::string(core::layerTypeLabel(a.layers[i].type)).c_str(), "—", "—", "—", "—", "—", "—", "—",
                     (std::string(statusText(t.status)) + (t.note.empty() ? "" : ": " + t.note)).c_str());
         }
-        std::printf("\n%s backend, %d thread(s), batch %lld\n", core::backendKey(r.backend), r.threads,
-                    static_cast<long long>(r.batch));
+        std::printf("\n%s backend, %d thread(s), batch %lld%s\n", core::backendKey(r.backend), r.threads,
+                    static_cast<long long>(r.batch),
+                    opt.deploy ? (", deployment graph: " + std::to_string(r.folded) + " BatchNorm(s) folded, " +
+                                  std::to_string(r.fused) + " activation(s) fused as post-ops")
+                                     .c_str()
+                               : "");
         std::printf("Sum of layer medians: %.1f µs    end to end (one inference): %.1f µs%s\n", r.sumUs,
                     r.endToEndUs, r.endToEndNoisy ? " (noisy)" : "");
         if (!r.endToEndNote.empty())

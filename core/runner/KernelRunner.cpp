@@ -2,6 +2,7 @@
 #include "KernelRunner.h"
 
 #include "core/Catalogue.h"
+#include "core/deploy/Deployment.h"
 #include "core/LayerRules.h"
 #include "core/layers/LayerKind.h"
 #include "kernels/EigenBackend.h"
@@ -97,6 +98,75 @@ LayerPlan plan(const Node& node, std::span<const Shape> inShapes, const Shape& o
         p.subs.push_back(std::move(s));
     }
     return p;
+}
+
+// What the deployment graph does to each layer (schedule index), for the runner.
+struct DeployPlan {
+    std::vector<std::string> absorbedNote;   // non-empty: folded or fused away, not run ("folded into …")
+    std::vector<bool> addBias;               // a BatchNorm folds into it: it gains a bias
+    std::vector<k::OpKind> activation;       // fused post-op (Identity: none)
+    std::vector<float> slope;
+    int folded = 0, fused = 0;
+};
+
+// Kernel kind of a one-kernel layer's plan (Identity when it has several or none).
+k::OpKind soleKernel(const LayerPlan& p)
+{
+    return p.kind == LayerPlan::Kind::Kernels && p.subs.size() == 1 ? p.subs[0].op.kind : k::OpKind::Identity;
+}
+
+Result<DeployPlan> deployPlan(const Network& net, const AnalysisResult& a)
+{
+    auto g = deploy::buildMemoryGraph(net, a, {});
+    if (!g)
+        return Error{g.error()};
+    const size_t n = a.layers.size();
+    DeployPlan d;
+    d.absorbedNote.resize(n);
+    d.addBias.assign(n, false);
+    d.activation.assign(n, k::OpKind::Identity);
+    d.slope.assign(n, 0.01f);
+    auto planOf = [&](size_t i) {
+        const LayerResult& L = a.layers[i];
+        return plan(net.nodes()[static_cast<size_t>(L.nodeIndex)], a.inputsOf(L), L.output);
+    };
+    for (size_t i = 0; i < n; ++i) {
+        const deploy::LayerDeploy& ld = g->layers[static_cast<size_t>(a.layers[i].nodeIndex)];
+        if (ld.into < 0)
+            continue;
+        const size_t x = static_cast<size_t>(a.byNode[static_cast<size_t>(ld.into)]);
+        const std::string& intoName = net.nodes()[static_cast<size_t>(ld.into)].name;
+        if (ld.role == deploy::Role::FoldedBatchNorm) {
+            d.absorbedNote[i] = "folded into \"" + intoName + "\" (deployment graph)";
+            d.addBias[x] = true;
+            ++d.folded;
+        } else if (ld.role == deploy::Role::FusedActivation) {
+            const k::OpKind host = soleKernel(planOf(x));
+            const LayerPlan act = planOf(i);
+            const k::OpKind kind = soleKernel(act);
+            if ((host == k::OpKind::Conv2d || host == k::OpKind::Linear) && k::isActivation(kind)) {
+                d.absorbedNote[i] = "fused into \"" + intoName + "\" as its post-op (deployment graph)";
+                d.activation[x] = kind;
+                d.slope[x] = act.subs[0].op.slope;
+                ++d.fused;
+            }
+        }
+    }
+    return d;
+}
+
+// The deployment graph's changes to a layer's own kernels.
+void applyDeploy(LayerPlan& p, const DeployPlan& d, size_t i)
+{
+    if (p.subs.empty())
+        return;
+    k::KernelOp& op = p.subs.back().op;
+    if (d.addBias[i])
+        op.bias = true;
+    if (d.activation[i] != k::OpKind::Identity) {
+        op.activation = d.activation[i];
+        op.slope = d.slope[i];
+    }
 }
 
 // Patch embedding's glue: [N,D,h,w] → [N,T,D] with the class token in row 0 and the position
@@ -448,6 +518,18 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
     if (limit <= 0)
         limit = int64_t(1) << 30;
 
+    std::optional<DeployPlan> dp;
+    if (options.deploy) {
+        auto d = deployPlan(net, a);
+        if (!d) {
+            report.error = "deployment graph: " + d.error();
+            return report;
+        }
+        dp = std::move(d.value());
+        report.folded = dp->folded;
+        report.fused = dp->fused;
+    }
+
     std::vector<std::unique_ptr<LayerPlan>> plans(a.layers.size());
     int64_t keptBytes = 0;
     bool keepForEndToEnd = options.endToEnd;
@@ -478,7 +560,14 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
             noEndToEnd("layer \"" + node.name + "\" is not analysable");
             continue;
         }
+        if (dp && !dp->absorbedNote[static_cast<size_t>(i)].empty()) {
+            T.status = TimingStatus::Fused;
+            T.note = dp->absorbedNote[static_cast<size_t>(i)];
+            continue;
+        }
         auto p = std::make_unique<LayerPlan>(plan(node, a.inputsOf(L), L.output));
+        if (dp)
+            applyDeploy(*p, *dp, static_cast<size_t>(i));
         if (p->kind == LayerPlan::Kind::Input) {
             T.status = TimingStatus::View;
             T.note = "network input";
@@ -626,10 +715,19 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
     return report;
 }
 
-InferenceCheck checkInference(const Network& net, BackendKind backend, int threads, uint64_t inputSeed)
+InferenceCheck checkInference(const Network& net, BackendKind backend, int threads, uint64_t inputSeed, bool deploy)
 {
     InferenceCheck c;
     AnalysisResult a = analyze(net);
+    std::optional<DeployPlan> dp;
+    if (deploy) {
+        auto d = deployPlan(net, a);
+        if (!d) {
+            c.error = "deployment graph: " + d.error();
+            return c;
+        }
+        dp = std::move(d.value());
+    }
     RunOptions o;
     o.backend = backend;
     o.threads = threads;
@@ -647,6 +745,8 @@ InferenceCheck checkInference(const Network& net, BackendKind backend, int threa
             return c;
         }
         c.allOutputBytes += L.outputElements * 4;
+        if (dp && !dp->absorbedNote[i].empty())
+            continue; // computed by the layer it was folded or fused into
         auto p = std::make_unique<LayerPlan>(plan(node, a.inputsOf(L), L.output));
         if (p->kind == LayerPlan::Kind::Unsupported) {
             c.error = "layer \"" + node.name + "\": " + p->note;
@@ -655,6 +755,10 @@ InferenceCheck checkInference(const Network& net, BackendKind backend, int threa
         if (p->kind != LayerPlan::Kind::Kernels)
             continue;
         auto q = std::make_unique<LayerPlan>(plan(node, a.inputsOf(L), L.output));
+        if (dp) {
+            applyDeploy(*p, *dp, i);
+            applyDeploy(*q, *dp, i);
+        }
         k::KernelStatus st = r.prepareLayer(*p, L, i + 1, false);
         if (st)
             st = r.prepareLayer(*q, L, i + 1, false, &ref, p.get());

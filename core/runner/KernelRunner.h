@@ -45,6 +45,11 @@ struct RunOptions {
     // Extra measurements of a layer whose samples are noisy (isNoisy); the attempt with the
     // smallest spread is kept. Bounded, so a machine that stays busy cannot stall the run.
     int remeasure = 2;
+    // Run the deployment graph (core/deploy, buildMemoryGraph): BatchNorm folded into the
+    // convolution or linear layer before it (which gains a bias; the BatchNorm is not run), an
+    // activation fused into the Conv2d or Linear producing its input (one call: a oneDNN post-op).
+    // Activations the deployment fuses into other ops (pooling, Add) still run on their own.
+    bool deploy = false;
     // A layer needing more than this many bytes is skipped; 0 = half of the available RAM.
     int64_t memoryLimitBytes = 0;
 };
@@ -55,7 +60,8 @@ struct RunControl {
     std::function<void(int done, int total, const std::string& layer)> progress;
 };
 
-enum class TimingStatus : int { NotRun = 0, Measured = 1, View = 2, Skipped = 3, Failed = 4 };
+// Fused: folded or fused into another layer's kernel by the deployment graph (`note` names it).
+enum class TimingStatus : int { NotRun = 0, Measured = 1, View = 2, Skipped = 3, Failed = 4, Fused = 5 };
 
 struct LayerTiming {
     NodeId id;
@@ -92,6 +98,8 @@ struct RunReport {
     std::string endToEndNote;        // why there is no end-to-end figure, when there is none
     double foreignLoad = 0;          // other processes' share of CPU time over the layer measurements
     int noisyLayers = 0;
+    int folded = 0;                  // deploy: BatchNorms folded, activations fused as post-ops
+    int fused = 0;
     bool cancelled = false;
     std::string error;               // set when nothing could be run at all
 };
@@ -110,7 +118,9 @@ struct InferenceCheck {
     int64_t peakBytes = 0;             // largest sum of live tensors during the inference
     int64_t allOutputBytes = 0;        // every layer's output together (what keeping all would take)
 };
-InferenceCheck checkInference(const Network& net, BackendKind backend, int threads, uint64_t inputSeed = 7);
+// `deploy`: the deployment graph (RunOptions::deploy), the reference running the same fused ops.
+InferenceCheck checkInference(const Network& net, BackendKind backend, int threads, uint64_t inputSeed = 7,
+                              bool deploy = false);
 
 // Bytes the kernel runner may use: /proc/meminfo MemAvailable (0 when unknown).
 int64_t availableMemoryBytes();

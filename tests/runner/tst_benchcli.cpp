@@ -12,6 +12,7 @@ class TestBenchCli : public QObject {
 private slots:
     void jsonCarriesSpreadShapesAndTheMachine();
     void noProbeGivesNullMachine();
+    void deployFusesTheMcuCnnsActivations();
 };
 
 static QByteArray bench(const QStringList& args, int* code)
@@ -67,6 +68,25 @@ void TestBenchCli::noProbeGivesNullMachine()
     QVERIFY(o["machine"].isNull());
     QVERIFY(!o.contains("end_to_end"));
     QVERIFY(o["layers"].toArray().at(1).toObject()["roof_level"].isNull());
+}
+
+// The MCU CNN has no BatchNorm and 9 convolutions (conv0, 4 depthwise, 4 pointwise), each followed
+// by a ReLU6 that becomes its post-op: 0 folded, 9 fused.
+void TestBenchCli::deployFusesTheMcuCnnsActivations()
+{
+    int code = -1;
+    QByteArray out = bench({"zoo:mcu_cnn", "--seconds", "0.001", "--no-probe", "--deploy", "--format", "json"}, &code);
+    QCOMPARE(code, 0);
+    QJsonObject o = QJsonDocument::fromJson(out).object();
+    QVERIFY(o["deploy"].toBool());
+    QCOMPARE(o["totals"].toObject()["folded"].toInt(), 0);
+    QCOMPARE(o["totals"].toObject()["fused"].toInt(), 9);
+    int fused = 0;
+    for (const QJsonValue& v : o["layers"].toArray())
+        fused += v.toObject()["status"].toString() == "fused";
+    QCOMPARE(fused, 9);
+    QCOMPARE(o["layers"].toArray().at(2).toObject()["note"].toString(),
+             QString("fused into \"conv0\" as its post-op (deployment graph)"));
 }
 
 QTEST_GUILESS_MAIN(TestBenchCli)

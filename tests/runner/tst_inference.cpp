@@ -19,6 +19,9 @@ private slots:
     void zooMatchesTheReferenceLayerByLayer_data();
     void zooMatchesTheReferenceLayerByLayer();
     void runnerTimesTheInference();
+    void deployGraphMatchesTheReference_data();
+    void deployGraphMatchesTheReference();
+    void deployFoldsAndFusesResNet18();
     void splitOutputsAreRefusedByName();
 };
 
@@ -130,6 +133,65 @@ void TestInference::splitOutputsAreRefusedByName()
     InferenceCheck r = checkInference(net, BackendKind::Eigen, 1);
     QVERIFY2(QString::fromStdString(r.error).contains("Split outputs are not run end to end"), r.error.c_str());
     QVERIFY(QString::fromStdString(r.error).contains("\"second\""));
+}
+
+void TestInference::deployGraphMatchesTheReference_data()
+{
+    QTest::addColumn<QString>("model");
+    QTest::addColumn<BackendKind>("backend");
+    for (const char* m : {"mcu_cnn", "resnet18"}) {
+        QTest::newRow((std::string(m) + " eigen").c_str()) << QString(m) << BackendKind::Eigen;
+        QTest::newRow((std::string(m) + " onednn").c_str()) << QString(m) << BackendKind::OneDnn;
+    }
+}
+
+// The deployment graph (BatchNorm folded, activations fused as post-ops) as an inference, against
+// the reference loops running the same folded and fused ops layer by layer.
+void TestInference::deployGraphMatchesTheReference()
+{
+    QFETCH(QString, model);
+    QFETCH(BackendKind, backend);
+    auto net = loadZoo(model.toStdString());
+    QVERIFY(net);
+    InferenceCheck r = checkInference(*net, backend, 2, 7, true);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    QVERIFY(!r.values.empty());
+    QVERIFY2(r.maxRelativeError < 1e-4, std::to_string(r.maxRelativeError).c_str());
+}
+
+// ResNet-18 has 20 BatchNorms (stem 1, two per block × 8 blocks = 16, three downsample
+// shortcuts), each right after a convolution: all fold. Of its 17 ReLUs, 9 follow a conv + BN
+// (the stem's and the first of each block) and become the conv's post-op; the 8 after the
+// residual Adds stay layers of their own (the deployment fuses them into the Add, which has no
+// post-op here).
+void TestInference::deployFoldsAndFusesResNet18()
+{
+    auto net = loadZoo("resnet18");
+    QVERIFY(net);
+    RunOptions o;
+    o.backend = BackendKind::OneDnn;
+    o.threads = 1;
+    o.secondsPerLayer = 0.001;
+    o.minRepeats = 1;
+    o.maxRepeats = 2;
+    o.warmup = 0;
+    o.remeasure = 0;
+    o.endToEnd = false;
+    o.deploy = true;
+    RunReport r = runKernels(*net, o);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    QCOMPARE(r.folded, 20);
+    QCOMPARE(r.fused, 9);
+    int absorbed = 0, postOps = 0, bnRun = 0;
+    for (const LayerTiming& t : r.layers) {
+        const Node* n = net->node(t.id);
+        absorbed += t.status == TimingStatus::Fused;
+        bnRun += n->type == LayerType::BatchNorm && t.status != TimingStatus::Fused;
+        postOps += QString::fromStdString(t.note).contains("ReLU fused as a post-op");
+    }
+    QCOMPARE(absorbed, 29);
+    QCOMPARE(bnRun, 0);
+    QCOMPARE(postOps, 9);
 }
 
 QTEST_GUILESS_MAIN(TestInference)
