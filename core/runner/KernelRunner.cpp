@@ -16,6 +16,7 @@
 #include <fstream>
 #include <memory>
 #include <optional>
+#include <time.h>
 #include <unordered_map>
 
 namespace nc::core {
@@ -483,6 +484,13 @@ std::vector<k::Tensor> randomInputs(const AnalysisResult& a, uint64_t seed)
 // Foreign load up to now over the latest window of at least kMinTicks ticks: /proc/stat counts in
 // 10 ms ticks, so a layer measured for a few milliseconds alone would read 0% or 100%; its load is
 // then that of the last 0.1 s of machine time (20 ticks on 2 CPUs) it falls in.
+double processCpuUs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e6 + 1e-3 * static_cast<double>(ts.tv_nsec);
+}
+
 double recentForeignLoad(const std::vector<CpuSample>& history)
 {
     constexpr int64_t kMinTicks = 20;
@@ -686,15 +694,18 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
             Inference inf{r, {}, std::move(w), randomInputs(a, 7), {}};
             for (auto& pl : plans)
                 inf.plans.push_back(pl.get());
-            std::vector<double> us;
+            std::vector<double> us, cpu;
             const CpuSample before = sampleCpu();
             k::KernelStatus st = inf.pass(nullptr); // warm-up: fills the pool
             for (int rep = 0; rep < std::max(1, options.endToEndRepeats) && st && !r.cancelled(); ++rep) {
+                const double c0 = processCpuUs();
                 auto t0 = Clock::now();
                 st = inf.pass(nullptr);
                 auto t1 = Clock::now();
-                if (st)
+                if (st) {
                     us.push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+                    cpu.push_back(processCpuUs() - c0);
+                }
             }
             if (!st) {
                 report.endToEndNote = st.message;
@@ -706,6 +717,7 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
                 report.endToEndNoisy = isNoisy(s);
                 report.endToEndForeignLoad = foreignLoad(before, sampleCpu());
                 report.endToEndPeakBytes = inf.pool.peakBytes();
+                report.endToEndCpuUs = summarize(std::move(cpu)).median;
             }
         }
         report.cancelled = report.cancelled || r.cancelled();

@@ -91,6 +91,9 @@ struct RunReport {
     double sumUs = 0;                // sum of the measured layer medians
     double endToEndUs = 0;           // median of whole inferences (0 when not run)
     double endToEndP90Us = 0;
+    // Median CPU time of this process per inference (all its threads): with 1 thread, the latency
+    // without the time other processes held the core; with more, their sum.
+    double endToEndCpuUs = 0;
     double endToEndSpread = 0;       // p90 / median of the inferences
     bool endToEndNoisy = false;
     double endToEndForeignLoad = 0;
