@@ -534,6 +534,7 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
             return report;
         }
         dp = std::move(d.value());
+        report.deployed = true;
         report.folded = dp->folded;
         report.fused = dp->fused;
     }

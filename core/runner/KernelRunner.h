@@ -101,6 +101,7 @@ struct RunReport {
     std::string endToEndNote;        // why there is no end-to-end figure, when there is none
     double foreignLoad = 0;          // other processes' share of CPU time over the layer measurements
     int noisyLayers = 0;
+    bool deployed = false;           // the deployment graph ran (RunOptions::deploy)
     int folded = 0;                  // deploy: BatchNorms folded, activations fused as post-ops
     int fused = 0;
     bool cancelled = false;

@@ -7,6 +7,7 @@
 #include "widgets/Selection.h"
 #include "widgets/runner/RunnerPanel.h"
 
+#include <QCheckBox>
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
@@ -35,6 +36,7 @@ private slots:
     void clickingARooflinePointSelectsTheLayer();
     void tableShowsTheSpreadOfEveryLayer();
     void rooflineLabelsARoofPerMemoryLevel();
+    void deploymentGraphFusesTheRelu();
 
 private:
     Document* m_doc = nullptr;
@@ -223,6 +225,29 @@ void TestRunnerPanel::rooflineLabelsARoofPerMemoryLevel()
             m_panel->grab().save(qEnvironmentVariable("NC_SCREENSHOT_DIR") + QString("/runner-%1.png").arg(i));
         }
     }
+}
+
+// The small design's ReLU follows its convolution: deployed, it becomes the conv's post-op, is not
+// measured on its own, and the status says 0 BatchNorm folded, 1 activation fused.
+void TestRunnerPanel::deploymentGraphFusesTheRelu()
+{
+    QCheckBox* deploy = nullptr;
+    for (QCheckBox* c : m_panel->findChildren<QCheckBox*>())
+        if (c->text() == "Deployment graph")
+            deploy = c;
+    QVERIFY(deploy);
+    deploy->click(); // (a mouse click at the widget centre lands right of the label, outside the hit area)
+    QVERIFY(deploy->isChecked());
+    m_panel->startRun();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->running(), 30000);
+    const auto& r = m_panel->report(BackendKind::Eigen);
+    QVERIFY(r.has_value());
+    QCOMPARE(r->fused, 1);
+    QCOMPARE(m_panel->table()->rowCount(), 3); // conv (with the ReLU), global pool, fc
+    bool said = false;
+    for (QLabel* l : m_panel->findChildren<QLabel*>())
+        said |= l->text().contains("deployed (0 BatchNorm folded, 1 activations fused)");
+    QVERIFY(said);
 }
 
 QTEST_MAIN(TestRunnerPanel)

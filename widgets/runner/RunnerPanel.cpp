@@ -4,6 +4,7 @@
 #include "../Selection.h"
 #include "core/Format.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -94,6 +95,10 @@ RunnerPanel::RunnerPanel(core::Document& doc, Selection& selection, QWidget* par
     form->addRow("Backend", m_backend);
     form->addRow("Threads", m_threads);
     form->addRow("Batch", m_batch);
+    m_deploy = new QCheckBox("Deployment graph");
+    m_deploy->setToolTip("BatchNorm folded into the layer before it, activations fused into the convolution or "
+                         "linear layer before them (oneDNN post-ops), as a deployed network runs");
+    form->addRow("Graph", m_deploy);
     layout->addLayout(form);
 
     auto* buttons = new QHBoxLayout;
@@ -203,6 +208,7 @@ bool RunnerPanel::stale() const { return (m_reports[0] || m_reports[1]) && m_rev
 void RunnerPanel::setBackendChoice(int index) { m_backend->setCurrentIndex(index); }
 void RunnerPanel::setThreads(int threads) { m_threads->setValue(threads); }
 void RunnerPanel::setBatch(int batch) { m_batch->setValue(batch); }
+void RunnerPanel::setDeploy(bool deploy) { m_deploy->setChecked(deploy); }
 
 core::RunOptions RunnerPanel::options() const
 {
@@ -210,6 +216,7 @@ core::RunOptions RunnerPanel::options() const
     o.threads = m_threads->value();
     o.batch = m_batch->value();
     o.secondsPerLayer = m_secondsPerLayer;
+    o.deploy = m_deploy->isChecked();
     return o;
 }
 
@@ -227,7 +234,8 @@ void RunnerPanel::cancel()
 void RunnerPanel::setBusy(bool busy)
 {
     m_running = busy;
-    for (QWidget* w : std::initializer_list<QWidget*>{m_run, m_sweepButton, m_probeButton, m_backend, m_threads, m_batch})
+    for (QWidget* w :
+         std::initializer_list<QWidget*>{m_run, m_sweepButton, m_probeButton, m_backend, m_threads, m_batch, m_deploy})
         w->setEnabled(!busy);
     m_cancel->setEnabled(busy);
 }
@@ -368,13 +376,20 @@ void RunnerPanel::updateStatus()
     for (const auto& r : m_reports) {
         if (!r)
             continue;
+        if (!r->error.empty()) {
+            parts << QString("%1: %2").arg(core::backendKey(r->backend)).arg(QString::fromStdString(r->error));
+            continue;
+        }
         QString e2e = r->endToEndUs > 0
                           ? us(r->endToEndUs) + QString(" (p90 %1%2)").arg(us(r->endToEndP90Us)).arg(r->endToEndNoisy ? ", noisy" : "")
                           : QString("— (%1)").arg(QString::fromStdString(r->endToEndNote));
-        parts << QString("%1, %2 thread(s), batch %3: sum of layers %4, end to end %5")
+        parts << QString("%1, %2 thread(s), batch %3%4: sum of layers %5, end to end %6")
                      .arg(core::backendKey(r->backend))
                      .arg(r->threads)
                      .arg(r->batch)
+                     .arg(r->deployed
+                              ? QString(", deployed (%1 BatchNorm folded, %2 activations fused)").arg(r->folded).arg(r->fused)
+                              : QString())
                      .arg(us(r->sumUs))
                      .arg(e2e);
         if (r->noisyLayers > 0)

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 
+class QCheckBox;
 class QComboBox;
 class QCustomPlot;
 class QLabel;
@@ -46,6 +47,7 @@ public:
     void setBackendChoice(int index); // 0 Eigen, 1 oneDNN, 2 both
     void setThreads(int threads);
     void setBatch(int batch);        // 0: the design's batch
+    void setDeploy(bool deploy);     // run the deployment graph (BatchNorm folded, activations fused)
     void setSecondsPerLayer(double s) { m_secondsPerLayer = s; }
     void startRun();
     void startSweep();
@@ -84,6 +86,7 @@ private:
     QComboBox* m_backend = nullptr;
     QSpinBox* m_threads = nullptr;
     QSpinBox* m_batch = nullptr;
+    QCheckBox* m_deploy = nullptr;
     QPushButton* m_run = nullptr;
     QPushButton* m_sweepButton = nullptr;
     QPushButton* m_probeButton = nullptr;
