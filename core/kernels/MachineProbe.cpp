@@ -51,12 +51,15 @@ const Roofs* MachineInfo::roofsFor(int threads) const
 
 MemoryLevel MachineInfo::levelFor(int64_t workingSetBytes, int threads) const
 {
+    // Up to twice a cache's size, part of the set still hits it (measured: a 1.2 MB ReLU6 ran 3%
+    // above the L3 roof with a 1 MiB L2), so the faster level's roof bounds it; the probe measures
+    // each level at twice the size of the one before, where the streaming sweep misses every line.
     const int64_t share = workingSetBytes / std::max(threads, 1);
-    if (caches.l1 > 0 && share <= caches.l1)
+    if (caches.l1 > 0 && share <= 2 * caches.l1)
         return MemoryLevel::L1;
-    if (caches.l2 > 0 && share <= caches.l2)
+    if (caches.l2 > 0 && share <= 2 * caches.l2)
         return MemoryLevel::L2;
-    if (caches.l3 > 0 && workingSetBytes <= caches.l3)
+    if (caches.l3 > 0 && workingSetBytes <= 2 * caches.l3)
         return MemoryLevel::L3;
     return MemoryLevel::Dram;
 }

@@ -43,8 +43,9 @@ struct MachineInfo {
 
     // The roofs measured with the most threads not above `threads` (the first entry when none).
     const Roofs* roofsFor(int threads) const;
-    // The level a layer's working set is served from: private levels (L1, L2) hold a thread's
-    // share, workingSet / threads; L3 holds the whole set; anything larger is DRAM.
+    // The level whose roof bounds a layer's working set: private levels (L1, L2) hold a thread's
+    // share, workingSet / threads; L3 the whole set; a level counts up to twice its size (the part
+    // that still hits it makes the faster roof the bound); anything larger is DRAM.
     MemoryLevel levelFor(int64_t workingSetBytes, int threads) const;
     // Attainable GOP/s at `intensity` operations per byte for a working set at that level:
     // min(peak, bandwidth(level) × intensity).

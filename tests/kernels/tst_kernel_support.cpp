@@ -178,18 +178,20 @@ void TestKernelSupport::layersFindTheirLevelAndRoof()
     Roofs two = one;
     two.threads = 2, two.peakGflops = 400, two.bandwidthGBs = {800, 300, 160, 30};
     m.roofs = {one, two};
-    // 40 KiB fits one L1; with 2 threads 80 KiB does too (40 KiB each), but 100 KiB is L2.
-    QCOMPARE(m.levelFor(40 << 10, 1), MemoryLevel::L1);
-    QCOMPARE(m.levelFor(80 << 10, 2), MemoryLevel::L1);
-    QCOMPARE(m.levelFor(100 << 10, 2), MemoryLevel::L2);
-    QCOMPARE(m.levelFor(2 << 20, 1), MemoryLevel::L3);
-    QCOMPARE(m.levelFor(2 << 20, 2), MemoryLevel::L2); // 1 MiB per core
-    QCOMPARE(m.levelFor(int64_t{33} << 20, 2), MemoryLevel::Dram);
-    // Roof = min(peak, bandwidth × intensity): 2 MiB at 0.25 op/B on 1 thread: L3 80 · 0.25 = 20;
+    // A level counts up to twice its size. 90 KiB ≤ 2 · 48 KiB: L1; with 2 threads 180 KiB is 90 KiB
+    // each: L1; 200 KiB is 100 KiB each: L2.
+    QCOMPARE(m.levelFor(90 << 10, 1), MemoryLevel::L1);
+    QCOMPARE(m.levelFor(180 << 10, 2), MemoryLevel::L1);
+    QCOMPARE(m.levelFor(200 << 10, 2), MemoryLevel::L2);
+    QCOMPARE(m.levelFor(3 << 20, 1), MemoryLevel::L3);  // > 2 MiB = 2 · L2
+    QCOMPARE(m.levelFor(4 << 20, 2), MemoryLevel::L2);  // 2 MiB per core
+    QCOMPARE(m.levelFor(int64_t{64} << 20, 2), MemoryLevel::L3);
+    QCOMPARE(m.levelFor(int64_t{65} << 20, 2), MemoryLevel::Dram);
+    // Roof = min(peak, bandwidth × intensity): 3 MiB at 0.25 op/B on 1 thread: L3 80 · 0.25 = 20;
     // at 10 op/B: min(200, 800) = 200; DRAM on 2 threads at 1 op/B: 30.
-    QCOMPARE(m.roofGops(0.25, 2 << 20, 1), 20.0);
-    QCOMPARE(m.roofGops(10, 2 << 20, 1), 200.0);
-    QCOMPARE(m.roofGops(1, int64_t{64} << 20, 2), 30.0);
+    QCOMPARE(m.roofGops(0.25, 3 << 20, 1), 20.0);
+    QCOMPARE(m.roofGops(10, 3 << 20, 1), 200.0);
+    QCOMPARE(m.roofGops(1, int64_t{65} << 20, 2), 30.0);
     // 4 threads use the 2-thread roofs (the most threads measured not above 4).
     QCOMPARE(m.roofsFor(4)->threads, 2);
     QCOMPARE(m.roofsFor(1)->threads, 1);
