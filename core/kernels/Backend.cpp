@@ -15,6 +15,10 @@ KernelResult<PreparedOp> Backend::prepare(const KernelOp& op, std::span<const Sh
         auto out = inferOutputShape(op, inputShapes);
         if (!out)
             return out.status();
+        if (op.activation != OpKind::Identity &&
+            (!isActivation(op.activation) || (op.kind != OpKind::Conv2d && op.kind != OpKind::Linear)))
+            return KernelStatus::failure(layerLabel(op) + "a fused " + std::string(opKindName(op.activation)) +
+                                         " needs a Conv2d or Linear carrying an activation kind");
         PreparedOp prepared;
         prepared.m_op = op;
         prepared.m_inputShapes.assign(inputShapes.begin(), inputShapes.end());

@@ -300,6 +300,10 @@ KernelStatus EigenBackend::doRun(PreparedOp& prepared, std::span<const Tensor> i
         eigen::activation(op.kind, op.slope, x, inputs[0].size(), y, par);
         break;
     }
+    // A fused activation (Conv2d, Linear): one more pass over the output while it is still in cache;
+    // our GEMM has no epilogue hook to apply it per tile.
+    if (op.activation != OpKind::Identity)
+        eigen::activation(op.activation, op.slope, y, output.size(), y, par);
     return KernelStatus::success();
 }
 

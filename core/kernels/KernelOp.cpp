@@ -75,4 +75,55 @@ bool opKindFromName(std::string_view name, OpKind& kind)
     return false;
 }
 
+bool isActivation(OpKind kind)
+{
+    switch (kind) {
+    case OpKind::ReLU:
+    case OpKind::ReLU6:
+    case OpKind::LeakyReLU:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::SiLU:
+    case OpKind::HardSwish:
+    case OpKind::GELU:
+    case OpKind::GeluTanh:
+    case OpKind::HardSigmoid:
+        return true;
+    case OpKind::Conv2d:
+    case OpKind::Linear:
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::GlobalAvgPool:
+    case OpKind::AdaptiveAvgPool:
+    case OpKind::BatchNorm:
+    case OpKind::LayerNorm:
+    case OpKind::InstanceNorm:
+    case OpKind::GroupNorm:
+    case OpKind::Softmax:
+    case OpKind::Add:
+    case OpKind::Mul:
+    case OpKind::Concat:
+    case OpKind::Attention:
+    case OpKind::Flatten:
+    case OpKind::Identity:
+    case OpKind::Transpose:
+    case OpKind::Reduce:
+    case OpKind::ConvNd:
+    case OpKind::ConvTranspose:
+    case OpKind::MaxPoolNd:
+    case OpKind::AvgPoolNd:
+    case OpKind::GlobalMaxPool:
+    case OpKind::Resize:
+    case OpKind::Pad:
+    case OpKind::Embedding:
+    case OpKind::RMSNorm:
+    case OpKind::MatMul:
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::ScaledDotProduct:
+        return false;
+    }
+    return false;
+}
+
 } // namespace nc::core::kernels

@@ -117,6 +117,10 @@ struct KernelOp {
     int64_t kvHeads = 0;                              // ScaledDotProduct: key/value heads (0: heads)
     bool causal = false;                              // ScaledDotProduct: key j > query i masked
     bool rope = false;                                // ScaledDotProduct: rotary embedding of Q and K
+    // Conv2d, Linear: an activation applied to the output within the same call, as a deployment
+    // fuses it (oneDNN: an eltwise post-op; our kernels and the reference: over the finished
+    // output). Identity for none; LeakyReLU uses `slope`.
+    OpKind activation = OpKind::Identity;
 
     // Builders for the common cases; every field stays assignable afterwards.
     static KernelOp make(OpKind kind);
@@ -126,6 +130,10 @@ struct KernelOp {
     static KernelOp pool(OpKind kind, int64_t kernel, int64_t stride, int64_t pad = 0);
     static KernelOp attention(int64_t heads);
 };
+
+// ReLU, ReLU6, LeakyReLU, Sigmoid, Tanh, SiLU, HardSwish, GELU, GeluTanh, HardSigmoid: the kinds a
+// Conv2d or Linear can carry as its fused `activation`.
+bool isActivation(OpKind kind);
 
 // "Conv2d", "MaxPool", ...: stable names for tables and messages.
 std::string_view opKindName(OpKind kind);

@@ -160,6 +160,29 @@ std::string reorderNote(int n)
     return n ? ", " + std::to_string(n) + " layout reorder(s) in run" : "";
 }
 
+// oneDNN's eltwise algorithm and its α, β for an activation kind, shared by the eltwise primitive
+// and the post-op of a fused activation; throws Unsupported for other kinds and hard sigmoid.
+struct Eltwise {
+    dnnl::algorithm alg = dnnl::algorithm::eltwise_relu;
+    float alpha = 0.0f, beta = 0.0f;
+};
+Eltwise eltwiseFor(OpKind kind, float slope);
+
+// A fused activation as an eltwise post-op: applied by the convolution or inner product to each
+// block of output it writes, so the output is not read back. Empty attributes without one.
+dnnl::primitive_attr fusedActivation(const KernelOp& op, std::string& note)
+{
+    dnnl::primitive_attr attr;
+    if (op.activation == OpKind::Identity)
+        return attr;
+    const Eltwise e = eltwiseFor(op.activation, op.slope);
+    dnnl::post_ops po;
+    po.append_eltwise(1.0f, e.alg, e.alpha, e.beta);
+    attr.set_post_ops(po);
+    note = ", " + std::string(opKindName(op.activation)) + " fused as a post-op";
+    return attr;
+}
+
 std::string buildConv(Builder& b, OneDnnState& st, const PreparedOp& p)
 {
     const KernelOp& op = p.op();
@@ -190,7 +213,9 @@ std::string buildConv(Builder& b, OneDnnState& st, const PreparedOp& p)
                                                           wAny, biasMd, dstAny, strides, dil, padL, padR)
                         : dnnl::convolution_forward::desc(kInference, dnnl::algorithm::convolution_direct, srcAny,
                                                           wAny, dstAny, strides, dil, padL, padR);
-    dnnl::convolution_forward::primitive_desc pd(desc, b.engine());
+    std::string fused;
+    const dnnl::primitive_attr attr = fusedActivation(op, fused);
+    dnnl::convolution_forward::primitive_desc pd(desc, attr, b.engine());
 
     std::unordered_map<int, memory> args;
     args[DNNL_ARG_WEIGHTS] = b.constant(p.parameters()[0].data(), plainMd(wDims), pd.weights_desc());
@@ -204,7 +229,8 @@ std::string buildConv(Builder& b, OneDnnState& st, const PreparedOp& p)
     b.add(dnnl::convolution_forward(pd), args);
     b.finishInto(dst, userOut);
     return std::string("convolution ") + pd.impl_info_str() + ", src " + layoutName(pd.src_desc()) + ", weights " +
-           layoutName(pd.weights_desc()) + ", dst " + layoutName(pd.dst_desc()) + reorderNote(b.runReorders()) + extra;
+           layoutName(pd.weights_desc()) + ", dst " + layoutName(pd.dst_desc()) + reorderNote(b.runReorders()) + extra +
+           fused;
 }
 
 std::string buildLinear(Builder& b, const PreparedOp& p)
@@ -218,7 +244,9 @@ std::string buildLinear(Builder& b, const PreparedOp& p)
     const memory::desc biasMd({outF}, Dt::f32, Tag::a);
     auto desc = op.bias ? dnnl::inner_product_forward::desc(kInference, srcAny, wAny, biasMd, dstAny)
                         : dnnl::inner_product_forward::desc(kInference, srcAny, wAny, dstAny);
-    dnnl::inner_product_forward::primitive_desc pd(desc, b.engine());
+    std::string fused;
+    const dnnl::primitive_attr attr = fusedActivation(op, fused);
+    dnnl::inner_product_forward::primitive_desc pd(desc, attr, b.engine());
     std::unordered_map<int, memory> args;
     args[DNNL_ARG_WEIGHTS] = b.constant(p.parameters()[0].data(), plainMd(memory::dims{outF, inF}), pd.weights_desc());
     if (op.bias)
@@ -230,7 +258,7 @@ std::string buildLinear(Builder& b, const PreparedOp& p)
     b.add(dnnl::inner_product_forward(pd), args);
     b.finishInto(dst, userOut);
     return std::string("inner_product ") + pd.impl_info_str() + ", weights " + layoutName(pd.weights_desc()) +
-           reorderNote(b.runReorders());
+           reorderNote(b.runReorders()) + fused;
 }
 
 std::string addPooling(Builder& b, dnnl::algorithm alg, const memory::dims& src, const memory::dims& dst,
@@ -362,17 +390,17 @@ std::string buildNorm(Builder& b, OneDnnState&, const PreparedOp& p)
            bpd.impl_info_str() + " (group norm)";
 }
 
-std::string buildEltwise(Builder& b, const PreparedOp& p)
+
+Eltwise eltwiseFor(OpKind kind, float slope)
 {
-    const KernelOp& op = p.op();
     using A = dnnl::algorithm;
     A alg = A::eltwise_relu;
     float alpha = 0.0f, beta = 0.0f;
-    switch (op.kind) {
+    switch (kind) {
     case OpKind::ReLU:
         break;
     case OpKind::LeakyReLU:
-        alpha = op.slope; // relu with a negative slope
+        alpha = slope; // relu with a negative slope
         break;
     case OpKind::ReLU6:
         alg = A::eltwise_clip_v2; // clip_v2: min(max(x, α), β), α = 0, β = 6
@@ -435,6 +463,12 @@ std::string buildEltwise(Builder& b, const PreparedOp& p)
     case OpKind::Reduce:
         throw Unsupported{"not an eltwise kind"};
     }
+    return {alg, alpha, beta};
+}
+
+std::string buildEltwise(Builder& b, const PreparedOp& p)
+{
+    const auto [alg, alpha, beta] = eltwiseFor(p.op().kind, p.op().slope);
     const memory::desc md = plainMd(memory::dims{shapeElements(p.inputShapes()[0])});
     dnnl::eltwise_forward::desc desc(kInference, alg, md, alpha, beta);
     dnnl::eltwise_forward::primitive_desc pd(desc, b.engine());

@@ -470,6 +470,10 @@ KernelStatus ReferenceBackend::doRun(PreparedOp& prepared, std::span<const Tenso
             y[i] = static_cast<float>(activate(op.kind, x[i], op.slope));
         break;
     }
+    // A fused activation (Conv2d, Linear) by definition: the activation of the finished output.
+    if (op.activation != OpKind::Identity)
+        for (int64_t i = 0; i < y.size(); ++i)
+            y[i] = static_cast<float>(activate(op.activation, y[i], op.slope));
     return KernelStatus::success();
 }
 

@@ -4,15 +4,22 @@
 //   RunOptions o;  o.backend = BackendKind::OneDnn;  o.threads = 2;
 //   RunControl control;                       // cancel from another thread: control.cancel = true
 //   RunReport r = runKernels(net, o, &control);
-//   r.layers[i].medianUs;  r.endToEndUs;
+//   r.layers[i].medianUs;  r.layers[i].noisy;  r.endToEndUs;
+//
+// The end-to-end figure is a real inference: the network input flows from layer to layer, each
+// layer reading its producers' outputs, and every tensor returns to a pool after its last reader
+// (so at most the live tensors of one step are held, as the analysis' memory timeline says).
+// checkInference() compares that inference with the reference loops run layer by layer.
 //
 // Blocking and slow (seconds): call it from a worker thread. Results are plain values that can be
 // posted back to the GUI thread. Figures such as MACs come from core::analyze, so latency and the
 // analysis always describe the same layers (same schedule order).
 #pragma once
 
+#include "Measurement.h"
 #include "core/Analysis.h"
 #include "core/Network.h"
+#include "kernels/Tensor.h"
 
 #include <atomic>
 #include <cstdint>
@@ -35,6 +42,14 @@ struct RunOptions {
     int maxRepeats = 500;
     bool endToEnd = true;          // also time whole forward passes
     int endToEndRepeats = 5;
+    // Extra measurements of a layer whose samples are noisy (isNoisy); the attempt with the
+    // smallest spread is kept. Bounded, so a machine that stays busy cannot stall the run.
+    int remeasure = 2;
+    // Run the deployment graph (core/deploy, buildMemoryGraph): BatchNorm folded into the
+    // convolution or linear layer before it (which gains a bias; the BatchNorm is not run), an
+    // activation fused into the Conv2d or Linear producing its input (one call: a oneDNN post-op).
+    // Activations the deployment fuses into other ops (pooling, Add) still run on their own.
+    bool deploy = false;
     // A layer needing more than this many bytes is skipped; 0 = half of the available RAM.
     int64_t memoryLimitBytes = 0;
 };
@@ -45,7 +60,8 @@ struct RunControl {
     std::function<void(int done, int total, const std::string& layer)> progress;
 };
 
-enum class TimingStatus : int { NotRun = 0, Measured = 1, View = 2, Skipped = 3, Failed = 4 };
+// Fused: folded or fused into another layer's kernel by the deployment graph (`note` names it).
+enum class TimingStatus : int { NotRun = 0, Measured = 1, View = 2, Skipped = 3, Failed = 4, Fused = 5 };
 
 struct LayerTiming {
     NodeId id;
@@ -54,6 +70,12 @@ struct LayerTiming {
     double medianUs = 0;
     double p90Us = 0;
     int repeats = 0;
+    double spread = 0;         // p90 / median of the kept attempt
+    double cv = 0;             // coefficient of variation of the kept attempt
+    double foreignLoad = 0;    // share of all CPU time other processes used while it was measured
+                               // (over at least the last 20 ticks of /proc/stat, 0.1 s on 2 CPUs)
+    bool noisy = false;        // still noisy after the re-measurements (see isNoisy)
+    int attempts = 0;          // measurements made (1 + re-measurements)
     double gflops = 0;         // 2·MACs / median time (GFLOP/s), the README convention
     double gops = 0;           // (2·MACs + other ops) / median time: the roofline's y for layers without MACs
     int64_t bytesMoved = 0;    // fp32 inputs + weights + output
@@ -67,12 +89,42 @@ struct RunReport {
     int64_t batch = 1;
     std::vector<LayerTiming> layers; // schedule order, index-aligned with the analysis' layers
     double sumUs = 0;                // sum of the measured layer medians
-    double endToEndUs = 0;           // median of whole forward passes (0 when not run)
+    double endToEndUs = 0;           // median of whole inferences (0 when not run)
+    double endToEndP90Us = 0;
+    // Median CPU time of this process per inference (all its threads): with 1 thread, the latency
+    // without the time other processes held the core; with more, their sum.
+    double endToEndCpuUs = 0;
+    double endToEndSpread = 0;       // p90 / median of the inferences
+    bool endToEndNoisy = false;
+    double endToEndForeignLoad = 0;
+    int64_t endToEndPeakBytes = 0;   // largest sum of live tensors during an inference
+    std::string endToEndNote;        // why there is no end-to-end figure, when there is none
+    double foreignLoad = 0;          // other processes' share of CPU time over the layer measurements
+    int noisyLayers = 0;
+    bool deployed = false;           // the deployment graph ran (RunOptions::deploy)
+    int folded = 0;                  // deploy: BatchNorms folded, activations fused as post-ops
+    int fused = 0;
     bool cancelled = false;
     std::string error;               // set when nothing could be run at all
 };
 
 RunReport runKernels(const Network& net, const RunOptions& options, RunControl* control = nullptr);
+
+// One inference of the whole network on `backend` with random input (seed `inputSeed`) and the
+// runner's random weights, compared with the reference loops run layer by layer on the same
+// weights, each reference layer fed its producers' reference outputs.
+struct InferenceCheck {
+    std::string error;                 // set when the inference could not run (names the layer)
+    std::vector<NodeId> outputs;       // network outputs (layers nobody reads), schedule order
+    std::vector<kernels::Tensor> values;    // the backend's outputs
+    std::vector<kernels::Tensor> reference; // the reference loops' outputs
+    double maxRelativeError = 0;       // max over outputs of max|value − ref| / max|ref|
+    int64_t peakBytes = 0;             // largest sum of live tensors during the inference
+    int64_t allOutputBytes = 0;        // every layer's output together (what keeping all would take)
+};
+// `deploy`: the deployment graph (RunOptions::deploy), the reference running the same fused ops.
+InferenceCheck checkInference(const Network& net, BackendKind backend, int threads, uint64_t inputSeed = 7,
+                              bool deploy = false);
 
 // Bytes the kernel runner may use: /proc/meminfo MemAvailable (0 when unknown).
 int64_t availableMemoryBytes();

@@ -123,6 +123,22 @@ std::vector<KernelCase> buildCases()
     add("linear_single_row_gemv", KernelOp::linear(19), {{1, 37}});
     add("linear_batch", KernelOp::linear(33), {{5, 64}});
     add("linear_deep_k_blocks", KernelOp::linear(96), {{16, 1536}});
+
+    // Fused activations (the deployment graph's conv/linear + activation in one call; oneDNN
+    // post-ops, our kernels a pass over the output). Inputs ×4 so ReLU6 clips at 6 and HardSwish
+    // meets its ±3 corners.
+    auto fused = [](KernelOp op, OpKind a, float slope = 0.01f) {
+        op.activation = a;
+        op.slope = slope;
+        return op;
+    };
+    add("conv_fused_relu", fused(conv(16, 3, 1, 1), OpKind::ReLU), {{1, 8, 9, 11}});
+    add("conv_fused_relu6", fused(conv(8, 3, 2, 1), OpKind::ReLU6), {{2, 6, 10, 9}}, -4.0f, 4.0f);
+    add("depthwise_fused_hardswish", fused(conv(12, 3, 1, 1, 12), OpKind::HardSwish), {{1, 12, 8, 8}}, -4.0f, 4.0f);
+    add("conv_fused_leaky_relu", fused(conv(5, 1, 1, 0), OpKind::LeakyReLU, 0.2f), {{1, 7, 6, 5}});
+    add("conv_fused_hard_sigmoid", fused(conv(4, 3, 1, 1), OpKind::HardSigmoid), {{1, 3, 7, 7}}, -4.0f, 4.0f);
+    add("linear_fused_gelu", fused(KernelOp::linear(33), OpKind::GELU), {{5, 64}});
+    add("linear_fused_silu", fused(KernelOp::linear(19), OpKind::SiLU), {{3, 37}});
     {
         KernelOp op = KernelOp::linear(40);
         op.bias = false;

@@ -90,6 +90,9 @@ void TestOneDnnBackend::reportsMapping_data()
     row("resize_bilinear_align_corners", "fallback to our kernels");
     row("resize_nearest_x1_5", "fallback to our kernels");
     row("pad_reflect", "fallback to our kernels");
+    row("conv_fused_relu", "ReLU fused as a post-op");
+    row("linear_fused_gelu", "GELU fused as a post-op");
+    row("conv_fused_hard_sigmoid", "fallback to our kernels"); // no hard sigmoid in oneDNN 2.6
 }
 
 void TestOneDnnBackend::reportsMapping()

@@ -4,14 +4,17 @@
 #include "../Selection.h"
 #include "core/Format.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QHeaderView>
 #include <QSpinBox>
 #include <QTabWidget>
+#include <QTableWidget>
 #include <QThread>
 #include <QVBoxLayout>
 #include <qcustomplot.h>
@@ -34,6 +37,19 @@ enum JobKind { RunJob = 0, SweepJob = 1, ProbeJob = 2 };
 const QColor kEigen(0x2b, 0x6c, 0xb0);
 const QColor kOneDnn(0xd9, 0x73, 0x1a);
 const QColor kStale(0xa0, 0xa0, 0xa0);
+const QColor kNoisy(0xc0, 0x20, 0x20);
+// One colour per memory level's roof, L1 → DRAM; the compute roof is black.
+const QColor kLevel[core::kernels::kMemoryLevels] = {QColor(0x2e, 0x8b, 0x57), QColor(0x1f, 0x8a, 0x9e),
+                                                     QColor(0x7b, 0x4f, 0xa6), QColor(0x55, 0x55, 0x55)};
+// Foreign load from which the panel says the machine was busy: others took a quarter of all CPU time.
+constexpr double kBusyLoad = 0.25;
+
+const char* kWhyDiffer =
+    "Sum of layers vs end to end: each layer was timed alone, repeated on caches warmed by its own "
+    "inputs and weights; the end-to-end run is one inference — each layer reads what its producer "
+    "just wrote, weights come back from farther caches or DRAM, tensors are freed after their last "
+    "reader, and per-layer costs (waking threads, reorders) are paid once per layer. Either can be "
+    "the larger; on a busy machine both vary.";
 
 QString us(double v)
 {
@@ -42,6 +58,23 @@ QString us(double v)
     if (v >= 1e3)
         return QString::number(v / 1e3, 'f', 2) + " ms";
     return QString::number(v, 'f', 1) + " µs";
+}
+// "AMD EPYC: 1 thread 235 GFLOP/s, L1 460 · L2 174 · L3 94 · DRAM 33 GB/s; 2 threads …"
+QString machineText(const core::kernels::MachineInfo& m)
+{
+    QStringList parts;
+    for (const core::kernels::Roofs& r : m.roofs) {
+        QStringList bw;
+        for (int l = 0; l < core::kernels::kMemoryLevels; ++l)
+            bw << QString("%1 %2").arg(core::kernels::memoryLevelLabel(static_cast<core::kernels::MemoryLevel>(l)))
+                      .arg(r.bandwidthGBs[static_cast<size_t>(l)], 0, 'f', 0);
+        parts << QString("%1 thread%2: %3 GFLOP/s fp32, %4 GB/s")
+                     .arg(r.threads)
+                     .arg(r.threads > 1 ? "s" : "")
+                     .arg(r.peakGflops, 0, 'f', 0)
+                     .arg(bw.join(" · "));
+    }
+    return QString::fromStdString(m.cpuModel) + ": " + parts.join("; ");
 }
 } // namespace
 
@@ -62,6 +95,10 @@ RunnerPanel::RunnerPanel(core::Document& doc, Selection& selection, QWidget* par
     form->addRow("Backend", m_backend);
     form->addRow("Threads", m_threads);
     form->addRow("Batch", m_batch);
+    m_deploy = new QCheckBox("Deployment graph");
+    m_deploy->setToolTip("BatchNorm folded into the layer before it, activations fused into the convolution or "
+                         "linear layer before them (oneDNN post-ops), as a deployed network runs");
+    form->addRow("Graph", m_deploy);
     layout->addLayout(form);
 
     auto* buttons = new QHBoxLayout;
@@ -83,6 +120,11 @@ RunnerPanel::RunnerPanel(core::Document& doc, Selection& selection, QWidget* par
     m_status = new QLabel("Not run yet.");
     m_status->setWordWrap(true);
     layout->addWidget(m_status);
+    m_explain = new QLabel(kWhyDiffer);
+    m_explain->setWordWrap(true);
+    m_explain->setStyleSheet("color: #555;");
+    m_explain->setVisible(false);
+    layout->addWidget(m_explain);
 
     m_tabs = new QTabWidget;
     m_latency = new QCustomPlot;
@@ -91,6 +133,11 @@ RunnerPanel::RunnerPanel(core::Document& doc, Selection& selection, QWidget* par
     m_tabs->addTab(m_latency, "Latency");
     m_tabs->addTab(m_roofline, "Roofline");
     m_tabs->addTab(m_sweepPlot, "Batch sweep");
+    m_table = new QTableWidget;
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->verticalHeader()->setVisible(false);
+    m_tabs->addTab(m_table, "Layers");
     layout->addWidget(m_tabs, 1);
     for (QCustomPlot* p : {m_latency, m_roofline, m_sweepPlot}) {
         p->setMinimumHeight(220);
@@ -107,19 +154,27 @@ RunnerPanel::RunnerPanel(core::Document& doc, Selection& selection, QWidget* par
             updateStatus();
             redrawLatency();
             redrawRoofline();
+            redrawTable();
             emit resultsChanged();
         }
     });
-    connect(m_roofline, &QCustomPlot::plottableClick, this,
-            [this](QCPAbstractPlottable* p, int index, QMouseEvent*) {
-                bool ok = false;
-                int base = p->property("ncOffset").toInt(&ok);
-                if (!ok)
-                    return;
-                size_t i = static_cast<size_t>(base + index);
-                if (i < m_rooflineIds.size())
-                    m_selection.set({m_rooflineIds[i]}, true);
-            });
+    // A click selects the layer whose point is nearest (within 8 px), whatever is drawn over it
+    // (noisy crosses, drop lines to the roofs).
+    connect(m_roofline, &QCustomPlot::mousePress, this, [this](QMouseEvent* e) {
+        const QPointF at = e->position();
+        double best = 64.0; // 8 px, squared
+        std::optional<core::NodeId> hit;
+        for (const RooflinePoint& pt : m_rooflinePoints) {
+            const double dx = m_roofline->xAxis->coordToPixel(pt.x) - at.x();
+            const double dy = m_roofline->yAxis->coordToPixel(pt.y) - at.y();
+            if (dx * dx + dy * dy <= best) {
+                best = dx * dx + dy * dy;
+                hit = pt.id;
+            }
+        }
+        if (hit)
+            m_selection.set({*hit}, true);
+    });
     connect(m_latency, &QCustomPlot::plottableClick, this, [this](QCPAbstractPlottable* p, int index, QMouseEvent*) {
         auto* bars = qobject_cast<QCPBars*>(p);
         if (!bars || stale())
@@ -132,6 +187,7 @@ RunnerPanel::RunnerPanel(core::Document& doc, Selection& selection, QWidget* par
     redrawLatency();
     redrawRoofline();
     redrawSweep();
+    redrawTable();
 }
 
 RunnerPanel::~RunnerPanel()
@@ -152,6 +208,7 @@ bool RunnerPanel::stale() const { return (m_reports[0] || m_reports[1]) && m_rev
 void RunnerPanel::setBackendChoice(int index) { m_backend->setCurrentIndex(index); }
 void RunnerPanel::setThreads(int threads) { m_threads->setValue(threads); }
 void RunnerPanel::setBatch(int batch) { m_batch->setValue(batch); }
+void RunnerPanel::setDeploy(bool deploy) { m_deploy->setChecked(deploy); }
 
 core::RunOptions RunnerPanel::options() const
 {
@@ -159,6 +216,7 @@ core::RunOptions RunnerPanel::options() const
     o.threads = m_threads->value();
     o.batch = m_batch->value();
     o.secondsPerLayer = m_secondsPerLayer;
+    o.deploy = m_deploy->isChecked();
     return o;
 }
 
@@ -176,7 +234,8 @@ void RunnerPanel::cancel()
 void RunnerPanel::setBusy(bool busy)
 {
     m_running = busy;
-    for (QWidget* w : std::initializer_list<QWidget*>{m_run, m_sweepButton, m_probeButton, m_backend, m_threads, m_batch})
+    for (QWidget* w :
+         std::initializer_list<QWidget*>{m_run, m_sweepButton, m_probeButton, m_backend, m_threads, m_batch, m_deploy})
         w->setEnabled(!busy);
     m_cancel->setEnabled(busy);
 }
@@ -265,6 +324,7 @@ void RunnerPanel::onRunFinished(std::vector<core::RunReport> reports, uint64_t r
     updateStatus();
     redrawLatency();
     redrawRoofline();
+    redrawTable();
     emit resultsChanged();
 }
 
@@ -292,14 +352,9 @@ void RunnerPanel::onProbeFinished(core::kernels::MachineInfo info)
     m_progress->setRange(0, 1);
     m_progress->setValue(1);
     m_machine = info;
-    m_status->setText(QString("%1: peak %2 GFLOP/s (1 thread) / %3 GFLOP/s (%4 threads); bandwidth %5 / %6 GB/s")
-                          .arg(QString::fromStdString(info.cpuModel))
-                          .arg(info.peakGflopsOneThread, 0, 'f', 1)
-                          .arg(info.peakGflopsAllThreads, 0, 'f', 1)
-                          .arg(info.logicalCores)
-                          .arg(info.bandwidthGBsOneThread, 0, 'f', 1)
-                          .arg(info.bandwidthGBsAllThreads, 0, 'f', 1));
+    m_status->setText(machineText(info));
     redrawRoofline();
+    redrawTable();
     m_tabs->setCurrentWidget(m_roofline);
 }
 
@@ -307,6 +362,7 @@ void RunnerPanel::updateStatus()
 {
     if (m_running)
         return;
+    m_explain->setVisible(false);
     if (!m_reports[0] && !m_reports[1]) {
         m_status->setText("Not run yet.");
         return;
@@ -316,15 +372,38 @@ void RunnerPanel::updateStatus()
         return;
     }
     QStringList parts;
-    for (const auto& r : m_reports)
-        if (r)
-            parts << QString("%1, %2 thread(s), batch %3: sum of layers %4, end to end %5")
-                         .arg(core::backendKey(r->backend))
-                         .arg(r->threads)
-                         .arg(r->batch)
-                         .arg(us(r->sumUs))
-                         .arg(r->endToEndUs > 0 ? us(r->endToEndUs) : QString("—"));
+    double load = 0;
+    for (const auto& r : m_reports) {
+        if (!r)
+            continue;
+        if (!r->error.empty()) {
+            parts << QString("%1: %2").arg(core::backendKey(r->backend)).arg(QString::fromStdString(r->error));
+            continue;
+        }
+        QString e2e = r->endToEndUs > 0
+                          ? us(r->endToEndUs) + QString(" (p90 %1%2)").arg(us(r->endToEndP90Us)).arg(r->endToEndNoisy ? ", noisy" : "")
+                          : QString("— (%1)").arg(QString::fromStdString(r->endToEndNote));
+        parts << QString("%1, %2 thread(s), batch %3%4: sum of layers %5, end to end %6")
+                     .arg(core::backendKey(r->backend))
+                     .arg(r->threads)
+                     .arg(r->batch)
+                     .arg(r->deployed
+                              ? QString(", deployed (%1 BatchNorm folded, %2 activations fused)").arg(r->folded).arg(r->fused)
+                              : QString())
+                     .arg(us(r->sumUs))
+                     .arg(e2e);
+        if (r->noisyLayers > 0)
+            parts << QString("  %1 layer(s) still noisy after re-measuring (p90 > 1.25 × median), "
+                             "marked in the charts and the table.")
+                         .arg(r->noisyLayers);
+        load = std::max(load, r->foreignLoad);
+    }
+    if (load >= kBusyLoad)
+        parts << QString("The machine was busy: other processes used %1% of all CPU time while the layers were "
+                         "measured, so latencies read high and vary; compare ratios within this run.")
+                     .arg(qRound(load * 100));
     m_status->setText(parts.join("\n"));
+    m_explain->setVisible(true);
 }
 
 void RunnerPanel::redrawLatency()
@@ -332,12 +411,14 @@ void RunnerPanel::redrawLatency()
     QCustomPlot* p = m_latency;
     p->clearPlottables();
     p->xAxis->setLabel("layer (schedule order)");
-    p->yAxis->setLabel("median latency (µs)");
+    p->yAxis->setLabel("median latency (µs), whisker to p90");
     bool isStale = stale();
     int series = (m_reports[0] ? 1 : 0) + (m_reports[1] ? 1 : 0);
     int k = 0;
     double maxY = 1;
     int maxX = 1;
+    std::vector<QCPBars*> all;
+    std::vector<std::pair<QVector<double>, QVector<double>>> noisy(2);
     for (int b = 0; b < 2; ++b) {
         const auto& r = m_reports[b];
         if (!r)
@@ -349,17 +430,48 @@ void RunnerPanel::redrawLatency()
         bars->setPen(Qt::NoPen);
         double width = 0.8 / series;
         bars->setWidth(width);
-        QVector<double> x, y;
+        QVector<double> x, y, plus;
         for (size_t i = 0; i < r->layers.size(); ++i) {
-            if (r->layers[i].status != TimingStatus::Measured)
+            const core::LayerTiming& t = r->layers[i];
+            if (t.status != TimingStatus::Measured)
                 continue;
             x << static_cast<double>(i) + (series == 2 ? (k == 0 ? -width / 2 : width / 2) : 0);
-            y << r->layers[i].medianUs;
-            maxY = std::max(maxY, r->layers[i].medianUs);
+            y << t.medianUs;
+            plus << t.p90Us - t.medianUs;
+            if (t.noisy) {
+                noisy[static_cast<size_t>(b)].first << x.back();
+                noisy[static_cast<size_t>(b)].second << t.medianUs;
+            }
+            maxY = std::max(maxY, t.p90Us);
         }
         maxX = std::max(maxX, static_cast<int>(r->layers.size()));
         bars->setData(x, y);
+        all.push_back(bars);
+        // The spread: a whisker from the median up to the p90.
+        auto* whisker = new QCPErrorBars(p->xAxis, p->yAxis);
+        whisker->removeFromLegend();
+        whisker->setDataPlottable(bars);
+        whisker->setData(QVector<double>(plus.size(), 0.0), plus);
+        whisker->setPen(QPen(c.darker(150)));
+        whisker->setSelectable(QCP::stNone);
         ++k;
+    }
+    // Noisy layers: hatched in red over their bar, one legend entry.
+    bool noisyLegend = false;
+    for (int b = 0; b < 2; ++b) {
+        if (noisy[static_cast<size_t>(b)].first.isEmpty())
+            continue;
+        auto* n = new QCPBars(p->xAxis, p->yAxis);
+        n->setName("noisy (p90 > 1.25× median)");
+        n->setBrush(QBrush(kNoisy, Qt::BDiagPattern));
+        n->setPen(QPen(kNoisy));
+        n->setWidth(all.empty() ? 0.8 : all.front()->width());
+        n->setData(noisy[static_cast<size_t>(b)].first, noisy[static_cast<size_t>(b)].second);
+        n->setSelectable(QCP::stNone);
+        n->setProperty("ncNoisy", true);
+        if (noisyLegend)
+            n->removeFromLegend();
+        noisyLegend = true;
     }
     p->xAxis->setRange(-1, maxX);
     p->yAxis->setRange(0, maxY * 1.1);
@@ -369,10 +481,11 @@ void RunnerPanel::redrawLatency()
 
 void RunnerPanel::redrawRoofline()
 {
+    namespace kk = core::kernels;
     QCustomPlot* p = m_roofline;
     p->clearPlottables();
     p->clearItems();
-    m_rooflineIds.clear();
+    m_rooflinePoints.clear();
     for (QCPAxis* a : {p->xAxis, p->yAxis}) {
         a->setScaleType(QCPAxis::stLogarithmic);
         a->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
@@ -384,18 +497,23 @@ void RunnerPanel::redrawRoofline()
     p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
     double xmin = 0.01, xmax = 1000, ymin = 0.01, ymax = 100;
     bool isStale = stale();
-    int offset = 0;
+    int threads = m_threads->value();
+    struct Drop {
+        double x, y, roof;
+        int level;
+    };
+    std::vector<Drop> drops;
+    QVector<double> nx, ny;
     for (int b = 0; b < 2; ++b) {
         const auto& r = m_reports[b];
         if (!r)
             continue;
+        threads = r->threads;
         auto* g = new QCPGraph(p->xAxis, p->yAxis);
         g->setName(QString(core::backendKey(r->backend)) + " layers" + (isStale ? " (stale)" : ""));
         g->setLineStyle(QCPGraph::lsNone);
         QColor c = isStale ? kStale : (b == 0 ? kEigen : kOneDnn);
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, c, c, 6));
-        g->setProperty("ncOffset", offset);
-        // QCPGraph sorts by key; add points in intensity order so the index maps back to a layer.
         std::vector<std::pair<double, size_t>> order;
         for (size_t i = 0; i < r->layers.size(); ++i)
             if (r->layers[i].status == TimingStatus::Measured && r->layers[i].intensity > 0 && r->layers[i].gops > 0)
@@ -403,35 +521,132 @@ void RunnerPanel::redrawRoofline()
         std::sort(order.begin(), order.end());
         QVector<double> x, y;
         for (auto [ai, i] : order) {
+            const core::LayerTiming& t = r->layers[i];
             x << ai;
-            y << r->layers[i].gops;
-            m_rooflineIds.push_back(r->layers[i].id);
+            y << t.gops;
+            m_rooflinePoints.push_back({ai, t.gops, t.id});
             xmin = std::min(xmin, ai / 2), xmax = std::max(xmax, ai * 2);
-            ymin = std::min(ymin, r->layers[i].gops / 2), ymax = std::max(ymax, r->layers[i].gops * 2);
+            ymin = std::min(ymin, t.gops / 2), ymax = std::max(ymax, t.gops * 2);
+            if (t.noisy)
+                nx << ai, ny << t.gops;
+            if (m_machine)
+                drops.push_back({ai, t.gops, m_machine->roofGops(ai, t.bytesMoved, r->threads),
+                                 static_cast<int>(m_machine->levelFor(t.bytesMoved, r->threads))});
         }
         g->setData(x, y, true);
-        offset += static_cast<int>(x.size());
+    }
+    if (!nx.isEmpty()) {
+        // Drawn over the layer points (and after them, so point indices still map to layers).
+        auto* n = new QCPGraph(p->xAxis, p->yAxis);
+        n->setName("noisy measurement");
+        n->setLineStyle(QCPGraph::lsNone);
+        n->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCross, QPen(kNoisy, 2), Qt::NoBrush, 10));
+        n->setData(nx, ny);
+        n->setSelectable(QCP::stNone);
     }
     if (m_machine) {
-        int threads = m_threads->value();
-        double peak = threads > 1 ? m_machine->peakGflopsAllThreads : m_machine->peakGflopsOneThread;
-        double bw = threads > 1 ? m_machine->bandwidthGBsAllThreads : m_machine->bandwidthGBsOneThread;
+        const kk::Roofs* roofs = m_machine->roofsFor(threads);
+        const double peak = roofs->peakGflops;
         ymax = std::max(ymax, peak * 4);
-        auto* roof = new QCPGraph(p->xAxis, p->yAxis);
-        roof->setName(QString("roofs: %1 GB/s, %2 GFLOP/s").arg(bw, 0, 'f', 1).arg(peak, 0, 'f', 0));
-        roof->setPen(QPen(Qt::black, 2));
-        QVector<double> x, y;
-        double ridge = peak / bw;
-        for (double ai : {xmin, ridge, xmax}) {
-            x << ai;
-            y << std::min(peak, bw * ai);
+        double lowest = peak;
+        // One roof per memory level: min(peak, bandwidth × intensity), labelled on its slanted part.
+        for (int l = 0; l < kk::kMemoryLevels; ++l) {
+            const double bw = roofs->bandwidthGBs[static_cast<size_t>(l)];
+            if (bw <= 0)
+                continue;
+            lowest = std::min(lowest, bw * xmin);
+            auto* roof = new QCPGraph(p->xAxis, p->yAxis);
+            roof->setName(QString("%1 roof").arg(kk::memoryLevelLabel(static_cast<kk::MemoryLevel>(l))));
+            roof->removeFromLegend();
+            roof->setPen(QPen(kLevel[l], l == kk::kMemoryLevels - 1 ? 2.0 : 1.5));
+            QVector<double> x, y;
+            for (double ai : {xmin, peak / bw, xmax}) {
+                x << ai;
+                y << std::min(peak, bw * ai);
+            }
+            roof->setData(x, y, true);
+            roof->setSelectable(QCP::stNone);
+            auto* label = new QCPItemText(p);
+            const double lx = xmin * 1.6;
+            label->position->setCoords(lx, std::min(peak, bw * lx) * 1.15);
+            label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+            label->setText(QString("%1 %2 GB/s").arg(kk::memoryLevelLabel(static_cast<kk::MemoryLevel>(l))).arg(bw, 0, 'f', 0));
+            label->setColor(kLevel[l]);
+            label->setFont(QFont(font().family(), 8));
         }
-        roof->setData(x, y, true);
-        roof->setSelectable(QCP::stNone);
+        auto* peakLabel = new QCPItemText(p);
+        peakLabel->position->setCoords(xmax / 1.5, peak * 1.1);
+        peakLabel->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+        peakLabel->setText(QString("fp32 FMA peak %1 GFLOP/s (%2 thread%3)")
+                               .arg(peak, 0, 'f', 0)
+                               .arg(roofs->threads)
+                               .arg(roofs->threads > 1 ? "s" : ""));
+        peakLabel->setFont(QFont(font().family(), 8));
+        ymin = std::min(ymin, lowest / 2);
+        // Each layer against the roof of the level its working set fits: a dotted line up to it.
+        for (const Drop& d : drops) {
+            auto* line = new QCPItemLine(p);
+            line->start->setCoords(d.x, d.y);
+            line->end->setCoords(d.x, d.roof);
+            QPen pen(kLevel[d.level], 1, Qt::DotLine);
+            line->setPen(pen);
+            line->setSelectable(false);
+        }
     }
     p->xAxis->setRange(xmin, xmax);
     p->yAxis->setRange(ymin, ymax);
     p->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void RunnerPanel::redrawTable()
+{
+    namespace kk = core::kernels;
+    const QStringList headers{"layer", "backend", "median", "p90", "p90/median", "CV", "foreign load",
+                              "flag", "GFLOP/s", "roof level", "note"};
+    m_table->clear();
+    m_table->setColumnCount(static_cast<int>(headers.size()));
+    m_table->setHorizontalHeaderLabels(headers);
+    m_table->setRowCount(0);
+    if (stale())
+        return;
+    const core::Network& net = m_doc.network();
+    for (const auto& r : m_reports) {
+        if (!r)
+            continue;
+        for (const core::LayerTiming& t : r->layers) {
+            if (t.status != TimingStatus::Measured)
+                continue;
+            const int row = m_table->rowCount();
+            m_table->insertRow(row);
+            const core::Node* node = net.node(t.id);
+            QString level = "—";
+            if (m_machine)
+                level = kk::memoryLevelLabel(m_machine->levelFor(t.bytesMoved, r->threads));
+            const QStringList cells{node ? QString::fromStdString(node->name) : QString::number(t.id.v),
+                                    core::backendKey(r->backend),
+                                    us(t.medianUs),
+                                    us(t.p90Us),
+                                    QString::number(t.spread, 'f', 2),
+                                    QString::number(t.cv, 'f', 2),
+                                    QString("%1%").arg(qRound(t.foreignLoad * 100)),
+                                    t.noisy ? QString("noisy") : QString(),
+                                    QString::number(t.gflops, 'f', 1),
+                                    level,
+                                    QString::fromStdString(t.note)};
+            for (int c = 0; c < cells.size(); ++c) {
+                auto* item = new QTableWidgetItem(cells[c]);
+                if (t.noisy)
+                    item->setBackground(QColor(0xfb, 0xe3, 0xe3));
+                if (c == 7 && t.noisy)
+                    item->setToolTip(QString("Still noisy after %1 measurement(s): p90 %2× the median, CV %3")
+                                         .arg(t.attempts)
+                                         .arg(t.spread, 0, 'f', 2)
+                                         .arg(t.cv, 0, 'f', 2));
+                m_table->setItem(row, c, item);
+            }
+        }
+    }
+    m_table->resizeColumnsToContents();
 }
 
 void RunnerPanel::redrawSweep()

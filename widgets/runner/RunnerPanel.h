@@ -1,5 +1,6 @@
 // RunnerPanel: the kernel runner in the GUI — backend, threads and batch; a run in a worker thread
-// with progress and cancel; measured latency per layer, the roofline and the batch sweep.
+// with progress and cancel; measured latency per layer with its spread, a table that flags noisy
+// layers, the cache-aware roofline (one roof per memory level) and the batch sweep.
 //
 // Results are values posted back from the worker. A result belongs to the Document revision it was
 // measured at; once the design changes it is marked stale and never shown as current.
@@ -14,6 +15,7 @@
 #include <memory>
 #include <optional>
 
+class QCheckBox;
 class QComboBox;
 class QCustomPlot;
 class QLabel;
@@ -21,6 +23,7 @@ class QProgressBar;
 class QPushButton;
 class QSpinBox;
 class QTabWidget;
+class QTableWidget;
 
 namespace nc::widgets {
 
@@ -44,6 +47,7 @@ public:
     void setBackendChoice(int index); // 0 Eigen, 1 oneDNN, 2 both
     void setThreads(int threads);
     void setBatch(int batch);        // 0: the design's batch
+    void setDeploy(bool deploy);     // run the deployment graph (BatchNorm folded, activations fused)
     void setSecondsPerLayer(double s) { m_secondsPerLayer = s; }
     void startRun();
     void startSweep();
@@ -53,6 +57,9 @@ public:
     QCustomPlot* latencyPlot() const { return m_latency; }
     QCustomPlot* rooflinePlot() const { return m_roofline; }
     QCustomPlot* sweepPlot() const { return m_sweepPlot; }
+    QTableWidget* table() const { return m_table; }
+    // The sentence under the status saying why the sum of layers and the end-to-end time differ.
+    QLabel* explanation() const { return m_explain; }
     QProgressBar* progressBar() const { return m_progress; }
 
 signals:
@@ -70,6 +77,7 @@ private:
     void redrawLatency();
     void redrawRoofline();
     void redrawSweep();
+    void redrawTable();
     void updateStatus();
     core::RunOptions options() const;
 
@@ -78,12 +86,15 @@ private:
     QComboBox* m_backend = nullptr;
     QSpinBox* m_threads = nullptr;
     QSpinBox* m_batch = nullptr;
+    QCheckBox* m_deploy = nullptr;
     QPushButton* m_run = nullptr;
     QPushButton* m_sweepButton = nullptr;
     QPushButton* m_probeButton = nullptr;
     QPushButton* m_cancel = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_status = nullptr;
+    QLabel* m_explain = nullptr;
+    QTableWidget* m_table = nullptr;
     QTabWidget* m_tabs = nullptr;
     QCustomPlot* m_latency = nullptr;
     QCustomPlot* m_roofline = nullptr;
@@ -95,7 +106,11 @@ private:
     QString m_sweepNote;
     uint64_t m_sweepRevision = 0;
     std::optional<core::kernels::MachineInfo> m_machine;
-    std::vector<core::NodeId> m_rooflineIds; // point index → layer
+    struct RooflinePoint {
+        double x, y;
+        core::NodeId id;
+    };
+    std::vector<RooflinePoint> m_rooflinePoints; // for clicks: a layer per drawn point
     double m_secondsPerLayer = 0.1;
     bool m_running = false;
     std::shared_ptr<core::RunControl> m_control;

@@ -361,10 +361,16 @@ int main(int argc, char** argv)
 
     const MachineInfo m = MachineProbe::probe();
     std::printf("## Machine probe (MachineProbe)\n\n");
-    std::printf("| | 1 thread | %d threads |\n|---|---:|---:|\n", cores);
-    std::printf("| FMA peak (%d-bit vectors), GFLOP/s | %.1f | %.1f |\n", m.vectorBits, m.peakGflopsOneThread,
-                m.peakGflopsAllThreads);
-    std::printf("| Stream triad bandwidth, GB/s | %.1f | %.1f |\n\n", m.bandwidthGBsOneThread, m.bandwidthGBsAllThreads);
+    std::printf("Caches (%s): L1d %lld KiB, L2 %lld KiB, L3 %lld KiB\n\n", m.caches.source.c_str(),
+                static_cast<long long>(m.caches.l1 >> 10), static_cast<long long>(m.caches.l2 >> 10),
+                static_cast<long long>(m.caches.l3 >> 10));
+    std::printf("| threads | fp32 FMA peak (%d-bit, %d chains), GFLOP/s | L1 GB/s | L2 GB/s | L3 GB/s | DRAM GB/s |\n"
+                "|---:|---:|---:|---:|---:|---:|\n",
+                m.vectorBits, m.fmaChains);
+    for (const Roofs& r : m.roofs)
+        std::printf("| %d | %.1f | %.1f | %.1f | %.1f | %.1f |\n", r.threads, r.peakGflops, r.bandwidthGBs[0],
+                    r.bandwidthGBs[1], r.bandwidthGBs[2], r.bandwidthGBs[3]);
+    std::printf("\n");
 
     const CpuSample benchStart = sampleCpu();
     std::vector<Row> rows;
