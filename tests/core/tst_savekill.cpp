@@ -30,7 +30,8 @@ bool waitForLine(QProcess& p, const QByteArray& line)
 }
 
 // Starts the hammer, times one save after the first, and kills it at a random moment within the
-// next save's span, so over many kills every phase of a save (open, write, flush, rename) is hit.
+// next two saves' span (one of each version), so over many kills every phase of a save (open,
+// write, flush, rename) is hit, and either version may be the last whole one.
 void killMidSave(const QString& mode, const QString& target, const QString& refDir, QRandomGenerator& rng)
 {
     QProcess p;
@@ -42,7 +43,7 @@ void killMidSave(const QString& mode, const QString& target, const QString& refD
     t.start();
     QVERIFY2(waitForLine(p, "saved"), "the hammer never saved twice");
     const auto span = std::max<qint64>(1, t.elapsed());
-    QThread::msleep(static_cast<unsigned long>(rng.bounded(span)));
+    QThread::msleep(static_cast<unsigned long>(rng.bounded(2 * span)));
     ::kill(static_cast<pid_t>(p.processId()), SIGKILL);
     QVERIFY(p.waitForFinished(10000));
     QCOMPARE(p.exitStatus(), QProcess::CrashExit); // killed while saving, not finished on its own
