@@ -1,5 +1,7 @@
 #include "Compare.h"
 
+#include "core/energy/Energy.h"
+
 #include "core/BitWidth.h"
 #include "core/Format.h"
 #include "core/deploy/Deployment.h"
@@ -60,6 +62,8 @@ DesignFigures figuresOf(const Network& net, const AnalysisResult& a)
     }
     if (auto p = train::planTraining(net, train::TrainSettings{}))
         f.trainingDeviceBytes = p->perDevice.total;
+    if (auto e = energy::totalEnergy(net))
+        f.energyPj = e->totalPj();
     return f;
 }
 
@@ -110,6 +114,7 @@ std::vector<Metric> totalsRows(const DesignFigures& a, const DesignFigures& b)
     rows.push_back({"layers", "Layers", Unit::Count, num(a.layers), num(b.layers)});
     rows.push_back({"kernel_launches", "Kernel launches (deployment)", Unit::Count, opt(a.kernelLaunches),
                     opt(b.kernelLaunches)});
+    rows.push_back({"energy_pj", "Energy per inference (45 nm)", Unit::Picojoules, a.energyPj, b.energyPj});
     rows.push_back({"latency_us", "Measured latency", Unit::Microseconds, a.latencyUs, b.latencyUs});
     return rows;
 }
@@ -189,6 +194,8 @@ std::string formatValue(Unit unit, double v)
         return groupDigits(std::llround(v)) + " px";
     case Unit::Microseconds:
         return humanDuration(v);
+    case Unit::Picojoules:
+        return energy::formatEnergy(v);
     }
     return {};
 }
@@ -226,7 +233,7 @@ QJsonValue jsonNumber(const Metric& m, const std::optional<double>& v)
 {
     if (!v)
         return QJsonValue::Null;
-    if (m.unit == Unit::Microseconds)
+    if (m.unit == Unit::Microseconds || m.unit == Unit::Picojoules)
         return *v;
     return qint64(std::llround(*v));
 }

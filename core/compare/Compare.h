@@ -49,6 +49,9 @@ struct DesignFigures {
     // the deployment view's memory graph that is not an input. Folded BatchNorms, fused activations,
     // Dropout and views (Flatten, Reshape) launch nothing.
     std::optional<int> kernelLaunches;
+    // Energy of one inference (core/energy: Horowitz's 45 nm table, no on-chip budget, so weights
+    // come from DRAM once and activations stay on chip).
+    std::optional<double> energyPj;
     std::optional<double> latencyUs; // measured end to end, once the design has been run
     int errors = 0;
     std::string firstError; // the first layer error, when errors > 0
@@ -58,7 +61,7 @@ struct DesignFigures {
 // when the design has errors.
 DesignFigures figuresOf(const Network& net, const AnalysisResult& a);
 
-enum class Unit : uint8_t { Count = 0, Bytes = 1, Macs = 2, Pixels = 3, Microseconds = 4 };
+enum class Unit : uint8_t { Count = 0, Bytes = 1, Macs = 2, Pixels = 3, Microseconds = 4, Picojoules = 5 };
 
 // One row of the totals table. Adding a figure to the comparison is one more row in totalsRows().
 struct Metric {

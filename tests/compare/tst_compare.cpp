@@ -1,6 +1,7 @@
 // Tests the comparison of two designs: totals against published and hand-counted figures, ratios and
 // differences, the per-layer alignment, and `netcanvas-cli compare` as a user runs it.
 #include "core/Analysis.h"
+#include "core/ModelBuilder.h"
 #include "core/NetworkFile.h"
 #include "core/Zoo.h"
 #include "core/compare/Compare.h"
@@ -24,6 +25,7 @@ private slots:
     void resnetTotals();
     void ratiosAndDifferences();
     void absentFiguresHaveNoRatio();
+    void energyRow();
     void alignVariantsByName();
     void alignDifferentDesignsByKind();
     void cliJson();
@@ -112,6 +114,30 @@ void TestCompare::ratiosAndDifferences()
     // 4,089,184,256 / 1,814,073,344 = 2.25415…
     QVERIFY(std::abs(m.ratio().value() - 2.25415) < 1e-5);
     QCOMPARE(row(c, "kernel_launches").difference().value(), 41.0); // 72 − 31
+}
+
+// The energy row, by hand (tests/energy/tst_energy.cpp's two-layer design, Horowitz 45 nm, FP32: a
+// MAC 4.6 pJ, a bias add 0.9 pJ, a value 5 pJ on chip, a weight 640 pJ from DRAM):
+//   conv (2×4×4 → 3×2×2, 3×3, bias): 216·4.6 + 12·0.9 + (32 + 57 + 12)·5 + 57·640 = 37,989.4 pJ
+//   fc (12 → 5, bias):               60·4.6 + 5·0.9 + (12 + 65 + 5)·5 + 65·640    = 42,290.5 pJ
+// A (conv, flatten, fc) = 80,279.9 pJ; B (conv alone) = 37,989.4 pJ.
+void TestCompare::energyRow()
+{
+    auto design = [](bool fc) {
+        ModelBuilder b(fc ? "two" : "conv");
+        NodeId x = b.conv(b.input({2, 4, 4}), 3, 3, 1, 0, 1, true, "conv");
+        if (fc)
+            b.linear(b.flatten(x, "flat"), 5, true, "fc");
+        return b.finish();
+    };
+    Network a = design(true), b = design(false);
+    Comparison c = compareDesigns(a, analyze(a), b, analyze(b));
+    const Metric& e = row(c, "energy_pj");
+    QVERIFY(std::abs(e.a.value() - 80'279.9) < 1e-6);
+    QVERIFY(std::abs(e.b.value() - 37'989.4) < 1e-6);
+    QVERIFY(std::abs(e.difference().value() + 42'290.5) < 1e-6);
+    QVERIFY(std::abs(e.ratio().value() - 37'989.4 / 80'279.9) < 1e-12);
+    QCOMPARE(QString::fromStdString(formatValue(Unit::Picojoules, 80'279.9)), QString("80.3 nJ"));
 }
 
 void TestCompare::absentFiguresHaveNoRatio()
