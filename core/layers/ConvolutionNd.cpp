@@ -8,6 +8,8 @@
 #include "KindSupport.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 namespace nc::core::kinds {
 
@@ -21,17 +23,18 @@ struct Axis {
     const char* name;
 };
 
+// Spatial axes of the four kinds this file registers. Its facets are installed on those kinds only, so
+// any other kind here is a registration bug: stop loudly rather than treat it as 2-D.
 int spatialDims(LayerType t)
 {
-    switch (t) {
-    case LayerType::Conv1d:
-    case LayerType::ConvTranspose1d:
+    if (t == LayerType::Conv1d || t == LayerType::ConvTranspose1d)
         return 1;
-    case LayerType::Conv3d:
-        return 3;
-    default:
+    if (t == LayerType::ConvTranspose2d)
         return 2;
-    }
+    if (t == LayerType::Conv3d)
+        return 3;
+    std::fprintf(stderr, "ConvolutionNd facet called for layer kind %d\n", static_cast<int>(t));
+    std::abort();
 }
 
 
