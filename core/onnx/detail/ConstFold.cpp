@@ -823,7 +823,7 @@ std::optional<std::vector<Tensor>> foldNode(const ox::NodeProto& n, int opset, c
         if (r.real())
             r.reals.assign(count, fill);
         else
-            r.ints.assign(count, static_cast<int64_t>(fill));
+            r.ints.assign(count, Tensor::saturatingInt(fill));
         return one(std::move(r));
     }
     if (op == "Range") {

@@ -8,6 +8,7 @@
 #include <onnx/onnx_pb.h>
 
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -46,7 +47,19 @@ struct Tensor {
     bool real() const { return isRealType(type); }
     size_t size() const { return real() ? reals.size() : ints.size(); }
     double value(size_t i) const { return real() ? reals[i] : static_cast<double>(ints[i]); }
-    int64_t intValue(size_t i) const { return real() ? static_cast<int64_t>(reals[i]) : ints[i]; }
+    // Reals saturate: a hostile file's 3e32 or NaN cast to int64 is undefined behaviour, and no
+    // shape, axis or index can use a value beyond the int64 range anyway.
+    int64_t intValue(size_t i) const { return real() ? saturatingInt(reals[i]) : ints[i]; }
+    static int64_t saturatingInt(double v)
+    {
+        if (!(v == v))
+            return 0;
+        if (v >= 9.2e18)
+            return std::numeric_limits<int64_t>::max();
+        if (v <= -9.2e18)
+            return std::numeric_limits<int64_t>::min();
+        return static_cast<int64_t>(v);
+    }
 };
 
 // The contents of a TensorProto with at most maxElements elements. nullopt (no error) when it is
