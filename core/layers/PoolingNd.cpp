@@ -7,6 +7,8 @@
 #include "KindSupport.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 namespace nc::core::kinds {
 
@@ -19,7 +21,16 @@ struct Axis {
     const char* name;
 };
 
-int spatialDims(LayerType t) { return t == LayerType::MaxPool1d || t == LayerType::AvgPool1d ? 1 : 3; }
+// Only this file's four kinds reach its facets; any other kind here is a registration bug, not a 3-D pool.
+int spatialDims(LayerType t)
+{
+    if (t == LayerType::MaxPool1d || t == LayerType::AvgPool1d)
+        return 1;
+    if (t == LayerType::MaxPool3d || t == LayerType::AvgPool3d)
+        return 3;
+    std::fprintf(stderr, "PoolingNd facet called for layer kind %d\n", static_cast<int>(t));
+    std::abort();
+}
 bool isAvg(LayerType t) { return t == LayerType::AvgPool1d || t == LayerType::AvgPool3d; }
 
 std::vector<Axis> axesOf(const LayerParams& p, int nd)
