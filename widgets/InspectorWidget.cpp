@@ -499,7 +499,9 @@ void InspectorWidget::refreshNetworkPage()
     row(tr("FLOPs"), q(core::humanCount(t.flops)));
     row(tr("Activations"), q(core::humanBytes(t.activationBytes)));
     row(tr("Peak live memory"), q(core::humanBytes(t.peakLiveBytes)) + tr(" at ") + name(t.peakLiveLayer));
-    row(tr("Training memory"), q(core::humanBytes(t.trainingBytes)));
+    // Only the activations a backward pass keeps: weights, gradients and optimizer state come on top
+    // (the "Training & scale" panel), so "Training memory" alone would promise a total this is not.
+    row(tr("Kept for backward"), q(core::humanBytes(t.trainingBytes)));
     if (t.kvCacheBytes > 0)
         row(tr("KV cache"), q(core::humanBytes(t.kvCacheBytes)));
     row(tr("Receptive field"), q(core::rfText(t.rf)));
