@@ -165,7 +165,8 @@ Result<std::string> Writer::run()
                                   : unique(attr + "_" + std::to_string(port), used));
         for (int port = 0; port < ports; ++port) {
             var[key(n.id, port)] = outVars[static_cast<size_t>(port)];
-            if (n.type != LayerType::Input && !portConsumers[key(n.id, port)] && outVars[static_cast<size_t>(port)] != "_") {
+            if (n.type != LayerType::Input && !portConsumers[key(n.id, port)] &&
+                outVars[static_cast<size_t>(port)] != "_") {
                 outputs.push_back(outVars[static_cast<size_t>(port)]);
                 outputNames.push_back(port == 0 ? n.name : n.name + ":" + std::to_string(port));
             }

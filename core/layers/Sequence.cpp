@@ -448,7 +448,10 @@ std::vector<Shape> lstmExtra(const LayerParams& p, std::span<const Shape>, const
 {
     return {rnnStateShape(p), rnnStateShape(p)};
 }
-std::vector<Shape> gruExtra(const LayerParams& p, std::span<const Shape>, const Shape&) { return {rnnStateShape(p)}; }
+std::vector<Shape> gruExtra(const LayerParams& p, std::span<const Shape>, const Shape&)
+{
+    return {rnnStateShape(p)};
+}
 
 // Per layer and direction: params gates·(H·(I + H) + 2·H) (PyTorch's two biases), I = the input
 // features for layer 0 and H·directions above; MACs T·gates·H·(I + H).
@@ -508,7 +511,8 @@ void rnnExplain(ExplainWriter& L)
     L.text("out", "out = " + L.o.toString() + " (port 0: the sequence, T×H·directions = " + W::n(T) + "×" +
                       W::n(H) + (dirs > 1 ? "·2" : "") + ")");
     const std::string state = W::n(p.layers * dirs) + "×" + W::n(H) + " (layers·directions × H = " +
-                              W::n(p.layers) + "·" + W::n(dirs) + " × " + W::n(H) + ", layer-major as in PyTorch)";
+                              W::n(p.layers) + "·" + W::n(dirs) + " × " + W::n(H) +
+                              ", layer-major as in PyTorch)";
     L.text("h_n", "h_n = " + state + " (port 1: each layer's last step" +
                       (dirs > 1 ? std::string(", forward then backward") : std::string()) + ")");
     if (L.node.type == LayerType::LSTM)
@@ -556,7 +560,8 @@ Result<PyCode> rnnPy(const PyCtx& c)
     PyCode code{std::string(lstm ? "nn.LSTM(" : "nn.GRU(") + pyJoin(a) + ")", {}, {}};
     // The exporter names an unread h_n / c_n "_".
     const std::vector<std::string> states(c.outVars.begin() + 1, c.outVars.end());
-    const bool anyState = std::any_of(states.begin(), states.end(), [](const std::string& v) { return v != "_"; });
+    const bool anyState =
+        std::any_of(states.begin(), states.end(), [](const std::string& v) { return v != "_"; });
     std::string lhs = c.outVar + ", ";
     if (!anyState)
         lhs += "_";
@@ -582,7 +587,8 @@ Status rnnOnnx(OnnxBuilder& b, const OnnxCtx& c)
     std::string cur = b.fresh(L + "/Transpose_output");
     b.attr(b.node("Transpose", {c.ins[0]}, cur, L + "/Transpose"), "perm", std::vector<int64_t>{1, 0, 2});
     // The exporter passes "" for an unread h_n / c_n.
-    const bool wantH = c.ys.size() > 1 && !c.ys[1].empty(), wantC = lstm && c.ys.size() > 2 && !c.ys[2].empty();
+    const bool wantH = c.ys.size() > 1 && !c.ys[1].empty();
+    const bool wantC = lstm && c.ys.size() > 2 && !c.ys[2].empty();
     std::vector<std::string> hs, cs;
     for (int64_t l = 0; l < p.layers; ++l) {
         const int64_t i = l == 0 ? c.in[0][1] : h * dirs;
@@ -615,7 +621,8 @@ Status rnnOnnx(OnnxBuilder& b, const OnnxCtx& c)
             all = b.fresh(L + "/" + what + "/Concat_output");
             b.attr(b.node("Concat", parts, all, L + "/" + what + "/Concat"), "axis", int64_t{0});
         }
-        b.attr(b.node("Transpose", {all}, out, L + "/" + what + "/Transpose"), "perm", std::vector<int64_t>{1, 0, 2});
+        b.attr(b.node("Transpose", {all}, out, L + "/" + what + "/Transpose"), "perm",
+               std::vector<int64_t>{1, 0, 2});
     };
     if (wantH)
         state(hs, c.ys[1], "h_n");

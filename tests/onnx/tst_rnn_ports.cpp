@@ -257,7 +257,8 @@ if rnn is not None:
     QVERIFY2(!out.startsWith("ERROR"), qPrintable(out + "\n" + QString::fromStdString(*py)));
     QVERIFY2(out.contains(QString("params: %1\n").arg(params)), qPrintable(out));
     for (const QString& s : shapes)
-        QVERIFY2(out.contains(s + "\n"), qPrintable(out + " expected " + s + "\n" + QString::fromStdString(*py)));
+        QVERIFY2(out.contains(s + "\n"),
+                 qPrintable(out + " expected " + s + "\n" + QString::fromStdString(*py)));
     if (which == "lstm")
         QVERIFY2(out.contains("fwd True bwd True"), qPrintable(out));
 }

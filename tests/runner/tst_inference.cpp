@@ -132,7 +132,9 @@ void TestInference::splitOutputsAreRefusedByName()
     QVERIFY(net.connect(s, r2, 0, {}, 1));
     QCOMPARE(analyze(net).totals.errors, 0);
     InferenceCheck r = checkInference(net, BackendKind::Eigen, 1);
-    QVERIFY2(QString::fromStdString(r.error).contains("of \"splitter\" (Split): only output 0 of a layer is run end to end"), r.error.c_str());
+    QVERIFY2(QString::fromStdString(r.error).contains(
+                 "of \"splitter\" (Split): only output 0 of a layer is run end to end"),
+             r.error.c_str());
     QVERIFY(QString::fromStdString(r.error).contains("\"second\""));
 }
 
@@ -167,7 +169,8 @@ void TestInference::lstmStateIsRefusedByNameButTimed()
     RunReport rep = runKernels(net, o);
     QVERIFY2(rep.error.empty(), rep.error.c_str());
     QCOMPARE(rep.endToEndUs, 0.0);
-    QVERIFY2(QString::fromStdString(rep.endToEndNote).contains("(LSTM): only output 0"), rep.endToEndNote.c_str());
+    QVERIFY2(QString::fromStdString(rep.endToEndNote).contains("(LSTM): only output 0"),
+             rep.endToEndNote.c_str());
     int timed = 0;
     for (const LayerTiming& t : rep.layers)
         timed += t.status == TimingStatus::Measured && t.medianUs > 0;

@@ -490,7 +490,8 @@ void PatternMatcher::matchRecurrent()
                 e.value = v;
                 e.batchSecond = true;
                 const int tr = soleConsumer(v);
-                if (tr >= 0 && free(tr) && op(tr) == "Transpose" && isPerm(attrInts(node(tr), "perm"), {1, 0, 2})) {
+                if (tr >= 0 && free(tr) && op(tr) == "Transpose" &&
+                    isPerm(attrInts(node(tr), "perm"), {1, 0, 2})) {
                     nodes.push_back(tr);
                     e.value = out(tr);
                     e.batchSecond = false;
