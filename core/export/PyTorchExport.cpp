@@ -156,12 +156,17 @@ Result<std::string> Writer::run()
             if (onlyEdgeFrom[n.id.v]->to == next.id)
                 out = "x";
         }
+        // An unread by-product port (LSTM's h_n) is "_": neither a variable nor an output.
+        const bool optional = layerKind(n.type).extraOutputsOptional;
         std::vector<std::string> outVars{out};
         for (int port = 1; port < ports; ++port)
-            outVars.push_back(unique(attr + "_" + std::to_string(port), used));
+            outVars.push_back(optional && !portConsumers[key(n.id, port)]
+                                  ? std::string("_")
+                                  : unique(attr + "_" + std::to_string(port), used));
         for (int port = 0; port < ports; ++port) {
             var[key(n.id, port)] = outVars[static_cast<size_t>(port)];
-            if (n.type != LayerType::Input && !portConsumers[key(n.id, port)]) {
+            if (n.type != LayerType::Input && !portConsumers[key(n.id, port)] &&
+                outVars[static_cast<size_t>(port)] != "_") {
                 outputs.push_back(outVars[static_cast<size_t>(port)]);
                 outputNames.push_back(port == 0 ? n.name : n.name + ":" + std::to_string(port));
             }

@@ -225,6 +225,9 @@ struct LayerKind {
     // Kinds with several outputs (spec.outputsFor): the shapes of ports 1, 2, ...; called after
     // `shape` succeeded, so it may rely on what `shape` checked.
     ExtraOutputsFn extraOutputs = nullptr;
+    // Ports 1, 2, ... are by-products (LSTM's h_n and c_n, which PyTorch returns beside the sequence):
+    // one nobody reads is not a network output of an export. Split's pieces are not: each is an output.
+    bool extraOutputsOptional = false;
     CostFn costs = nullptr;
     RfFn receptiveField = nullptr;
     ExplainFn explain = nullptr;

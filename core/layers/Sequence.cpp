@@ -3,6 +3,7 @@
 #include "ExplainWriter.h"
 #include "KindSupport.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace nc::core::kinds {
@@ -435,6 +436,23 @@ Result<Shape> rnnShape(const LayerParams& p, std::span<const Shape> in)
     return Shape{in[0][0], p.hidden * (p.bidirectional ? 2 : 1)};
 }
 
+// Port 0 the sequence; port 1 h_n; port 2 c_n (LSTM).
+int lstmOutputs(const LayerParams&) { return 3; }
+int gruOutputs(const LayerParams&) { return 2; }
+
+// h_n (and c_n) per sample: (layers·directions)×H, the final step of every layer and direction, in
+// PyTorch's order (layer-major, direction-minor: l0 forward, l0 backward, l1 forward, ...). PyTorch
+// keeps the batch on axis 1 of h_n even with batch_first; ours is per sample, the batch in front.
+Shape rnnStateShape(const LayerParams& p) { return Shape{p.layers * (p.bidirectional ? 2 : 1), p.hidden}; }
+std::vector<Shape> lstmExtra(const LayerParams& p, std::span<const Shape>, const Shape&)
+{
+    return {rnnStateShape(p), rnnStateShape(p)};
+}
+std::vector<Shape> gruExtra(const LayerParams& p, std::span<const Shape>, const Shape&)
+{
+    return {rnnStateShape(p)};
+}
+
 // Per layer and direction: params gates·(H·(I + H) + 2·H) (PyTorch's two biases), I = the input
 // features for layer 0 and H·directions above; MACs T·gates·H·(I + H).
 Result<LayerCosts> rnnCosts(const LayerParams& p, std::span<const Shape> in, const Shape&, LayerType t)
@@ -490,8 +508,15 @@ void rnnExplain(ExplainWriter& L)
 {
     const LayerParams& p = L.p;
     const int64_t T = L.in[0][0], I = L.in[0][1], H = p.hidden, G = gatesOf(L.node.type), dirs = p.bidirectional ? 2 : 1;
-    L.text("out", "out = " + L.o.toString() + " (the sequence output, T×H·directions; h_n" +
-                      (L.node.type == LayerType::LSTM ? std::string(", c_n") : std::string()) + " not yet a port)");
+    L.text("out", "out = " + L.o.toString() + " (port 0: the sequence, T×H·directions = " + W::n(T) + "×" +
+                      W::n(H) + (dirs > 1 ? "·2" : "") + ")");
+    const std::string state = W::n(p.layers * dirs) + "×" + W::n(H) + " (layers·directions × H = " +
+                              W::n(p.layers) + "·" + W::n(dirs) + " × " + W::n(H) +
+                              ", layer-major as in PyTorch)";
+    L.text("h_n", "h_n = " + state + " (port 1: each layer's last step" +
+                      (dirs > 1 ? std::string(", forward then backward") : std::string()) + ")");
+    if (L.node.type == LayerType::LSTM)
+        L.text("c_n", "c_n = " + state + " (port 2: each layer's final cell state)");
     std::string params, macs;
     for (int64_t l = 0; l < p.layers; ++l) {
         const int64_t i = l == 0 ? I : H * dirs;
@@ -531,13 +556,28 @@ Result<PyCode> rnnPy(const PyCtx& c)
     a.push_back("batch_first=True");
     if (p.bidirectional)
         a.push_back("bidirectional=True");
-    return PyCode{std::string(c.node.type == LayerType::LSTM ? "nn.LSTM(" : "nn.GRU(") + pyJoin(a) + ")",
-                  {c.outVar + ", _ = self." + c.attr + "(" + c.ins[0] + ")"},
-                  {}};
+    const bool lstm = c.node.type == LayerType::LSTM;
+    PyCode code{std::string(lstm ? "nn.LSTM(" : "nn.GRU(") + pyJoin(a) + ")", {}, {}};
+    // The exporter names an unread h_n / c_n "_".
+    const std::vector<std::string> states(c.outVars.begin() + 1, c.outVars.end());
+    const bool anyState =
+        std::any_of(states.begin(), states.end(), [](const std::string& v) { return v != "_"; });
+    std::string lhs = c.outVar + ", ";
+    if (!anyState)
+        lhs += "_";
+    else
+        lhs += lstm ? "(" + pyJoin(states) + ")" : states[0];
+    code.forward.push_back(lhs + " = self." + c.attr + "(" + c.ins[0] + ")");
+    // PyTorch's h_n and c_n are (layers·directions)×N×H whatever batch_first says: batch to the front.
+    for (const std::string& v : states)
+        if (v != "_")
+            code.forward.push_back(v + " = " + v + ".transpose(0, 1)");
+    return code;
 }
 
 // ONNX's LSTM/GRU are one layer each and sequence-first: B×T×I → T×B×I, a node per layer (its Y is
-// T×dirs×B×H → T×B×dirs·H), and back to B×T×H·dirs.
+// T×dirs×B×H → T×B×dirs·H), and back to B×T×H·dirs. Read h_n / c_n ports: each node's Y_h / Y_c
+// (dirs×B×H) concatenated over the layers on axis 0, as PyTorch's export does, then batch first.
 Status rnnOnnx(OnnxBuilder& b, const OnnxCtx& c)
 {
     const LayerParams& p = c.node.params;
@@ -546,6 +586,10 @@ Status rnnOnnx(OnnxBuilder& b, const OnnxCtx& c)
     const int64_t h = p.hidden, g = gatesOf(c.node.type), dirs = p.bidirectional ? 2 : 1;
     std::string cur = b.fresh(L + "/Transpose_output");
     b.attr(b.node("Transpose", {c.ins[0]}, cur, L + "/Transpose"), "perm", std::vector<int64_t>{1, 0, 2});
+    // The exporter passes "" for an unread h_n / c_n.
+    const bool wantH = c.ys.size() > 1 && !c.ys[1].empty();
+    const bool wantC = lstm && c.ys.size() > 2 && !c.ys[2].empty();
+    std::vector<std::string> hs, cs;
     for (int64_t l = 0; l < p.layers; ++l) {
         const int64_t i = l == 0 ? c.in[0][1] : h * dirs;
         const std::string P = L + "/l" + pyInt(l);
@@ -554,7 +598,13 @@ Status rnnOnnx(OnnxBuilder& b, const OnnxCtx& c)
         if (p.bias)
             ins.push_back(b.weight(P + ".B", {dirs, 2 * g * h}, F::Random, h));
         std::string y = b.fresh(P + "/Y"), yt = b.fresh(P + "/Transpose_output"), yr = b.fresh(P + "/Reshape_output");
-        int k = b.node(lstm ? "LSTM" : "GRU", ins, y, P + (lstm ? "/LSTM" : "/GRU"));
+        // ONNX outputs are positional: Y_c needs Y_h named too.
+        std::vector<std::string> outs{y};
+        if (wantH || wantC)
+            outs.push_back(hs.emplace_back(b.fresh(P + "/Y_h")));
+        if (wantC)
+            outs.push_back(cs.emplace_back(b.fresh(P + "/Y_c")));
+        int k = b.node(lstm ? "LSTM" : "GRU", ins, outs, P + (lstm ? "/LSTM" : "/GRU"));
         b.attr(k, "hidden_size", h);
         b.attrS(k, "direction", dirs == 2 ? "bidirectional" : "forward");
         if (!lstm)
@@ -564,6 +614,20 @@ Status rnnOnnx(OnnxBuilder& b, const OnnxCtx& c)
         cur = yr;
     }
     b.attr(b.node("Transpose", {cur}, c.y, L + "/Transpose_1"), "perm", std::vector<int64_t>{1, 0, 2});
+    // (layers·dirs)×B×H, layer-major like PyTorch's h_n, then B×(layers·dirs)×H.
+    auto state = [&](const std::vector<std::string>& parts, const std::string& out, const std::string& what) {
+        std::string all = parts[0];
+        if (parts.size() > 1) {
+            all = b.fresh(L + "/" + what + "/Concat_output");
+            b.attr(b.node("Concat", parts, all, L + "/" + what + "/Concat"), "axis", int64_t{0});
+        }
+        b.attr(b.node("Transpose", {all}, out, L + "/" + what + "/Transpose"), "perm",
+               std::vector<int64_t>{1, 0, 2});
+    };
+    if (wantH)
+        state(hs, c.ys[1], "h_n");
+    if (wantC)
+        state(cs, c.ys[2], "c_n");
     return {};
 }
 
@@ -727,13 +791,16 @@ void registerSequence(std::vector<LayerKind>& k)
         c.spec = makeSpec(t, lstm ? "lstm" : "gru", lstm ? "LSTM" : "GRU", Category::Linear,
                           lstm ? "LSTM over a T×I sequence (batch first). Params per layer and direction, as "
                                  "PyTorch counts them: 4·(H·(I + H) + 2·H) (both biases); I is H·directions above "
-                                 "layer 0. MACs: T·4·H·(I + H) per layer and direction. Output: the sequence, "
-                                 "T×H·directions (port 0); h_n and c_n are not ports yet (multi-output ports come "
-                                 "later)."
+                                 "layer 0. MACs: T·4·H·(I + H) per layer and direction. Outputs: the sequence, "
+                                 "T×H·directions (port 0); h_n (port 1) and c_n (port 2), each "
+                                 "(layers·directions)×H per sample, layer-major and direction-minor as PyTorch "
+                                 "orders them (PyTorch's own h_n keeps the batch on axis 1)."
                                : "GRU over a T×I sequence (batch first). Params per layer and direction, as "
                                  "PyTorch counts them: 3·(H·(I + H) + 2·H) (both biases); I is H·directions above "
-                                 "layer 0. MACs: T·3·H·(I + H) per layer and direction. Output: the sequence, "
-                                 "T×H·directions (port 0); h_n is not a port yet (multi-output ports come later).",
+                                 "layer 0. MACs: T·3·H·(I + H) per layer and direction. Outputs: the sequence, "
+                                 "T×H·directions (port 0); h_n (port 1), (layers·directions)×H per sample, "
+                                 "layer-major and direction-minor as PyTorch orders them (PyTorch's own h_n keeps "
+                                 "the batch on axis 1).",
                           {intAttr("hidden", "Hidden size", &P::hidden, 1, kBig),
                            intAttr("layers", "Layers", &P::layers, 1, 1e4),
                            boolAttr("bidirectional", "Bidirectional", &P::bidirectional),
@@ -741,7 +808,10 @@ void registerSequence(std::vector<LayerKind>& k)
                           d);
         c.palette = {paletteEntry(c.spec, lstm ? "LSTM" : "GRU", lstm ? "long short-term memory" : "gated recurrent unit")};
         c.nameStem = lstm ? "lstm" : "gru";
+        c.spec.outputsFor = lstm ? lstmOutputs : gruOutputs;
         c.shape = rnnShape;
+        c.extraOutputs = lstm ? lstmExtra : gruExtra;
+        c.extraOutputsOptional = true;
         c.costs = lstm ? lstmCosts : gruCosts;
         c.receptiveField = rfGlobal; // the state carries every earlier (and, bidirectional, later) step
         c.explain = rnnExplain;

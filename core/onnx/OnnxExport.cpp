@@ -235,17 +235,21 @@ Result<ox::ModelProto> Exporter::run()
     auto key = [](NodeId id, int port) { return (static_cast<uint64_t>(id.v) << 16) | static_cast<uint64_t>(port); };
     std::unordered_map<uint64_t, std::string> tensorOf;
     std::unordered_map<uint32_t, std::vector<std::string>> outsOf;
-    for (const LayerResult& l : m_a.layers) {
-        const Node& n = m_net.nodes()[static_cast<size_t>(l.nodeIndex)];
-        auto& outs = outsOf[n.id.v];
-        for (int port = 0; port <= static_cast<int>(l.extraOutputs.size()); ++port) {
-            outs.push_back(fresh(port == 0 ? n.name : n.name + "_" + std::to_string(port)));
-            tensorOf[key(n.id, port)] = outs.back();
-        }
-    }
     std::unordered_map<uint64_t, int> consumers;
     for (const Edge& e : m_net.edges())
         ++consumers[key(e.from, e.fromPort)];
+    for (const LayerResult& l : m_a.layers) {
+        const Node& n = m_net.nodes()[static_cast<size_t>(l.nodeIndex)];
+        auto& outs = outsOf[n.id.v];
+        // An unread by-product port (LSTM's h_n) gets no tensor: "" tells the kind not to compute it.
+        const bool optional = layerKind(n.type).extraOutputsOptional;
+        for (int port = 0; port <= static_cast<int>(l.extraOutputs.size()); ++port) {
+            outs.push_back(port > 0 && optional && !consumers[key(n.id, port)]
+                               ? std::string()
+                               : fresh(port == 0 ? n.name : n.name + "_" + std::to_string(port)));
+            tensorOf[key(n.id, port)] = outs.back();
+        }
+    }
 
     for (const LayerResult& l : m_a.layers) {
         const Node& n = m_net.nodes()[static_cast<size_t>(l.nodeIndex)];
@@ -261,6 +265,8 @@ Result<ox::ModelProto> Exporter::run()
             return Error{s.error()};
         if (n.type != LayerType::Input) {
             for (size_t port = 0; port < ys.size(); ++port) {
+                if (ys[port].empty())
+                    continue;
                 const Shape& shape = port == 0 ? l.output : l.extraOutputs[port - 1];
                 if (consumers[key(n.id, static_cast<int>(port))] == 0)
                     valueInfo(m_graph->add_output(), ys[port], full(shape));

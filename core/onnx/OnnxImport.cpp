@@ -132,14 +132,21 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
         return total;
     };
 
-    // Layers are created in the order of their output's producer, which is topological.
+    // Layers are created in the order of their output's producer, which is topological. A layer with
+    // several outputs goes by the earliest of them: a reader of its h_n may come before the last
+    // node of its sequence output, and every output depends on all of the layer's inputs.
     std::vector<int> position(static_cast<size_t>(g.nodeCount()), 0);
     for (size_t k = 0; k < g.order().size(); ++k)
         position[static_cast<size_t>(g.order()[k])] = static_cast<int>(k);
-    std::stable_sort(groups.begin(), groups.end(), [&](const Group& a, const Group& b) {
-        return position[static_cast<size_t>(g.value(a.output).producer)] <
-               position[static_cast<size_t>(g.value(b.output).producer)];
-    });
+    auto firstOutput = [&](const Group& grp) {
+        int p = position[static_cast<size_t>(g.value(grp.output).producer)];
+        for (const Group::Extra& e : grp.extraOutputs)
+            if (e.value >= 0)
+                p = std::min(p, position[static_cast<size_t>(g.value(e.value).producer)]);
+        return p;
+    };
+    std::stable_sort(groups.begin(), groups.end(),
+                     [&](const Group& a, const Group& b) { return firstOutput(a) < firstOutput(b); });
 
     Network net;
     net.name = !hints.name.empty() ? hints.name : !g.graphName().empty() ? g.graphName() : "imported";
@@ -164,7 +171,13 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
         return name;
     };
 
-    std::unordered_map<int, NodeId> produced; // value -> layer whose output it is
+    struct Port {
+        NodeId id;
+        int port = 0;
+    };
+    std::unordered_map<int, Port> produced; // value -> the layer and output port it is
+    std::set<int> unreadOutputs;            // port-0 values nothing reads (not compared)
+    std::set<int> batchSecond;              // ONNX's recurrent states: (layers·dirs)×B×H
     const Catalogue& cat = Catalogue::instance();
     for (int v : g.dataInputs()) {
         Node n;
@@ -172,7 +185,7 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
         n.params = cat.spec(LayerType::Input).defaults;
         n.params.dims = pm.perSample(v);
         n.name = uniqueName(g.value(v).name, "input");
-        produced[v] = net.addNode(std::move(n)).value();
+        produced[v] = {net.addNode(std::move(n)).value(), 0};
     }
     struct Made {
         NodeId id;
@@ -245,9 +258,17 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
             auto it = produced.find(grp.inputs[port]);
             if (it == produced.end())
                 return Error{"internal: tensor " + quote(g.value(grp.inputs[port]).name) + " has no layer"};
-            (void)net.addEdgeUnchecked(Edge{{}, it->second, id, static_cast<int>(port)});
+            (void)net.addEdgeUnchecked(Edge{{}, it->second.id, id, static_cast<int>(port), it->second.port});
         }
-        produced[grp.output] = id;
+        produced[grp.output] = {id, 0};
+        if (grp.outputUnread)
+            unreadOutputs.insert(grp.output);
+        for (size_t k = 0; k < grp.extraOutputs.size(); ++k)
+            if (const Group::Extra& e = grp.extraOutputs[k]; e.value >= 0) {
+                produced[e.value] = {id, static_cast<int>(k) + 1};
+                if (e.batchSecond)
+                    batchSecond.insert(e.value);
+            }
         made.push_back({id, &grp});
     }
 
@@ -287,17 +308,25 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
     const bool compareFile = options.inputShapes.empty();
     if (!compareFile && !g.fileShapes().empty())
         notes.push_back("the file's value_info shapes are not compared: the input shapes were replaced");
-    auto oursFor = [&](NodeId id, int v) {
-        const LayerResult* l = a.layer(id, net);
+    auto oursFor = [&](Port p, int v) {
+        const LayerResult* l = a.layer(p.id, net);
         const Value& val = g.value(v);
-        return fullShape(l->output, val.shapeKnown ? pm.lead(v) : 1, batch, val.shapeKnown ? val.dims.size() : 1);
+        const Shape& s = p.port == 0 ? l->output : l->extraOutputs[static_cast<size_t>(p.port - 1)];
+        if (batchSecond.count(v)) {
+            // Per sample (layers·dirs)×H; ONNX's state puts the batch between the two.
+            std::vector<int64_t> d{s[0], batch};
+            for (int k = 1; k < s.rank(); ++k)
+                d.push_back(s[k]);
+            return d;
+        }
+        return fullShape(s, val.shapeKnown ? pm.lead(v) : 1, batch, val.shapeKnown ? val.dims.size() : 1);
     };
-    for (const auto& [v, id] : produced) {
+    for (const auto& [v, p] : produced) {
         const Value& val = g.value(v);
-        const Node* n = net.node(id);
-        if (val.graphInput)
+        const Node* n = net.node(p.id);
+        if (val.graphInput || unreadOutputs.count(v))
             continue;
-        std::vector<int64_t> ours = oursFor(id, v);
+        std::vector<int64_t> ours = oursFor(p, v);
         if (n->type != LayerType::Opaque && val.shapeKnown && !matches(ours, val.dims))
             report.shapeDisagreements.push_back({val.name, n->name, dimsText(ours), dimsText(val.dims),
                                                  "ONNX shape inference"});

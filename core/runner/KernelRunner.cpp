@@ -376,8 +376,12 @@ Wiring wire(const Network& net, const AnalysisResult& a)
                 break;
             }
             if (e->fromPort != 0) {
-                w.error = "layer \"" + node.name + "\" reads output " + std::to_string(e->fromPort) + " of \"" +
-                          net.node(e->from)->name + "\": Split outputs are not run end to end yet";
+                // The kernels compute port 0 only (an LSTM's sequence, not its h_n): refuse rather
+                // than hand the reader a tensor that is not the one it asked for.
+                const Node* from = net.node(e->from);
+                w.error = "layer \"" + node.name + "\" reads output " + std::to_string(e->fromPort) +
+                          " of \"" + from->name + "\" (" + std::string(layerKind(from->type).spec.label) +
+                          "): only output 0 of a layer is run end to end yet";
                 break;
             }
             const int prod = a.byNode[static_cast<size_t>(net.nodeIndex(e->from))];

@@ -162,6 +162,31 @@ class GRUModel(nn.Module):
         return self.fc(y)
 
 
+class LSTMClassifier(nn.Module):
+    """The classic sequence classifier: a Linear on the last layer's final hidden state, h_n[-1] (the
+    backward direction's, bidirectional). h_n is (layers·directions)×N×H even with batch_first."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(10, 20, num_layers=2, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(20, 5)
+
+    def forward(self, x):
+        _, (h_n, _) = self.lstm(x)
+        return self.fc(h_n[-1])
+
+
+class GRUClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(12, 32, batch_first=True)
+        self.fc = nn.Linear(32, 4)
+
+    def forward(self, x):
+        _, h_n = self.gru(x)
+        return self.fc(h_n[-1])
+
+
 class Encoder(nn.Module):
     def __init__(self):
         super().__init__()
@@ -216,6 +241,8 @@ MODELS = {
     "audio_conv1d": ("torch", AudioConv1d, lambda: torch.randn(1, 1, 8000)),
     "lstm": ("torch", LSTMModel, lambda: torch.randn(1, 50, 40)),
     "gru": ("torch", GRUModel, lambda: torch.randn(1, 30, 24)),
+    "lstm_classifier": ("torch", LSTMClassifier, lambda: torch.randn(1, 7, 10)),
+    "gru_classifier": ("torch", GRUClassifier, lambda: torch.randn(1, 9, 12)),
     "resnext50_32x4d": ("torch-slow", lambda: tv("resnext50_32x4d"), image()),
     "wide_resnet50_2": ("torch-slow", lambda: tv("wide_resnet50_2"), image()),
     "densenet121": ("torch-slow", lambda: tv("densenet121"), image()),

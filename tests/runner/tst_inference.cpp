@@ -23,6 +23,7 @@ private slots:
     void deployGraphMatchesTheReference();
     void deployFoldsAndFusesResNet18();
     void splitOutputsAreRefusedByName();
+    void lstmStateIsRefusedByNameButTimed();
 };
 
 // input 4×8×8 → conv 3×3 → 8×8×8 → ReLU → conv 1×1 → 4×8×8, batch 1, fp32.
@@ -131,8 +132,49 @@ void TestInference::splitOutputsAreRefusedByName()
     QVERIFY(net.connect(s, r2, 0, {}, 1));
     QCOMPARE(analyze(net).totals.errors, 0);
     InferenceCheck r = checkInference(net, BackendKind::Eigen, 1);
-    QVERIFY2(QString::fromStdString(r.error).contains("Split outputs are not run end to end"), r.error.c_str());
+    QVERIFY2(QString::fromStdString(r.error).contains(
+                 "of \"splitter\" (Split): only output 0 of a layer is run end to end"),
+             r.error.c_str());
     QVERIFY(QString::fromStdString(r.error).contains("\"second\""));
+}
+
+// A Linear on an LSTM's h_n (port 1): the kernels compute the sequence only, so the end-to-end
+// inference refuses, naming both layers, while every layer is still timed alone.
+void TestInference::lstmStateIsRefusedByNameButTimed()
+{
+    ModelBuilder b("lstm state");
+    NodeId x = b.input({6, 5});
+    LayerParams lp = b.defaults(LayerType::LSTM);
+    lp.hidden = 8;
+    NodeId rnn = b.layer(LayerType::LSTM, lp, {x}, "encoder");
+    Network net = b.finish();
+    Node fc;
+    fc.id = net.newNodeId();
+    fc.type = LayerType::Linear;
+    fc.name = "head";
+    fc.params = b.defaults(LayerType::Linear);
+    fc.params.features = 3;
+    QVERIFY(net.addNode(fc));
+    QVERIFY(net.connect(rnn, fc.id, 0, {}, 1));
+    QCOMPARE(analyze(net).totals.errors, 0);
+    InferenceCheck r = checkInference(net, BackendKind::Eigen, 1);
+    QVERIFY2(QString::fromStdString(r.error).contains("layer \"head\" reads output 1 of \"encoder\" (LSTM)"),
+             r.error.c_str());
+    RunOptions o;
+    o.threads = 1;
+    o.secondsPerLayer = 0.002;
+    o.minRepeats = 2;
+    o.maxRepeats = 3;
+    o.endToEndRepeats = 2;
+    RunReport rep = runKernels(net, o);
+    QVERIFY2(rep.error.empty(), rep.error.c_str());
+    QCOMPARE(rep.endToEndUs, 0.0);
+    QVERIFY2(QString::fromStdString(rep.endToEndNote).contains("(LSTM): only output 0"),
+             rep.endToEndNote.c_str());
+    int timed = 0;
+    for (const LayerTiming& t : rep.layers)
+        timed += t.status == TimingStatus::Measured && t.medianUs > 0;
+    QCOMPARE(timed, 2); // the LSTM and the Linear (the input is not timed)
 }
 
 void TestInference::deployGraphMatchesTheReference_data()

@@ -158,7 +158,7 @@ Shape PatternMatcher::perSample(int v) const
     return s;
 }
 
-bool PatternMatcher::closed(const std::vector<int>& nodes, int output) const
+bool PatternMatcher::closed(const std::vector<int>& nodes, int output, const std::vector<int>& extra) const
 {
     std::set<int> inside(nodes.begin(), nodes.end());
     bool producesOutput = false;
@@ -172,6 +172,8 @@ bool PatternMatcher::closed(const std::vector<int>& nodes, int output) const
                 producesOutput = true;
                 continue;
             }
+            if (std::find(extra.begin(), extra.end(), w) != extra.end())
+                continue;
             if (val(w).graphOutput)
                 return false;
             for (int c : val(w).consumers)
@@ -220,7 +222,11 @@ std::string PatternMatcher::groupName(const std::vector<int>& nodes, int anchor)
 
 bool PatternMatcher::commit(Group g)
 {
-    if (!closed(g.nodes, g.output))
+    std::vector<int> extra;
+    for (const Group::Extra& e : g.extraOutputs)
+        if (e.value >= 0)
+            extra.push_back(e.value);
+    if (!closed(g.nodes, g.output, extra))
         return false;
     for (int i : g.nodes)
         m_claimed[static_cast<size_t>(i)] = 1;
@@ -370,7 +376,11 @@ void PatternMatcher::matchRecurrent()
     // PyTorch's export of nn.LSTM / nn.GRU with batch_first=True: Transpose(1, 0, 2) to time-major,
     // one ONNX LSTM (GRU) node per layer, each followed by Squeeze(axis 1) — or, bidirectional,
     // Transpose(0, 2, 1, 3) + Reshape to T×B×2H — and a Transpose back. The chain is one NetCanvas
-    // layer with `layers` = the number of nodes, as the module it came from.
+    // layer with `layers` = the number of nodes, as the module it came from. A sequence nothing
+    // reads ends the chain at the last node (a classifier on h_n). h_n and c_n are the nodes' Y_h /
+    // Y_c, one layer's as they are, several Concat'ed on axis 0 (layer-major, as PyTorch writes
+    // them): output ports 1 and 2, taken with a Transpose(1, 0, 2) to batch-first right after
+    // (NetCanvas's own export) or left batch-second (PyTorch's).
     for (int t : m_g.order()) {
         if (!free(t) || op(t) != "Transpose" || !isPerm(attrInts(node(t), "perm"), {1, 0, 2}))
             continue;
@@ -384,8 +394,9 @@ void PatternMatcher::matchRecurrent()
         const int64_t hidden = attrInt(node(cur), "hidden_size", 0);
         const std::string direction = attrString(node(cur), "direction", "forward");
         const int dirs = direction == "bidirectional" ? 2 : 1;
-        std::vector<int> nodes{t}, weights;
+        std::vector<int> nodes{t}, weights, rnns;
         int layers = 0, output = -1;
+        bool unread = false;
         bool ok = direction != "reverse" && hidden > 0, bias = true;
         while (ok && output < 0) {
             const Node& n = node(cur);
@@ -406,9 +417,20 @@ void PatternMatcher::matchRecurrent()
             else
                 bias = false;
             ++layers;
+            rnns.push_back(cur);
             int v = -1;
             const int y = out(cur, 0);
-            if (dirs == 1) {
+            if (y < 0) {
+                ok = false;
+                break;
+            }
+            if (!used(y)) {
+                output = y;
+                unread = true;
+                break;
+            }
+            // One direction: Squeeze (PyTorch) or, as NetCanvas's export writes both, the bidirectional form.
+            if (dirs == 1 && soleConsumer(y) >= 0 && op(soleConsumer(y)) == "Squeeze") {
                 const int sq = soleConsumer(y);
                 std::optional<std::vector<int64_t>> axes =
                     sq >= 0 ? (opset() >= 13 ? constInts(in(sq, 1)) : attrInts(node(sq), "axes")) : std::nullopt;
@@ -422,7 +444,7 @@ void PatternMatcher::matchRecurrent()
                 ok = tr >= 0 && free(tr) && op(tr) == "Transpose" && isPerm(attrInts(node(tr), "perm"), {0, 2, 1, 3});
                 const int rs = ok ? soleConsumer(out(tr)) : -1;
                 ok = ok && rs >= 0 && free(rs) && op(rs) == "Reshape" && val(out(rs)).shapeKnown &&
-                     val(out(rs)).dims.size() == 3 && val(out(rs)).dims[2] == 2 * hidden;
+                     val(out(rs)).dims.size() == 3 && val(out(rs)).dims[2] == dirs * hidden;
                 if (ok) {
                     nodes.insert(nodes.end(), {tr, rs});
                     v = out(rs);
@@ -442,8 +464,48 @@ void PatternMatcher::matchRecurrent()
         }
         if (!ok || output < 0)
             continue;
+        // Port k (1: h_n from Y_h, 2: c_n from Y_c): nothing read, or one value made of all layers.
+        std::vector<Group::Extra> extras;
+        for (int k = 1; ok && k <= (type == "LSTM" ? 2 : 1); ++k) {
+            std::vector<int> parts;
+            bool any = false;
+            for (int r : rnns) {
+                parts.push_back(out(r, k));
+                any = any || used(parts.back());
+            }
+            Group::Extra e;
+            if (any) {
+                int v = parts[0];
+                if (parts.size() > 1) {
+                    const int cat = soleConsumer(parts[0]);
+                    ok = cat >= 0 && free(cat) && op(cat) == "Concat" && attrInt(node(cat), "axis", 0) == 0 &&
+                         static_cast<size_t>(node(cat).input_size()) == parts.size();
+                    for (size_t l = 0; ok && l < parts.size(); ++l)
+                        ok = in(cat, static_cast<int>(l)) == parts[l] && soleConsumer(parts[l]) == cat;
+                    if (!ok)
+                        break;
+                    nodes.push_back(cat);
+                    v = out(cat);
+                }
+                e.value = v;
+                e.batchSecond = true;
+                const int tr = soleConsumer(v);
+                if (tr >= 0 && free(tr) && op(tr) == "Transpose" &&
+                    isPerm(attrInts(node(tr), "perm"), {1, 0, 2})) {
+                    nodes.push_back(tr);
+                    e.value = out(tr);
+                    e.batchSecond = false;
+                }
+            }
+            extras.push_back(e);
+        }
+        if (!ok)
+            continue;
         const LayerType lt = type == "LSTM" ? LayerType::LSTM : LayerType::GRU;
         Group g;
+        g.outputUnread = unread;
+        if (std::any_of(extras.begin(), extras.end(), [](const Group::Extra& e) { return e.value >= 0; }))
+            g.extraOutputs = extras;
         g.type = lt;
         g.params = defaults(lt);
         g.params.hidden = hidden;

@@ -27,6 +27,15 @@ struct Group {
     int droppedInputs = 0;    // inputs not drawn (a computed attention mask)
     int64_t macs = 0;         // Opaque: multiply-accumulates per sample counted from the ONNX shapes
     bool alias = false;       // Identity: no layer, the output is the input
+    // Output ports 1, 2, ... (LSTM/GRU's h_n, c_n): the value of each, -1 when nothing reads it.
+    // `batchSecond`: the value is ONNX's (layers·dirs)×B×H state, the batch on axis 1 as PyTorch
+    // leaves it; otherwise it carries the batch in front, as the port does.
+    struct Extra {
+        int value = -1;
+        bool batchSecond = false;
+    };
+    std::vector<Extra> extraOutputs;
+    bool outputUnread = false; // port 0 is a value nothing reads (an LSTM whose sequence is unused)
 };
 
 struct MatchStats {
@@ -73,7 +82,8 @@ private:
 
     // Claims the nodes if they form a closed region producing `g.output`; false leaves them free.
     bool commit(Group g);
-    bool closed(const std::vector<int>& nodes, int output) const;
+    // `extra`: further values the region may hand out (a layer's output ports 1, 2, ...).
+    bool closed(const std::vector<int>& nodes, int output, const std::vector<int>& extra = {}) const;
 
     // Multi-node patterns.
     void matchAttention();
