@@ -219,9 +219,10 @@ void Presentation::scaleFonts(double factor)
     }
     for (auto& [c, f] : own) {
         c->setFont(scaled(f, factor));
-        m_restoreFonts.push_back([p = QPointer<QWidget>(c), f] {
+        // An init-capture, not `f` itself: clang 14 (the sanitizer build) cannot capture a structured binding.
+        m_restoreFonts.push_back([p = QPointer<QWidget>(c), font = f] {
             if (p)
-                p->setFont(f);
+                p->setFont(font);
         });
     }
     // Charts draw with fonts of their own elements.
