@@ -9,6 +9,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <unordered_map>
@@ -714,6 +715,140 @@ std::string buildResize(Builder& b, const PreparedOp& p)
     return std::string("resampling ") + pd.impl_info_str();
 }
 
+// LSTM and GRU through oneDNN's RNN primitives: lstm_forward (vanilla LSTM) and lbr_gru_forward
+// (linear before reset, PyTorch's GRU). Layouts: the caller's batch-first [N, T, C] tensors are
+// oneDNN's `ntc` (dims t, n, c), so the first primitive reads the input and the last one writes the
+// output in place; between primitives the sequence goes through a `tnc` buffer.
+//
+// Layers per primitive: oneDNN runs a stack of layers in one call only when every layer's input has
+// the same width (weights_layer is [L, D, SLC, G, H], one SLC) and, with bidirectional_concat, it
+// runs the two directions' stacks independently and concatenates only the last layer's outputs
+// (rnn.md: "process all the stacked layers from left2right and from right2left independently").
+// PyTorch feeds layer l + 1 the concatenation of both directions of layer l, so:
+//   unidirectional: layer 0 alone when I ≠ H, then layers 1..L−1 in one primitive (SLC = H);
+//                   all L layers in one when I = H;
+//   bidirectional:  one bidirectional_concat primitive per layer (its SLC is I, then 2·H).
+//
+// Gates and biases, ours (PyTorch's) → oneDNN's (rnn.md, "Cell Functions"):
+//   LSTM  i, f, g, o → i, f, c̃, o (the same order); bias B = b_ih + b_hh per gate.
+//   GRU   r, z, n → u, r, o with u = z: oneDNN's h_t = u·h_{t−1} + (1 − u)·o is PyTorch's
+//         h' = (1 − z)·n + z·h. lbr_gru's bias has 4 gates u, r, o, u': B_u = b_iz + b_hz,
+//         B_r = b_ir + b_hr, B_o = b_in (outside the reset product), B_u' = b_hn (inside it:
+//         o = tanh(W_o·x + r·(U_o·h + B_u') + B_o), PyTorch's n = tanh(W_in·x + b_in + r·(W_hn·h + b_hn))).
+// No bias: a bias of zeros. (The API allows a zero bias descriptor, but oneDNN 2.6.3 finds no
+// implementation for one: "could not create a primitive descriptor iterator".)
+std::string buildRnn(Builder& b, const PreparedOp& p)
+{
+    const KernelOp& op = p.op();
+    const Shape& in = p.inputShapes()[0];
+    const bool lstm = op.kind == OpKind::LSTM;
+    const int64_t n = in[0], t = in[1], inF = in[2], h = op.outChannels, dirs = op.bidirectional ? 2 : 1;
+    const int64_t gatesN = lstm ? 4 : 3, biasGates = lstm ? gatesN : gatesN + 1; // lbr_gru: u, r, o, u'
+    // oneDNN gate g reads our gate ourGate[g].
+    const std::array<int64_t, 4> ourGate = lstm ? std::array<int64_t, 4>{0, 1, 2, 3} : std::array<int64_t, 4>{1, 0, 2, 3};
+    const std::vector<Tensor>& params = p.parameters();
+    const auto param = [&](int64_t l, int64_t d, int64_t k) -> const Tensor& {
+        return params[static_cast<std::size_t>((l * dirs + d) * (op.bias ? 4 : 2) + k)];
+    };
+
+    struct Group {
+        int64_t first, count;
+    };
+    std::vector<Group> groups;
+    if (op.bidirectional) {
+        for (int64_t l = 0; l < op.rnnLayers; ++l)
+            groups.push_back({l, 1});
+    } else if (inF == h) {
+        groups.push_back({0, op.rnnLayers});
+    } else {
+        groups.push_back({0, 1});
+        if (op.rnnLayers > 1)
+            groups.push_back({1, op.rnnLayers - 1});
+    }
+
+    const auto direction = op.bidirectional ? dnnl::rnn_direction::bidirectional_concat
+                                            : dnnl::rnn_direction::unidirectional_left2right;
+    const auto any = [](const memory::dims& d) { return memory::desc(d, Dt::f32, Tag::any); };
+    std::string impl;
+    memory src;
+    for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+        const Group& g = groups[gi];
+        const int64_t slc = g.first == 0 ? inF : h * dirs, dlc = h * dirs;
+        const bool first = gi == 0, last = gi + 1 == groups.size();
+        const memory::desc srcMd = first ? memory::desc({t, n, slc}, Dt::f32, Tag::ntc) : src.get_desc();
+        const memory::desc dstMd = last ? memory::desc({t, n, dlc}, Dt::f32, Tag::ntc) : plainMd(memory::dims{t, n, dlc});
+        const memory::dims wlDims{g.count, dirs, slc, gatesN, h}, wiDims{g.count, dirs, h, gatesN, h};
+        const memory::dims biasDims{g.count, dirs, biasGates, h};
+        const memory::desc biasMd = any(biasDims);
+
+        // Our weights in oneDNN's gate order, laid out ldgoi (per layer and direction PyTorch's
+        // [G·H, I] row-major, gate blocks permuted), then reordered once into the primitive's layout.
+        std::vector<float> wl(static_cast<std::size_t>(g.count * dirs * gatesN * h * slc));
+        std::vector<float> wi(static_cast<std::size_t>(g.count * dirs * gatesN * h * h));
+        std::vector<float> bias(static_cast<std::size_t>(g.count * dirs * biasDims[2] * h), 0.0f);
+        for (int64_t l = 0; l < g.count; ++l)
+            for (int64_t d = 0; d < dirs; ++d) {
+                const int64_t ld = l * dirs + d, layer = g.first + l;
+                const Tensor &wih = param(layer, d, 0), &whh = param(layer, d, 1);
+                for (int64_t gate = 0; gate < gatesN; ++gate) {
+                    const int64_t from = ourGate[static_cast<std::size_t>(gate)];
+                    std::copy(wih.data() + from * h * slc, wih.data() + (from + 1) * h * slc,
+                              wl.begin() + (ld * gatesN + gate) * h * slc);
+                    std::copy(whh.data() + from * h * h, whh.data() + (from + 1) * h * h,
+                              wi.begin() + (ld * gatesN + gate) * h * h);
+                }
+                if (!op.bias)
+                    continue;
+                const Tensor &bih = param(layer, d, 2), &bhh = param(layer, d, 3);
+                float* bo = bias.data() + ld * biasDims[2] * h;
+                for (int64_t gate = 0; gate < gatesN; ++gate) {
+                    const int64_t from = ourGate[static_cast<std::size_t>(gate)];
+                    const bool candidate = !lstm && gate == 2; // GRU's b_hn goes to u', not o
+                    for (int64_t j = 0; j < h; ++j)
+                        bo[gate * h + j] = bih[from * h + j] + (candidate ? 0.0f : bhh[from * h + j]);
+                }
+                if (!lstm)
+                    std::copy(bhh.data() + 2 * h, bhh.data() + 3 * h, bo + 3 * h);
+            }
+
+        memory::desc wlD, wiD, bD, srcD, dstD;
+        dnnl::primitive prim;
+        if (lstm) {
+            dnnl::lstm_forward::desc desc(kInference, direction, srcMd, memory::desc(), memory::desc(), any(wlDims),
+                                          any(wiDims), biasMd, dstMd, memory::desc(), memory::desc());
+            dnnl::lstm_forward::primitive_desc pd(desc, b.engine());
+            wlD = pd.weights_layer_desc(), wiD = pd.weights_iter_desc(), bD = pd.bias_desc();
+            srcD = pd.src_layer_desc(), dstD = pd.dst_layer_desc();
+            prim = dnnl::lstm_forward(pd);
+            impl = std::string("lstm_forward ") + pd.impl_info_str();
+        } else {
+            dnnl::lbr_gru_forward::desc desc(kInference, direction, srcMd, memory::desc(), any(wlDims), any(wiDims),
+                                             biasMd, dstMd, memory::desc());
+            dnnl::lbr_gru_forward::primitive_desc pd(desc, b.engine());
+            wlD = pd.weights_layer_desc(), wiD = pd.weights_iter_desc(), bD = pd.bias_desc();
+            srcD = pd.src_layer_desc(), dstD = pd.dst_layer_desc();
+            prim = dnnl::lbr_gru_forward(pd);
+            impl = std::string("lbr_gru_forward ") + pd.impl_info_str();
+        }
+        if (srcD != srcMd || dstD != dstMd)
+            throw Unsupported{"the RNN primitive wants other src/dst layouts than ntc/tnc"};
+        std::unordered_map<int, memory> args;
+        args[DNNL_ARG_WEIGHTS_LAYER] = b.constant(wl.data(), memory::desc(wlDims, Dt::f32, Tag::ldgoi), wlD);
+        args[DNNL_ARG_WEIGHTS_ITER] = b.constant(wi.data(), memory::desc(wiDims, Dt::f32, Tag::ldgoi), wiD);
+        args[DNNL_ARG_BIAS] = b.constant(bias.data(), memory::desc(biasDims, Dt::f32, Tag::ldgo), bD);
+        args[DNNL_ARG_SRC_LAYER] = first ? b.input(0, srcMd) : src;
+        const memory dst = last ? b.output(dstMd) : b.buffer(dstMd);
+        args[DNNL_ARG_DST_LAYER] = dst;
+        b.add(prim, args);
+        src = dst;
+    }
+    std::string layout;
+    for (const Group& g : groups)
+        layout += (layout.empty() ? "" : " + ") + std::to_string(g.count);
+    return impl + ", " + std::to_string(groups.size()) + " primitive(s) of " + layout +
+           " layer(s), batch-first ntc in and out, weights reordered once from ldgoi";
+}
+
 std::string build(Builder& b, OneDnnState& st, const PreparedOp& p)
 {
     const KernelOp& op = p.op();
@@ -815,9 +950,7 @@ std::string build(Builder& b, OneDnnState& st, const PreparedOp& p)
         throw Unsupported{"masked, rotary or grouped-head attention (no oneDNN 2.6 primitive)"};
     case OpKind::LSTM:
     case OpKind::GRU:
-        // oneDNN has vanilla_lstm and lbr_gru primitives, but in its own weight layouts
-        // (ldigo, gate order i f c o); until they are wired, our kernel runs the layer.
-        throw Unsupported{"recurrent layer (oneDNN's RNN primitives are not wired yet)"};
+        return buildRnn(b, p);
     case OpKind::Flatten:
     case OpKind::Identity: {
         const memory::desc md = plainMd(memory::dims{shapeElements(in)});

@@ -27,6 +27,8 @@ namespace nc::core::kernels {
 //   (relu, clip_v2, logistic, tanh, swish, hardswish, gelu_erf). Softmax softmax_forward. Add/Mul
 //   binary with broadcast of the second source. Concat concat. Attention matmuls (QKV with bias,
 //   batched QKᵀ with the 1/√dh output scale, batched PV) and softmax. Flatten/Identity reorder.
+//   LSTM lstm_forward, GRU lbr_gru_forward (PyTorch's GRU), reading and writing the batch-first
+//   tensors as ntc; gate orders and biases mapped once in prepare() (see buildRnn).
 // Fallback to our Eigen kernels, said in the note: AdaptiveAvgPool with non-dividing sizes,
 // average pooling whose ceil-mode window overhangs the padding with countIncludePad (oneDNN would
 // divide by kh·kw), Add/Mul where both inputs broadcast, and anything oneDNN refuses at creation.

@@ -417,6 +417,16 @@ std::vector<KernelCase> buildCases()
     add("lstm_2layer", rnn(OpKind::LSTM, 8, 2, false, true), {{2, 6, 5}});
     add("lstm_bidirectional_nobias", rnn(OpKind::LSTM, 6, 1, true, false), {{3, 4, 7}});
     add("gru_2layer_bidirectional", rnn(OpKind::GRU, 5, 2, true, true), {{2, 5, 3}});
+    // oneDNN groups layers into primitives by input width (OneDnnBackend buildRnn): these rows reach
+    // each grouping. One layer; two bidirectional layers with I = 5 ≠ 2·H = 12 (one primitive per
+    // layer); three layers with I = H (one primitive for all); two unidirectional layers without
+    // bias (I ≠ H: layer 0 alone, then the rest).
+    add("lstm_1layer", rnn(OpKind::LSTM, 8, 1, false, true), {{2, 5, 6}});
+    add("lstm_2layer_bidirectional", rnn(OpKind::LSTM, 6, 2, true, true), {{2, 5, 5}});
+    add("lstm_3layer_same_width", rnn(OpKind::LSTM, 7, 3, false, true), {{2, 4, 7}});
+    add("lstm_2layer_nobias", rnn(OpKind::LSTM, 6, 2, false, false), {{3, 4, 5}});
+    add("gru_1layer", rnn(OpKind::GRU, 7, 1, false, true), {{2, 6, 4}});
+    add("gru_3layer_same_width_nobias", rnn(OpKind::GRU, 6, 3, false, false), {{2, 5, 6}});
     auto sdpa = [](int64_t heads, int64_t kv, bool causal, bool rope) {
         KernelOp op = kind(OpKind::ScaledDotProduct);
         op.heads = heads, op.kvHeads = kv, op.causal = causal, op.rope = rope;

@@ -93,6 +93,16 @@ void TestOneDnnBackend::reportsMapping_data()
     row("conv_fused_relu", "ReLU fused as a post-op");
     row("linear_fused_gelu", "GELU fused as a post-op");
     row("conv_fused_hard_sigmoid", "fallback to our kernels"); // no hard sigmoid in oneDNN 2.6
+    // Recurrent layers: oneDNN's own RNN primitives, grouped as buildRnn explains.
+    row("lstm_1layer", "lstm_forward");
+    row("lstm_2layer", "2 primitive(s) of 1 + 1 layer(s)");
+    row("lstm_2layer_bidirectional", "2 primitive(s) of 1 + 1 layer(s)");
+    row("lstm_3layer_same_width", "1 primitive(s) of 3 layer(s)");
+    row("lstm_bidirectional_nobias", "lstm_forward");
+    row("lstm_2layer_nobias", "2 primitive(s) of 1 + 1 layer(s)");
+    row("gru_1layer", "lbr_gru_forward");
+    row("gru_2layer_bidirectional", "lbr_gru_forward");
+    row("gru_3layer_same_width_nobias", "1 primitive(s) of 3 layer(s)");
 }
 
 void TestOneDnnBackend::reportsMapping()

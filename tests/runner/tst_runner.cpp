@@ -302,6 +302,11 @@ void TestRunner::sequenceKindsRunOrSayWhyNot()
     if (backend == BackendKind::OneDnn) {
         QVERIFY2(QString::fromStdString(byName["embed"]->note).contains("no gather primitive"), byName["embed"]->note.c_str());
         QVERIFY2(QString::fromStdString(byName["matmul"]->note).contains("matmul"), byName["matmul"]->note.c_str());
+        // The recurrent layers run oneDNN's own RNN primitives, not our kernels.
+        for (const auto& [name, primitive] : {std::pair{"lstm", "onednn: lstm_forward"}, std::pair{"gru", "onednn: lbr_gru_forward"}}) {
+            const QString note = QString::fromStdString(byName[name]->note);
+            QVERIFY2(note.contains(primitive) && !note.contains("fallback"), byName[name]->note.c_str());
+        }
     }
 }
 

@@ -1,7 +1,8 @@
 // Benchmark: latency and GFLOP/s of the Eigen and oneDNN backends and of oneDNN called directly.
 //
 // Prints Markdown (machine, probe, per-layer table, targets). Not a test: no timing assertions.
-// Usage: bench_kernels [--quick]   (--quick: fewer repeats, for a smoke run)
+// Usage: bench_kernels [--quick] [--recurrent]
+//   --quick: fewer repeats, for a smoke run; --recurrent: only the LSTM/GRU section
 #include "kernels/Kernels.h"
 
 #include <oneapi/dnnl/dnnl.hpp>
@@ -30,6 +31,7 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 bool g_quick = false;
+bool g_recurrentOnly = false;
 
 // CPU seconds used by every process on the machine (from /proc/stat) and by this one
 // (getrusage). Their difference over a measurement is the load other processes put on the
@@ -344,6 +346,84 @@ Row measure(const Layer& l, int threads)
     return r;
 }
 
+// Recurrent layers: both backends on the same layer, timed alternately. No "direct" column: the
+// backend's RNN path is one or a few primitives on the caller's buffers (ntc in and out), so a
+// hand-written call would be the same code.
+struct RecurrentRow {
+    std::string layer, onednnNote;
+    int threads = 1;
+    double gflop = 0, eigenMs = 0, onednnMs = 0, maxDiff = 0;
+    double otherLoad = 0; // cores used by other processes while this row was measured
+};
+
+std::vector<Layer> recurrentLayers()
+{
+    auto rnn = [](OpKind k, std::string name, int64_t h, int64_t layers, bool bidir) {
+        KernelOp op = KernelOp::make(k);
+        op.outChannels = h, op.rnnLayers = layers, op.bidirectional = bidir, op.bias = true;
+        op.name = std::move(name);
+        return op;
+    };
+    std::vector<Layer> l;
+    for (OpKind k : {OpKind::LSTM, OpKind::GRU}) {
+        const std::string kind = k == OpKind::LSTM ? "LSTM" : "GRU";
+        KernelOp one = rnn(k, kind + " 1×256, I 128, T 50, batch 1", 256, 1, false);
+        l.push_back({one.name, "recurrent", one, {1, 50, 128}});
+        KernelOp two = rnn(k, kind + " 2×128 bidir., I 64, T 100, batch 8", 128, 2, true);
+        l.push_back({two.name, "recurrent", two, {8, 100, 64}});
+    }
+    return l;
+}
+
+RecurrentRow measureRecurrent(const Layer& l, int threads)
+{
+    const CpuSample start = sampleCpu();
+    RecurrentRow r;
+    r.layer = l.name;
+    r.threads = threads;
+    const std::vector<Shape> in{l.input};
+    const Tensor x = Tensor::random(l.input, 11);
+    EigenBackend eigen(threads);
+    OneDnnBackend onednn(threads);
+    auto pe = eigen.prepare(l.op, in);
+    auto po = onednn.prepare(l.op, in);
+    if (!pe || !po) {
+        std::fprintf(stderr, "%s\n", (!pe ? pe.message() : po.message()).c_str());
+        std::exit(1);
+    }
+    r.gflop = pe.value().flops() * 1e-9;
+    r.onednnNote = po.value().note();
+    Tensor ye(pe.value().outputShape()), yo(po.value().outputShape());
+    std::tie(r.eigenMs, r.onednnMs) = medianMsPair([&] { (void)eigen.run(pe.value(), x, ye); },
+                                                   [&] { (void)onednn.run(po.value(), x, yo); });
+    for (int64_t i = 0; i < ye.size(); ++i) // same seed, same parameters: the outputs must agree
+        r.maxDiff = std::max(r.maxDiff, static_cast<double>(std::fabs(ye[i] - yo[i])));
+    r.otherLoad = otherLoad(start, sampleCpu());
+    return r;
+}
+
+void printRecurrent(int cores)
+{
+    std::vector<RecurrentRow> rows;
+    for (const Layer& l : recurrentLayers())
+        for (int t : {1, cores}) {
+            rows.push_back(measureRecurrent(l, t));
+            std::fprintf(stderr, "measured %s t%d\n", l.name.c_str(), t);
+        }
+    std::printf("\n## Recurrent layers (Eigen backend vs oneDNN backend, timed alternately)\n\n");
+    std::printf("Ratio = Eigen / oneDNN time (> 1: oneDNN faster). Max |diff| = largest difference between "
+                "the two outputs (same parameters).\n\n");
+    std::printf("| Layer | Thr | GFLOP | Eigen ms | oneDNN ms | Eigen / oneDNN | Max |diff| | Other load |\n"
+                "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (const RecurrentRow& r : rows)
+        std::printf("| %s | %d | %.3f | %.3f | %.3f | %.2fx | %.1e | %.2f |\n", r.layer.c_str(), r.threads, r.gflop,
+                    r.eigenMs, r.onednnMs, r.eigenMs / r.onednnMs, r.maxDiff, r.otherLoad);
+    std::printf("\n| Layer | oneDNN backend (%d threads) |\n|---|---|\n", cores);
+    for (const RecurrentRow& r : rows)
+        if (r.threads == cores)
+            std::printf("| %s | %s |\n", r.layer.c_str(), r.onednnNote.c_str());
+}
+
 } // namespace
 
 int main(int argc, char** argv)
@@ -351,6 +431,8 @@ int main(int argc, char** argv)
     for (int i = 1; i < argc; ++i)
         if (std::strcmp(argv[i], "--quick") == 0)
             g_quick = true;
+        else if (std::strcmp(argv[i], "--recurrent") == 0)
+            g_recurrentOnly = true;
 
     const int cores = MachineProbe::logicalCores();
     std::printf("# Kernel benchmark\n\n");
@@ -358,6 +440,11 @@ int main(int argc, char** argv)
     std::printf("- %s\n", OneDnnBackend::runtimeDescription().c_str());
     std::printf("- Release build, -march=native; median of repeated runs after 3 warm-up runs; the oneDNN backend "
                 "and the direct oneDNN calls are timed alternately\n\n");
+
+    if (g_recurrentOnly) {
+        printRecurrent(cores);
+        return 0;
+    }
 
     const MachineInfo m = MachineProbe::probe();
     std::printf("## Machine probe (MachineProbe)\n\n");
@@ -419,6 +506,8 @@ int main(int argc, char** argv)
         const Row& r = byLayer[name].second;
         std::printf("| %s | %s | %s |\n", name.c_str(), r.eigenNote.c_str(), r.onednnNote.c_str());
     }
+
+    printRecurrent(cores);
 
     // Targets, evaluated from the rows above.
     std::printf("\n## Targets\n\n| Target | Layer | Value | Met |\n|---|---|---:|:---:|\n");
