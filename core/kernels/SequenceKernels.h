@@ -1,7 +1,8 @@
 // Internal: the sequence ops of issue 9 (Embedding, RMSNorm, MatMul of two activations, LSTM, GRU) —
 // their output shapes, parameters, work counts, and two implementations each: naive loops with double
-// accumulation (the reference backend) and Eigen GEMMs (the Eigen backend, and oneDNN's fallback
-// where oneDNN 2.6 has no primitive). Layouts are PyTorch's, batch first.
+// accumulation (the reference backend) and Eigen GEMMs (the Eigen backend, and oneDNN's fallback for
+// Embedding and RMSNorm, which oneDNN 2.6 has no primitive for; LSTM and GRU run its RNN primitives).
+// Layouts are PyTorch's, batch first.
 #pragma once
 
 #include "EigenKernels.h"
