@@ -363,6 +363,10 @@ void TestRunnerPanel::sweepDrawsEachPointAsItArrives()
                                  "oneDNN throughput (samples/s)"}));
     QCOMPARE(m_panel->progressBar()->text(), QString("100%"));
     QVERIFY(labelTexts().contains("Batch sweep finished: 14 point(s)."));
+    if (qEnvironmentVariableIsSet("NC_SCREENSHOT_DIR")) {
+        m_panel->sweepPlot()->replot();
+        m_panel->grab().save(qEnvironmentVariable("NC_SCREENSHOT_DIR") + "/runner-sweep.png");
+    }
 }
 
 // ResNet-50's batch 1 alone takes seconds: a cancel as soon as the bar names it stops the sweep
