@@ -476,14 +476,14 @@ void RunnerPanel::updateStatus()
         if (!r)
             continue;
         if (!r->error.empty()) {
-            parts << QString("%1: %2").arg(core::backendKey(r->backend)).arg(QString::fromStdString(r->error));
+            parts << QString("%1: %2").arg(backendName(r->backend)).arg(QString::fromStdString(r->error));
             continue;
         }
         QString e2e = r->endToEndUs > 0
                           ? us(r->endToEndUs) + QString(" (p90 %1%2)").arg(us(r->endToEndP90Us)).arg(r->endToEndNoisy ? ", noisy" : "")
                           : QString("— (%1)").arg(QString::fromStdString(r->endToEndNote));
         parts << QString("%1, %2 thread(s), batch %3%4: sum of layers %5, end to end %6")
-                     .arg(core::backendKey(r->backend))
+                     .arg(backendName(r->backend))
                      .arg(r->threads)
                      .arg(r->batch)
                      .arg(r->deployed
@@ -731,7 +731,7 @@ void RunnerPanel::redrawTable()
             if (m_machine)
                 level = kk::memoryLevelLabel(m_machine->levelFor(t.bytesMoved, r->threads));
             const QStringList cells{node ? QString::fromStdString(node->name) : QString::number(t.id.v),
-                                    core::backendKey(r->backend),
+                                    backendName(r->backend),
                                     us(t.medianUs),
                                     us(t.p90Us),
                                     QString::number(t.spread, 'f', 2),
