@@ -188,6 +188,11 @@ void MainWindow::buildDocks()
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     setDockOptions(AnimatedDocks | AllowTabbedDocks | AllowNestedDocks);
+    // Up to six panels share the right edge (inspector, runner, issues, memory, training, receptive
+    // field). Side by side under a 380 px dock their titles need about 700 px and were cut to
+    // "Inspe…", "Kernel ru…"; along the window's edge, as an IDE's side bar, the tabs have the
+    // dock's whole height and every title stays whole (tst_mainwindow: rightDockTabTitlesAreWhole).
+    setTabPosition(Qt::RightDockWidgetArea, QTabWidget::East);
 
     m_palette = new widgets::PaletteWidget(this);
     auto* paletteDock = new QDockWidget(tr("Layers"), this);
@@ -222,7 +227,7 @@ void MainWindow::buildDocks()
     addDockWidget(Qt::RightDockWidgetArea, memoryDock);
     tabifyDockWidget(runnerDock, memoryDock);
     // Beside the inspector rather than under the canvas: its minimum size would squeeze the palette.
-    auto* trainingDock = new QDockWidget(tr("Training & scale"), this);
+    auto* trainingDock = new QDockWidget(tr("Training and scale"), this); // "&" would be a mnemonic in tabs and menus
     trainingDock->setObjectName("trainingDock");
     auto* training = new widgets::TrainingPanel(m_doc, this);
     trainingDock->setWidget(training);

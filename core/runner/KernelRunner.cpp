@@ -833,7 +833,7 @@ InferenceCheck checkInference(const Network& net, BackendKind backend, int threa
 }
 
 std::vector<SweepPoint> batchSweep(const Network& net, RunOptions options, int64_t maxBatch, RunControl* control,
-                                   std::string* stoppedBy)
+                                   std::string* stoppedBy, const std::function<void(const SweepPoint&)>& onPoint)
 {
     std::vector<SweepPoint> points;
     options.endToEnd = true;
@@ -857,6 +857,8 @@ std::vector<SweepPoint> batchSweep(const Network& net, RunOptions options, int64
             break;
         }
         points.push_back({b, r.endToEndUs, static_cast<double>(b) * 1e6 / r.endToEndUs});
+        if (onPoint)
+            onPoint(points.back());
     }
     return points;
 }

@@ -137,7 +137,10 @@ struct SweepPoint {
 
 // Latency and throughput at batch 1, 2, 4, … up to maxBatch, stopping early when the memory guard
 // skips a layer or the run is cancelled; `stoppedBy` says why it stopped early (empty otherwise).
+// `onPoint`, when set, gets each point on the worker as soon as it is measured (a GUI shows the
+// sweep growing instead of waiting minutes for the whole of it).
 std::vector<SweepPoint> batchSweep(const Network& net, RunOptions options, int64_t maxBatch, RunControl* control,
-                                   std::string* stoppedBy);
+                                   std::string* stoppedBy,
+                                   const std::function<void(const SweepPoint&)>& onPoint = {});
 
 } // namespace nc::core

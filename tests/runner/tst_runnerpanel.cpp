@@ -1,5 +1,6 @@
 // Tests the kernel runner panel as a user drives it: run in the background with progress, results
-// per layer, cancel, stale marking after an edit, and clicking a roofline point selects the layer.
+// per layer, cancel, stale marking after an edit, and clicking a roofline point selects the layer;
+// the batch sweep drawn point by point, with its progress, its cancel and a series per backend.
 #include "core/Commands.h"
 #include "core/Document.h"
 #include "core/ModelBuilder.h"
@@ -8,6 +9,7 @@
 #include "widgets/runner/RunnerPanel.h"
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
@@ -37,8 +39,26 @@ private slots:
     void tableShowsTheSpreadOfEveryLayer();
     void rooflineLabelsARoofPerMemoryLevel();
     void deploymentGraphFusesTheRelu();
+    void latencyAxisNamesTheLayers();
+    void sweepDrawsEachPointAsItArrives();
+    void cancelledSweepSaysWhereItStopped();
 
 private:
+    QPushButton* button(const QString& text) const
+    {
+        for (QPushButton* b : m_panel->findChildren<QPushButton*>())
+            if (b->text() == text)
+                return b;
+        return nullptr;
+    }
+    QStringList labelTexts() const
+    {
+        QStringList texts;
+        for (QLabel* l : m_panel->findChildren<QLabel*>())
+            texts << l->text();
+        return texts;
+    }
+
     Document* m_doc = nullptr;
     Selection* m_sel = nullptr;
     RunnerPanel* m_panel = nullptr;
@@ -111,6 +131,12 @@ void TestRunnerPanel::bothBackendsSideBySide()
     for (int i = 0; i < m_panel->latencyPlot()->plottableCount(); ++i)
         whiskers += qobject_cast<QCPErrorBars*>(m_panel->latencyPlot()->plottable(i)) != nullptr;
     QCOMPARE(whiskers, 2);
+    // The legend names each series by its backend.
+    QStringList names;
+    for (int i = 0; i < m_panel->latencyPlot()->legend->itemCount(); ++i)
+        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(m_panel->latencyPlot()->legend->item(i)))
+            names << item->plottable()->name();
+    QVERIFY2(names.contains("Eigen") && names.contains("oneDNN"), qPrintable(names.join(" | ")));
 }
 
 void TestRunnerPanel::editMakesResultsStale()
@@ -250,6 +276,118 @@ void TestRunnerPanel::deploymentGraphFusesTheRelu()
     for (QLabel* l : m_panel->findChildren<QLabel*>())
         said |= l->text().contains("deployed (0 BatchNorm folded, 1 activations fused)");
     QVERIFY(said);
+}
+
+// Under the latency bars, the layers' names in schedule order (the small design's seven layers all
+// fit in 600 px), not step numbers; rotated, a line apart at least.
+void TestRunnerPanel::latencyAxisNamesTheLayers()
+{
+    QTest::mouseClick(button("Run"), Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->running(), 30000);
+    QCustomPlot* plot = m_panel->latencyPlot();
+    plot->replot();
+    plot->replot(); // the second with the layout's axis length
+    QStringList expected;
+    for (const LayerResult& l : m_doc->analysis().layers)
+        expected << QString::fromStdString(m_doc->network().node(l.id)->name);
+    QVERIFY(expected.contains("conv") && expected.contains("fc"));
+    QStringList shown;
+    std::vector<double> px;
+    const QVector<double> ticks = plot->xAxis->tickVector();
+    const QVector<QString> labels = plot->xAxis->tickVectorLabels();
+    for (int i = 0; i < ticks.size() && i < labels.size(); ++i)
+        if (plot->xAxis->range().contains(ticks[i]) && !labels[i].isEmpty()) {
+            shown << labels[i];
+            px.push_back(plot->xAxis->coordToPixel(ticks[i]));
+        }
+    // Whole names; one too long for the label room keeps its end ("…conv1_bn"), never its start.
+    QCOMPARE(shown.size(), expected.size());
+    for (int i = 0; i < shown.size(); ++i)
+        QVERIFY2(shown[i] == expected[i] || (shown[i].startsWith(QChar(0x2026)) && expected[i].endsWith(shown[i].mid(1))),
+                 qPrintable(shown[i] + " for " + expected[i]));
+    QVERIFY(shown.contains("conv") && shown.contains("fc"));
+    const int line = QFontMetrics(plot->xAxis->tickLabelFont()).height();
+    for (size_t i = 1; i < px.size(); ++i)
+        QVERIFY(px[i] - px[i - 1] >= line);
+}
+
+// "Both" and Batch sweep: batch 1, 2, 4, … 64 on Eigen, then on oneDNN — 14 runs. Each point is
+// drawn while the sweep still runs, in its backend's series, and the bar names the batch size and
+// backend being measured.
+void TestRunnerPanel::sweepDrawsEachPointAsItArrives()
+{
+    auto* backend = m_panel->findChild<QComboBox*>();
+    QVERIFY(backend);
+    backend->setCurrentIndex(backend->findText("Both, side by side"));
+    struct Seen {
+        bool running;
+        BackendKind backend;
+        qint64 batch;
+        int drawn;
+        QString progress;
+    };
+    std::vector<Seen> seen;
+    connect(m_panel, &RunnerPanel::sweepPointAdded, this, [&](BackendKind b, qint64 batch) {
+        int drawn = -1;
+        const QString series = QString(b == BackendKind::Eigen ? "Eigen" : "oneDNN") + " latency (ms)";
+        for (int i = 0; i < m_panel->sweepPlot()->graphCount(); ++i)
+            if (m_panel->sweepPlot()->graph(i)->name() == series)
+                drawn = m_panel->sweepPlot()->graph(i)->data()->size();
+        seen.push_back({m_panel->running(), b, batch, drawn, m_panel->progressBar()->text()});
+    });
+    QTest::mouseClick(button("Batch sweep"), Qt::LeftButton);
+    QVERIFY(m_panel->running());
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->running(), 300000);
+
+    QCOMPARE(seen.size(), size_t(14));
+    for (size_t k = 0; k < seen.size(); ++k) {
+        const Seen& s = seen[k];
+        const size_t i = k % 7; // index within its backend's sweep
+        const QString name = s.backend == BackendKind::Eigen ? "Eigen" : "oneDNN";
+        QCOMPARE(s.backend, k < 7 ? BackendKind::Eigen : BackendKind::OneDnn);
+        QVERIFY(s.running);
+        QCOMPARE(s.batch, qint64(1) << i);
+        QCOMPARE(s.drawn, int(i) + 1);
+        QVERIFY2(s.progress.startsWith(QString("batch %1 on %2").arg(s.batch).arg(name)), qPrintable(s.progress));
+        if (k + 1 < seen.size())
+            QVERIFY2(!s.progress.contains("100%"), qPrintable(s.progress));
+    }
+    QCOMPARE(m_panel->sweep(BackendKind::Eigen).size(), size_t(7));
+    QCOMPARE(m_panel->sweep(BackendKind::OneDnn).size(), size_t(7));
+    // A latency and a throughput series per backend, each named by it in the legend.
+    QStringList names;
+    for (int i = 0; i < m_panel->sweepPlot()->legend->itemCount(); ++i)
+        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(m_panel->sweepPlot()->legend->item(i)))
+            names << item->plottable()->name();
+    QCOMPARE(names, QStringList({"Eigen latency (ms)", "Eigen throughput (samples/s)", "oneDNN latency (ms)",
+                                 "oneDNN throughput (samples/s)"}));
+    QCOMPARE(m_panel->progressBar()->text(), QString("100%"));
+    QVERIFY(labelTexts().contains("Batch sweep finished: 14 point(s)."));
+    if (qEnvironmentVariableIsSet("NC_SCREENSHOT_DIR")) {
+        m_panel->sweepPlot()->replot();
+        m_panel->grab().save(qEnvironmentVariable("NC_SCREENSHOT_DIR") + "/runner-sweep.png");
+    }
+}
+
+// ResNet-50's batch 1 alone takes seconds: a cancel as soon as the bar names it stops the sweep
+// there. The bar then says where it stopped, not "100%", and the status not "stopped at cancelled".
+void TestRunnerPanel::cancelledSweepSaysWhereItStopped()
+{
+    m_doc->setNetwork(loadZoo("resnet50").value());
+    QTest::mouseClick(button("Batch sweep"), Qt::LeftButton);
+    QVERIFY(m_panel->running());
+    QTRY_VERIFY_WITH_TIMEOUT(m_panel->progressBar()->text().startsWith("batch 1 on Eigen"), 60000);
+    QTest::mouseClick(button("Cancel"), Qt::LeftButton);
+    // A hang guard, not a speed claim: cancelling waits for at most the layer in flight.
+    QTRY_VERIFY_WITH_TIMEOUT(!m_panel->running(), 120000);
+    QCOMPARE(m_panel->progressBar()->text(), QString("cancelled at batch 1 on Eigen"));
+    QVERIFY(m_panel->progressBar()->value() < m_panel->progressBar()->maximum());
+    QVERIFY(m_panel->sweep(BackendKind::Eigen).empty());
+    const QStringList texts = labelTexts();
+    for (const QString& t : texts)
+        QVERIFY2(!t.contains("stopped at cancelled") && !t.contains("100%"), qPrintable(t));
+    QVERIFY2(texts.contains("Batch sweep cancelled at batch 1 on Eigen, before its first point."),
+             qPrintable(texts.join(" | ")));
 }
 
 QTEST_MAIN(TestRunnerPanel)

@@ -9,6 +9,8 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QDockWidget>
+#include <QTabBar>
 #include <QSpinBox>
 #include <QFile>
 #include <QMessageBox>
@@ -47,6 +49,7 @@ private slots:
     void crashRecoveryRestoresTheDesign();
     void zooAndRecentFiles();
     void newDesignStartsWithAnInput();
+    void rightDockTabTitlesAreWhole();
 };
 
 void TestMainWindow::startsWithTheExample()
@@ -331,6 +334,56 @@ void TestMainWindow::canvasColoursPipelineStages()
     QVERIFY(d.item("conv1")->look().fill != d.item("relu2")->look().fill);
     panel->colourStagesBox()->setChecked(false);
     QCOMPARE(d.item("relu2")->look().costText, before);
+}
+
+// Every panel that docks on the right open at once, at the default 1600×1000: each tab shows its
+// whole title (the dock's windowTitle), none cut to "Kernel ru…" or scrolled out of the bar.
+void TestMainWindow::rightDockTabTitlesAreWhole()
+{
+    Designer d;
+    d.w().resize(1600, 1000);
+    QVERIFY(d.w().openZoo("resnet18"));
+    QStringList titles;
+    for (QDockWidget* dock : d.w().findChildren<QDockWidget*>()) {
+        // The presentation card only shows in presentation mode, where the other panels step aside.
+        if (d.w().dockWidgetArea(dock) != Qt::RightDockWidgetArea || dock->objectName() == "presentationStepDock")
+            continue;
+        if (!dock->isVisible())
+            dock->toggleViewAction()->trigger(); // View → Panels, as a user opens them
+        titles << dock->windowTitle();
+    }
+    QVERIFY2(titles.size() >= 6, qPrintable(titles.join(" | ")));
+    QTest::qWait(50);
+    QApplication::processEvents();
+
+    QTabBar* bar = nullptr;
+    for (QTabBar* t : d.w().findChildren<QTabBar*>(Qt::FindDirectChildrenOnly))
+        if (t->isVisible())
+            for (int i = 0; i < t->count(); ++i)
+                if (t->tabText(i) == "Inspector")
+                    bar = t;
+    QVERIFY(bar);
+    QCOMPARE(bar->count(), titles.size());
+    const QFontMetrics fm = bar->fontMetrics();
+    for (int i = 0; i < bar->count(); ++i) {
+        const QString text = bar->tabText(i);
+        QVERIFY2(titles.contains(text), qPrintable(text));
+        const QRect r = bar->tabRect(i);
+        // A lone '&' is a mnemonic to a tab bar: drawn as an underline, and the tab sized without it.
+        QVERIFY2(!QString(text).remove("&&").contains('&'), qPrintable(text));
+        // The text plus the style's padding inside the tab (what QTabBar sizes a tab by): shorter,
+        // and the bar draws the title elided.
+        const int need = fm.horizontalAdvance(text) + bar->style()->pixelMetric(QStyle::PM_TabBarTabHSpace, nullptr, bar);
+        const bool vertical = r.height() > r.width();
+        const int room = vertical ? r.height() : r.width();
+        QVERIFY2(need <= room, qPrintable(QString("\"%1\": %2 px of text and padding in a %3 px tab")
+                                              .arg(text)
+                                              .arg(need)
+                                              .arg(room)));
+        QVERIFY2(bar->rect().contains(r), qPrintable(text + " lies outside its tab bar"));
+    }
+    if (qEnvironmentVariableIsSet("NC_SCREENSHOT_DIR"))
+        d.w().grab().save(qEnvironmentVariable("NC_SCREENSHOT_DIR") + "/right-docks.png");
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -14,8 +14,10 @@
 
 #include <qcustomplot.h>
 
+#include <QCheckBox>
 #include <QHeaderView>
 #include <QImage>
+#include <QSet>
 #include <QTest>
 
 #include <algorithm>
@@ -34,6 +36,7 @@ private slots:
     void nameTailsKeepWholeComponents();
     void budgetVerdictInOneUnitSystem();
     void timelineComparesInBinaryUnits();
+    void timelineFollowsLogScale();
     void nodeTitlesEndWithLastComponent_data();
     void nodeTitlesEndWithLastComponent();
     void chartNamesEndWithLastComponent();
@@ -43,10 +46,13 @@ private:
     {
         QTest::addColumn<QString>("zoo");
         QTest::addColumn<qint64>("budget");
-        QTest::newRow("resnet50") << "resnet50" << qint64(0);
-        QTest::newRow("vit_tiny") << "vit_tiny" << qint64(0);
-        QTest::newRow("mcu_cnn, 256 KiB budget") << "mcu_cnn" << qint64(256 * 1024);
-        QTest::newRow("resnet18, 1 MiB budget below the peak") << "resnet18" << qint64(1024 * 1024);
+        QTest::addColumn<bool>("log");
+        QTest::newRow("resnet50") << "resnet50" << qint64(0) << false;
+        QTest::newRow("vit_tiny") << "vit_tiny" << qint64(0) << false;
+        QTest::newRow("mcu_cnn, 256 KiB budget") << "mcu_cnn" << qint64(256 * 1024) << false;
+        QTest::newRow("resnet18, 1 MiB budget below the peak") << "resnet18" << qint64(1024 * 1024) << false;
+        QTest::newRow("resnet50, log scale") << "resnet50" << qint64(0) << true;
+        QTest::newRow("mcu_cnn, 256 KiB budget, log scale") << "mcu_cnn" << qint64(256 * 1024) << true;
     }
     static std::unique_ptr<Designer> open(const QString& zoo)
     {
@@ -80,8 +86,10 @@ void TestReadability::chartsHaveRoom()
 {
     QFETCH(QString, zoo);
     QFETCH(qint64, budget);
+    QFETCH(bool, log);
     auto d = open(zoo);
     d->w().viewOptions().setBudgetBytes(budget);
+    d->w().viewOptions().setLogScale(log);
     widgets::ChartsPanel* panel = d->w().charts();
     QVERIFY(panel);
     QVERIFY(panel->isVisible());
@@ -200,6 +208,73 @@ void TestReadability::timelineComparesInBinaryUnits()
     QVERIFY2(!title.contains(" KB") && !title.contains(" MB"), qPrintable(title));
     QVERIFY(panel->timelineChart()->peakText().contains("KiB"));
     QVERIFY(d->w().totalsLabel()->text().contains(QString::fromStdString(core::budgetVerdictAgainst(peak, 256 * 1024))));
+}
+
+// The Charts dock's "Log scale" box, ticked as a user would, puts the memory timeline on a log axis
+// too: ResNet-18's steps span 6 KB-class tails to its 6.42 MB peak, which a linear axis flattens.
+void TestReadability::timelineFollowsLogScale()
+{
+    auto d = open("resnet18");
+    widgets::ChartsPanel* panel = d->w().charts();
+    widgets::MemoryTimelineChart* timeline = panel->timelineChart();
+    QCheckBox* box = nullptr;
+    for (QCheckBox* c : panel->findChildren<QCheckBox*>())
+        if (c->text() == "Log scale")
+            box = c;
+    QVERIFY(box);
+    QVERIFY(!box->isChecked());
+    panel->showView(timeline);
+    QCPAxis* y = timeline->plot()->yAxis;
+    QCOMPARE(y->scaleType(), QCPAxis::stLinear);
+
+    // A click on the indicator, at the left end of the box (its centre can lie past the label).
+    QTest::mouseClick(box, Qt::LeftButton, Qt::NoModifier, QPoint(box->height() / 2, box->height() / 2));
+    QVERIFY(box->isChecked());
+    QVERIFY(d->w().viewOptions().logScale());
+    panel->flush();
+    QApplication::processEvents();
+    timeline->replotNow();
+    QVERIFY(timeline->logScale());
+    QCOMPARE(y->scaleType(), QCPAxis::stLogarithmic);
+    QVERIFY(y->range().lower > 0);
+
+    // Every step's outline inside the data area, the smallest above the bottom edge (it keeps a
+    // column), the peak below the top edge (room for its label).
+    const QRect data = timeline->plot()->axisRect()->rect();
+    const auto* live = timeline->liveGraph();
+    double smallestPx = 1e9, peakPx = -1e9;
+    for (auto it = live->data()->constBegin(); it != live->data()->constEnd(); ++it) {
+        const double px = y->coordToPixel(it->value);
+        smallestPx = std::min(smallestPx, data.bottom() - px);
+        peakPx = std::max(peakPx, data.bottom() - px);
+    }
+    QVERIFY2(smallestPx >= 10, qPrintable(QString::number(smallestPx)));
+    QVERIFY2(peakPx < data.height(), qPrintable(QString::number(peakPx)));
+
+    // Tick labels: at least three decades named in bytes, each different, a line or more apart.
+    const QVector<double> ticks = y->tickVector();
+    const QVector<QString> labels = y->tickVectorLabels();
+    QStringList shown;
+    for (int i = 0; i < ticks.size() && i < labels.size(); ++i)
+        if (y->range().contains(ticks[i]) && !labels[i].isEmpty())
+            shown << labels[i];
+    QVERIFY2(shown.size() >= 3, qPrintable(shown.join(" | ")));
+    QCOMPARE(QSet<QString>(shown.begin(), shown.end()).size(), shown.size());
+    for (const QString& l : shown)
+        QVERIFY2(l.endsWith("B"), qPrintable(l));
+    const std::vector<double> px = labelPositions(y);
+    const int line = QFontMetrics(y->tickLabelFont()).height();
+    for (size_t i = 1; i < px.size(); ++i)
+        QVERIFY2(px[i] - px[i - 1] >= line, qPrintable(QString("%1 px apart").arg(px[i] - px[i - 1])));
+    if (qEnvironmentVariableIsSet("NC_SCREENSHOT_DIR"))
+        timeline->grab().save(qEnvironmentVariable("NC_SCREENSHOT_DIR") + "/timeline-log.png");
+
+    // Unticked, the axis is linear again and starts at 0.
+    QTest::mouseClick(box, Qt::LeftButton, Qt::NoModifier, QPoint(box->height() / 2, box->height() / 2));
+    panel->flush();
+    QApplication::processEvents();
+    QCOMPARE(y->scaleType(), QCPAxis::stLinear);
+    QCOMPARE(y->range().lower, 0.0);
 }
 
 void TestReadability::nameTailsKeepWholeComponents()

@@ -110,7 +110,7 @@ QWidget* ChartsPanel::buildToolRow() {
     h->setContentsMargins(0, 0, 0, 0);
 
     m_logScale = new QCheckBox(tr("Log scale"), row);
-    m_logScale->setToolTip(tr("Logarithmic value axis for the bar charts and the receptive field"));
+    m_logScale->setToolTip(tr("Logarithmic value axis for the bar charts, the memory timeline and the receptive field"));
     connect(m_logScale, &QCheckBox::toggled, &m_opts, &ViewOptions::setLogScale);
     h->addWidget(m_logScale);
     h->addSpacing(12);
@@ -236,6 +236,7 @@ void ChartsPanel::applyOptions() {
         if (c)
             c->setLogScale(log);
     m_field->setLogScale(log);
+    m_timeline->setLogScale(log);
     m_energy->chart()->setLogScale(log);
     // Energy depends on the budget (activations spill to DRAM past it) as well as on the design, and
     // this runs after applyData on every data change.

@@ -11,6 +11,7 @@
 #include <qcustomplot.h>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 
 namespace nc::widgets {
@@ -141,9 +142,6 @@ void MemoryTimelineChart::setData(std::shared_ptr<const LayerAxis> axis, std::ve
     m_peakBytes = peakBytes;
     setLayerAxis(std::move(axis));
 
-    QVector<double> keys(static_cast<qsizetype>(m_liveBytes.size()));
-    std::iota(keys.begin(), keys.end(), 0.0);
-    m_live->setData(keys, QVector<double>(m_liveBytes.begin(), m_liveBytes.end()), true);
     rebuildBlocks();
     // Legend entries only for what this network has: most CNNs have no workspace at all.
     const bool workspace =
@@ -154,8 +152,9 @@ void MemoryTimelineChart::setData(std::shared_ptr<const LayerAxis> axis, std::ve
     const bool peak = m_peakStep >= 0 && m_peakBytes > 0;
     if (peak) {
         m_peakPoint->setData({static_cast<double>(m_peakStep)}, {static_cast<double>(m_peakBytes)}, true);
-        m_peakLine->point1->setCoords(m_peakStep, 0);
-        m_peakLine->point2->setCoords(m_peakStep, 1);
+        // Two points of the vertical line, both above zero so they also exist on a log axis.
+        m_peakLine->point1->setCoords(m_peakStep, 1);
+        m_peakLine->point2->setCoords(m_peakStep, 2);
         m_peakLabel->setText(peakText());
         m_peakAnchor->position->setCoords(m_peakStep, static_cast<double>(m_peakBytes));
         // Text to the side with more room, a few pixels clear of the diamond.
@@ -172,6 +171,18 @@ void MemoryTimelineChart::setData(std::shared_ptr<const LayerAxis> axis, std::ve
 }
 
 void MemoryTimelineChart::rebuildBlocks() {
+    // A log axis has no zero: the outline and the bottom of the stack start at kLogFloorBytes (1 B,
+    // below any tensor), which the axis range leaves under its lower end, so the bottom band runs
+    // off the bottom edge as it does from 0 on a linear axis. Bytes of 0 become 1 B only in the
+    // drawing; the hover text and the peak read the real figures.
+    const double floor = m_log ? kLogFloorBytes : 0.0;
+    QVector<double> keys(static_cast<qsizetype>(m_liveBytes.size())), live;
+    std::iota(keys.begin(), keys.end(), 0.0);
+    live.reserve(keys.size());
+    for (double v : m_liveBytes)
+        live.push_back(std::max(v, floor));
+    m_live->setData(keys, live, true);
+
     const int n = layerAxis() ? layerAxis()->size() : 0;
     // Allocation order = bottom-to-top order: a tensor held across many steps stays at the bottom of
     // the stack as one long band instead of jumping around as younger tensors come and go.
@@ -213,7 +224,28 @@ void MemoryTimelineChart::rebuildBlocks() {
         if (ws > 0)
             blocks.push_back({s - 0.5, s + 0.5, y, y + ws, Workspace, -1});
     }
+    if (m_log)
+        for (StackedBlocks::Block& b : blocks) {
+            b.y0 = std::max(b.y0, floor);
+            b.y1 = std::max(b.y1, floor);
+        }
     m_blocks->setBlocks(std::move(blocks));
+}
+
+void MemoryTimelineChart::setLogScale(bool on) {
+    if (on == m_log)
+        return;
+    m_log = on;
+    if (m_log) {
+        yAxis()->setScaleType(QCPAxis::stLogarithmic);
+        yAxis()->setTicker(QSharedPointer<UnitTicker<QCPAxisTickerLog>>::create(&core::humanBytes));
+    } else {
+        yAxis()->setScaleType(QCPAxis::stLinear);
+        yAxis()->setTicker(QSharedPointer<UnitTicker<QCPAxisTicker>>::create(&core::humanBytes));
+    }
+    rebuildBlocks();
+    applyRange();
+    requestReplot();
 }
 
 void MemoryTimelineChart::setBudget(int64_t bytes, const QString& label) {
@@ -288,7 +320,19 @@ void MemoryTimelineChart::applyRange() {
     const double peak = static_cast<double>(std::max<int64_t>(m_peakBytes, 1));
     const double top = std::max(peak, budgetOnScale() ? static_cast<double>(m_budget) : 0.0);
     const double headroom = QFontMetrics(m_peakLabel->font()).height() + 12;
-    yAxis()->setRange(0, upperWithHeadroom(0, top, m_plotPixels, headroom, false));
+    if (!m_log) {
+        yAxis()->setRange(0, upperWithHeadroom(0, top, m_plotPixels, headroom, false));
+        return;
+    }
+    // From a decade below the smallest step (so its column keeps some height) to above the top;
+    // never below the floor the drawing clamps to.
+    double smallest = 0;
+    for (double v : m_liveBytes)
+        if (v > 0 && (smallest == 0 || v < smallest))
+            smallest = v;
+    const double lo = std::max(kLogFloorBytes * 10,
+                               smallest > 0 ? std::pow(10.0, std::floor(std::log10(smallest)) - 1) : 1.0);
+    yAxis()->setRange(lo, upperWithHeadroom(lo, std::max(top, lo * 10), m_plotPixels, headroom, true));
 }
 
 QString MemoryTimelineChart::peakText() const {

@@ -24,8 +24,10 @@ class StackedBlocks;
 // connection shows as a long band at the bottom), or read for the last time; the layer's workspace
 // sits on top. The outline is LayerResult::liveBytes. The peak marker and its text use
 // AnalysisTotals::peakLiveBytes/peakLiveLayer; the part of a column above the budget is drawn red.
-// Linear axis only: stacked areas on a log axis misrepresent their parts. Owned by its parent widget;
-// GUI thread only.
+// On a log axis (setLogScale) the outline, the peak and the budget read true, but the stacked parts
+// do not: a band's height then shows the ratio of its top to its bottom, not its bytes, so the
+// bands are drawn only as a guide and the hover text gives each tensor's size. Owned by its parent
+// widget; GUI thread only.
 class MemoryTimelineChart : public ChartBase {
     Q_OBJECT
 public:
@@ -40,6 +42,11 @@ public:
                  int64_t peakBytes);
     // Budget in bytes (0: none) and how to call it on the chart ("256 KiB").
     void setBudget(int64_t bytes, const QString& label);
+    // Logarithmic value axis (the Charts dock's "Log scale"): a 64 KB step and a 64 MB one both stay
+    // visible. Values are clamped to kLogFloorBytes there, since a log axis has no zero.
+    void setLogScale(bool on);
+    bool logScale() const { return m_log; }
+    static constexpr double kLogFloorBytes = 1.0;
 
     int peakStep() const { return m_peakStep; }
     QString peakText() const;
@@ -78,6 +85,7 @@ private:
     int64_t m_peakBytes = 0;
     int64_t m_budget = 0;
     QString m_budgetText;
+    bool m_log = false;
     double m_plotPixels = 200; // data area height of the last layout
 };
 

@@ -2,6 +2,9 @@
 #include "RunnerPanel.h"
 
 #include "../Selection.h"
+#include "../charts/ChartStyle.h"
+#include "../charts/LayerAxis.h"
+#include "../charts/LayerTicker.h"
 #include "core/Format.h"
 
 #include <QCheckBox>
@@ -41,6 +44,10 @@ const QColor kNoisy(0xc0, 0x20, 0x20);
 // One colour per memory level's roof, L1 → DRAM; the compute roof is black.
 const QColor kLevel[core::kernels::kMemoryLevels] = {QColor(0x2e, 0x8b, 0x57), QColor(0x1f, 0x8a, 0x9e),
                                                      QColor(0x7b, 0x4f, 0xa6), QColor(0x55, 0x55, 0x55)};
+// The batch sweep measures batch 1, 2, 4, … up to this (core::batchSweep doubles from 1).
+constexpr int64_t kSweepMaxBatch = 64;
+constexpr int kSweepSizes = 7; // 1, 2, 4, 8, 16, 32, 64
+static_assert(int64_t{1} << (kSweepSizes - 1) == kSweepMaxBatch);
 // Foreign load from which the panel says the machine was busy: others took a quarter of all CPU time.
 constexpr double kBusyLoad = 0.25;
 
@@ -50,6 +57,12 @@ const char* kWhyDiffer =
     "just wrote, weights come back from farther caches or DRAM, tensors are freed after their last "
     "reader, and per-layer costs (waking threads, reorders) are paid once per layer. Either can be "
     "the larger; on a busy machine both vary.";
+
+// Legend and status names of the backends (core's keys are for files and the CLI).
+QString backendName(BackendKind b)
+{
+    return b == BackendKind::OneDnn ? QStringLiteral("oneDNN") : QStringLiteral("Eigen");
+}
 
 QString us(double v)
 {
@@ -144,6 +157,22 @@ RunnerPanel::RunnerPanel(core::Document& doc, Selection& selection, QWidget* par
         p->legend->setVisible(true);
         p->legend->setFont(QFont(font().family(), 8));
     }
+    // Layer names under the latency bars, as on the charts dock: rotated, every n-th when they do
+    // not all fit, the distinguishing end of a dotted name kept.
+    m_latencyTicker = QSharedPointer<LayerTicker>::create();
+    QFont tickFont = font();
+    tickFont.setPointSize(chartstyle::kTickPointSize);
+    m_latency->xAxis->setTickLabelFont(tickFont);
+    m_latencyTicker->setLabelFont(tickFont, LayerTicker::kMaxLabelPixels);
+    m_latency->xAxis->setTicker(m_latencyTicker);
+    m_latency->xAxis->setTickLabelRotation(-90);
+    m_latency->xAxis->setSubTicks(false);
+    m_latency->xAxis->grid()->setVisible(false);
+    connect(m_latency, &QCustomPlot::beforeReplot, this, [this] {
+        const QRect r = m_latency->axisRect()->rect();
+        const double width = r.width() > 0 ? r.width() : m_latency->width() - 80;
+        m_latencyTicker->setGeometry(width, QFontMetrics(m_latency->xAxis->tickLabelFont()).height() * 1.35);
+    });
 
     connect(m_run, &QPushButton::clicked, this, &RunnerPanel::startRun);
     connect(m_sweepButton, &QPushButton::clicked, this, &RunnerPanel::startSweep);
@@ -250,6 +279,7 @@ void RunnerPanel::launch(int kind)
     m_control = std::make_shared<core::RunControl>();
     setBusy(true);
     m_progress->setRange(0, 0); // busy indicator until the first progress report
+    m_progress->setFormat(QStringLiteral("%p%"));
     // The worker gets copies: the design may change while it runs (the result is then stale).
     core::Network net = m_doc.network();
     uint64_t revision = m_doc.revision();
@@ -262,17 +292,55 @@ void RunnerPanel::launch(int kind)
         }, Qt::QueuedConnection);
     };
     m_status->setText(kind == ProbeJob ? "Probing compute peak and memory bandwidth…" : "Running…");
-    m_job->thread = std::thread([this, kind, net = std::move(net), revision, opt, choice, control]() mutable {
+    std::vector<BackendKind> backends;
+    for (BackendKind b : {BackendKind::Eigen, BackendKind::OneDnn})
+        if (choice == 2 || (choice == 0) == (b == BackendKind::Eigen))
+            backends.push_back(b);
+    if (kind == SweepJob) {
+        // A new sweep replaces the old one point by point, on its own tab, in front.
+        m_sweep[0].clear();
+        m_sweep[1].clear();
+        m_sweepAt = QString("batch 1 on %1").arg(backendName(backends.front()));
+        m_status->setText("Batch sweep: " + m_sweepAt + "…");
+        redrawSweep();
+        m_tabs->setCurrentWidget(m_sweepPlot);
+    }
+    m_job->thread = std::thread([this, kind, net = std::move(net), revision, opt, choice, control,
+                                 backends]() mutable {
         try {
             if (kind == ProbeJob) {
                 core::kernels::MachineInfo info = core::kernels::MachineProbe::probe();
                 QMetaObject::invokeMethod(this, [this, info] { onProbeFinished(info); }, Qt::QueuedConnection);
             } else if (kind == SweepJob) {
-                std::string stopped;
-                opt.backend = choice == 1 ? BackendKind::OneDnn : BackendKind::Eigen;
-                auto pts = core::batchSweep(net, opt, 64, control.get(), &stopped);
-                QMetaObject::invokeMethod(this, [this, pts, s = QString::fromStdString(stopped), revision] {
-                    onSweepFinished(pts, s, revision);
+                // One sweep per backend; progress counts runs (a batch size on a backend) over all of
+                // them, and each point is posted the moment it is measured.
+                const int runs = kSweepSizes * static_cast<int>(backends.size());
+                QStringList stopped;
+                bool cancelled = false;
+                for (size_t bi = 0; bi < backends.size() && !cancelled; ++bi) {
+                    const BackendKind b = backends[bi];
+                    int64_t batch = 1;
+                    int run = static_cast<int>(bi) * kSweepSizes;
+                    // Both callbacks run here, on the worker, one after the other: plain locals do.
+                    control->progress = [this, b, &batch, &run, runs](int done, int total, const std::string& layer) {
+                        QMetaObject::invokeMethod(this, [=, this, l = QString::fromStdString(layer)] {
+                            onSweepProgress(b, batch, run, runs, done, total, l);
+                        }, Qt::QueuedConnection);
+                    };
+                    opt.backend = b;
+                    std::string why;
+                    core::batchSweep(net, opt, kSweepMaxBatch, control.get(), &why, [&](const core::SweepPoint& p) {
+                        QMetaObject::invokeMethod(this, [this, b, p] { onSweepPoint(b, p); }, Qt::QueuedConnection);
+                        batch = p.batch * 2;
+                        ++run;
+                    });
+                    cancelled = why == "cancelled";
+                    if (!why.empty() && !cancelled)
+                        stopped << QString("%1 stopped at %2").arg(backendName(b), QString::fromStdString(why));
+                }
+                control->progress = nullptr;
+                QMetaObject::invokeMethod(this, [this, stopped, cancelled, revision] {
+                    onSweepFinished(stopped, cancelled, revision);
                 }, Qt::QueuedConnection);
             } else {
                 std::vector<core::RunReport> reports;
@@ -313,6 +381,7 @@ void RunnerPanel::onRunFinished(std::vector<core::RunReport> reports, uint64_t r
     m_progress->setRange(0, 1);
     m_progress->setValue(cancelled ? 0 : 1);
     if (cancelled) {
+        m_progress->setFormat(QStringLiteral("cancelled"));
         m_status->setText("Cancelled; the previous results are kept.");
         return;
     }
@@ -328,20 +397,50 @@ void RunnerPanel::onRunFinished(std::vector<core::RunReport> reports, uint64_t r
     emit resultsChanged();
 }
 
-void RunnerPanel::onSweepFinished(std::vector<core::SweepPoint> points, QString stoppedBy, uint64_t revision)
+void RunnerPanel::onSweepProgress(BackendKind backend, int64_t batch, int run, int runs, int done, int total,
+                                  const QString& layer)
+{
+    if (!m_running)
+        return; // a late report after the finish
+    total = std::max(total, 1);
+    m_progress->setRange(0, runs * total);
+    m_progress->setValue(std::min(run * total + done, runs * total));
+    m_sweepAt = QString("batch %1 on %2").arg(batch).arg(backendName(backend));
+    m_progress->setFormat(m_sweepAt + QStringLiteral(" · %p%"));
+    m_status->setText(QString("Batch sweep: %1 (run %2 of %3)%4")
+                          .arg(m_sweepAt)
+                          .arg(std::min(run + 1, runs))
+                          .arg(runs)
+                          .arg(layer.isEmpty() ? QString("…") : QString(", measuring %1…").arg(layer)));
+}
+
+void RunnerPanel::onSweepPoint(BackendKind backend, core::SweepPoint point)
+{
+    m_sweep[static_cast<int>(backend)].push_back(point);
+    redrawSweep();
+    emit sweepPointAdded(backend, point.batch);
+}
+
+void RunnerPanel::onSweepFinished(QStringList stoppedBy, bool cancelled, uint64_t revision)
 {
     setBusy(false);
-    // A cancelled sweep is not complete: no full bar, and say what was measured before the cancel.
-    const bool cancelled = stoppedBy == QLatin1String("cancelled");
-    m_progress->setRange(0, 1);
-    m_progress->setValue(cancelled ? 0 : 1);
-    m_sweep = std::move(points);
-    m_sweepNote = cancelled ? QString() : stoppedBy;
     m_sweepRevision = revision;
-    if (cancelled)
-        m_status->setText(QString("Batch sweep cancelled after %1 batch size(s).").arg(m_sweep.size()));
-    else
-        m_status->setText(stoppedBy.isEmpty() ? "Batch sweep finished." : "Batch sweep stopped at " + stoppedBy);
+    const size_t points = m_sweep[0].size() + m_sweep[1].size();
+    if (cancelled) {
+        // Not complete: the bar stays where the cancel caught it and says so instead of a percentage.
+        m_progress->setFormat(QStringLiteral("cancelled at ") + m_sweepAt);
+        m_status->setText(points == 0 ? QString("Batch sweep cancelled at %1, before its first point.").arg(m_sweepAt)
+                                      : QString("Batch sweep cancelled at %1; the %2 point(s) measured before it "
+                                                "are shown.")
+                                            .arg(m_sweepAt)
+                                            .arg(points));
+    } else {
+        m_progress->setRange(0, 1);
+        m_progress->setValue(1);
+        m_progress->setFormat(QStringLiteral("%p%"));
+        m_status->setText(stoppedBy.isEmpty() ? QString("Batch sweep finished: %1 point(s).").arg(points)
+                                              : "Batch sweep finished early: " + stoppedBy.join("; ") + ".");
+    }
     redrawSweep();
     m_tabs->setCurrentWidget(m_sweepPlot);
 }
@@ -377,14 +476,14 @@ void RunnerPanel::updateStatus()
         if (!r)
             continue;
         if (!r->error.empty()) {
-            parts << QString("%1: %2").arg(core::backendKey(r->backend)).arg(QString::fromStdString(r->error));
+            parts << QString("%1: %2").arg(backendName(r->backend)).arg(QString::fromStdString(r->error));
             continue;
         }
         QString e2e = r->endToEndUs > 0
                           ? us(r->endToEndUs) + QString(" (p90 %1%2)").arg(us(r->endToEndP90Us)).arg(r->endToEndNoisy ? ", noisy" : "")
                           : QString("— (%1)").arg(QString::fromStdString(r->endToEndNote));
         parts << QString("%1, %2 thread(s), batch %3%4: sum of layers %5, end to end %6")
-                     .arg(core::backendKey(r->backend))
+                     .arg(backendName(r->backend))
                      .arg(r->threads)
                      .arg(r->batch)
                      .arg(r->deployed
@@ -410,7 +509,7 @@ void RunnerPanel::redrawLatency()
 {
     QCustomPlot* p = m_latency;
     p->clearPlottables();
-    p->xAxis->setLabel("layer (schedule order)");
+    p->xAxis->setLabel("layer, in schedule order");
     p->yAxis->setLabel("median latency (µs), whisker to p90");
     bool isStale = stale();
     int series = (m_reports[0] ? 1 : 0) + (m_reports[1] ? 1 : 0);
@@ -419,12 +518,21 @@ void RunnerPanel::redrawLatency()
     int maxX = 1;
     std::vector<QCPBars*> all;
     std::vector<std::pair<QVector<double>, QVector<double>>> noisy(2);
+    // Column i is the layer at schedule step i; a layer deleted since the run is named by its id.
+    auto axis = std::make_shared<LayerAxis>();
+    if (const auto& r = m_reports[0] ? m_reports[0] : m_reports[1])
+        for (const core::LayerTiming& t : r->layers) {
+            const core::Node* node = m_doc.network().node(t.id);
+            axis->ids.push_back(t.id);
+            axis->names.push_back(node ? QString::fromStdString(node->name) : QString("#%1").arg(t.id.v));
+        }
+    m_latencyTicker->setAxis(std::move(axis));
     for (int b = 0; b < 2; ++b) {
         const auto& r = m_reports[b];
         if (!r)
             continue;
         auto* bars = new QCPBars(p->xAxis, p->yAxis);
-        bars->setName(QString(core::backendKey(r->backend)) + (isStale ? " (stale)" : ""));
+        bars->setName(backendName(r->backend) + (isStale ? " (stale)" : ""));
         QColor c = isStale ? kStale : (b == 0 ? kEigen : kOneDnn);
         bars->setBrush(c);
         bars->setPen(Qt::NoPen);
@@ -473,7 +581,7 @@ void RunnerPanel::redrawLatency()
             n->removeFromLegend();
         noisyLegend = true;
     }
-    p->xAxis->setRange(-1, maxX);
+    p->xAxis->setRange(-0.6, maxX - 0.4);
     p->yAxis->setRange(0, maxY * 1.1);
     p->legend->setVisible(series > 0);
     p->replot(QCustomPlot::rpQueuedReplot);
@@ -510,7 +618,7 @@ void RunnerPanel::redrawRoofline()
             continue;
         threads = r->threads;
         auto* g = new QCPGraph(p->xAxis, p->yAxis);
-        g->setName(QString(core::backendKey(r->backend)) + " layers" + (isStale ? " (stale)" : ""));
+        g->setName(backendName(r->backend) + " layers" + (isStale ? " (stale)" : ""));
         g->setLineStyle(QCPGraph::lsNone);
         QColor c = isStale ? kStale : (b == 0 ? kEigen : kOneDnn);
         g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, c, c, 6));
@@ -623,7 +731,7 @@ void RunnerPanel::redrawTable()
             if (m_machine)
                 level = kk::memoryLevelLabel(m_machine->levelFor(t.bytesMoved, r->threads));
             const QStringList cells{node ? QString::fromStdString(node->name) : QString::number(t.id.v),
-                                    core::backendKey(r->backend),
+                                    backendName(r->backend),
                                     us(t.medianUs),
                                     us(t.p90Us),
                                     QString::number(t.spread, 'f', 2),
@@ -654,30 +762,48 @@ void RunnerPanel::redrawSweep()
     QCustomPlot* p = m_sweepPlot;
     p->clearPlottables();
     p->xAxis->setScaleType(QCPAxis::stLogarithmic);
-    p->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
+    // Ticks at the batch sizes measured (1, 2, 4, …), not at the decades a log ticker would pick.
+    auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+    for (int64_t b = 1; b <= kSweepMaxBatch; b *= 2)
+        ticker->addTick(static_cast<double>(b), QString::number(b));
+    p->xAxis->setTicker(ticker);
     p->xAxis->setLabel("batch");
-    p->yAxis->setLabel("latency per batch (ms)");
+    p->yAxis->setLabel("latency per batch (ms), solid");
     p->yAxis2->setVisible(true);
-    p->yAxis2->setLabel("throughput (samples/s)");
-    auto* lat = new QCPGraph(p->xAxis, p->yAxis);
-    lat->setName("latency (ms)");
-    lat->setPen(QPen(kEigen, 2));
-    lat->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
-    auto* thr = new QCPGraph(p->xAxis, p->yAxis2);
-    thr->setName("throughput (samples/s)");
-    thr->setPen(QPen(kOneDnn, 2));
-    thr->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, 6));
-    QVector<double> x, l, t;
-    for (const core::SweepPoint& s : m_sweep) {
-        x << static_cast<double>(s.batch);
-        l << s.latencyUs / 1e3;
-        t << s.samplesPerSecond;
+    p->yAxis2->setLabel("throughput (samples/s), dashed");
+    // Latency and throughput both grow with the batch: the lower right stays empty for the legend.
+    p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
+    double maxBatch = 2, maxLatency = 0, maxThroughput = 0;
+    for (BackendKind b : {BackendKind::Eigen, BackendKind::OneDnn}) {
+        const std::vector<core::SweepPoint>& pts = m_sweep[static_cast<int>(b)];
+        if (pts.empty())
+            continue;
+        // One colour per backend, as in the latency chart; the measure by line style and axis.
+        const QColor c = b == BackendKind::Eigen ? kEigen : kOneDnn;
+        auto* lat = new QCPGraph(p->xAxis, p->yAxis);
+        lat->setName(backendName(b) + " latency (ms)");
+        lat->setPen(QPen(c, 2));
+        lat->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, 6));
+        auto* thr = new QCPGraph(p->xAxis, p->yAxis2);
+        thr->setName(backendName(b) + " throughput (samples/s)");
+        thr->setPen(QPen(c, 2, Qt::DashLine));
+        thr->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssSquare, 6));
+        QVector<double> x, l, t;
+        for (const core::SweepPoint& s : pts) {
+            x << static_cast<double>(s.batch);
+            l << s.latencyUs / 1e3;
+            t << s.samplesPerSecond;
+            maxBatch = std::max(maxBatch, x.back());
+            maxLatency = std::max(maxLatency, l.back());
+            maxThroughput = std::max(maxThroughput, t.back());
+        }
+        lat->setData(x, l);
+        thr->setData(x, t);
     }
-    lat->setData(x, l);
-    thr->setData(x, t);
-    p->xAxis->setRange(0.7, std::max(2.0, x.isEmpty() ? 64.0 : x.back() * 1.4));
-    p->yAxis->setRange(0, l.isEmpty() ? 1 : *std::max_element(l.begin(), l.end()) * 1.15);
-    p->yAxis2->setRange(0, t.isEmpty() ? 1 : *std::max_element(t.begin(), t.end()) * 1.15);
+    p->legend->setVisible(p->plottableCount() > 0);
+    p->xAxis->setRange(0.7, std::max(static_cast<double>(kSweepMaxBatch), maxBatch) * 1.4);
+    p->yAxis->setRange(0, maxLatency > 0 ? maxLatency * 1.15 : 1);
+    p->yAxis2->setRange(0, maxThroughput > 0 ? maxThroughput * 1.15 : 1);
     p->replot(QCustomPlot::rpQueuedReplot);
 }
 

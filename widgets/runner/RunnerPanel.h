@@ -1,6 +1,7 @@
 // RunnerPanel: the kernel runner in the GUI — backend, threads and batch; a run in a worker thread
 // with progress and cancel; measured latency per layer with its spread, a table that flags noisy
-// layers, the cache-aware roofline (one roof per memory level) and the batch sweep.
+// layers, the cache-aware roofline (one roof per memory level) and the batch sweep, whose points
+// appear as they are measured, one series per backend.
 //
 // Results are values posted back from the worker. A result belongs to the Document revision it was
 // measured at; once the design changes it is marked stale and never shown as current.
@@ -10,6 +11,8 @@
 #include "core/runner/KernelRunner.h"
 #include "kernels/MachineProbe.h"
 
+#include <QSharedPointer>
+#include <QStringList>
 #include <QWidget>
 
 #include <memory>
@@ -27,6 +30,7 @@ class QTableWidget;
 
 namespace nc::widgets {
 
+class LayerTicker;
 class Selection;
 
 class RunnerPanel : public QWidget {
@@ -40,7 +44,8 @@ public:
     // True when the design changed after the shown results were measured.
     bool stale() const;
     bool running() const { return m_running; }
-    const std::vector<core::SweepPoint>& sweep() const { return m_sweep; }
+    // Batch-sweep points measured so far on backend `b` (grows while a sweep runs).
+    const std::vector<core::SweepPoint>& sweep(core::BackendKind b) const { return m_sweep[static_cast<int>(b)]; }
     std::optional<core::kernels::MachineInfo> machine() const { return m_machine; }
 
     // For tests and scripts: the same as the buttons.
@@ -65,13 +70,18 @@ public:
 signals:
     // A run finished (or was cancelled) and report() changed; or results turned stale.
     void resultsChanged();
+    // A batch-sweep point arrived and is drawn (emitted while the sweep still runs).
+    void sweepPointAdded(core::BackendKind backend, qint64 batch);
 
 private:
     struct Job;
     void launch(int kind);
     void onProgress(int done, int total, const QString& layer);
     void onRunFinished(std::vector<core::RunReport> reports, uint64_t revision, bool cancelled);
-    void onSweepFinished(std::vector<core::SweepPoint> points, QString stoppedBy, uint64_t revision);
+    void onSweepProgress(core::BackendKind backend, int64_t batch, int run, int runs, int done, int total,
+                         const QString& layer);
+    void onSweepPoint(core::BackendKind backend, core::SweepPoint point);
+    void onSweepFinished(QStringList stoppedBy, bool cancelled, uint64_t revision);
     void onProbeFinished(core::kernels::MachineInfo info);
     void setBusy(bool busy);
     void redrawLatency();
@@ -102,15 +112,16 @@ private:
 
     std::optional<core::RunReport> m_reports[2];
     uint64_t m_revision = 0;      // Document revision the reports were measured at
-    std::vector<core::SweepPoint> m_sweep;
-    QString m_sweepNote;
+    std::vector<core::SweepPoint> m_sweep[2]; // per BackendKind
+    QString m_sweepAt;                        // "batch 8 on oneDNN": what the sweep measures now
     uint64_t m_sweepRevision = 0;
     std::optional<core::kernels::MachineInfo> m_machine;
     struct RooflinePoint {
         double x, y;
         core::NodeId id;
     };
-    std::vector<RooflinePoint> m_rooflinePoints; // for clicks: a layer per drawn point
+    std::vector<RooflinePoint> m_rooflinePoints;
+    QSharedPointer<LayerTicker> m_latencyTicker; // layer names under the latency bars // for clicks: a layer per drawn point
     double m_secondsPerLayer = 0.1;
     bool m_running = false;
     std::shared_ptr<core::RunControl> m_control;
