@@ -44,7 +44,7 @@ public:
 
     // Measured time per layer (from the kernel runner) for CostColour::Latency; replaces the previous set.
     void setLayerLatencies(const std::vector<std::pair<core::NodeId, double>>& seconds);
-    // Colours layers by pipeline stage (the Training & scale panel's split); empty restores the costs.
+    // Colours layers by pipeline stage (the Training and scale panel's split); empty restores the costs.
     void setPipelineStages(const std::vector<std::pair<core::NodeId, int>>& stages);
 
     // Blocks inferred from the layer names (core::inferBlockGroups), in network order. A collapsed

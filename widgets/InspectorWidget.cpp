@@ -500,7 +500,7 @@ void InspectorWidget::refreshNetworkPage()
     row(tr("Activations"), q(core::humanBytes(t.activationBytes)));
     row(tr("Peak live memory"), q(core::humanBytes(t.peakLiveBytes)) + tr(" at ") + name(t.peakLiveLayer));
     // Only the activations a backward pass keeps: weights, gradients and optimizer state come on top
-    // (the "Training & scale" panel), so "Training memory" alone would promise a total this is not.
+    // (the "Training and scale" panel), so "Training memory" alone would promise a total this is not.
     row(tr("Kept for backward"), q(core::humanBytes(t.trainingBytes)));
     if (t.kvCacheBytes > 0)
         row(tr("KV cache"), q(core::humanBytes(t.kvCacheBytes)));

@@ -1,4 +1,4 @@
-// TrainingPanel: the "Training & scale" dock.
+// TrainingPanel: the "Training and scale" dock.
 #include "TrainingPanel.h"
 
 #include "core/Format.h"

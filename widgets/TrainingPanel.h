@@ -1,4 +1,4 @@
-// TrainingPanel: the "Training & scale" dock — memory per device for training the open design
+// TrainingPanel: the "Training and scale" dock — memory per device for training the open design
 // (stacked bar per pipeline stage: weights, gradients, optimizer, activations, workspace) against
 // the device memory with a fits verdict, and the controls that change it (batch, context,
 // precision, optimizer, recomputation, data/tensor/pipeline parallel degrees, ZeRO, micro-batches,

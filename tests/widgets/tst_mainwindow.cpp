@@ -310,7 +310,7 @@ void TestMainWindow::newDesignStartsWithAnInput()
     QCOMPARE(d.w().undoStack().count(), 0);
 }
 
-// The Training & scale panel splits the layers into pipeline stages; with "colour the canvas by
+// The Training and scale panel splits the layers into pipeline stages; with "colour the canvas by
 // stage" on, each layer node shows its stage and the stages get different fills; off restores the
 // cost colouring. A 4-layer chain (conv, relu, conv, relu) in 2 stages: the first layer is in
 // stage 1, the last in stage 2.

@@ -1,4 +1,4 @@
-// Tests the "Training & scale" panel driven as a user would: moving its controls and editing the
+// Tests the "Training and scale" panel driven as a user would: moving its controls and editing the
 // design update the verdict, the stacked bars and the figures.
 #include "core/Zoo.h"
 #include "widgets/TrainingPanel.h"
