@@ -2,6 +2,7 @@
 #include "Editor.h"
 
 #include "UndoCommand.h"
+#include "core/BlockTemplates.h"
 #include "core/Catalogue.h"
 #include "core/Layout.h"
 #include "core/layers/LayerKind.h"
@@ -70,6 +71,8 @@ void Editor::pruneSelection()
 std::optional<core::NodeId> Editor::addLayer(int paletteIndex, QPointF centre)
 {
     const auto palette = core::Catalogue::instance().palette();
+    if (paletteIndex >= static_cast<int>(palette.size()))
+        return insertBlock(paletteIndex - static_cast<int>(palette.size()), centre);
     if (paletteIndex < 0 || paletteIndex >= static_cast<int>(palette.size()))
         return std::nullopt;
     const core::PaletteEntry& e = palette[static_cast<size_t>(paletteIndex)];
@@ -108,6 +111,8 @@ QPointF Editor::freeSpotBelow(const core::Node& above) const
 std::optional<core::NodeId> Editor::appendLayer(int paletteIndex)
 {
     const auto palette = core::Catalogue::instance().palette();
+    if (paletteIndex >= static_cast<int>(palette.size()))
+        return insertBlock(paletteIndex - static_cast<int>(palette.size()), std::nullopt);
     if (paletteIndex < 0 || paletteIndex >= static_cast<int>(palette.size()))
         return std::nullopt;
     const core::PaletteEntry& e = palette[static_cast<size_t>(paletteIndex)];
@@ -150,6 +155,32 @@ std::optional<core::NodeId> Editor::appendLayer(int paletteIndex)
     push(std::move(*cmd));
     m_selection.set({id});
     return id;
+}
+
+std::optional<core::NodeId> Editor::insertBlock(int templateIndex, std::optional<QPointF> at)
+{
+    const auto templates = core::blockTemplates();
+    if (templateIndex < 0 || templateIndex >= static_cast<int>(templates.size()))
+        return std::nullopt;
+    const core::Network& net = m_doc.network();
+    const core::Node* above = net.node(m_selection.current());
+    if (!above) {
+        emit message(tr("Select the layer to insert the %1 after.")
+                         .arg(q(std::string(templates[static_cast<size_t>(templateIndex)].label)).toLower()));
+        return std::nullopt;
+    }
+    const core::LayerResult* r = m_doc.analysis().layer(above->id, net);
+    const core::Shape in = r && r->status == core::LayerStatus::Ok ? r->output : core::Shape{};
+    const QPointF p = at ? *at : freeSpotBelow(*above);
+    auto cmd = core::blockTemplateCommand(templateIndex, net, above->id, in, snap(p.x()), snap(p.y()));
+    if (!cmd) {
+        emit message(q(cmd.error()));
+        return std::nullopt;
+    }
+    const core::NodeId last = (*cmd)->nodes().back().id;
+    push(std::move(*cmd));
+    m_selection.set({last});
+    return last;
 }
 
 bool Editor::connectPorts(core::NodeId from, core::NodeId to, int port, int fromPort)

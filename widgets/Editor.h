@@ -41,6 +41,10 @@ public:
     // A palette entry appended below the selected layer and fed by it (placed on its own when nothing
     // is selected); selects the new layer so repeated appends build a chain.
     std::optional<core::NodeId> appendLayer(int paletteIndex);
+    // Both of the above, for an index past the catalogue's palette: core::blockTemplates()[index −
+    // palette size], wired after the selected layer (at `at`, or below it) as one undo step; selects and
+    // returns the block's last layer. Nothing selected, or a refusal, becomes message().
+    std::optional<core::NodeId> insertBlock(int templateIndex, std::optional<QPointF> at);
 
     // Checks with the core first; a refusal (cycle, self-loop, occupied port) becomes message().
     bool connectPorts(core::NodeId from, core::NodeId to, int port, int fromPort = 0);

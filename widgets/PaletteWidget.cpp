@@ -1,6 +1,7 @@
 // PaletteWidget: grouping, search and drag data of the layer palette.
 #include "PaletteWidget.h"
 
+#include "core/BlockTemplates.h"
 #include "core/Catalogue.h"
 
 #include <QHeaderView>
@@ -72,6 +73,22 @@ PaletteWidget::PaletteWidget(QWidget* parent) : QWidget(parent)
                                 q(cat.spec(e.type).doc).toHtmlEscaped());
         item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDragEnabled);
     }
+    // Block templates (several existing layers inserted as one edit) follow the catalogue's entries:
+    // their index is palette.size() + the template's position.
+    const auto templates = core::blockTemplates();
+    for (size_t i = 0; i < templates.size(); ++i) {
+        const core::BlockTemplate& t = templates[i];
+        QTreeWidgetItem* group = groups[static_cast<int>(t.category)];
+        if (!group)
+            continue; // every template's category has catalogue kinds
+        auto* item = new QTreeWidgetItem(group, {q(t.label)});
+        item->setData(0, kEntryRole, static_cast<int>(palette.size() + i));
+        item->setToolTip(0, "<b>" + q(t.label) + "</b> — " + q(t.help).toHtmlEscaped() +
+                                "<br><br>" + tr("Inserted after the selected T×D layer as separate layers "
+                                                "under one name prefix; width and heads come from its D "
+                                                "and are edited in the inspector."));
+        item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDragEnabled);
+    }
     for (auto& [cat, group] : groups)
         m_tree->addTopLevelItem(group);
     m_tree->expandAll();
@@ -102,7 +119,8 @@ std::optional<int> PaletteWidget::entryFrom(const QMimeData* data)
         return std::nullopt;
     bool ok = false;
     const int index = data->data(kMimeType).toInt(&ok);
-    if (!ok || index < 0 || index >= static_cast<int>(core::Catalogue::instance().palette().size()))
+    if (!ok || index < 0 ||
+        index >= static_cast<int>(core::Catalogue::instance().palette().size() + core::blockTemplates().size()))
         return std::nullopt;
     return index;
 }
@@ -140,11 +158,15 @@ void PaletteWidget::filter(const QString& text)
         int shown = 0;
         for (int c = 0; c < group->childCount(); ++c) {
             QTreeWidgetItem* item = group->child(c);
-            const core::PaletteEntry& e = palette[static_cast<size_t>(item->data(0, kEntryRole).toInt())];
-            const bool match = needle.isEmpty() || groupMatches ||
-                               item->text(0).contains(needle, Qt::CaseInsensitive) ||
-                               q(e.help).contains(needle, Qt::CaseInsensitive) ||
-                               q(core::layerTypeKey(e.type)).contains(needle, Qt::CaseInsensitive);
+            const auto index = static_cast<size_t>(item->data(0, kEntryRole).toInt());
+            bool match = needle.isEmpty() || groupMatches || item->text(0).contains(needle, Qt::CaseInsensitive);
+            if (index < palette.size()) {
+                const core::PaletteEntry& e = palette[index];
+                match = match || q(e.help).contains(needle, Qt::CaseInsensitive) ||
+                        q(core::layerTypeKey(e.type)).contains(needle, Qt::CaseInsensitive);
+            } else {
+                match = match || q(core::blockTemplates()[index - palette.size()].help).contains(needle, Qt::CaseInsensitive);
+            }
             item->setHidden(!match);
             shown += match;
         }

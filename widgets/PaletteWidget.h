@@ -1,6 +1,7 @@
 // PaletteWidget: the searchable, grouped list of layer kinds (core::Catalogue::palette()). Drag an entry
 // onto the canvas, or double-click it (or press Enter in the search field) to append it after the
-// selected layer.
+// selected layer. Indices past core::Catalogue::palette() are core::blockTemplates() (several layers
+// inserted as one edit, e.g. a transformer decoder block).
 #pragma once
 
 #include <QWidget>

@@ -2,7 +2,9 @@
 // drag to connect (and be refused), move, select, delete, copy/paste, zoom, colour and mark by cost.
 #include "DesignerFixture.h"
 
+#include "core/BlockTemplates.h"
 #include "core/Catalogue.h"
+#include "core/ModelBuilder.h"
 #include "core/Zoo.h"
 #include "widgets/PaletteWidget.h"
 
@@ -37,6 +39,7 @@ private slots:
     void dropFromPaletteAddsLayerWhereDropped();
     void doubleClickAppendsAfterSelectedLayer();
     void searchFiltersPalette();
+    void decoderBlockFromPaletteIsOneUndo();
     void dragFromOutputToInputConnects();
     void splitOutputsAreSeparatePorts();
     void refusedConnectionsExplainWhy_data();
@@ -122,7 +125,7 @@ void TestCanvas::searchFiltersPalette()
     Designer d;
     widgets::PaletteWidget* p = d.w().palette();
     const size_t all = p->visibleEntries().size();
-    QCOMPARE(all, core::Catalogue::instance().palette().size());
+    QCOMPARE(all, core::Catalogue::instance().palette().size() + core::blockTemplates().size());
     QTest::keyClicks(p->searchField(), "depthw");
     const auto shown = p->visibleEntries();
     QCOMPARE(shown.size(), size_t(1));
@@ -133,6 +136,51 @@ void TestCanvas::searchFiltersPalette()
     QCOMPARE(d.net().nodes().back().type, core::LayerType::DepthwiseConv2d);
     p->searchField()->clear();
     QCOMPARE(p->visibleEntries().size(), all);
+}
+
+void TestCanvas::decoderBlockFromPaletteIsOneUndo()
+{
+    Designer d;
+    core::ModelBuilder b("tokens");
+    b.input({16, 64}, "tokens");
+    d.load(b.finish());
+    d.w().selection().set({d.id("tokens")});
+    const int index = static_cast<int>(core::Catalogue::instance().palette().size());
+    QTreeWidget* tree = d.w().palette()->tree();
+    QTreeWidgetItem* row = d.w().palette()->itemFor(index);
+    QVERIFY(row);
+    QCOMPARE(row->text(0), QString("Transformer decoder block (pre-norm)"));
+    // Found by searching, then double-clicked as a user would.
+    QTest::keyClicks(d.w().palette()->searchField(), "decoder");
+    QCOMPARE(d.w().palette()->visibleEntries(), std::vector<int>{index});
+    tree->scrollToItem(row);
+    const QPoint p = tree->visualItemRect(row).center();
+    QTest::mouseClick(tree->viewport(), Qt::LeftButton, {}, p);
+    QTest::mouseDClick(tree->viewport(), Qt::LeftButton, {}, p);
+
+    QCOMPARE(d.net().nodes().size(), size_t(7));
+    QCOMPARE(d.net().edges().size(), size_t(8));
+    QCOMPARE(d.w().undoStack().count(), 1);
+    for (const char* name : {"block0.ln_1", "block0.attn", "block0.add_1", "block0.ln_2", "block0.mlp", "block0.add_2"}) {
+        widgets::NodeItem* item = d.item(name);
+        QVERIFY2(item, name);
+        // The drawn title is the name, or its last components when the whole does not fit.
+        const QString suffix = QString(name).section('.', 1);
+        QVERIFY2(item->titleText().endsWith(suffix), qPrintable(item->titleText()));
+    }
+    // 12·D² + 13·D = 12·4,096 + 832 = 49,984 parameters (hand arithmetic in tst_block_templates).
+    QCOMPARE(d.doc().analysis().totals.params, int64_t(49984));
+    QCOMPARE(d.w().selection().current(), d.id("block0.add_2"));
+    // One collapsible block.
+    QCOMPARE(d.scene().blockGroups().size(), size_t(1));
+    QCOMPARE(d.scene().blockGroups().front().name, std::string("block0"));
+    d.scene().setGroupCollapsed("block0", true);
+    QVERIFY(d.scene().groupItem("block0"));
+    d.scene().setGroupCollapsed("block0", false);
+
+    d.w().undoStack().undo();
+    QCOMPARE(d.net().nodes().size(), size_t(1));
+    QCOMPARE(d.net().edges().size(), size_t(0));
 }
 
 void TestCanvas::dragFromOutputToInputConnects()
