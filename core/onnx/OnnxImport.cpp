@@ -51,7 +51,7 @@ const std::set<std::string>& supportedSet()
         "AveragePool", "GlobalAveragePool", "ReduceMean", "Add", "Sum", "Mul", "Sub", "Div", "Pow", "Sqrt",
         "Concat", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Gather", "Dropout", "Identity",
         "Pad", "Split", "Gelu", "GroupNormalization", "ConvTranspose", "Einsum",
-        "LSTM", "GRU",
+        "LSTM", "GRU", "Resize", "Upsample", "ReduceSum", "ReduceMax",
         // folded as constants (shape arithmetic)
         "Constant", "Shape", "Size", "Cast", "Slice", "ConstantOfShape", "Range", "Expand", "Equal", "Where",
         "Neg", "Floor", "Ceil"};

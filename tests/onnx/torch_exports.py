@@ -187,6 +187,24 @@ class GRUClassifier(nn.Module):
         return self.fc(h_n[-1])
 
 
+class ResizeReduce(nn.Module):
+    """Resizing and reductions as a dense-prediction head uses them: nearest ×2 (Resize with scales),
+    bilinear to a size (Resize with sizes), then mean, max and sum over spatial axes (ReduceMean,
+    ReduceMax, ReduceSum without keepdims)."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.c2 = nn.Conv2d(8, 8, 3, padding=1)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        y = nn.functional.interpolate(self.c1(x), scale_factor=2, mode="nearest")
+        y = nn.functional.interpolate(self.c2(y), size=(40, 24), mode="bilinear", align_corners=False)
+        z = y.mean(dim=(2, 3)) + y.amax(dim=(2, 3)) + y.sum(dim=3).mean(dim=2)
+        return self.fc(z)
+
+
 class Encoder(nn.Module):
     def __init__(self):
         super().__init__()
@@ -243,6 +261,7 @@ MODELS = {
     "gru": ("torch", GRUModel, lambda: torch.randn(1, 30, 24)),
     "lstm_classifier": ("torch", LSTMClassifier, lambda: torch.randn(1, 7, 10)),
     "gru_classifier": ("torch", GRUClassifier, lambda: torch.randn(1, 9, 12)),
+    "resize_reduce": ("torch", ResizeReduce, lambda: torch.randn(1, 3, 16, 16)),
     "resnext50_32x4d": ("torch-slow", lambda: tv("resnext50_32x4d"), image()),
     "wide_resnet50_2": ("torch-slow", lambda: tv("wide_resnet50_2"), image()),
     "densenet121": ("torch-slow", lambda: tv("densenet121"), image()),

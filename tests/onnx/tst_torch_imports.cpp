@@ -114,6 +114,20 @@ void TestTorchImports::imports()
     QVERIFY2(opaqueMac.empty(), ("operators that multiply and accumulate left opaque: " + opaqueMac + "\n" +
                                  r->report.text()).c_str());
 
+    if (model == "resize_reduce") {
+        // Both resizes become Upsample layers and the four reductions Reduce layers, each with the
+        // shape ONNX gives: 8×32×32 after ×2 nearest, 8×40×24 after bilinear to a size; 8 after each
+        // reduction over H and W, 8×40 after the sum over W alone.
+        for (const auto& [op, count] : r->report.opaqueOps)
+            QVERIFY2(op != "Resize" && op.rfind("Reduce", 0) != 0, (op + " kept opaque:\n" + r->report.text()).c_str());
+        QVERIFY2(r->report.shapeDisagreements.empty(), r->report.text().c_str());
+        QStringList shapes;
+        for (const Node& n : r->network.nodes())
+            if (n.type == LayerType::Upsample || n.type == LayerType::Reduce)
+                shapes << QString::fromStdString(a.layer(n.id, r->network)->output.toString());
+        shapes.sort();
+        QCOMPARE(shapes, (QStringList{"8", "8", "8", "8×32×32", "8×40", "8×40×24"}));
+    }
     QCOMPARE(a.totals.macs, torch["macs"].toInteger());
     // The exporter's own constant folding can add values (Swin: each relative-position bias table
     // gathered into a w²×w²×heads tensor); the script computes that difference from the model.

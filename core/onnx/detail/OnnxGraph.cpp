@@ -612,10 +612,12 @@ Status OnnxGraph::resolveValues(const std::map<std::string, std::vector<int64_t>
         }
         if (dims.size() > static_cast<size_t>(kMaxRank))
             return Error{what + " has too many dimensions"};
+        // A constant given by the caller may be empty (ONNX's "no axes" for a Reduce); data may not.
+        const int64_t least = v.frozenInput ? 0 : 1;
         for (int64_t d : dims)
-            if (d <= 0 || d > kMaxDim)
+            if (d < least || d > kMaxDim)
                 return Error{what + " has a dimension of " + std::to_string(d) + " in " + dimsText(dims) +
-                             "; every size must be from 1 to " + std::to_string(kMaxDim)};
+                             "; every size must be from " + std::to_string(least) + " to " + std::to_string(kMaxDim)};
         if (!elementCount(dims))
             return Error{what + " has an absurd size " + dimsText(dims)};
         v.dims = dims;
@@ -631,7 +633,7 @@ Status OnnxGraph::resolveValues(const std::map<std::string, std::vector<int64_t>
                 if (t.real())
                     t.reals.push_back(x);
                 else
-                    t.ints.push_back(static_cast<int64_t>(x));
+                    t.ints.push_back(Tensor::saturatingInt(x));
             }
             v.data = std::move(t);
             continue;

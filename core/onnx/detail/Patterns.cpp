@@ -1728,7 +1728,6 @@ void PatternMatcher::mapNode(int i)
             if (a == std::vector<int64_t>{2, 3})
                 return single(LayerType::GlobalAvgPool, defaults(LayerType::GlobalAvgPool));
         }
-        return fail("only a mean over H and W with keepdims (global average pooling) is modelled");
     }
     if (o == "BatchNormalization") {
         if (lead(x) != 1 || val(x).dims.size() < 2)
@@ -2018,8 +2017,93 @@ void PatternMatcher::mapNode(int i)
             p.pt = pd[2], p.pb = pd[6];
         return single(LayerType::Pad, p);
     }
-    if (o == "Erf" || o == "HardSigmoid" || o == "Div" || o == "Sub" || o == "Pow" || o == "Sqrt" ||
-        o == "ReduceMean")
+    if (o == "Resize" || o == "Upsample") {
+        // The Upsample kind: C×H×W or C×L with the batch and channels kept, nearest as PyTorch exports
+        // it (asymmetric coordinates, floor) or (bi)linear with or without align_corners; by constant
+        // scales or to constant sizes. Anything else would be counted right but run differently.
+        const int64_t rank = static_cast<int64_t>(val(x).dims.size());
+        if (lead(x) != 1 || (rank != 3 && rank != 4) || lead(g.output) != 1)
+            return fail("only N×C×L and N×C×H×W inputs are modelled");
+        const std::string mode = attrString(n, "mode", "nearest");
+        const std::string ctm = attrString(n, "coordinate_transformation_mode", "half_pixel");
+        const bool resize11 = o == "Resize" && opset() >= 11;
+        LayerParams p = defaults(LayerType::Upsample);
+        if (mode == "nearest") {
+            if (resize11 && (ctm != "asymmetric" || attrString(n, "nearest_mode", "round_prefer_floor") != "floor"))
+                return fail("nearest resizing other than PyTorch's (asymmetric coordinates, floor) is not modelled");
+            p.resizeMode = 0;
+        } else if (mode == "linear") {
+            if (resize11 && ctm != "align_corners" && ctm != "pytorch_half_pixel" && ctm != "half_pixel")
+                return fail("linear resizing with coordinate mode \"" + ctm + "\" is not modelled");
+            p.resizeMode = 1;
+            p.alignCorners = resize11 && ctm == "align_corners";
+        } else {
+            return fail("only nearest and linear resizing are modelled (mode \"" + mode + "\")");
+        }
+        // Scales: Upsample-7's attribute, Upsample-9/Resize-10's input 1, Resize-11's input 2; sizes:
+        // Resize-11's input 3.
+        std::vector<double> scales;
+        std::vector<int64_t> sizes;
+        const int scalesInput = resize11 ? 2 : 1;
+        if (o == "Upsample" && opset() < 9) {
+            if (const auto* a = findAttr(n, "scales"))
+                scales.assign(a->floats().begin(), a->floats().end());
+        } else if (int v = in(i, scalesInput); v >= 0 && isConst(v) && val(v).data && val(v).data->real()) {
+            scales = val(v).data->reals;
+        }
+        if (resize11 && scales.empty())
+            if (auto s = in(i, 3) >= 0 ? constInts(in(i, 3)) : std::nullopt)
+                sizes = *s;
+        if (scales.size() == static_cast<size_t>(rank)) {
+            if (scales[0] != 1 || scales[1] != 1)
+                return fail("it resizes the batch or channel axis");
+            p.resizeToSize = 0;
+            p.scaleW = scales.back();
+            p.scaleH = rank == 4 ? scales[2] : p.scaleW;
+        } else if (sizes.size() == static_cast<size_t>(rank)) {
+            p.resizeToSize = 1;
+            p.outW = sizes.back();
+            p.outH = rank == 4 ? sizes[2] : 1;
+        } else {
+            return fail("its scales or sizes are computed at run time; give the input sizes they depend on");
+        }
+        return single(LayerType::Upsample, p);
+    }
+    if (o == "ReduceMean" || o == "ReduceSum" || o == "ReduceMax") {
+        if (lead(x) != 1 || lead(g.output) != 1)
+            return fail("only a reduction that keeps the batch on axis 0 and some axis of the sample is modelled");
+        // The Reduce kind over per-sample axes (global average pooling over H and W with keepdims was
+        // mapped above for ReduceMean). Axes: an attribute, or ReduceSum-13's / every Reduce-18's input.
+        const bool axesInput = opset() >= 18 || (o == "ReduceSum" && opset() >= 13);
+        std::optional<std::vector<int64_t>> axes = axesInput ? (in(i, 1) >= 0 ? constInts(in(i, 1)) : std::vector<int64_t>{})
+                                                             : attrInts(n, "axes").value_or(std::vector<int64_t>{});
+        if (!axes)
+            return fail("its axes are computed at run time");
+        const int64_t rank = static_cast<int64_t>(val(x).dims.size());
+        std::vector<int64_t> a = *axes;
+        if (a.empty()) {
+            if (attrInt(n, "noop_with_empty_axes", 0))
+                return fail("an empty axis list that leaves the tensor unchanged is not modelled");
+            for (int64_t k = 0; k < rank; ++k)
+                a.push_back(k);
+        }
+        for (auto& v : a)
+            if (v < 0)
+                v += rank;
+        std::sort(a.begin(), a.end());
+        if (a.front() < 1 || a.back() >= rank || std::adjacent_find(a.begin(), a.end()) != a.end())
+            return fail("it reduces over the batch axis");
+        if (rank - 1 > Shape::kMaxRank)
+            return fail("its input has more axes than NetCanvas models");
+        LayerParams p = defaults(LayerType::Reduce);
+        p.reduceOp = static_cast<int64_t>(o == "ReduceMean" ? ReduceOp::Mean : o == "ReduceSum" ? ReduceOp::Sum : ReduceOp::Max);
+        p.keepDims = attrInt(n, "keepdims", 1) != 0;
+        p.dims = Shape{};
+        for (int64_t v : a)
+            p.dims.push(v - 1);
+        return single(LayerType::Reduce, p);
+    }
+    if (o == "Erf" || o == "HardSigmoid" || o == "Div" || o == "Sub" || o == "Pow" || o == "Sqrt")
         return fail("not part of a recognised GELU, hard-swish or LayerNorm formula");
     fail("");
 }
