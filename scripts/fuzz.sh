@@ -3,8 +3,9 @@
 # suite's build, sanitizer-build.sh), replays the regression corpus, then fuzzes each target.
 #   bash scripts/fuzz.sh          long local run: FUZZ_SECONDS per target (default 3600)
 #   bash scripts/fuzz.sh --ci     replay, then a fixed number of executions per target from a fixed
-#                                 seed and a fresh corpus (about 60 s each here), so CI's run is the
-#                                 same on every machine and a failure there reruns as it happened
+#                                 seed and a fresh corpus (about 60 s each here), so CI's run does
+#                                 not depend on the machine's speed and a failure there reruns as it
+#                                 happened (on the same CPU model: the build uses -march=native)
 # Fails on any crash, sanitizer report, leak, input slower than 10 s or allocation over 2 GB.
 # Findings are written to build-asan/artifacts/; add each to tests/fuzz/regression/TARGET/ with its fix.
 set -euo pipefail
