@@ -1717,18 +1717,6 @@ void PatternMatcher::mapNode(int i)
             return fail("only N×C×H×W inputs are modelled");
         return single(LayerType::GlobalAvgPool, defaults(LayerType::GlobalAvgPool));
     }
-    if (o == "ReduceMean") {
-        auto axes = opset() >= 18 ? constInts(in(i, 1)) : attrInts(n, "axes");
-        if (val(x).dims.size() == 4 && lead(x) == 1 && attrInt(n, "keepdims", 1) == 1 && axes) {
-            std::vector<int64_t> a = *axes;
-            for (auto& v : a)
-                if (v < 0)
-                    v += 4;
-            std::sort(a.begin(), a.end());
-            if (a == std::vector<int64_t>{2, 3})
-                return single(LayerType::GlobalAvgPool, defaults(LayerType::GlobalAvgPool));
-        }
-    }
     if (o == "BatchNormalization") {
         if (lead(x) != 1 || val(x).dims.size() < 2)
             return fail("its input does not carry the batch on axis 0");
@@ -2072,8 +2060,8 @@ void PatternMatcher::mapNode(int i)
     if (o == "ReduceMean" || o == "ReduceSum" || o == "ReduceMax") {
         if (lead(x) != 1 || lead(g.output) != 1)
             return fail("only a reduction that keeps the batch on axis 0 and some axis of the sample is modelled");
-        // The Reduce kind over per-sample axes (global average pooling over H and W with keepdims was
-        // mapped above for ReduceMean). Axes: an attribute, or ReduceSum-13's / every Reduce-18's input.
+        // The Reduce kind over per-sample axes; a mean over H and W with keepdims is global average
+        // pooling. Axes: an attribute, or ReduceSum-13's / every Reduce-18's input.
         const bool axesInput = opset() >= 18 || (o == "ReduceSum" && opset() >= 13);
         std::optional<std::vector<int64_t>> axes = axesInput ? (in(i, 1) >= 0 ? constInts(in(i, 1)) : std::vector<int64_t>{})
                                                              : attrInts(n, "axes").value_or(std::vector<int64_t>{});
@@ -2095,9 +2083,12 @@ void PatternMatcher::mapNode(int i)
             return fail("it reduces over the batch axis");
         if (rank - 1 > Shape::kMaxRank)
             return fail("its input has more axes than NetCanvas models");
+        const bool keepDims = attrInt(n, "keepdims", 1) != 0;
+        if (o == "ReduceMean" && rank == 4 && keepDims && a == std::vector<int64_t>{2, 3})
+            return single(LayerType::GlobalAvgPool, defaults(LayerType::GlobalAvgPool));
         LayerParams p = defaults(LayerType::Reduce);
         p.reduceOp = static_cast<int64_t>(o == "ReduceMean" ? ReduceOp::Mean : o == "ReduceSum" ? ReduceOp::Sum : ReduceOp::Max);
-        p.keepDims = attrInt(n, "keepdims", 1) != 0;
+        p.keepDims = keepDims;
         p.dims = Shape{};
         for (int64_t v : a)
             p.dims.push(v - 1);
