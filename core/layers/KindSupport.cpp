@@ -269,6 +269,32 @@ void rfPassThrough(const LayerParams&, RfBuilder&) {}
 
 void rfGlobal(const LayerParams&, RfBuilder& b) { b.globalBoth(); }
 
+Result<Shape> globalPoolShape(const LayerParams&, std::span<const Shape> in)
+{
+    const Shape& x = in[0];
+    if (x.rank() < 2 || x.rank() > 4)
+        return Error{"expects a C×L, C×H×W or C×D×H×W input, got " + x.toString()};
+    Shape o{x[0]};
+    for (int i = 1; i < x.rank(); ++i)
+        o.push(1);
+    return o;
+}
+
+Result<LayerCosts> globalPoolCosts(const LayerParams&, std::span<const Shape> in, const Shape&)
+{
+    LayerCosts c;
+    c.otherOps = *in[0].elements();
+    return c;
+}
+
+void rfGlobalPool(const LayerParams&, RfBuilder& b)
+{
+    if (b.inShapes[0].rank() == 2)
+        b.global(1); // a 1-D field runs along W
+    else
+        b.globalBoth();
+}
+
 void rfLastAxis(const LayerParams&, RfBuilder& b)
 {
     if (b.inShapes[0].rank() == 1)

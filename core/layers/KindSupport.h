@@ -53,6 +53,12 @@ Result<Shape> sameShape(const LayerParams&, std::span<const Shape> in);
 void rfPassThrough(const LayerParams&, RfBuilder&);
 // Receptive-field rule of kinds that mix every position of the map.
 void rfGlobal(const LayerParams&, RfBuilder&);
+// Global pooling (average or max) over every spatial axis of C×L, C×H×W or C×D×H×W: the shape
+// (each spatial axis becomes 1), one operation per input element, and a field that covers the map
+// (along W only for C×L).
+Result<Shape> globalPoolShape(const LayerParams&, std::span<const Shape> in);
+Result<LayerCosts> globalPoolCosts(const LayerParams&, std::span<const Shape> in, const Shape&);
+void rfGlobalPool(const LayerParams&, RfBuilder&);
 // Receptive-field rule of kinds acting on the last axis (Linear, MLP): on a flattened map every output
 // sees every position; on a C×H×W map they mix along W.
 void rfLastAxis(const LayerParams&, RfBuilder&);

@@ -127,34 +127,6 @@ Status poolOnnx(OnnxBuilder& b, const OnnxCtx& c)
 
 // ---- global average pooling ----
 
-// Also over C×L (1-D audio models) and C×D×H×W: every spatial axis becomes 1.
-Result<Shape> globalShape(const LayerParams&, std::span<const Shape> in)
-{
-    const Shape& x = in[0];
-    if (x.rank() < 2 || x.rank() > 4)
-        return Error{"expects a C×L, C×H×W or C×D×H×W input, got " + x.toString()};
-    Shape o{x[0]};
-    for (int i = 1; i < x.rank(); ++i)
-        o.push(1);
-    return o;
-}
-
-void globalRf(const LayerParams&, RfBuilder& b)
-{
-    if (b.inShapes[0].rank() == 2)
-        b.global(1); // a 1-D field runs along W
-    else
-        b.globalBoth();
-}
-
-// One add per input element covered.
-Result<LayerCosts> globalCosts(const LayerParams&, std::span<const Shape> in, const Shape&)
-{
-    LayerCosts c;
-    c.otherOps = *in[0].elements();
-    return c;
-}
-
 void globalExplain(ExplainWriter& L)
 {
     L.text("out", "out = " + L.o.toString() + " (one average per channel)");
@@ -342,9 +314,9 @@ void registerPooling(std::vector<LayerKind>& k)
                           "Global average pooling: C×H×W → C×1×1 (C×L → C×1, C×D×H×W → C×1×1×1).", {});
         c.palette = {paletteEntry(c.spec, "Global AvgPool", "C×H×W → C×1×1")};
         c.spatial = true;
-        c.shape = globalShape;
-        c.costs = globalCosts;
-        c.receptiveField = globalRf;
+        c.shape = globalPoolShape;
+        c.costs = globalPoolCosts;
+        c.receptiveField = rfGlobalPool;
         c.explain = globalExplain;
         c.summary = noSummary;
         c.kernel = globalKernel;

@@ -224,33 +224,6 @@ Status poolOnnx(OnnxBuilder& b, const OnnxCtx& c)
 
 // ---- global max pooling ----
 
-Result<Shape> globalShape(const LayerParams&, std::span<const Shape> in)
-{
-    const Shape& x = in[0];
-    if (x.rank() < 2 || x.rank() > 4)
-        return Error{"expects a C×L, C×H×W or C×D×H×W input, got " + x.toString()};
-    Shape o{x[0]};
-    for (int i = 1; i < x.rank(); ++i)
-        o.push(1);
-    return o;
-}
-
-// One compare per input element.
-Result<LayerCosts> globalCosts(const LayerParams&, std::span<const Shape> in, const Shape&)
-{
-    LayerCosts c;
-    c.otherOps = *in[0].elements();
-    return c;
-}
-
-void globalRf(const LayerParams&, RfBuilder& b)
-{
-    if (b.inShapes[0].rank() == 2)
-        b.global(1);
-    else
-        b.globalBoth();
-}
-
 void globalExplain(ExplainWriter& L)
 {
     L.text("out", "out = " + L.o.toString() + " (one maximum per channel)");
@@ -367,9 +340,9 @@ void registerPoolingNd(std::vector<LayerKind>& k)
                           "Global max pooling: C×L, C×H×W or C×D×H×W → C×1…; one compare per input element.", {});
         c.palette = {paletteEntry(c.spec, "Global MaxPool", "C×spatial → C×1…")};
         c.spatial = true;
-        c.shape = globalShape;
-        c.costs = globalCosts;
-        c.receptiveField = globalRf;
+        c.shape = globalPoolShape;
+        c.costs = globalPoolCosts;
+        c.receptiveField = rfGlobalPool;
         c.explain = globalExplain;
         c.summary = noSummary;
         c.kernel = globalKernel;
