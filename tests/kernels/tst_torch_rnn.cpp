@@ -5,7 +5,8 @@
 // Label torch: fails, never skips, without /usr/bin/python3 and torch.
 #include "KernelCases.h"
 
-#include <QProcess>
+#include "../common/TorchPython.h"
+
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -79,15 +80,9 @@ private slots:
 void TestTorchRnn::initTestCase()
 {
     QVERIFY(dir_.isValid());
-    QVERIFY2(QFile::exists("/usr/bin/python3"), "/usr/bin/python3 is missing: this check needs it");
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("PYTHONDONTWRITEBYTECODE", "1");
-    p.setProcessEnvironment(env);
-    p.start("/usr/bin/python3", {"-c", kScript, dir_.path()});
-    QVERIFY2(p.waitForFinished(180000), "python timed out");
-    QVERIFY2(p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0,
-             qPrintable("torch script failed: " + QString::fromUtf8(p.readAllStandardError())));
+    QVERIFY2(QFile::exists(nctest::kTorchPython), "/usr/bin/python3 is missing: this check needs it");
+    const QString out = nctest::runPython(kScript, {dir_.path()});
+    QVERIFY2(!out.startsWith("ERROR") && out != "TIMEOUT", qPrintable("torch script failed: " + out));
 }
 
 void TestTorchRnn::matchesTorch_data()

@@ -9,33 +9,17 @@
 #include "core/export/PyTorchExport.h"
 #include "core/layers/LayerKind.h"
 #include "core/onnx/OnnxExport.h"
+#include "../common/TorchPython.h"
 #include "core/onnx/OnnxImport.h"
 
 #include <QFile>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
 using namespace nc::core;
+using nctest::runPython;
 
 namespace {
-
-const char* kPython = "/usr/bin/python3";
-
-QString runPython(const QString& code, const QStringList& args = {})
-{
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("PYTHONDONTWRITEBYTECODE", "1");
-    p.setProcessEnvironment(env);
-    p.start(kPython, QStringList{"-c", code} + args);
-    if (!p.waitForFinished(180000))
-        return "TIMEOUT";
-    const QString out = QString::fromUtf8(p.readAllStandardOutput());
-    if (p.exitCode() != 0)
-        return "ERROR " + QString::fromUtf8(p.readAllStandardError());
-    return out;
-}
 
 // input 7×10 → LSTM (H 20, 2 layers, bidirectional) "lstm"; its h_n (port 1) → Linear 5 "fc_h", its
 // c_n (port 2) → Linear 3 "fc_c"; the sequence (port 0) is read by nobody: a network output.
@@ -122,7 +106,7 @@ private slots:
 
 void TestRnnPorts::initTestCase()
 {
-    QVERIFY2(QFile::exists(kPython), "/usr/bin/python3 is missing: these checks need it");
+    QVERIFY2(QFile::exists(nctest::kTorchPython), "/usr/bin/python3 is missing: these checks need it");
     const QString v = runPython("import torch, onnx; print(torch.__version__)");
     QVERIFY2(!v.startsWith("ERROR"), qPrintable("torch and onnx are needed: " + v));
 }

@@ -8,34 +8,17 @@
 #include "core/Zoo.h"
 #include "core/export/PyTorchExport.h"
 #include "core/onnx/OnnxExport.h"
+#include "../common/TorchPython.h"
 
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <map>
 
 using namespace nc::core;
+using nctest::runPython;
 
 namespace {
-
-const char* kPython = "/usr/bin/python3";
-
-// Runs a Python snippet with arguments; fails the test on a non-zero exit. Returns stdout.
-QString runPython(const QString& code, const QStringList& args = {})
-{
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert("PYTHONDONTWRITEBYTECODE", "1");
-    p.setProcessEnvironment(env);
-    p.start(kPython, QStringList{"-c", code} + args);
-    if (!p.waitForFinished(180000))
-        return "TIMEOUT";
-    const QString out = QString::fromUtf8(p.readAllStandardOutput());
-    if (p.exitCode() != 0)
-        return "ERROR " + QString::fromUtf8(p.readAllStandardError());
-    return out;
-}
 
 LayerParams with(ModelBuilder& b, LayerType t, void (*f)(LayerParams&))
 {
@@ -183,7 +166,7 @@ private slots:
 
 void TestTorchKinds::initTestCase()
 {
-    QVERIFY2(QFile::exists(kPython), "/usr/bin/python3 is missing: these checks need it");
+    QVERIFY2(QFile::exists(nctest::kTorchPython), "/usr/bin/python3 is missing: these checks need it");
     const QString v = runPython("import torch, onnx; print(torch.__version__)");
     QVERIFY2(!v.startsWith("ERROR"), qPrintable("torch and onnx are needed: " + v));
 }
