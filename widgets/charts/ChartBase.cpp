@@ -102,6 +102,35 @@ QCPAxis* ChartBase::yAxis() const {
     return m_plot->yAxis;
 }
 
+void ChartBase::placeLegendBelowTitle(int wrap, QSize iconSize, int columnSpacing)
+{
+    QCustomPlot* p = plot();
+    QFont note = font();
+    note.setPointSize(chartstyle::kNotePointSize);
+    p->legend->setVisible(true);
+    p->legend->setFont(note);
+    p->legend->setBorderPen(Qt::NoPen);
+    p->legend->setIconSize(iconSize);
+    p->legend->setRowSpacing(0);
+    p->legend->setColumnSpacing(columnSpacing);
+    p->axisRect()->insetLayout()->take(p->legend);
+    p->plotLayout()->insertRow(1);
+    p->plotLayout()->addElement(1, 0, p->legend);
+    p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
+    p->legend->setWrap(wrap);
+    // Title and legend rows take only the height they need; the data area gets the rest.
+    p->plotLayout()->setRowStretchFactor(0, 0.001);
+    p->plotLayout()->setRowStretchFactor(1, 0.001);
+}
+
+void ChartBase::setValueAxisLabel(const QString& label)
+{
+    yAxis()->setLabel(label);
+    QFont lf = font();
+    lf.setPointSize(chartstyle::kTickPointSize);
+    yAxis()->setLabelFont(lf);
+}
+
 void ChartBase::setSubtitle(const QString& text) {
     m_subtitle = text;
     m_titleElement->setText(titleText());

@@ -89,6 +89,11 @@ protected:
     std::shared_ptr<const LayerAxis> sharedAxis() const { return m_axis; }
     QCPAxis* xAxis() const;
     QCPAxis* yAxis() const;
+    // Moves the legend out of the data area into its own row under the title (inside the plot it
+    // hid the data), in the note font, `wrap` entries to a row.
+    void placeLegendBelowTitle(int wrap, QSize iconSize = QSize(18, 9), int columnSpacing = 12);
+    // The value axis' label in the tick font.
+    void setValueAxisLabel(const QString& label);
     // Called after the highlighted steps change, to restyle chart-specific elements.
     virtual void highlightChanged() {}
     // Called before each replot with the data area's height in pixels (from the last layout), so a

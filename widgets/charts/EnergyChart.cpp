@@ -88,30 +88,13 @@ EnergyChart::EnergyChart(QWidget* parent) : ChartBase(tr("Energy per inference")
     m_selected->setWidth(1.0);
     m_selected->removeFromLegend();
 
-    QFont note = font();
-    note.setPointSize(chartstyle::kNotePointSize);
-    p->legend->setVisible(true);
-    p->legend->setFont(note);
-    p->legend->setBorderPen(Qt::NoPen);
-    p->legend->setIconSize(18, 9);
-    p->legend->setRowSpacing(0);
-    p->legend->setColumnSpacing(12);
-    p->axisRect()->insetLayout()->take(p->legend);
-    p->plotLayout()->insertRow(1);
-    p->plotLayout()->addElement(1, 0, p->legend);
-    p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    p->legend->setWrap(3);
-    p->plotLayout()->setRowStretchFactor(0, 0.001);
-    p->plotLayout()->setRowStretchFactor(1, 0.001);
+    placeLegendBelowTitle(3);
 
     m_compute->addToLegend();
     m_onChip->addToLegend();
     m_offChip->addToLegend();
 
-    yAxis()->setLabel(tr("energy"));
-    QFont lf = note;
-    lf.setPointSize(chartstyle::kTickPointSize);
-    yAxis()->setLabelFont(lf);
+    setValueAxisLabel(tr("energy"));
     applyScale();
 }
 

@@ -59,10 +59,7 @@ LayerBarChart::LayerBarChart(const QString& title, Unit unit, const QString& nou
     m_largestText->setVisible(false);
     m_largestText->setSelectable(false);
 
-    yAxis()->setLabel(unit == Unit::Bytes ? tr("bytes") : noun);
-    QFont lf = f;
-    lf.setPointSize(chartstyle::kTickPointSize);
-    yAxis()->setLabelFont(lf);
+    setValueAxisLabel(unit == Unit::Bytes ? tr("bytes") : noun);
     applyColours();
     applyScale();
 }

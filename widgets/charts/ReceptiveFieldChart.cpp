@@ -39,29 +39,11 @@ ReceptiveFieldChart::ReceptiveFieldChart(QWidget* parent) : ChartBase(tr("Recept
     m_h->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, 3.5));
     m_w = makeCurve(p, QPen(chartstyle::fieldW(), 1.5, Qt::DotLine), tr("this design, width"));
 
-    QFont note = font();
-    note.setPointSize(chartstyle::kNotePointSize);
-    // Legend in its own row under the title: inside the plot it hid most of the curves.
-    p->legend->setVisible(true);
-    p->legend->setFont(note);
-    p->legend->setBorderPen(Qt::NoPen);
-    p->legend->setIconSize(18, 9);
-    p->legend->setRowSpacing(0);
-    p->legend->setColumnSpacing(12);
-    p->axisRect()->insetLayout()->take(p->legend);
-    p->plotLayout()->insertRow(1);
-    p->plotLayout()->addElement(1, 0, p->legend);
-    p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    p->legend->setWrap(3);
-    p->plotLayout()->setRowStretchFactor(0, 0.001);
-    p->plotLayout()->setRowStretchFactor(1, 0.001);
+    placeLegendBelowTitle(3);
     m_h->addToLegend();
     m_ref->addToLegend();
 
-    yAxis()->setLabel(tr("field (pixels)"));
-    QFont lf = note;
-    lf.setPointSize(chartstyle::kTickPointSize);
-    yAxis()->setLabelFont(lf);
+    setValueAxisLabel(tr("field (pixels)"));
     applyScale();
 }
 
