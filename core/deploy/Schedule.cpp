@@ -38,6 +38,8 @@ struct SearchGraph {
                 succ[U(d)].push_back(i);
             }
             alloc[U(i)] = op.allocates ? mg.buffers[U(op.buffer)].bytes : 0;
+            for (int b : op.extraBuffers)
+                alloc[U(i)] += mg.buffers[U(b)].bytes;
             scratch[U(i)] = op.scratchBytes;
             reads[U(i)] = op.reads;
         }
@@ -74,6 +76,9 @@ struct SearchGraph {
         const MemOp& o = g->ops[U(op)];
         if (o.allocates && g->buffers[U(o.buffer)].readers.empty() && !g->buffers[U(o.buffer)].output)
             freed += g->buffers[U(o.buffer)].bytes;
+        for (int b : o.extraBuffers)
+            if (g->buffers[U(b)].readers.empty() && !g->buffers[U(b)].output)
+                freed += g->buffers[U(b)].bytes;
         return freed;
     }
 };
@@ -339,6 +344,8 @@ int64_t peakLowerBound(const MemoryGraph& g)
     int64_t lb = 0, outputs = 0;
     for (const MemOp& op : g.ops) {
         int64_t need = op.scratchBytes + (op.allocates ? g.buffers[U(op.buffer)].bytes : 0);
+        for (int b : op.extraBuffers)
+            need += g.buffers[U(b)].bytes;
         for (int b : op.reads)
             need += g.buffers[U(b)].bytes;
         lb = std::max(lb, need);
