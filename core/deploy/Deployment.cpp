@@ -261,6 +261,13 @@ Result<MemoryGraph> buildMemoryGraph(const Network& net, const AnalysisResult& a
         for (int v = portBase[U(i)]; v < portBase[U(i) + 1]; ++v)
             if (bufferOf[U(v)] >= 0 && isOutput[U(v)])
                 g.buffers[U(bufferOf[U(v)])].output = true;
+        if (options.deploy && L.kvCacheBytes > 0) {
+            MemBuffer kv;
+            kv.producer = opIndex;
+            kv.bytes = L.kvCacheBytes;
+            kv.persistent = true;
+            g.buffers.push_back(kv);
+        }
         opOf[U(i)] = opIndex;
         D.op = opIndex;
         g.ops.push_back(std::move(op));

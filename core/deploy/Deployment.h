@@ -25,6 +25,8 @@
 // - Attention runs as flash attention (Dao et al., 2022): its scratch holds Q, K, V and the merged
 //   heads (4·T·D, as before), each query's running maximum and sum per head (2·heads·T) and one
 //   block of scores for one head, T × min(T, 64) — instead of the heads×T×T attention map.
+// - A causal self-attention layer's KV cache (LayerResult::kvCacheBytes: K and V of every token of the
+//   context, see Analysis) is a persistent buffer of its own, live over the whole run.
 // With `deploy` off the same graph reproduces the training view's memory model of analyze(): views
 // alias and activations marked `inplace` overwrite an input they are the sole consumer of.
 #pragma once
@@ -80,6 +82,10 @@ struct MemBuffer {
     int port = 0;               // output port of the producer's layer it holds
     std::vector<int> readers;   // ops reading it through any alias, including ops writing in place
     bool output = false;        // holds a network output: lives to the end of the schedule
+    // Lives from the first step to the last whatever the order: the KV cache of a causal attention
+    // layer (autoregressive decoding keeps K and V of every token of the context). Nobody reads it
+    // through the graph; `producer` is the attention op that owns it.
+    bool persistent = false;
 };
 
 struct MemoryGraph {

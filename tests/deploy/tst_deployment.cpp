@@ -33,6 +33,7 @@ private slots:
     void flashAttentionDropsTheMap();
     void lstmPortsAreBuffersOfTheirOwn();
     void splitPiecesAliasTheInput();
+    void kvCacheLivesOverTheWholeRun();
     void binaryUnits_data();
     void binaryUnits();
     void verdicts_data();
@@ -434,6 +435,68 @@ void TestDeployment::splitPiecesAliasTheInput()
     const Timeline t = evaluateOrder(g, defaultOrder(g));
     QCOMPARE(t.peakBytes, int64_t(768));
     QCOMPARE(t.lastStep[0], 2); // the input, read through port 1 by the last step
+}
+
+// A GPT-like stack at 8 bits: 8 tokens of width 16, causal attention (2 heads), Linear 16 → 16,
+// causal attention again. Every tensor is 8·16 = 128 B. Each attention layer's KV cache holds K and V
+// for 8 tokens: 2·16·8 = 256 B; both live over the whole run: 512 B. Flash-attention scratch:
+// 4·T·D + 2·heads·T + T·min(T, 64) = 512 + 32 + 64 = 608 B.
+//   input: 128                                  + 512 = 640
+//   mha1:  input 128 + out 128 + scratch 608    + 512 = 1,376  (the peak, first reached)
+//   lin:   mha1 128 + lin 128                   + 512 = 768
+//   mha2:  lin 128 + out 128 + scratch 608      + 512 = 1,376
+void TestDeployment::kvCacheLivesOverTheWholeRun()
+{
+    ModelBuilder b("gpt");
+    const NodeId x = b.input({8, 16});
+    LayerParams p = b.defaults(LayerType::MultiHeadAttention);
+    p.features = 16;
+    p.heads = 2;
+    p.causal = 1;
+    const NodeId m1 = b.layer(LayerType::MultiHeadAttention, p, {x}, "mha1");
+    const NodeId lin = b.linear(m1, 16, true, "lin");
+    b.layer(LayerType::MultiHeadAttention, p, {lin}, "mha2");
+    Network net = b.finish();
+    net.bits = 8;
+    const AnalysisResult a = analyze(net);
+    QCOMPARE(a.totals.errors, 0);
+    QCOMPARE(a.layer(m1, net)->kvCacheBytes, int64_t(256));
+
+    const MemoryGraph g = buildMemoryGraph(net, a, {}).value();
+    int persistent = 0;
+    for (const MemBuffer& buf : g.buffers)
+        if (buf.persistent) {
+            ++persistent;
+            QCOMPARE(buf.bytes, int64_t(256));
+        }
+    QCOMPARE(persistent, 2);
+    const Timeline t = evaluateOrder(g, defaultOrder(g));
+    QCOMPARE(t.liveBytes, (std::vector<int64_t>{640, 1376, 768, 1376}));
+    QCOMPARE(t.peakStep, 1);
+    // The search sees the same constant: no order beats 1,376 B, and its bound says so.
+    const ScheduleResult best = optimalSchedule(g);
+    QCOMPARE(best.timeline.peakBytes, int64_t(1376));
+    QVERIFY(peakLowerBound(g) <= 1376);
+    QVERIFY(peakLowerBound(g) >= 128 + 128 + 608 + 512);
+
+    // In the arena each cache is a block over every step.
+    const ArenaPlan plan = planArena(g, t, Planner::Best);
+    QVERIFY(planIsValid(plan));
+    int kvBlocks = 0;
+    for (const ArenaBlock& blk : plan.blocks)
+        if (blk.buffer >= 0 && g.buffers[static_cast<size_t>(blk.buffer)].persistent) {
+            ++kvBlocks;
+            QCOMPARE(blk.firstStep, 0);
+            QCOMPARE(blk.lastStep, 3);
+        }
+    QCOMPARE(kvBlocks, 2);
+    QVERIFY(plan.arenaBytes >= 1376);
+
+    // The training view reports the cache apart (totals.kvCacheBytes), not in the live bytes: no
+    // persistent buffer, and its peak is the analysis' (mha1's full workspace 4·8·16 + 2·8·8 = 640 B).
+    const MemoryGraph train = buildMemoryGraph(net, a, {false, false, true}).value();
+    QCOMPARE(evaluateOrder(train, defaultOrder(train)).peakBytes, a.totals.peakLiveBytes);
+    QCOMPARE(a.totals.peakLiveBytes, int64_t(128 + 128 + 640));
 }
 
 #include "tst_deployment.moc"
