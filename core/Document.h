@@ -10,6 +10,7 @@
 
 #include "Analysis.h"
 #include "Network.h"
+#include "deploy/DeployView.h"
 
 #include <QObject>
 #include <QString>
@@ -53,6 +54,13 @@ public:
     // Runs a command headless, without an undo stack (scripts, tests, the CLI).
     void execute(std::unique_ptr<Command> command);
 
+    // The deployment view (view state, not saved): which graph every figure follows. Its figures are
+    // re-derived with the analysis on every edit and whenever the settings change; changing them
+    // emits `changed` (ChangeKind::Params, no nodes) and bumps the revision, since kernel runs follow.
+    const deploy::DeploySettings& deploySettings() const { return m_deploySettings; }
+    void setDeploySettings(const deploy::DeploySettings& s);
+    const deploy::DeployFigures& deployment() const { return m_deployment; }
+
     QString filePath() const { return m_path; }
     void setFilePath(const QString& p) { m_path = p; }
 
@@ -62,6 +70,8 @@ signals:
 private:
     Network m_net;
     AnalysisResult m_analysis;
+    deploy::DeploySettings m_deploySettings;
+    deploy::DeployFigures m_deployment;
     QString m_path;
     uint64_t m_revision = 0;
 };

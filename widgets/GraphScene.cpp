@@ -118,8 +118,27 @@ QString GraphScene::toolTipFor(core::NodeId id) const
         return tip + "<br><i>" + tr("Double-click to open the block") + "</i>";
     }
     auto lat = m_latencyNs.find(id.v);
+    if (const std::string note = deployMark(m_doc.network().nodeIndex(id)); !note.empty())
+        return NodeLook::toolTip(*n, m_doc.analysis().layer(id, m_doc.network()), m_options.costColour(), m_scale,
+                                 m_options.budgetBytes(), lat == m_latencyNs.end() ? 0 : lat->second) +
+               "<br><i>" + tr("Deployment view: %1").arg(QString::fromStdString(note)).toHtmlEscaped() + "</i>";
     return NodeLook::toolTip(*n, m_doc.analysis().layer(id, m_doc.network()), m_options.costColour(), m_scale,
                              m_options.budgetBytes(), lat == m_latencyNs.end() ? 0 : lat->second);
+}
+
+std::string GraphScene::deployMark(int nodeIndex) const
+{
+    const core::deploy::DeployFigures& f = m_doc.deployment();
+    if (!f.deploy || nodeIndex < 0 || static_cast<size_t>(nodeIndex) >= f.graph.layers.size())
+        return {};
+    switch (f.graph.layers[static_cast<size_t>(nodeIndex)].role) {
+    case core::deploy::Role::FoldedBatchNorm:
+    case core::deploy::Role::FusedActivation:
+    case core::deploy::Role::Dropped: return f.noteFor(m_doc.network(), nodeIndex);
+    case core::deploy::Role::Op:
+    case core::deploy::Role::View: return {}; // runs as it is, or aliases as in training
+    }
+    return {};
 }
 
 void GraphScene::setLayerLatencies(const std::vector<std::pair<core::NodeId, double>>& seconds)
@@ -413,6 +432,12 @@ void GraphScene::refreshLooks()
                                             QColor(0xff, 0xcd, 0xd2), QColor(0xb2, 0xdf, 0xdb)};
             look.fill = kStage[static_cast<size_t>(st->second) % std::size(kStage)];
             look.costText = tr("stage %1").arg(st->second + 1);
+            look.share = 0;
+        }
+        if (const std::string note = deployMark(static_cast<int>(i)); !note.empty() && g == groupFigures.end()) {
+            // Deployment view: the layer runs inside another op; its figure says which.
+            look.costText = QString::fromStdString(note);
+            look.fill = QColor(0xe3, 0xf2, 0xfd);
             look.share = 0;
         }
         const bool inputsChanged = look.inputs != item->look().inputs;

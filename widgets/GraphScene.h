@@ -38,6 +38,9 @@ public:
     QRectF designRect() const;
     // The tooltip text a node shows (what is wrong and how to fix it, for a layer with an error).
     QString toolTipFor(core::NodeId id) const;
+    // Deployment view only: "folded into conv1", "fused into conv1" or "dropped" for a layer that is
+    // not an op of its own (the node's figure and tooltip say it); empty otherwise.
+    std::string deployMark(int nodeIndex) const;
 
     // Called by NodeItem while it is dragged, so attached edges follow.
     void nodeMoved(core::NodeId id);

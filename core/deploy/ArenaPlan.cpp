@@ -75,6 +75,7 @@ ArenaPlan planArena(const MemoryGraph& g, const Timeline& t, Planner planner, in
         k.buffer = static_cast<int>(b);
         k.op = B.producer;
         k.node = g.ops[U(B.producer)].node;
+        k.port = B.port;
         k.bytes = B.bytes;
         k.firstStep = t.firstStep[b];
         k.lastStep = t.lastStep[b];
@@ -161,7 +162,8 @@ std::string arenaHeader(const ArenaPlan& p, const Network& net)
     h += "#define NC_ARENA_BYTES " + std::to_string(p.arenaBytes) + "\n\n";
     std::set<std::string> used;
     for (const ArenaBlock& b : p.blocks) {
-        std::string base = macro(net.nodes()[U(b.node)].name) + (b.buffer < 0 ? "_SCRATCH" : "");
+        std::string base = macro(net.nodes()[U(b.node)].name) + (b.buffer < 0 ? "_SCRATCH" : "") +
+                           (b.port > 0 ? "_OUT" + std::to_string(b.port) : "");
         std::string name = base;
         for (int k = 2; used.count(name); ++k)
             name = base + "_" + std::to_string(k);

@@ -35,6 +35,7 @@ struct ArenaBlock {
     int64_t bytes = 0;
     int firstStep = 0;
     int lastStep = 0;     // inclusive
+    int port = 0;         // output port of that layer the buffer holds (header names: "_OUT1")
 };
 
 struct ArenaPlan {

@@ -46,24 +46,39 @@ Result<MemoryGraph> buildMemoryGraph(const Network& net, const AnalysisResult& a
     const int n = static_cast<int>(nodes.size());
     auto U = [](int i) { return static_cast<size_t>(i); };
 
-    // Inputs per port and consumer counts, from the edges (analysis has validated them).
-    std::vector<std::vector<int>> src(U(n));
-    std::vector<int> outCount(U(n), 0);
+    // Values are output ports: value id portBase[i] + port. Inputs per port and consumer counts per
+    // value, from the edges (analysis has validated them).
+    std::vector<int> portBase(U(n) + 1, 0);
+    for (int i = 0; i < n; ++i)
+        portBase[U(i) + 1] = portBase[U(i)] + std::max(1, net.outputCount(nodes[U(i)]));
+    const int values = portBase[U(n)];
+    std::vector<int> nodeOf(U(values), 0);
+    for (int i = 0; i < n; ++i)
+        for (int v = portBase[U(i)]; v < portBase[U(i) + 1]; ++v)
+            nodeOf[U(v)] = i;
+    std::vector<std::vector<int>> src(U(n)); // value id feeding each input port
+    std::vector<int> outCount(U(values), 0), nodeConsumers(U(n), 0);
     for (int i = 0; i < n; ++i)
         src[U(i)].assign(U(net.inputCount(nodes[U(i)])), -1);
     for (const Edge& e : net.edges()) {
         int from = net.nodeIndex(e.from), to = net.nodeIndex(e.to);
-        if (from < 0 || to < 0 || e.toPort < 0 || e.toPort >= static_cast<int>(src[U(to)].size()))
+        if (from < 0 || to < 0 || e.toPort < 0 || e.toPort >= static_cast<int>(src[U(to)].size()) || e.fromPort < 0 ||
+            e.fromPort >= portBase[U(from) + 1] - portBase[U(from)])
             continue;
-        src[U(to)][U(e.toPort)] = from;
-        ++outCount[U(from)];
+        const int v = portBase[U(from)] + e.fromPort;
+        src[U(to)][U(e.toPort)] = v;
+        ++outCount[U(v)];
+        ++nodeConsumers[U(from)];
     }
 
     MemoryGraph g;
     g.layers.resize(U(n));
-    // value[i]: the node whose op writes the tensor node i outputs (itself for ops).
-    std::vector<int> value(U(n), -1);
+    // value[v]: the value (op output port) that holds value v — itself for an op's ports.
+    std::vector<int> value(U(values), -1);
+    for (int v = 0; v < values; ++v)
+        value[U(v)] = v;
     std::vector<char> hasActivation(U(n), 0), hasFold(U(n), 0);
+    auto singleOutput = [&](int node) { return portBase[U(node) + 1] - portBase[U(node)] == 1; };
 
     // Pass 1: roles, in schedule order so every input is decided first.
     for (const LayerResult& L : a.layers) {
@@ -72,27 +87,29 @@ Result<MemoryGraph> buildMemoryGraph(const Network& net, const AnalysisResult& a
         LayerDeploy& D = g.layers[U(i)];
         D.params = L.params;
         D.state = L.state;
-        value[U(i)] = i;
         D.into = i;
         if (L.inputCount != 1) {
             D.role = Role::Op;
             continue;
         }
-        const int s = src[U(i)][0];
+        const int sv = src[U(i)][0];
+        const int s = nodeOf[U(sv)];
         const LayerType st = nodes[U(s)].type;
         if (isView(node.type)) {
+            // Every piece of a view (a Split's ports) aliases the one input value.
             D.role = options.deploy && node.type == LayerType::Dropout ? Role::Dropped : Role::View;
-            value[U(i)] = value[U(s)];
-            D.into = value[U(s)];
+            for (int v = portBase[U(i)]; v < portBase[U(i) + 1]; ++v)
+                value[U(v)] = value[U(sv)];
+            D.into = nodeOf[U(value[U(sv)])];
             continue;
         }
         if (!options.deploy)
             continue;
-        if (node.type == LayerType::BatchNorm && foldsBatchNorm(st) && outCount[U(s)] == 1 &&
+        if (node.type == LayerType::BatchNorm && foldsBatchNorm(st) && singleOutput(s) && outCount[U(sv)] == 1 &&
             g.layers[U(s)].role == Role::Op && !hasFold[U(s)]) {
             D.role = Role::FoldedBatchNorm;
             D.into = s;
-            value[U(i)] = s;
+            value[U(portBase[U(i)])] = sv;
             hasFold[U(s)] = 1;
             // w' = w·γ/σ, b' = (b − μ)·γ/σ + β: the layer keeps its weights and gains a bias if it had none.
             LayerDeploy& host = g.layers[U(s)];
@@ -106,13 +123,14 @@ Result<MemoryGraph> buildMemoryGraph(const Network& net, const AnalysisResult& a
             continue;
         }
         const Role sr = g.layers[U(s)].role;
-        const int host = value[U(s)];
-        if (isPointwiseActivation(node.type) && outCount[U(s)] == 1 &&
+        const int hostValue = value[U(sv)];
+        const int host = nodeOf[U(hostValue)];
+        if (isPointwiseActivation(node.type) && outCount[U(sv)] == 1 && singleOutput(host) &&
             (sr == Role::Op || sr == Role::FoldedBatchNorm) && acceptsFusedActivation(nodes[U(host)].type) &&
             !hasActivation[U(host)]) {
             D.role = Role::FusedActivation;
             D.into = host;
-            value[U(i)] = host;
+            value[U(portBase[U(i)])] = hostValue;
             hasActivation[U(host)] = 1;
             D.params = 0; // PReLU-style learnable activations do not exist here; keep the sum exact anyway
             ++g.fused;
@@ -121,21 +139,32 @@ Result<MemoryGraph> buildMemoryGraph(const Network& net, const AnalysisResult& a
         }
     }
 
-    // Pass 2: who reads each value, and which values are network outputs.
-    std::vector<int> readers(U(n), 0);
-    std::vector<char> isOutput(U(n), 0);
+    // In the training view an op's ports are stored together and live as long as the longest-read
+    // one (the analysis' model); in the deployment view each port is a buffer of its own, freed
+    // after its own last reader (an LSTM's h_n and c_n beside its sequence output).
+    const bool perPort = options.deploy;
+    auto storedAs = [&](int v) {
+        const int h = value[U(v)];
+        return perPort ? h : portBase[U(nodeOf[U(h)])];
+    };
+
+    // Pass 2: who reads each value, and which values are network outputs (a layer nobody reads: all
+    // its ports live to the end, as in the analysis).
+    std::vector<int> readers(U(values), 0);
+    std::vector<char> isOutput(U(values), 0);
     for (const LayerResult& L : a.layers) {
         const int i = L.nodeIndex;
-        if (outCount[U(i)] == 0)
-            isOutput[U(value[U(i)])] = 1;
+        if (nodeConsumers[U(i)] == 0)
+            for (int v = portBase[U(i)]; v < portBase[U(i) + 1]; ++v)
+                isOutput[U(storedAs(v))] = 1;
         if (g.layers[U(i)].role != Role::Op)
             continue;
-        for (int s : src[U(i)])
-            ++readers[U(value[U(s)])];
+        for (int v : src[U(i)])
+            ++readers[U(storedAs(v))];
     }
 
     // Pass 3: ops and buffers, in place where the rules allow.
-    std::vector<int> opOf(U(n), -1), bufferOf(U(n), -1);
+    std::vector<int> opOf(U(n), -1), bufferOf(U(values), -1);
     for (const LayerResult& L : a.layers) {
         const int i = L.nodeIndex;
         LayerDeploy& D = g.layers[U(i)];
@@ -144,36 +173,46 @@ Result<MemoryGraph> buildMemoryGraph(const Network& net, const AnalysisResult& a
         const Node& node = nodes[U(i)];
         MemOp op;
         op.node = i;
-        op.outputBytes = bytesFor(L.outputElements, L.bits);
+        // Port 0's bytes; the other ports' (perPort) are extra buffers below.
+        std::vector<int64_t> portBytes{bytesFor(L.outputElements, L.bits)};
+        if (perPort && !L.extraOutputs.empty()) {
+            auto elementsOf = [&](const Shape& sh) { return sh.elements().value_or(0) * a.batch; };
+            portBytes = {bytesFor(elementsOf(L.output), L.bits)};
+            for (const Shape& sh : L.extraOutputs)
+                portBytes.push_back(bytesFor(elementsOf(sh), L.bits));
+        }
+        op.outputBytes = portBytes[0];
         op.scratchBytes = L.workspaceBytes;
-        for (int s : src[U(i)]) {
-            int op2 = opOf[U(value[U(s)])], b = bufferOf[U(value[U(s)])];
+        for (int v : src[U(i)]) {
+            const int sv = storedAs(v);
+            int op2 = opOf[U(nodeOf[U(sv)])], b = bufferOf[U(sv)];
             if (std::find(op.deps.begin(), op.deps.end(), op2) == op.deps.end())
                 op.deps.push_back(op2);
             if (std::find(op.reads.begin(), op.reads.end(), b) == op.reads.end())
                 op.reads.push_back(b);
         }
 
-        // Which input buffer, if any, this op overwrites.
+        // Which input buffer, if any, this op overwrites (inputs given as value ids).
         int inPlaceOf = -1;
-        auto dies = [&](int s) {
-            int v = value[U(s)];
-            int b = bufferOf[U(v)];
-            return readers[U(v)] == 1 && !isOutput[U(v)] && !g.buffers[U(b)].output &&
+        auto dies = [&](int v) {
+            const int sv = storedAs(v);
+            int b = bufferOf[U(sv)];
+            return readers[U(sv)] == 1 && !isOutput[U(sv)] && !g.buffers[U(b)].output &&
                    nodes[U(g.ops[U(g.buffers[U(b)].producer)].node)].type != LayerType::Input &&
                    op.outputBytes <= g.buffers[U(b)].bytes;
         };
+        const int in0 = src[U(i)].empty() ? -1 : src[U(i)][0];
         if (!options.deploy) {
-            if (L.inputCount == 1 && canRunInPlace(node.type, node.params) && outCount[U(src[U(i)][0])] == 1 &&
-                nodes[U(src[U(i)][0])].type != LayerType::Input)
-                inPlaceOf = src[U(i)][0];
+            if (L.inputCount == 1 && canRunInPlace(node.type, node.params) && nodeConsumers[U(nodeOf[U(in0)])] == 1 &&
+                nodes[U(nodeOf[U(in0)])].type != LayerType::Input)
+                inPlaceOf = in0;
         } else if (L.inputCount == 1 && (isPointwiseActivation(node.type) || node.type == LayerType::BatchNorm)) {
-            if (dies(src[U(i)][0]))
-                inPlaceOf = src[U(i)][0];
+            if (dies(in0))
+                inPlaceOf = in0;
         } else if (node.type == LayerType::Add) {
-            for (int s : src[U(i)])
-                if (dies(s)) {
-                    inPlaceOf = s;
+            for (int v : src[U(i)])
+                if (dies(v)) {
+                    inPlaceOf = v;
                     break;
                 }
         } else if (node.type == LayerType::MultiHeadAttention && options.flashAttention) {
@@ -185,8 +224,8 @@ Result<MemoryGraph> buildMemoryGraph(const Network& net, const AnalysisResult& a
                 op.scratchBytes = std::min(op.scratchBytes, bytesFor(elements * a.batch, L.bits));
             }
         } else if (node.type == LayerType::DepthwiseConv2d && options.inplaceDepthwise && node.params.multiplier == 1) {
-            if (dies(src[U(i)][0])) {
-                inPlaceOf = src[U(i)][0];
+            if (dies(in0)) {
+                inPlaceOf = in0;
                 const Shape& in = a.inputsOf(L)[0];
                 if (in.rank() == 3) {
                     Padding pad = resolvePadding(node.params, in[1], in[2]);
@@ -197,7 +236,7 @@ Result<MemoryGraph> buildMemoryGraph(const Network& net, const AnalysisResult& a
 
         const int opIndex = static_cast<int>(g.ops.size());
         if (inPlaceOf >= 0) {
-            op.buffer = bufferOf[U(value[U(inPlaceOf)])];
+            op.buffer = bufferOf[U(storedAs(inPlaceOf))];
             op.allocates = false;
             D.inPlace = true;
         } else {
@@ -207,12 +246,29 @@ Result<MemoryGraph> buildMemoryGraph(const Network& net, const AnalysisResult& a
             b.bytes = op.outputBytes;
             g.buffers.push_back(b);
         }
+        bufferOf[U(portBase[U(i)])] = op.buffer;
+        for (size_t p = 1; p < portBytes.size(); ++p) {
+            MemBuffer b;
+            b.producer = opIndex;
+            b.bytes = portBytes[p];
+            b.port = static_cast<int>(p);
+            bufferOf[U(portBase[U(i)] + static_cast<int>(p))] = static_cast<int>(g.buffers.size());
+            op.extraBuffers.push_back(static_cast<int>(g.buffers.size()));
+            g.buffers.push_back(b);
+        }
         for (int b : op.reads)
             g.buffers[U(b)].readers.push_back(opIndex);
-        if (isOutput[U(i)])
-            g.buffers[U(op.buffer)].output = true;
+        for (int v = portBase[U(i)]; v < portBase[U(i) + 1]; ++v)
+            if (bufferOf[U(v)] >= 0 && isOutput[U(v)])
+                g.buffers[U(bufferOf[U(v)])].output = true;
+        if (options.deploy && L.kvCacheBytes > 0) {
+            MemBuffer kv;
+            kv.producer = opIndex;
+            kv.bytes = L.kvCacheBytes;
+            kv.persistent = true;
+            g.buffers.push_back(kv);
+        }
         opOf[U(i)] = opIndex;
-        bufferOf[U(i)] = op.buffer;
         D.op = opIndex;
         g.ops.push_back(std::move(op));
     }

@@ -18,10 +18,15 @@
 //   neither a network input nor output); a standalone activation or unfolded BatchNorm likewise.
 // - Depthwise convolution (multiplier 1) runs in place in its input's buffer when the input dies
 //   there, with one padded input channel of scratch (TinyEngine copies each channel there first).
-// - Dropout disappears; views (Flatten, Reshape, class-token select) alias their input.
+// - Dropout disappears; views (Flatten, Reshape, class-token select, every piece of a Split) alias
+//   their input.
+// - Each output port of an op is a buffer of its own (an LSTM's output, h_n and c_n), live until its
+//   own last reader; the training view keeps them together, as the analysis does.
 // - Attention runs as flash attention (Dao et al., 2022): its scratch holds Q, K, V and the merged
 //   heads (4·T·D, as before), each query's running maximum and sum per head (2·heads·T) and one
 //   block of scores for one head, T × min(T, 64) — instead of the heads×T×T attention map.
+// - A causal self-attention layer's KV cache (LayerResult::kvCacheBytes: K and V of every token of the
+//   context, see Analysis) is a persistent buffer of its own, live over the whole run.
 // With `deploy` off the same graph reproduces the training view's memory model of analyze(): views
 // alias and activations marked `inplace` overwrite an input they are the sole consumer of.
 #pragma once
@@ -63,8 +68,9 @@ struct MemOp {
     int node = -1;              // node index of the layer it runs
     std::vector<int> deps;      // ops that must run first (the producers of what it reads)
     std::vector<int> reads;     // buffers it reads
-    int buffer = -1;            // buffer it writes (its own, or an input's when in place)
-    bool allocates = true;      // false when it writes in place
+    int buffer = -1;            // buffer it writes (its own, or an input's when in place): output port 0
+    std::vector<int> extraBuffers; // deployment view: its own buffers for output ports 1, 2, ... (LSTM h_n, c_n)
+    bool allocates = true;      // false when port 0 is written in place (extra ports always allocate)
     int64_t scratchBytes = 0;   // live only while the op runs
     int64_t outputBytes = 0;    // bytes of the tensor it writes
 };
@@ -73,8 +79,13 @@ struct MemOp {
 struct MemBuffer {
     int producer = -1;          // op that allocates it
     int64_t bytes = 0;
+    int port = 0;               // output port of the producer's layer it holds
     std::vector<int> readers;   // ops reading it through any alias, including ops writing in place
     bool output = false;        // holds a network output: lives to the end of the schedule
+    // Lives from the first step to the last whatever the order: the KV cache of a causal attention
+    // layer (autoregressive decoding keeps K and V of every token of the context). Nobody reads it
+    // through the graph; `producer` is the attention op that owns it.
+    bool persistent = false;
 };
 
 struct MemoryGraph {

@@ -20,6 +20,7 @@ struct SearchGraph {
     std::vector<int64_t> alloc;          // bytes op i allocates (0 when in place)
     std::vector<int64_t> scratch;
     std::vector<std::vector<int>> reads; // buffers op i reads
+    int64_t base = 0;                    // persistent buffers (KV caches): live at every step
     const MemoryGraph* g = nullptr;
 
     explicit SearchGraph(const MemoryGraph& mg) : g(&mg)
@@ -31,6 +32,9 @@ struct SearchGraph {
         alloc.resize(U(n));
         scratch.resize(U(n));
         reads.resize(U(n));
+        for (const MemBuffer& b : mg.buffers)
+            if (b.persistent)
+                base += b.bytes;
         for (int i = 0; i < n; ++i) {
             const MemOp& op = mg.ops[U(i)];
             for (int d : op.deps) {
@@ -38,6 +42,8 @@ struct SearchGraph {
                 succ[U(d)].push_back(i);
             }
             alloc[U(i)] = op.allocates ? mg.buffers[U(op.buffer)].bytes : 0;
+            for (int b : op.extraBuffers)
+                alloc[U(i)] += mg.buffers[U(b)].bytes;
             scratch[U(i)] = op.scratchBytes;
             reads[U(i)] = op.reads;
         }
@@ -74,6 +80,9 @@ struct SearchGraph {
         const MemOp& o = g->ops[U(op)];
         if (o.allocates && g->buffers[U(o.buffer)].readers.empty() && !g->buffers[U(o.buffer)].output)
             freed += g->buffers[U(o.buffer)].bytes;
+        for (int b : o.extraBuffers)
+            if (g->buffers[U(b)].readers.empty() && !g->buffers[U(b)].output)
+                freed += g->buffers[U(b)].bytes;
         return freed;
     }
 };
@@ -180,7 +189,7 @@ SearchOutcome search(const SearchGraph& sg, int64_t bound, int beamWidth, int64_
     for (int i = 0; i < n; ++i)
         if (sg.g->ops[U(i)].deps.empty())
             SearchGraph::set(start.data() + W, i);
-    cur.offer(start.data(), 0, 0, -1, -1);
+    cur.offer(start.data(), sg.base, sg.base, -1, -1);
     std::vector<uint64_t> next(2 * U(W));
     std::vector<int> ready;
     std::vector<int64_t> freed;
@@ -316,6 +325,10 @@ Timeline evaluateOrder(const MemoryGraph& g, std::span<const int> order)
             last = std::max(last, pos[U(r)]);
         if (B.output)
             last = n - 1;
+        if (B.persistent) {
+            first = 0;
+            last = n - 1;
+        }
         t.firstStep[b] = first;
         t.lastStep[b] = last;
         delta[U(first)] += B.bytes;
@@ -336,9 +349,14 @@ Timeline evaluateOrder(const MemoryGraph& g, std::span<const int> order)
 
 int64_t peakLowerBound(const MemoryGraph& g)
 {
-    int64_t lb = 0, outputs = 0;
+    int64_t lb = 0, outputs = 0, persistent = 0;
+    for (const MemBuffer& b : g.buffers)
+        if (b.persistent)
+            persistent += b.bytes;
     for (const MemOp& op : g.ops) {
-        int64_t need = op.scratchBytes + (op.allocates ? g.buffers[U(op.buffer)].bytes : 0);
+        int64_t need = persistent + op.scratchBytes + (op.allocates ? g.buffers[U(op.buffer)].bytes : 0);
+        for (int b : op.extraBuffers)
+            need += g.buffers[U(b)].bytes;
         for (int b : op.reads)
             need += g.buffers[U(b)].bytes;
         lb = std::max(lb, need);
@@ -346,7 +364,7 @@ int64_t peakLowerBound(const MemoryGraph& g)
     for (const MemBuffer& b : g.buffers)
         if (b.output)
             outputs += b.bytes;
-    return std::max(lb, outputs);
+    return std::max(lb, outputs + persistent);
 }
 
 int autoBeamWidth(size_t ops)

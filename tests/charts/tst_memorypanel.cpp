@@ -23,6 +23,7 @@ using widgets::MemoryPanel;
 class TestMemoryPanel : public QObject {
     Q_OBJECT
 private slots:
+    void opensOnTheDocumentsView();
     void presetsChangeThePeak();
     void verdictUsesBinaryUnitsAndIsNotClipped();
     void foldedLayersAreListed();
@@ -44,6 +45,7 @@ struct Rig {
         net.bits = 8;
         doc.setNetwork(std::move(net));
         panel = std::make_unique<MemoryPanel>(doc, sel, opts);
+        panel->setPreset(MemoryPanel::TinyEngine);
         panel->resize(1000, 600);
         panel->show();
         (void)QTest::qWaitForWindowExposed(panel.get());
@@ -60,6 +62,26 @@ struct Rig {
 };
 
 } // namespace
+
+void TestMemoryPanel::opensOnTheDocumentsView()
+{
+    // The switch is the Document's: a panel opened on a fresh document shows the training view, and
+    // its presets write the Document's settings, which every other view follows.
+    core::Document doc;
+    widgets::Selection sel;
+    widgets::ViewOptions opts;
+    MemoryPanel panel(doc, sel, opts);
+    QCOMPARE(panel.presetBox()->currentIndex(), int(MemoryPanel::Training));
+    QVERIFY(!doc.deploySettings().deploy);
+    panel.setPreset(MemoryPanel::TinyEngine);
+    QVERIFY(doc.deploySettings().deploy);
+    QVERIFY(doc.deploySettings().inplaceDepthwise);
+    QVERIFY(doc.deploySettings().planner == core::deploy::Planner::Best);
+    // Settings changed elsewhere show in the panel: TFLite Micro is deploy without in-place depthwise.
+    doc.setDeploySettings({true, false, false, core::deploy::Planner::Greedy});
+    QCOMPARE(panel.presetBox()->currentIndex(), int(MemoryPanel::TfliteMicro));
+    QVERIFY(!panel.inplaceDepthwiseBox()->isChecked());
+}
 
 void TestMemoryPanel::presetsChangeThePeak()
 {

@@ -4,6 +4,7 @@
 #include "core/Format.h"
 #include "core/ModelBuilder.h"
 #include "core/Zoo.h"
+#include "core/deploy/ArenaPlan.h"
 #include "core/deploy/Deployment.h"
 #include "core/deploy/Schedule.h"
 
@@ -30,6 +31,9 @@ private slots:
     void errorsNameTheLayer();
     void hugeTensorsAreRefused();
     void flashAttentionDropsTheMap();
+    void lstmPortsAreBuffersOfTheirOwn();
+    void splitPiecesAliasTheInput();
+    void kvCacheLivesOverTheWholeRun();
     void binaryUnits_data();
     void binaryUnits();
     void verdicts_data();
@@ -340,4 +344,159 @@ void TestDeployment::verdicts()
 }
 
 QTEST_GUILESS_MAIN(TestDeployment)
+// LSTM (input 4×8, hidden 16) at 8 bits: output 4×16 = 64 B, h_n 1×16 = 16 B, c_n 1×16 = 16 B, and
+// its gate pre-activations as scratch, T·gates·H = 4·4·16 = 256 B. lin1 (16 → 128) reads the output:
+// 4×128 = 512 B; lin2 (128 → 16): 64 B; lin3 (16 → 16) reads h_n from port 1: 16 B; c_n is read by
+// nobody. Input 4×8 = 32 B. Order input, lstm, lin1, lin2, lin3. Deployment view, a buffer per port:
+//   lstm: input 32 + out 64 + h_n 16 + c_n 16 (dies at once) + scratch 256 = 384
+//   lin1: out 64 (last read) + h_n 16 + lin1 512                         = 592  (the peak, first reached)
+//   lin2: h_n 16 + lin1 512 + lin2 64                                    = 592
+//   lin3: h_n 16 + lin2 64 (network output) + lin3 16                    =  96
+// Training view, the three ports stored together (96 B) until h_n's reader, lin3:
+//   lstm 32 + 96 + 256 = 384; lin1 96 + 512 = 608; lin2 96 + 512 + 64 = 672; lin3 96 + 64 + 16 = 176.
+void TestDeployment::lstmPortsAreBuffersOfTheirOwn()
+{
+    ModelBuilder b("rnn");
+    const NodeId in = b.input({4, 8});
+    LayerParams lp = b.defaults(LayerType::LSTM);
+    lp.hidden = 16;
+    lp.layers = 1;
+    lp.bidirectional = false;
+    const NodeId lstm = b.layer(LayerType::LSTM, lp, {in}, "lstm");
+    const NodeId lin1 = b.linear(lstm, 128, true, "lin1");
+    b.linear(lin1, 16, true, "lin2");
+    LayerParams fp = b.defaults(LayerType::Linear);
+    fp.features = 16;
+    const NodeId lin3 = b.layer(LayerType::Linear, fp, {}, "lin3");
+    b.connectPort(lstm, 1, lin3, 0);
+    Network net = b.finish();
+    net.bits = 8;
+    const AnalysisResult a = analyze(net);
+    QCOMPARE(a.totals.errors, 0);
+
+    auto orderOf = [&](const MemoryGraph& g) {
+        std::vector<int> order;
+        for (const char* name : {"input", "lstm", "lin1", "lin2", "lin3"})
+            order.push_back(g.layers[static_cast<size_t>(net.nodeIndex(net.findByName(name)))].op);
+        return order;
+    };
+    const MemoryGraph dep = buildMemoryGraph(net, a, {}).value();
+    const MemOp& op = dep.ops[static_cast<size_t>(dep.layers[static_cast<size_t>(net.nodeIndex(lstm))].op)];
+    QCOMPARE(dep.buffers[static_cast<size_t>(op.buffer)].bytes, int64_t(64));
+    QCOMPARE(op.extraBuffers.size(), size_t(2));
+    QCOMPARE(dep.buffers[static_cast<size_t>(op.extraBuffers[0])].bytes, int64_t(16));
+    QCOMPARE(dep.buffers[static_cast<size_t>(op.extraBuffers[1])].port, 2);
+    const Timeline t = evaluateOrder(dep, orderOf(dep));
+    QCOMPARE(t.liveBytes, (std::vector<int64_t>{32, 384, 592, 592, 96}));
+    QCOMPARE(t.peakBytes, int64_t(592));
+    QCOMPARE(t.peakStep, 2);
+    // c_n dies at its producer's step; h_n lives until lin3 reads it.
+    QCOMPARE(t.lastStep[static_cast<size_t>(op.extraBuffers[1])], 1);
+    QCOMPARE(t.lastStep[static_cast<size_t>(op.extraBuffers[0])], 4);
+
+    const MemoryGraph train = buildMemoryGraph(net, a, {false, false, false}).value();
+    const Timeline tt = evaluateOrder(train, orderOf(train));
+    QCOMPARE(tt.liveBytes, (std::vector<int64_t>{32, 384, 608, 672, 176}));
+    // No order does better: lin1 needs the output 64 and its own 512 B, plus h_n 16 (lin3 not yet
+    // run) or lin3's 16 B output (a network output, kept to the end): 592 B.
+    const ScheduleResult best = optimalSchedule(dep);
+    QVERIFY(best.optimal);
+    QCOMPARE(best.timeline.peakBytes, int64_t(592));
+    // Each port has its own block in the arena, named by port in the C header.
+    const std::string header = arenaHeader(planArena(dep, t, Planner::Best), net);
+    QVERIFY(header.find("NC_LSTM_OFFSET") != std::string::npos);
+    QVERIFY(header.find("NC_LSTM_OUT1_OFFSET") != std::string::npos);
+    QVERIFY(header.find("NC_LSTM_OUT2_BYTES 16") != std::string::npos);
+}
+
+// A Split's pieces are views: readers of any port read the one input buffer, which lives until the
+// last of them. Input 6×8×8 at 8 bits = 384 B, split 2 + 4 channels; 1×1 convolutions to 3 channels
+// on each piece: 192 B each. Step c0: input 384 + c0 192 = 576; step c1: 384 + 192 + 192 = 768.
+void TestDeployment::splitPiecesAliasTheInput()
+{
+    ModelBuilder b("split");
+    const NodeId x = b.input({6, 8, 8});
+    LayerParams sp = b.defaults(LayerType::Split);
+    sp.dims = Shape{2, 4};
+    const NodeId s = b.layer(LayerType::Split, sp, {x}, "split");
+    b.conv(s, 3, 1, 1, 0, 1, true, "c0");
+    LayerParams cp = b.defaults(LayerType::Conv2d);
+    cp.features = 3;
+    cp.kh = cp.kw = 1;
+    cp.pt = cp.pb = cp.pl = cp.pr = 0;
+    const NodeId c1 = b.layer(LayerType::Conv2d, cp, {}, "c1");
+    b.connectPort(s, 1, c1, 0);
+    Network net = b.finish();
+    net.bits = 8;
+    const AnalysisResult a = analyze(net);
+    QCOMPARE(a.totals.errors, 0);
+    const MemoryGraph g = buildMemoryGraph(net, a, {}).value();
+    QCOMPARE(g.buffers.size(), size_t(3)); // input, c0, c1
+    const Timeline t = evaluateOrder(g, defaultOrder(g));
+    QCOMPARE(t.peakBytes, int64_t(768));
+    QCOMPARE(t.lastStep[0], 2); // the input, read through port 1 by the last step
+}
+
+// A GPT-like stack at 8 bits: 8 tokens of width 16, causal attention (2 heads), Linear 16 → 16,
+// causal attention again. Every tensor is 8·16 = 128 B. Each attention layer's KV cache holds K and V
+// for 8 tokens: 2·16·8 = 256 B; both live over the whole run: 512 B. Flash-attention scratch:
+// 4·T·D + 2·heads·T + T·min(T, 64) = 512 + 32 + 64 = 608 B.
+//   input: 128                                  + 512 = 640
+//   mha1:  input 128 + out 128 + scratch 608    + 512 = 1,376  (the peak, first reached)
+//   lin:   mha1 128 + lin 128                   + 512 = 768
+//   mha2:  lin 128 + out 128 + scratch 608      + 512 = 1,376
+void TestDeployment::kvCacheLivesOverTheWholeRun()
+{
+    ModelBuilder b("gpt");
+    const NodeId x = b.input({8, 16});
+    LayerParams p = b.defaults(LayerType::MultiHeadAttention);
+    p.features = 16;
+    p.heads = 2;
+    p.causal = 1;
+    const NodeId m1 = b.layer(LayerType::MultiHeadAttention, p, {x}, "mha1");
+    const NodeId lin = b.linear(m1, 16, true, "lin");
+    b.layer(LayerType::MultiHeadAttention, p, {lin}, "mha2");
+    Network net = b.finish();
+    net.bits = 8;
+    const AnalysisResult a = analyze(net);
+    QCOMPARE(a.totals.errors, 0);
+    QCOMPARE(a.layer(m1, net)->kvCacheBytes, int64_t(256));
+
+    const MemoryGraph g = buildMemoryGraph(net, a, {}).value();
+    int persistent = 0;
+    for (const MemBuffer& buf : g.buffers)
+        if (buf.persistent) {
+            ++persistent;
+            QCOMPARE(buf.bytes, int64_t(256));
+        }
+    QCOMPARE(persistent, 2);
+    const Timeline t = evaluateOrder(g, defaultOrder(g));
+    QCOMPARE(t.liveBytes, (std::vector<int64_t>{640, 1376, 768, 1376}));
+    QCOMPARE(t.peakStep, 1);
+    // The search sees the same constant: no order beats 1,376 B, and its bound says so.
+    const ScheduleResult best = optimalSchedule(g);
+    QCOMPARE(best.timeline.peakBytes, int64_t(1376));
+    QVERIFY(peakLowerBound(g) <= 1376);
+    QVERIFY(peakLowerBound(g) >= 128 + 128 + 608 + 512);
+
+    // In the arena each cache is a block over every step.
+    const ArenaPlan plan = planArena(g, t, Planner::Best);
+    QVERIFY(planIsValid(plan));
+    int kvBlocks = 0;
+    for (const ArenaBlock& blk : plan.blocks)
+        if (blk.buffer >= 0 && g.buffers[static_cast<size_t>(blk.buffer)].persistent) {
+            ++kvBlocks;
+            QCOMPARE(blk.firstStep, 0);
+            QCOMPARE(blk.lastStep, 3);
+        }
+    QCOMPARE(kvBlocks, 2);
+    QVERIFY(plan.arenaBytes >= 1376);
+
+    // The training view reports the cache apart (totals.kvCacheBytes), not in the live bytes: no
+    // persistent buffer, and its peak is the analysis' (mha1's full workspace 4·8·16 + 2·8·8 = 640 B).
+    const MemoryGraph train = buildMemoryGraph(net, a, {false, false, true}).value();
+    QCOMPARE(evaluateOrder(train, defaultOrder(train)).peakBytes, a.totals.peakLiveBytes);
+    QCOMPARE(a.totals.peakLiveBytes, int64_t(128 + 128 + 640));
+}
+
 #include "tst_deployment.moc"

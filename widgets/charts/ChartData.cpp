@@ -45,9 +45,51 @@ ChartData ChartData::from(const core::Network& net, const core::AnalysisResult& 
     d.totals = a.totals;
     if (const core::LayerResult* peak = a.layer(a.totals.peakLiveLayer, net))
         d.peakLiveStep = peak->step;
+    d.peakLiveBytes = a.totals.peakLiveBytes;
     d.bits = a.bits;
     d.batch = a.batch;
     d.axis = std::move(axis);
+    d.timelineAxis = d.axis;
+    d.timelineStepOfNode.assign(a.byNode.size(), -1);
+    for (const core::LayerResult& l : a.layers)
+        if (l.nodeIndex >= 0 && static_cast<size_t>(l.nodeIndex) < d.timelineStepOfNode.size())
+            d.timelineStepOfNode[static_cast<size_t>(l.nodeIndex)] = l.step;
+    d.activationTotal = a.totals.activationBytes;
+    return d;
+}
+
+ChartData ChartData::from(const core::Network& net, const core::AnalysisResult& a,
+                          const core::deploy::DeployFigures& f) {
+    ChartData d = from(net, a);
+    if (!f.deploy || !f.ok())
+        return d;
+    d.deployment = true;
+    const core::deploy::Timeline& t = f.schedule.timeline;
+    auto axis = std::make_shared<LayerAxis>();
+    for (int node : f.stepNode) {
+        const core::Node& n = net.nodes()[static_cast<size_t>(node)];
+        const core::LayerResult* l = a.layerAtNode(node);
+        axis->ids.push_back(n.id);
+        axis->names.push_back(QString::fromStdString(n.name));
+        axis->types.push_back(QString::fromUtf8(core::layerTypeLabel(n.type)));
+        axis->bits.push_back(l ? l->bits : a.bits);
+        axis->problems.push_back(QString()); // a deployment exists only for a network without errors
+    }
+    d.timelineAxis = std::move(axis);
+    d.liveBytes.assign(t.liveBytes.begin(), t.liveBytes.end());
+    d.workspaceBytes.assign(f.scratchBytes.begin(), f.scratchBytes.end());
+    d.buffers = f.buffers;
+    d.peakLiveStep = t.peakStep;
+    d.peakLiveBytes = t.peakBytes;
+    d.timelineStepOfNode = f.stepOfNode;
+    d.activationTotal = f.allocatedTotal;
+    for (size_t step = 0; step < a.layers.size(); ++step) {
+        const int node = a.layers[step].nodeIndex;
+        d.activationBytes[step] =
+            node >= 0 && static_cast<size_t>(node) < f.allocatedBytes.size()
+                ? static_cast<double>(f.allocatedBytes[static_cast<size_t>(node)])
+                : 0.0;
+    }
     return d;
 }
 

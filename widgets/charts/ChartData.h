@@ -5,6 +5,7 @@
 
 #include "core/Analysis.h"
 #include "core/Network.h"
+#include "core/deploy/DeployView.h"
 
 #include <memory>
 #include <vector>
@@ -29,10 +30,26 @@ struct ChartData {
     std::vector<core::LiveBuffer> buffers;
     core::AnalysisTotals totals;
     int peakLiveStep = -1; // step of totals.peakLiveLayer
+    int64_t peakLiveBytes = 0;
+
+    // The memory timeline's own axis and series. In the training view they are the analysis' (the
+    // axis above, LayerResult::liveBytes, AnalysisResult::buffers); in the deployment view they are
+    // the deployment schedule's steps — ops only, in the chosen order — and DeployFigures' series.
+    // liveBytes, workspaceBytes, buffers and peakLiveStep above then belong to this axis.
+    std::shared_ptr<const LayerAxis> timelineAxis;
+    std::vector<int> timelineStepOfNode; // by node index; -1: not a step of its own nor hosted
+    bool deployment = false;             // the series above come from the deployment view
+    int64_t activationTotal = 0;         // sum of activationBytes: totals.activationBytes, or deployed
+
+    static ChartData from(const core::Network& net, const core::AnalysisResult& a);
+    // In the deployment view (f.deploy and f.ok()) the timeline and the activation memory follow the
+    // deployment: activationBytes[i] is DeployFigures::allocatedBytes of the layer (0 when folded,
+    // fused, in place or a view). Otherwise the same as from(net, a).
+    static ChartData from(const core::Network& net, const core::AnalysisResult& a,
+                          const core::deploy::DeployFigures& f);
     int bits = 32;
     int64_t batch = 1;
 
-    static ChartData from(const core::Network& net, const core::AnalysisResult& a);
 };
 
 } // namespace nc::widgets

@@ -86,7 +86,7 @@ ChartsPanel::ChartsPanel(core::Document& doc, Selection& sel, ViewOptions& opts,
     layout->addWidget(split, 1);
 
     for (ChartBase* c : charts())
-        connect(c, &ChartBase::stepClicked, this, &ChartsPanel::selectStep);
+        connect(c, &ChartBase::stepClicked, this, [this, c](int step, bool toggle) { selectStep(c, step, toggle); });
     connect(m_table, &LayerTable::layersSelected, this, &ChartsPanel::selectFromTable);
     connect(m_energy, &EnergyView::tableChanged, this, [this] { markDirty(Options | Highlight); });
 
@@ -198,12 +198,13 @@ void ChartsPanel::replotAll() {
 void ChartsPanel::applyData() {
     const core::Network& net = m_doc.network();
     const core::AnalysisResult& a = m_doc.analysis();
-    m_data = ChartData::from(net, a);
+    m_data = ChartData::from(net, a, m_doc.deployment());
     const core::AnalysisTotals& t = m_data.totals;
     const QString precision = precisionText(a);
+    const QString view = m_data.deployment ? tr(" · deployment view") : QString();
 
     m_activations->setData(m_data.axis, m_data.activationBytes);
-    m_activations->setSubtitle(tr("total %1 at %2").arg(qs(core::humanBytes(t.activationBytes)), precision));
+    m_activations->setSubtitle(tr("total %1 at %2").arg(qs(core::humanBytes(m_data.activationTotal)), precision) + view);
     m_params->setData(m_data.axis, m_data.params);
     m_params->setDetail(tr("weights"), m_data.modelBytes, LayerBarChart::Unit::Bytes);
     m_params->setSubtitle(
@@ -212,12 +213,21 @@ void ChartsPanel::applyData() {
     m_macs->setData(m_data.axis, m_data.macs);
     m_macs->setSubtitle(
         tr("total %1 MACs · %2 FLOPs").arg(qs(core::humanCount(t.macs)), qs(core::humanCount(t.flops))));
-    m_timeline->setData(m_data.axis, m_data.liveBytes, m_data.workspaceBytes, m_data.buffers,
-                        m_data.peakLiveStep, t.peakLiveBytes);
+    m_timeline->setDeployment(m_data.deployment);
+    m_timeline->setData(m_data.timelineAxis, m_data.liveBytes, m_data.workspaceBytes, m_data.buffers,
+                        m_data.peakLiveStep, m_data.peakLiveBytes);
     m_field->setData(m_data.axis, m_data.rfH, m_data.rfW, m_data.rfReference,
                      t.rf.valid ? qs(core::rfText(t.rf)) : QString());
     m_summary->setFigures(net, a);
+    if (m_data.deployment)
+        m_summary->setDeployment(net, m_doc.deployment());
     m_table->setAnalysis(net, a);
+    // The table marks layers the deployment folded or fused, and names the op they went into.
+    std::vector<QString> notes;
+    if (m_data.deployment)
+        for (const core::LayerResult& l : a.layers)
+            notes.push_back(qs(m_doc.deployment().noteFor(net, l.nodeIndex)));
+    m_table->setDeployNotes(std::move(notes));
 
     // Measured latency belongs to the revision it was measured on; any edit makes it stale.
     if (m_latency) {
@@ -251,21 +261,28 @@ void ChartsPanel::applyOptions() {
 void ChartsPanel::applyHighlight() {
     const core::Network& net = m_doc.network();
     const core::AnalysisResult& a = m_doc.analysis();
-    std::vector<int> steps;
+    std::vector<int> steps, timelineSteps;
     for (core::NodeId id : m_sel.ids())
-        if (const core::LayerResult* l = a.layer(id, net))
+        if (const core::LayerResult* l = a.layer(id, net)) {
             steps.push_back(l->step);
+            // In the deployment view a folded or fused layer lights the step of the op it runs in.
+            if (const auto i = static_cast<size_t>(l->nodeIndex); i < m_data.timelineStepOfNode.size() &&
+                                                                  m_data.timelineStepOfNode[i] >= 0)
+                timelineSteps.push_back(m_data.timelineStepOfNode[i]);
+        }
     const bool centre = std::exchange(m_centre, false);
     for (ChartBase* c : charts())
-        c->setHighlighted(steps, centre);
+        c->setHighlighted(c == m_timeline ? timelineSteps : steps, centre);
     m_table->selectLayers(m_sel.ids(), centre);
     m_summary->setSelection(net, a, m_sel.ids());
 }
 
-void ChartsPanel::selectStep(int step, bool toggle) {
-    if (!m_data.axis || !m_data.axis->contains(step))
+void ChartsPanel::selectStep(ChartBase* chart, int step, bool toggle) {
+    // Each chart's own axis: the deployment timeline's steps are not the analysis' layers.
+    const LayerAxis* axis = chart->layerAxis();
+    if (!axis || !axis->contains(step))
         return;
-    const core::NodeId id = m_data.axis->ids[static_cast<size_t>(step)];
+    const core::NodeId id = axis->ids[static_cast<size_t>(step)];
     if (!toggle) {
         m_sel.set({id}, /*centre=*/true);
         return;
@@ -288,7 +305,8 @@ void ChartsPanel::setLatency(std::vector<double> microseconds, bool stale) {
     if (!m_latency) {
         m_latency = new LayerBarChart(tr("Latency"), LayerBarChart::Unit::Microseconds, tr("µs"));
         m_costTabs->addTab(m_latency, tr("Latency"));
-        connect(m_latency, &ChartBase::stepClicked, this, &ChartsPanel::selectStep);
+        connect(m_latency, &ChartBase::stepClicked, this,
+                [this](int step, bool toggle) { selectStep(m_latency, step, toggle); });
         m_latency->setLogScale(m_opts.logScale());
     }
     if (m_data.axis)

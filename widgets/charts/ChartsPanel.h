@@ -95,7 +95,7 @@ private:
     void applyData();
     void applyHighlight();
     void applyOptions();
-    void selectStep(int step, bool toggle);
+    void selectStep(ChartBase* chart, int step, bool toggle);
     void selectFromTable(const std::vector<core::NodeId>& ids);
     void exportChartInteractively(ChartBase* chart, bool pdf);
     void exportCsvInteractively();

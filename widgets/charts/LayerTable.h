@@ -24,6 +24,8 @@ public:
     // See LayerTableModel::setExtraColumn: e.g. setExtraColumn("latency_ms", perLayer, stale).
     void setExtraColumn(const QString& name, std::vector<double> perLayer, bool stale);
     void removeExtraColumn(const QString& name);
+    // See LayerTableModel::setDeployNotes.
+    void setDeployNotes(std::vector<QString> perLayer) { m_model->setDeployNotes(std::move(perLayer)); }
 
     // Selects the rows of `ids` (scrolling the first into view when `reveal`), without emitting.
     void selectLayers(const std::vector<core::NodeId>& ids, bool reveal);

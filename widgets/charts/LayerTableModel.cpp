@@ -58,6 +58,18 @@ void LayerTableModel::setAnalysis(const core::Network& net, const core::Analysis
         emit dataChanged(index(0, 0), index(rowCount() - 1, columnCount() - 1));
 }
 
+void LayerTableModel::setDeployNotes(std::vector<QString> perLayer) {
+    if (perLayer == m_notes)
+        return;
+    m_notes = std::move(perLayer);
+    if (!m_rows.empty())
+        emit dataChanged(index(0, 0), index(rowCount() - 1, CsvColumnCount - 1));
+}
+
+QString LayerTableModel::deployNote(int row) const {
+    return row >= 0 && static_cast<size_t>(row) < m_notes.size() ? m_notes[static_cast<size_t>(row)] : QString();
+}
+
 void LayerTableModel::setExtraColumn(const QString& name, std::vector<double> perLayer, bool stale) {
     for (size_t i = 0; i < m_extras.size(); ++i)
         if (m_extras[i].name == name) {
@@ -139,10 +151,10 @@ QVariant LayerTableModel::data(const QModelIndex& index, int role) const {
         return {};
     if (index.column() >= CsvColumnCount)
         return extraCell(m_extras[static_cast<size_t>(index.column() - CsvColumnCount)], index.row(), role);
-    return cell(m_rows[static_cast<size_t>(index.row())], index.column(), role);
+    return cell(m_rows[static_cast<size_t>(index.row())], index.row(), index.column(), role);
 }
 
-QVariant LayerTableModel::cell(const Row& r, int column, int role) const {
+QVariant LayerTableModel::cell(const Row& r, int row, int column, int role) const {
     const core::LayerResult& l = r.layer;
     const bool ok = l.status == core::LayerStatus::Ok;
     const bool rf = ok && l.rf.valid;
@@ -210,6 +222,8 @@ QVariant LayerTableModel::cell(const Row& r, int column, int role) const {
         case OutputShape:
             return ok ? qs(l.output.toString()) : QString();
         case Status:
+            if (const QString note = deployNote(row); ok && !note.isEmpty())
+                return note;
             return ok                                     ? QStringLiteral("ok")
                    : l.status == core::LayerStatus::Error ? QStringLiteral("error")
                                                           : QStringLiteral("blocked");
@@ -227,8 +241,10 @@ QVariant LayerTableModel::cell(const Row& r, int column, int role) const {
     case SortRole:
         if (auto v = number())
             return *v;
-        return cell(r, column, Qt::DisplayRole); // text columns sort by their text
+        return cell(r, row, column, Qt::DisplayRole); // text columns sort by their text
     case Qt::ToolTipRole:
+        if (const QString note = deployNote(row); ok && !note.isEmpty() && (column == Name || column == Status))
+            return tr("%1: %2 in the deployment view").arg(r.name, note);
         if (column == Error || column == Name)
             return ok ? r.name : qs(l.message);
         if (isBytes(column))
@@ -248,6 +264,8 @@ QVariant LayerTableModel::cell(const Row& r, int column, int role) const {
             return QBrush(QColor(0xc0, 0x1f, 0x2f));
         if (l.status == core::LayerStatus::Blocked)
             return QBrush(QColor(0x77, 0x77, 0x77));
+        if (!deployNote(row).isEmpty())
+            return QBrush(QColor(0x15, 0x65, 0xc0)); // folded or fused: not an op of its own
         return {};
     default:
         return {};

@@ -65,6 +65,10 @@ public:
     // Marks every extra column stale (the design changed after they were measured).
     void markExtraColumnsStale();
     bool extraColumnStale(const QString& name) const;
+    // The deployment view's note per layer, schedule order ("folded into conv1"; empty: runs as it
+    // is; no vector: the training view). A noted row's Status reads the note, in a muted colour.
+    void setDeployNotes(std::vector<QString> perLayer);
+    QString deployNote(int row) const;
 
     core::NodeId idAt(int row) const;
     int rowOf(core::NodeId id) const; // -1 when absent
@@ -84,11 +88,12 @@ private:
         std::vector<double> values;
         bool stale = false;
     };
-    QVariant cell(const Row& r, int column, int role) const;
+    QVariant cell(const Row& r, int row, int column, int role) const;
     QVariant extraCell(const Extra& e, int row, int role) const;
 
     std::vector<Row> m_rows;
     std::vector<Extra> m_extras;
+    std::vector<QString> m_notes;
     std::unordered_map<uint32_t, int> m_rowById;
     int64_t m_batch = 1;
 };

@@ -63,7 +63,6 @@ MemoryPanel::MemoryPanel(core::Document& doc, Selection& selection, ViewOptions&
     layout->addWidget(m_folded);
     layout->addWidget(m_chart, 1);
 
-    setPreset(TinyEngine);
     connect(m_preset, &QComboBox::activated, this, [this](int i) { setPreset(static_cast<Preset>(i)); });
     connect(m_view, &QComboBox::currentIndexChanged, this, &MemoryPanel::onControl);
     connect(m_inplaceDw, &QCheckBox::toggled, this, &MemoryPanel::onControl);
@@ -86,7 +85,7 @@ void MemoryPanel::setPreset(Preset p)
         m_planner->setCurrentIndex(p == TinyEngine ? 1 : 0);
     }
     m_syncing = false;
-    recompute();
+    pushSettings();
 }
 
 void MemoryPanel::onControl()
@@ -94,7 +93,47 @@ void MemoryPanel::onControl()
     if (m_syncing)
         return;
     m_preset->setCurrentIndex(Custom);
-    recompute();
+    pushSettings();
+}
+
+void MemoryPanel::pushSettings()
+{
+    // The switch belongs to the Document: every view (timeline, charts, table, canvas, runner)
+    // follows it, and this panel redraws from the figures it derives, like the others.
+    core::deploy::DeploySettings s;
+    s.deploy = m_view->currentIndex() == 1;
+    s.inplaceDepthwise = m_inplaceDw->isChecked();
+    s.optimalOrder = m_schedule->currentIndex() == 1;
+    s.planner = m_planner->currentIndex() == 1 ? core::deploy::Planner::Best : core::deploy::Planner::Greedy;
+    if (s == m_doc.deploySettings())
+        recompute();
+    else
+        m_doc.setDeploySettings(s); // emits changed: recompute() runs from there
+}
+
+MemoryPanel::Preset MemoryPanel::presetOf(const core::deploy::DeploySettings& s)
+{
+    if (!s.deploy)
+        return !s.inplaceDepthwise && s.planner == core::deploy::Planner::Greedy ? Training : Custom;
+    if (!s.inplaceDepthwise && s.planner == core::deploy::Planner::Greedy)
+        return TfliteMicro;
+    if (s.inplaceDepthwise && s.planner == core::deploy::Planner::Best)
+        return TinyEngine;
+    return Custom;
+}
+
+void MemoryPanel::syncControls()
+{
+    // Settings changed elsewhere (another view, a script): show them without writing them back.
+    const core::deploy::DeploySettings& s = m_doc.deploySettings();
+    m_syncing = true;
+    m_view->setCurrentIndex(s.deploy ? 1 : 0);
+    m_inplaceDw->setChecked(s.inplaceDepthwise);
+    m_schedule->setCurrentIndex(s.optimalOrder ? 1 : 0);
+    m_planner->setCurrentIndex(s.planner == core::deploy::Planner::Best ? 1 : 0);
+    if (m_preset->currentIndex() != Custom || presetOf(s) != Custom)
+        m_preset->setCurrentIndex(presetOf(s));
+    m_syncing = false;
 }
 
 QString MemoryPanel::summaryText() const { return m_summary->text(); }
@@ -106,38 +145,31 @@ void MemoryPanel::recompute()
     using namespace core::deploy;
     if (m_syncing)
         return;
+    syncControls();
     const core::Network& net = m_doc.network();
-    const bool deploy = m_view->currentIndex() == 1;
+    const DeployFigures& f = m_doc.deployment();
+    const bool deploy = f.deploy;
     m_inplaceDw->setEnabled(deploy);
-    auto g = buildMemoryGraph(net, m_doc.analysis(), {deploy, m_inplaceDw->isChecked()});
-    if (!g || g->ops.empty()) {
+    if (!f.ok()) {
         m_graph = {};
         m_peak = 0;
-        m_summary->setText(g ? tr("Nothing to plan.") : QString::fromStdString(g.error()));
+        m_summary->setText(f.error.empty() ? tr("Nothing to plan.") : QString::fromStdString(f.error));
         m_verdict->clear();
         m_folded->clear();
         m_chart->setData({}, 0, 0, 0);
         return;
     }
-    m_graph = std::move(*g);
-    ScheduleResult s;
-    if (m_schedule->currentIndex() == 1) {
-        ScheduleOptions o;
-        o.maxStates = 200'000; // keeps an edit responsive; larger graphs get the heuristic and its bound
-        s = optimalSchedule(m_graph, o);
-    } else {
-        s.timeline = evaluateOrder(m_graph, defaultOrder(m_graph));
-        s.defaultPeakBytes = s.timeline.peakBytes;
-    }
+    m_graph = f.graph;
+    const ScheduleResult& s = f.schedule;
     const Timeline& t = s.timeline;
-    const ArenaPlan plan = planArena(m_graph, t, m_planner->currentIndex() == 1 ? Planner::Best : Planner::Greedy);
+    const ArenaPlan& plan = f.plan;
     m_peak = t.peakBytes;
     auto name = [&](int node) { return QString::fromStdString(net.nodes()[static_cast<size_t>(node)].name); };
     auto bytes = [](int64_t b) {
         return QString::fromStdString(core::groupDigits(b) + " B (" + core::humanBinaryBytes(b) + ")");
     };
-    QString text = tr("Peak %1 at %2").arg(bytes(t.peakBytes), name(m_graph.ops[static_cast<size_t>(t.order[static_cast<size_t>(t.peakStep)])].node));
-    if (m_schedule->currentIndex() == 1)
+    QString text = tr("Peak %1 at %2").arg(bytes(t.peakBytes), name(f.stepNode[static_cast<size_t>(t.peakStep)]));
+    if (m_doc.deploySettings().optimalOrder)
         text += tr("; default order %1 (%2)")
                     .arg(bytes(s.defaultPeakBytes), s.optimal ? tr("this order is optimal")
                                                               : tr("heuristic; no order below %1").arg(bytes(s.lowerBoundBytes)));
@@ -150,9 +182,7 @@ void MemoryPanel::recompute()
     for (size_t i = 0; i < m_graph.layers.size(); ++i) {
         const LayerDeploy& d = m_graph.layers[i];
         if (d.role == Role::FoldedBatchNorm || d.role == Role::FusedActivation)
-            folded << tr("%1 %2 into %3")
-                          .arg(name(static_cast<int>(i)), d.role == Role::FoldedBatchNorm ? tr("folded") : tr("fused"),
-                               name(d.into));
+            folded << name(static_cast<int>(i)) + " " + QString::fromStdString(f.noteFor(net, static_cast<int>(i)));
     }
     m_folded->setText(deploy ? tr("%1 BatchNorm folded, %2 activations fused%3")
                                    .arg(m_graph.folded)

@@ -3,7 +3,7 @@
 // the arena's address × time chart.
 #pragma once
 
-#include "core/deploy/ArenaPlan.h"
+#include "core/deploy/DeployView.h"
 
 #include <QWidget>
 
@@ -22,8 +22,9 @@ class ArenaChart;
 class Selection;
 class ViewOptions;
 
-// Reads the Document's network and analysis and asks core/deploy for the memory graph, schedule and
-// plan; draws nothing itself but labels. Clicking a tensor selects its layer in the shared
+// Its controls write the Document's deployment settings (Document::setDeploySettings), which every
+// view follows; it shows the figures the Document derived (Document::deployment()) and draws nothing
+// itself but labels. It opens on the Document's settings (the training view by default). Clicking a tensor selects its layer in the shared
 // Selection; selected layers (or layers folded into them) are highlighted. The budget comes from
 // ViewOptions, like the timeline's. Borrows the Document, Selection and ViewOptions, which must
 // outlive it. GUI thread only.
@@ -52,6 +53,9 @@ public:
 private:
     void recompute();
     void onControl();
+    void pushSettings();
+    void syncControls();
+    static Preset presetOf(const core::deploy::DeploySettings& s);
     void syncSelection();
 
     core::Document& m_doc;

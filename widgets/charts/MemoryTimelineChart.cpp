@@ -248,6 +248,14 @@ void MemoryTimelineChart::setLogScale(bool on) {
     requestReplot();
 }
 
+void MemoryTimelineChart::setDeployment(bool on) {
+    if (on == m_deployment)
+        return;
+    m_deployment = on;
+    applyBudget();
+    requestReplot();
+}
+
 void MemoryTimelineChart::setBudget(int64_t bytes, const QString& label) {
     if (bytes == m_budget && label == m_budgetText)
         return;
@@ -287,6 +295,8 @@ void MemoryTimelineChart::applyBudget() {
                                       .arg(QString::fromStdString(core::humanBytesBinary(m_peakBytes)),
                                            QString::fromStdString(core::budgetVerdictAgainst(m_peakBytes, m_budget)))
                                 : tr("peak %1").arg(QString::fromStdString(core::humanBytes(m_peakBytes)));
+    if (m_deployment)
+        subtitle = subtitle.isEmpty() ? tr("deployment view") : tr("deployment view · %1").arg(subtitle);
     setSubtitle(subtitle);
     m_peakLabel->setText(peakText());
 

@@ -48,7 +48,12 @@ public:
     bool logScale() const { return m_log; }
     static constexpr double kLogFloorBytes = 1.0;
 
+    // The series come from the deployment view (core::deploy): the subtitle says so.
+    void setDeployment(bool on);
+    bool deployment() const { return m_deployment; }
+
     int peakStep() const { return m_peakStep; }
+    int64_t peakBytes() const { return m_peakBytes; }
     QString peakText() const;
     int64_t budgetBytes() const { return m_budget; }
     bool budgetOnScale() const;
@@ -86,6 +91,7 @@ private:
     int64_t m_budget = 0;
     QString m_budgetText;
     bool m_log = false;
+    bool m_deployment = false;
     double m_plotPixels = 200; // data area height of the last layout
 };
 

@@ -102,6 +102,21 @@ void SummaryStrip::set(Field f, const QString& caption, const QString& value, co
     m_labels[i]->setText(html);
 }
 
+void SummaryStrip::setDeployment(const core::Network& net, const core::deploy::DeployFigures& f) {
+    if (!f.ok())
+        return;
+    const core::deploy::Timeline& t = f.schedule.timeline;
+    set(Field::Params, tr("Parameters (deployed)"), qs(core::humanCount(f.graph.params)),
+        qs(core::groupDigits(f.graph.params)) +
+            (f.graph.state ? tr(" + %1 state").arg(qs(core::groupDigits(f.graph.state))) : QString()));
+    set(Field::Activations, tr("Activations (deployed)"), qs(core::humanBytes(f.allocatedTotal)),
+        tr("%1 BatchNorm folded · %2 activations fused").arg(f.graph.folded).arg(f.graph.fused));
+    const int peakNode = f.stepNode[static_cast<size_t>(t.peakStep)];
+    set(Field::PeakMemory, tr("Peak live memory (deployed)"), qs(core::humanBytes(t.peakBytes)),
+        tr("at %1 · arena %2")
+            .arg(qs(net.nodes()[static_cast<size_t>(peakNode)].name), qs(core::humanBytes(f.plan.arenaBytes))));
+}
+
 void SummaryStrip::setFigures(const core::Network& net, const core::AnalysisResult& a) {
     const core::AnalysisTotals& t = a.totals;
     set(Field::Params, tr("Parameters"), qs(core::humanCount(t.params)),

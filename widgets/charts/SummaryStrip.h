@@ -5,6 +5,7 @@
 
 #include "core/Analysis.h"
 #include "core/Network.h"
+#include "core/deploy/DeployView.h"
 
 #include <QString>
 #include <QWidget>
@@ -38,6 +39,9 @@ public:
     explicit SummaryStrip(QWidget* parent = nullptr);
 
     void setFigures(const core::Network& net, const core::AnalysisResult& a);
+    // In the deployment view, after setFigures: parameters after folding, the activations the
+    // deployment allocates and its peak (DeployFigures), each captioned "deployed".
+    void setDeployment(const core::Network& net, const core::deploy::DeployFigures& f);
     // Figures of the selected layers (one: its own; several: their sums; none: a hint).
     void setSelection(const core::Network& net, const core::AnalysisResult& a,
                       const std::vector<core::NodeId>& ids);

@@ -111,6 +111,8 @@ RunnerPanel::RunnerPanel(core::Document& doc, Selection& selection, QWidget* par
     m_deploy = new QCheckBox("Deployment graph");
     m_deploy->setToolTip("BatchNorm folded into the layer before it, activations fused into the convolution or "
                          "linear layer before them (oneDNN post-ops), as a deployed network runs");
+    m_followedDeploy = m_doc.deploySettings().deploy;
+    m_deploy->setChecked(m_followedDeploy);
     form->addRow("Graph", m_deploy);
     layout->addLayout(form);
 
@@ -179,6 +181,12 @@ RunnerPanel::RunnerPanel(core::Document& doc, Selection& selection, QWidget* par
     connect(m_probeButton, &QPushButton::clicked, this, &RunnerPanel::startProbe);
     connect(m_cancel, &QPushButton::clicked, this, &RunnerPanel::cancel);
     connect(&m_doc, &core::Document::changed, this, [this](const core::Change& c) {
+        // The runner follows the document's view when it is switched (the box stays the user's to
+        // change between switches): the deployment view runs the deployment graph.
+        if (const bool deploy = m_doc.deploySettings().deploy; deploy != m_followedDeploy) {
+            m_followedDeploy = deploy;
+            m_deploy->setChecked(deploy);
+        }
         if (c.kind != core::ChangeKind::Positions) {
             updateStatus();
             redrawLatency();

@@ -97,6 +97,7 @@ private:
     QSpinBox* m_threads = nullptr;
     QSpinBox* m_batch = nullptr;
     QCheckBox* m_deploy = nullptr;
+    bool m_followedDeploy = false; // the Document's deployment view when last seen
     QPushButton* m_run = nullptr;
     QPushButton* m_sweepButton = nullptr;
     QPushButton* m_probeButton = nullptr;

@@ -1,0 +1,63 @@
+// DeployView: the deployment view as the whole application shows it — the setting (training or
+// deployment graph, in-place depthwise, schedule, planner) and every figure derived from it, so the
+// Document can hold both and views only read them.
+//
+//   DeploySettings s;  s.deploy = true;  s.inplaceDepthwise = true;   // TinyEngine
+//   DeployFigures f = computeDeployFigures(net, analyze(net), s);
+//   f.schedule.timeline.peakBytes;   // MobileNetV2 int8: 1,404,928
+//   f.noteFor(net, i);               // "folded into features.0.0" for a folded BatchNorm
+//
+// The figures are computed for the training view too (the Deployment memory dock shows its arena),
+// but only `deploy` switches the other views (timeline, bar charts, table, canvas, runner) over.
+#pragma once
+
+#include "ArenaPlan.h"
+
+#include <string>
+#include <vector>
+
+namespace nc::core::deploy {
+
+// View state of a document, not saved in the design file.
+struct DeploySettings {
+    bool deploy = false;           // the deployment view; false: the training view everywhere
+    bool inplaceDepthwise = false; // TinyEngine's in-place depthwise convolution (deploy only)
+    bool optimalOrder = false;     // memory-optimal schedule instead of the analysis' order
+    Planner planner = Planner::Greedy;
+
+    bool operator==(const DeploySettings&) const = default;
+};
+
+// Everything the views draw in the deployment view, derived once per edit or setting change.
+struct DeployFigures {
+    std::string error;        // non-empty when the memory graph could not be built (analysis errors)
+    bool deploy = false;      // the settings' `deploy` these figures were built with
+    MemoryGraph graph;
+    ScheduleResult schedule;  // schedule.timeline is the chosen order (default or optimal)
+    ArenaPlan plan;
+
+    // One entry per step of schedule.timeline.order:
+    std::vector<int> stepNode;         // node index of the op run at that step
+    std::vector<int64_t> scratchBytes; // that op's scratch (part of the timeline's live bytes)
+    // One entry per MemoryGraph buffer: owner = the producing op's layer, steps from the timeline.
+    std::vector<LiveBuffer> buffers;
+    // By node index: the step whose op computes the layer's output (its host's step for folded,
+    // fused, dropped and view layers); -1 when not scheduled.
+    std::vector<int> stepOfNode;
+    // By node index: the bytes the layer newly allocates in this view (its op's output buffer; 0 for
+    // folded, fused, dropped, view and in-place layers), the deployment's "activation memory".
+    std::vector<int64_t> allocatedBytes;
+    int64_t allocatedTotal = 0;
+
+    bool ok() const { return error.empty() && !schedule.timeline.order.empty(); }
+    // "folded into conv1", "fused into conv1", "dropped", "view of conv1" — or empty for an op or when
+    // `nodeIndex` is out of range.
+    std::string noteFor(const Network& net, int nodeIndex) const;
+};
+
+// Builds the memory graph with `s`, schedules it (the optimal search keeps at most `maxStates` sets so
+// an edit stays responsive; larger graphs get the heuristic and its bound) and plans the arena.
+DeployFigures computeDeployFigures(const Network& net, const AnalysisResult& a, const DeploySettings& s,
+                                   int64_t maxStates = 200'000);
+
+} // namespace nc::core::deploy
