@@ -108,14 +108,14 @@ void TestOnnxAttentionPatterns::packedMultiheadAttention()
     g.op("MatMul", {"xt", g.weight("w_in", {8, 24})}, "/attn/MatMul");
     g.op("Add", {g.weight("b_in", {24}), "/attn/MatMul"}, "/attn/Add");
     if (split) {
-        attr(g.node("Split", {"/attn/Add", g.ints("thirds", {8, 8, 8})}, {"q0", "k0", "v0"}, "/attn/Split"), "axis",
-             int64_t{-1});
+        attr(g.node("Split", {"/attn/Add", g.ints("thirds", {8, 8, 8})}, {"q0", "k0", "v0"}, "/attn/Split"),
+             "axis", int64_t{-1});
     } else {
         const char* parts[] = {"q0", "k0", "v0"};
         for (int p = 0; p < 3; ++p)
             g.node("Slice",
-                   {"/attn/Add", g.ints("s" + std::to_string(p), {8 * p}), g.ints("e" + std::to_string(p), {8 * p + 8}),
-                    g.ints("a" + std::to_string(p), {-1})},
+                   {"/attn/Add", g.ints("s" + std::to_string(p), {8 * p}),
+                    g.ints("e" + std::to_string(p), {8 * p + 8}), g.ints("a" + std::to_string(p), {-1})},
                    {parts[p]}, "/attn/Slice_" + std::to_string(p));
     }
     const std::string heads = g.ints("heads", {6, 2, 4});
@@ -131,8 +131,8 @@ void TestOnnxAttentionPatterns::packedMultiheadAttention()
     g.node("MatMul", {"p", "v2"}, {"o"}, "/attn/MatMul_2");
     attr(g.node("Transpose", {"o"}, {"o1"}, "/attn/Transpose_4"), "perm", {1, 0, 2});
     g.node("Reshape", {"o1", g.ints("rows", {6, 8})}, {"o2"}, "/attn/Reshape_3");
-    attr(g.node("Gemm", {"o2", g.weight("w_out", {8, 8}), g.weight("b_out", {8})}, {"o3"}, "/attn/Gemm"), "transB",
-           int64_t{1});
+    attr(g.node("Gemm", {"o2", g.weight("w_out", {8, 8}), g.weight("b_out", {8})}, {"o3"}, "/attn/Gemm"),
+         "transB", int64_t{1});
     g.node("Reshape", {"o3", g.ints("tbd", {6, 1, 8})}, {"o4"}, "/attn/Reshape_4");
     attr(g.node("Transpose", {"o4"}, {"y"}, "/attn/Transpose_5"), "perm", {1, 0, 2});
     g.output("y");
@@ -181,7 +181,7 @@ void TestOnnxAttentionPatterns::masks()
         g.op("MatMul", {x, g.weight("w" + P, {8, 8})}, "/" + P + "/MatMul");
         g.node("Reshape", {"/" + P + "/MatMul", heads}, {P + "1"}, "/Reshape_" + P);
         attr(g.node("Transpose", {P + "1"}, {P + "2"}, "/Transpose_" + P), "perm",
-               P == "k" ? std::vector<int64_t>{0, 2, 3, 1} : std::vector<int64_t>{0, 2, 1, 3});
+             P == "k" ? std::vector<int64_t>{0, 2, 3, 1} : std::vector<int64_t>{0, 2, 1, 3});
     }
     g.node("MatMul", {"q2", "k2"}, {"s"}, "/MatMul");
     g.node("Mul", {"s", g.scalar("scale", 0.5f)}, {"s1"}, "/Mul");
@@ -223,10 +223,14 @@ void TestOnnxAttentionPatterns::rmsNorm_data()
     QTest::addColumn<QString>("square");  // Pow or Mul
     QTest::addColumn<QString>("inverse"); // rsqrt, reciprocal, pow, divide
     QTest::addColumn<bool>("weight");
-    QTest::newRow("Llama: Pow, torch.rsqrt as Div(1, Sqrt), weight") << "Pow" << "rsqrt" << true;
-    QTest::newRow("Mul x·x, Reciprocal(Sqrt)") << "Mul" << "reciprocal" << true;
-    QTest::newRow("Pow(-0.5)") << "Pow" << "pow" << true;
-    QTest::newRow("x / Sqrt, no weight") << "Pow" << "divide" << false;
+    QTest::newRow("Llama: Pow, torch.rsqrt as Div(1, Sqrt), weight") << "Pow"
+                                                                     << "rsqrt" << true;
+    QTest::newRow("Mul x·x, Reciprocal(Sqrt)") << "Mul"
+                                               << "reciprocal" << true;
+    QTest::newRow("Pow(-0.5)") << "Pow"
+                               << "pow" << true;
+    QTest::newRow("x / Sqrt, no weight") << "Pow"
+                                         << "divide" << false;
 }
 
 void TestOnnxAttentionPatterns::rmsNorm()

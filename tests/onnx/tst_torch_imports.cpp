@@ -61,7 +61,8 @@ const std::map<QString, Expected>& expectedKinds()
     static const std::map<QString, Expected> e{
         {"transformer_encoder", {{{LayerType::MultiHeadAttention, 2}}, 0, 4, 0}},
         {"gpt", {{{LayerType::MultiHeadAttention, 2}}, 1, 4, 2}},
-        {"llama", {{{LayerType::MultiHeadAttention, 2}, {LayerType::RMSNorm, 5}, {LayerType::SwiGlu, 2}}, 0, 6, 2}},
+        {"llama",
+         {{{LayerType::MultiHeadAttention, 2}, {LayerType::RMSNorm, 5}, {LayerType::SwiGlu, 2}}, 0, 6, 2}},
         {"hard_gates", {{{LayerType::HardSwish, 2}, {LayerType::HardSigmoid, 2}}, 0, 0, 0}},
         {"mobilenet_v3_small", {{{LayerType::HardSigmoid, 9}, {LayerType::HardSwish, 19}}, 0, 0, 0}},
         {"vit_b_16", {{{LayerType::MultiHeadAttention, 12}}, 0, 12, 0}},

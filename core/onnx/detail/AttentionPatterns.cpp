@@ -13,7 +13,10 @@ namespace nc::core::onnx::detail {
 
 namespace {
 
-LayerParams kindDefaults(LayerType t) { return Catalogue::instance().spec(t).defaults; }
+LayerParams kindDefaults(LayerType t)
+{
+    return Catalogue::instance().spec(t).defaults;
+}
 
 bool hasPerm(const ::onnx::NodeProto& n, std::initializer_list<int64_t> want)
 {
@@ -131,8 +134,8 @@ void PatternMatcher::matchPackedAttention()
 
         // One head tensor: Transpose(perm) of Reshape T×(B·h)×d of a third of the packed projection.
         struct Part {
-            int packed = -1;                  // the T×B×3D projection output
-            int64_t begin = -1, end = -1;     // the slice of its last axis
+            int packed = -1;              // the T×B×3D projection output
+            int64_t begin = -1, end = -1; // the slice of its last axis
             int64_t bh = 0, hd = 0;
         };
         auto part = [&](int v, std::initializer_list<int64_t> perm, Part& r) -> bool {
@@ -140,8 +143,8 @@ void PatternMatcher::matchPackedAttention()
             if (t < 0 || !free(t) || !singleUse(v) || op(t) != "Transpose" || !hasPerm(node(t), perm))
                 return false;
             int rs = producer(in(t, 0));
-            if (rs < 0 || !free(rs) || op(rs) != "Reshape" || !singleUse(in(t, 0)) || !val(out(rs)).shapeKnown ||
-                val(out(rs)).dims.size() != 3)
+            if (rs < 0 || !free(rs) || op(rs) != "Reshape" || !singleUse(in(t, 0)) ||
+                !val(out(rs)).shapeKnown || val(out(rs)).dims.size() != 3)
                 return false;
             int cut = producer(in(rs, 0));
             if (cut < 0 || !free(cut) || !singleUse(in(rs, 0)))
@@ -169,8 +172,10 @@ void PatternMatcher::matchPackedAttention()
                         k = o;
                 if (k < 0 || width % 3 != 0)
                     return false;
-                // Equal thirds: no split sizes, or sizes of D each (an input from opset 13, an attribute before).
-                std::optional<std::vector<int64_t>> sizes = in(cut, 1) >= 0 ? constInts(in(cut, 1)) : attrInts(node(cut), "split");
+                // Equal thirds: no split sizes, or sizes of D each (an input from opset 13, an attribute
+                // before).
+                std::optional<std::vector<int64_t>> sizes =
+                    in(cut, 1) >= 0 ? constInts(in(cut, 1)) : attrInts(node(cut), "split");
                 if ((in(cut, 1) >= 0 || attrInts(node(cut), "split")) &&
                     (!sizes || *sizes != std::vector<int64_t>(3, width / 3)))
                     return false;
@@ -194,10 +199,11 @@ void PatternMatcher::matchPackedAttention()
             continue;
         const auto& pd = val(q.packed).dims; // T, B, 3D
         const int64_t t = pd[0], b = pd[1], d = pd[2] / 3;
-        if (pd[2] != 3 * d || b <= 0 || q.bh % b != 0 || q.bh != k.bh || q.bh != v.bh || q.hd != k.hd ||
-            q.hd != v.hd || q.bh / b * q.hd != d)
+        if (d <= 0 || pd[2] != 3 * d || b <= 0 || q.bh <= 0 || q.hd <= 0 || q.bh % b != 0 || q.bh != k.bh ||
+            q.bh != v.bh || q.hd != k.hd || q.hd != v.hd || q.bh / b * q.hd != d)
             continue;
-        if (q.begin != 0 || q.end != d || k.begin != d || k.end != 2 * d || v.begin != 2 * d || v.end != 3 * d)
+        if (q.begin != 0 || q.end != d || k.begin != d || k.end != 2 * d || v.begin != 2 * d ||
+            v.end != 3 * d)
             continue;
         const int64_t heads = q.bh / b;
 
@@ -207,7 +213,8 @@ void PatternMatcher::matchPackedAttention()
             continue;
         int xt = inProj->x;
         int tin = producer(xt);
-        if (tin < 0 || !free(tin) || op(tin) != "Transpose" || !hasPerm(node(tin), {1, 0, 2}) || !singleUse(xt))
+        if (tin < 0 || !free(tin) || op(tin) != "Transpose" || !hasPerm(node(tin), {1, 0, 2}) ||
+            !singleUse(xt))
             continue;
         int x = in(tin, 0);
         if (!dynamic(x) || !val(x).shapeKnown || val(x).dims != std::vector<int64_t>{b, t, d} || lead(x) != 1)
@@ -252,12 +259,14 @@ void PatternMatcher::matchPackedAttention()
         g.weights.insert(g.weights.end(), outProj->weights.begin(), outProj->weights.end());
         const std::string name = groupName(nodes, s);
         if (inProj->bias != outProj->bias)
-            m_stats->notes.push_back("attention \"" + name +
-                                     "\": only some projections have a bias; NetCanvas's attention layer has all four");
+            m_stats->notes.push_back(
+                "attention \"" + name +
+                "\": only some projections have a bias; NetCanvas's attention layer has all four");
         if (mask && isConst(mask->mask) && !g.params.causal)
-            m_stats->notes.push_back("attention \"" + name +
-                                     "\": its constant mask is not a causal triangle NetCanvas could read; the layer "
-                                     "is modelled without a mask");
+            m_stats->notes.push_back(
+                "attention \"" + name +
+                "\": its constant mask is not a causal triangle NetCanvas could read; the layer "
+                "is modelled without a mask");
         commit(std::move(g));
     }
 }
@@ -300,7 +309,8 @@ void PatternMatcher::matchRmsNormDecomposed()
             nodes.push_back(root);
             int mul = soleConsumer(out(root));
             if (mul >= 0 && free(mul) && op(mul) == "Mul" &&
-                ((in(mul, 0) == x && in(mul, 1) == out(root)) || (in(mul, 1) == x && in(mul, 0) == out(root)))) {
+                ((in(mul, 0) == x && in(mul, 1) == out(root)) ||
+                 (in(mul, 1) == x && in(mul, 0) == out(root)))) {
                 nodes.push_back(mul);
                 normed = out(mul);
             }
@@ -311,11 +321,13 @@ void PatternMatcher::matchRmsNormDecomposed()
                 nodes.push_back(c);
                 normed = out(c);
             } else if (c >= 0 && free(c) && in(c, 0 + (op(c) == "Div")) == out(root) &&
-                       ((op(c) == "Div" && scalar(in(c, 0)) && *scalar(in(c, 0)) == 1.0) || op(c) == "Reciprocal")) {
+                       ((op(c) == "Div" && scalar(in(c, 0)) && *scalar(in(c, 0)) == 1.0) ||
+                        op(c) == "Reciprocal")) {
                 nodes.push_back(c);
                 int mul = soleConsumer(out(c));
                 if (mul >= 0 && free(mul) && op(mul) == "Mul" &&
-                    ((in(mul, 0) == x && in(mul, 1) == out(c)) || (in(mul, 1) == x && in(mul, 0) == out(c)))) {
+                    ((in(mul, 0) == x && in(mul, 1) == out(c)) ||
+                     (in(mul, 1) == x && in(mul, 0) == out(c)))) {
                     nodes.push_back(mul);
                     normed = out(mul);
                 }
@@ -327,7 +339,8 @@ void PatternMatcher::matchRmsNormDecomposed()
         std::vector<int> weights;
         if (int mul = soleConsumer(y); mul >= 0 && free(mul) && op(mul) == "Mul") {
             int gamma = in(mul, 0) == y ? in(mul, 1) : in(mul, 0);
-            if (isConst(gamma) && elements(gamma) == dim && val(gamma).dims.size() >= 1 && val(gamma).dims.back() == dim) {
+            if (isConst(gamma) && elements(gamma) == dim && val(gamma).dims.size() >= 1 &&
+                val(gamma).dims.back() == dim) {
                 nodes.push_back(mul);
                 weights.push_back(gamma);
                 y = out(mul);
@@ -372,7 +385,8 @@ void PatternMatcher::matchSwiGlu()
             if (h1 < 0 || val(h1).graphOutput || dynConsumers(h1, 3).size() != 2)
                 continue;
             auto w1 = linearEndingAt(h1), w3 = linearEndingAt(up);
-            if (!w1 || !w3 || w1->x != w3->x || w1->inF != w3->inF || w1->outF != w3->outF || w1->bias != w3->bias)
+            if (!w1 || !w3 || w1->x != w3->x || w1->inF != w3->inF || w1->outF != w3->outF ||
+                w1->bias != w3->bias)
                 continue;
             auto w2 = linearFrom(soleConsumer(out(m)));
             if (!w2 || w2->x != out(m) || w2->inF != w1->outF || w2->outF != w1->inF || w2->bias != w1->bias)
