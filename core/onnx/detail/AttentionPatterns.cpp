@@ -258,16 +258,18 @@ void PatternMatcher::matchPackedAttention()
         g.weights = inProj->weights;
         g.weights.insert(g.weights.end(), outProj->weights.begin(), outProj->weights.end());
         const std::string name = groupName(nodes, s);
+        const bool unreadMask = mask && isConst(mask->mask) && !g.params.causal;
+        if (!commit(std::move(g)))
+            continue;
         if (inProj->bias != outProj->bias)
             m_stats->notes.push_back(
                 "attention \"" + name +
                 "\": only some projections have a bias; NetCanvas's attention layer has all four");
-        if (mask && isConst(mask->mask) && !g.params.causal)
+        if (unreadMask)
             m_stats->notes.push_back(
                 "attention \"" + name +
                 "\": its constant mask is not a causal triangle NetCanvas could read; the layer "
                 "is modelled without a mask");
-        commit(std::move(g));
     }
 }
 

@@ -773,18 +773,21 @@ void PatternMatcher::matchAttention()
         g.output = outProj->out;
         g.droppedInputs = mask && dynamic(mask->mask) ? 1 : 0;
         g.params.causal = mask && causalMask(mask->mask, mask->where) ? 1 : 0;
-        if (mask && isConst(mask->mask) && !g.params.causal)
-            m_stats->notes.push_back("attention \"" + groupName(nodes, s) +
-                                     "\": its constant mask is not a causal triangle NetCanvas could read; the "
-                                     "layer is modelled without a mask");
+        const bool unreadMask = mask && isConst(mask->mask) && !g.params.causal;
         std::sort(nodes.begin(), nodes.end());
         nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
         g.nodes = nodes;
         g.weights = weights;
+        const std::string name = groupName(nodes, s);
+        if (!commit(std::move(g)))
+            continue;
         if (anyBias && !allBias)
-            m_stats->notes.push_back("attention \"" + groupName(nodes, s) +
+            m_stats->notes.push_back("attention \"" + name +
                                      "\": only some projections have a bias; NetCanvas's attention layer has all four");
-        commit(std::move(g));
+        if (unreadMask)
+            m_stats->notes.push_back("attention \"" + name +
+                                     "\": its constant mask is not a causal triangle NetCanvas could read; the "
+                                     "layer is modelled without a mask");
     }
 }
 
