@@ -215,6 +215,90 @@ class Encoder(nn.Module):
         return self.enc(x)
 
 
+class RMSNorm(nn.Module):
+    """Llama's RMSNorm as its code writes it: x * rsqrt(mean(x²) + eps) * weight."""
+
+    def __init__(self, dim, eps=1e-6):
+        super().__init__()
+        self.eps = eps
+        self.weight = nn.Parameter(torch.ones(dim))
+
+    def forward(self, x):
+        return x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + self.eps) * self.weight
+
+
+class LlamaBlock(nn.Module):
+    """One pre-norm Llama block without rotary embedding: RMSNorm, causal attention with separate
+    q/k/v/o projections (no biases, a constant lower-triangular mask applied with masked_fill), RMSNorm,
+    and the SwiGLU MLP w2(silu(w1 x) * w3 x)."""
+
+    def __init__(self, dim=96, heads=6, hidden=256, context=24):
+        super().__init__()
+        self.heads = heads
+        self.attn_norm = RMSNorm(dim)
+        self.wq = nn.Linear(dim, dim, bias=False)
+        self.wk = nn.Linear(dim, dim, bias=False)
+        self.wv = nn.Linear(dim, dim, bias=False)
+        self.wo = nn.Linear(dim, dim, bias=False)
+        self.ffn_norm = RMSNorm(dim)
+        self.w1 = nn.Linear(dim, hidden, bias=False)
+        self.w2 = nn.Linear(hidden, dim, bias=False)
+        self.w3 = nn.Linear(dim, hidden, bias=False)
+        self.register_buffer("mask", torch.tril(torch.ones(context, context, dtype=torch.bool)))
+
+    def forward(self, x):
+        b, t, d = x.shape
+        hd = d // self.heads
+        h = self.attn_norm(x)
+        q = self.wq(h).view(b, t, self.heads, hd).transpose(1, 2)
+        k = self.wk(h).view(b, t, self.heads, hd).transpose(1, 2)
+        v = self.wv(h).view(b, t, self.heads, hd).transpose(1, 2)
+        att = torch.matmul(q, k.transpose(2, 3)) / math.sqrt(hd)
+        att = att.masked_fill(~self.mask[:t, :t], float("-inf"))
+        y = torch.matmul(F.softmax(att, dim=-1), v).transpose(1, 2).contiguous().view(b, t, d)
+        x = x + self.wo(y)
+        h = self.ffn_norm(x)
+        return x + self.w2(F.silu(self.w1(h)) * self.w3(h))
+
+
+class Llama(nn.Module):
+    """Two Llama blocks and a final RMSNorm over a T×D sequence."""
+
+    def __init__(self):
+        super().__init__()
+        self.blocks = nn.ModuleList([LlamaBlock() for _ in range(2)])
+        self.norm = RMSNorm(96)
+
+    def forward(self, x):
+        for b in self.blocks:
+            x = b(x)
+        return self.norm(x)
+
+
+class HardGates(nn.Module):
+    """Hard-swish and hard-sigmoid written out as formulas (x·relu6(x + 3)/6, relu6(x + 3)/6 as a
+    squeeze-and-excitation gate) beside the modules nn.Hardswish and nn.Hardsigmoid."""
+
+    def __init__(self):
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 16, 3, padding=1)
+        self.c2 = nn.Conv2d(16, 16, 3, padding=1)
+        self.fc1 = nn.Conv2d(16, 8, 1)
+        self.fc2 = nn.Conv2d(8, 16, 1)
+        self.fc3 = nn.Conv2d(16, 16, 1)
+        self.hswish = nn.Hardswish()
+        self.hsig = nn.Hardsigmoid()
+
+    def forward(self, x):
+        y = self.c1(x)
+        y = y * F.relu6(y + 3) / 6
+        y = self.hswish(self.c2(y))
+        s = F.adaptive_avg_pool2d(y, 1)
+        s = F.relu6(self.fc2(F.relu(self.fc1(s))) + 3) / 6
+        y = y * s
+        return y * self.hsig(self.fc3(y))
+
+
 class FirstOutput(nn.Module):
     """Segmentation models return a dict; the export takes its "out" tensor."""
 
@@ -262,6 +346,8 @@ MODELS = {
     "lstm_classifier": ("torch", LSTMClassifier, lambda: torch.randn(1, 7, 10)),
     "gru_classifier": ("torch", GRUClassifier, lambda: torch.randn(1, 9, 12)),
     "resize_reduce": ("torch", ResizeReduce, lambda: torch.randn(1, 3, 16, 16)),
+    "llama": ("torch", Llama, lambda: torch.randn(1, 24, 96)),
+    "hard_gates": ("torch", HardGates, lambda: torch.randn(1, 3, 16, 16)),
     "resnext50_32x4d": ("torch-slow", lambda: tv("resnext50_32x4d"), image()),
     "wide_resnet50_2": ("torch-slow", lambda: tv("wide_resnet50_2"), image()),
     "densenet121": ("torch-slow", lambda: tv("densenet121"), image()),

@@ -21,6 +21,8 @@
 #include <QProcess>
 #include <QTest>
 
+#include <cmath>
+#include <map>
 #include <set>
 
 using namespace nc::core;
@@ -39,6 +41,34 @@ QString label() { return qEnvironmentVariable("NC_TORCH_LABEL", "torch"); }
 
 // The operators that multiply and accumulate: none of them may stay opaque (their MACs would be lost).
 const std::set<std::string> kMacOperators{"Conv", "ConvTranspose", "Gemm", "MatMul", "Einsum", "LSTM", "GRU", "RNN"};
+
+// The layers a transformer or hard-gate model must import as (README "Real PyTorch exports"): how
+// many layers of each kind, and how many stay opaque. From the model definitions, not from a run:
+//   transformer_encoder: 2 nn.TransformerEncoderLayer, each one nn.MultiheadAttention (4 heads).
+//   gpt: 2 blocks of hand-written causal attention (4 heads); the token + position Add stays opaque.
+//   llama: 2 blocks × (2 RMSNorm, causal attention of 6 heads, SwiGLU of hidden 256) + final RMSNorm.
+//   hard_gates: x·relu6(x+3)/6 and nn.Hardswish; relu6(x+3)/6 and nn.Hardsigmoid.
+//   mobilenet_v3_small: 9 squeeze-excitation gates (nn.Hardsigmoid), 19 nn.Hardswish.
+//   vit_b_16: 12 encoder blocks, one nn.MultiheadAttention (12 heads) each.
+struct Expected {
+    std::map<LayerType, int> kinds;
+    int opaque = 0;
+    int64_t heads = 0;   // of every attention layer
+    int causal = 0;      // attention layers with the causal mask
+};
+const std::map<QString, Expected>& expectedKinds()
+{
+    static const std::map<QString, Expected> e{
+        {"transformer_encoder", {{{LayerType::MultiHeadAttention, 2}}, 0, 4, 0}},
+        {"gpt", {{{LayerType::MultiHeadAttention, 2}}, 1, 4, 2}},
+        {"llama",
+         {{{LayerType::MultiHeadAttention, 2}, {LayerType::RMSNorm, 5}, {LayerType::SwiGlu, 2}}, 0, 6, 2}},
+        {"hard_gates", {{{LayerType::HardSwish, 2}, {LayerType::HardSigmoid, 2}}, 0, 0, 0}},
+        {"mobilenet_v3_small", {{{LayerType::HardSigmoid, 9}, {LayerType::HardSwish, 19}}, 0, 0, 0}},
+        {"vit_b_16", {{{LayerType::MultiHeadAttention, 12}}, 0, 12, 0}},
+    };
+    return e;
+}
 
 QJsonObject readJson(const QString& path)
 {
@@ -127,6 +157,39 @@ void TestTorchImports::imports()
                 shapes << QString::fromStdString(a.layer(n.id, r->network)->output.toString());
         shapes.sort();
         QCOMPARE(shapes, (QStringList{"8", "8", "8", "8×32×32", "8×40", "8×40×24"}));
+    }
+    if (auto it = expectedKinds().find(model); it != expectedKinds().end()) {
+        const Expected& want = it->second;
+        std::map<LayerType, int> count;
+        int causal = 0;
+        for (const Node& n : r->network.nodes()) {
+            ++count[n.type];
+            if (n.type == LayerType::MultiHeadAttention) {
+                QCOMPARE(n.params.heads, want.heads);
+                causal += n.params.causal ? 1 : 0;
+            }
+        }
+        for (const auto& [type, k] : want.kinds)
+            QVERIFY2(count[type] == k, qPrintable(QString("%1 layers of kind %2, expected %3\n%4")
+                                                      .arg(count[type])
+                                                      .arg(static_cast<int>(type))
+                                                      .arg(k)
+                                                      .arg(QString::fromStdString(r->report.text()))));
+        QCOMPARE(r->report.opaqueLayers, want.opaque);
+        QCOMPARE(causal, want.causal);
+        if (model == "llama") {
+            // RMSNorm(dim, eps=1e-6) with its weight; SwiGLU of w1, w3 96→256 and w2 256→96, no biases.
+            for (const Node& n : r->network.nodes()) {
+                if (n.type == LayerType::RMSNorm) {
+                    QVERIFY(std::fabs(n.params.eps - 1e-6) < 1e-12); // the file holds float32(1e-6)
+                    QCOMPARE(n.params.affine, int64_t{1});
+                }
+                if (n.type == LayerType::SwiGlu) {
+                    QCOMPARE(n.params.hidden, int64_t{256});
+                    QCOMPARE(n.params.bias, int64_t{0});
+                }
+            }
+        }
     }
     QCOMPARE(a.totals.macs, torch["macs"].toInteger());
     // The exporter's own constant folding can add values (Swin: each relative-position bias table

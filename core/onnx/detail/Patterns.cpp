@@ -600,51 +600,21 @@ void PatternMatcher::matchAttention()
             continue;
         std::vector<int> nodes{s};
         auto take = [&](int i) { nodes.push_back(i); };
-        auto skipScale = [&](int v) {
-            // A Div or Mul by a constant scalar (1/√d) may sit on the scores or on Q or K.
-            int p = producer(v);
-            while (p >= 0 && free(p) && (op(p) == "Div" || op(p) == "Mul") && singleUse(v)) {
-                int a = in(p, 0), b = in(p, 1);
-                if (scalar(b) && dynamic(a)) {
-                    take(p);
-                    v = a;
-                } else if (op(p) == "Mul" && scalar(a) && dynamic(b)) {
-                    take(p);
-                    v = b;
-                } else {
-                    break;
-                }
-                p = producer(v);
-            }
-            return v;
-        };
         int scores = in(s, 0);
         if (!singleUse(scores))
             continue;
-        // An additive mask may come before the softmax: a constant (causal attention) or computed from
-        // an input (BERT's attention_mask). NetCanvas's attention layer has one input, so a computed
-        // mask's connection is not drawn.
-        int mask = -1;
-        if (int p = producer(scores); p >= 0 && free(p) && op(p) == "Add" && singleUse(scores)) {
-            for (int side = 0; side < 2 && mask < 0; ++side) {
-                int a = in(p, side), b = in(p, 1 - side);
-                int ap = producer(a);
-                // The scores side is the one a MatMul (possibly scaled) produces.
-                bool scoresSide = dynamic(a) && ap >= 0 &&
-                                  (op(ap) == "MatMul" || op(ap) == "Div" || op(ap) == "Mul");
-                if (scoresSide && b >= 0 && (isConst(b) || dynamic(b))) {
-                    take(p);
-                    scores = a;
-                    mask = b;
-                }
-            }
-        }
-        scores = skipScale(scores);
+        // A mask may come before the softmax: a constant (causal attention) or computed from an input
+        // (BERT's attention_mask). NetCanvas's attention layer has one input, so a computed mask's
+        // connection is not drawn.
+        auto mask = maskBefore(scores, nodes);
+        if (mask)
+            scores = mask->scores;
+        scores = skipScale(scores, nodes);
         int mm1 = producer(scores);
         if (mm1 < 0 || !free(mm1) || op(mm1) != "MatMul" || !singleUse(scores))
             continue;
         take(mm1);
-        int qh = skipScale(in(mm1, 0)), kt = skipScale(in(mm1, 1));
+        int qh = skipScale(in(mm1, 0), nodes), kt = skipScale(in(mm1, 1), nodes);
         // After the softmax: P·V.
         int probs = out(s);
         int mm2 = soleConsumer(probs);
@@ -801,15 +771,23 @@ void PatternMatcher::matchAttention()
         g.params.bias = anyBias;
         g.inputs = {x};
         g.output = outProj->out;
-        g.droppedInputs = dynamic(mask) ? 1 : 0;
+        g.droppedInputs = mask && dynamic(mask->mask) ? 1 : 0;
+        g.params.causal = mask && causalMask(mask->mask, mask->where) ? 1 : 0;
+        const bool unreadMask = mask && isConst(mask->mask) && !g.params.causal;
         std::sort(nodes.begin(), nodes.end());
         nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
         g.nodes = nodes;
         g.weights = weights;
+        const std::string name = groupName(nodes, s);
+        if (!commit(std::move(g)))
+            continue;
         if (anyBias && !allBias)
-            m_stats->notes.push_back("attention \"" + groupName(nodes, s) +
+            m_stats->notes.push_back("attention \"" + name +
                                      "\": only some projections have a bias; NetCanvas's attention layer has all four");
-        commit(std::move(g));
+        if (unreadMask)
+            m_stats->notes.push_back("attention \"" + name +
+                                     "\": its constant mask is not a causal triangle NetCanvas could read; the "
+                                     "layer is modelled without a mask");
     }
 }
 
@@ -1074,6 +1052,7 @@ void PatternMatcher::matchActivationFormulas()
         {LayerType::GELU, tanhGelu},
         {LayerType::SiLU, [](double x) { return x * sigmoid(x); }},
         {LayerType::HardSwish, [](double x) { return x * std::clamp(x + 3, 0.0, 6.0) / 6; }},
+        {LayerType::HardSigmoid, [](double x) { return std::clamp(x + 3, 0.0, 6.0) / 6; }},
         {LayerType::ReLU6, [](double x) { return std::clamp(x, 0.0, 6.0); }},
     };
     auto allowed = [&](int i) { return i >= 0 && free(i) && elementwiseOps().count(op(i)); };
@@ -2130,8 +2109,11 @@ std::vector<Group> PatternMatcher::run(MatchStats& stats)
         if (m_g.info(i).constant || !live[static_cast<size_t>(i)])
             m_claimed[static_cast<size_t>(i)] = 2;
     matchAttention();
+    matchPackedAttention();
+    matchSwiGlu(); // before the activation formulas claim its SiLU
     matchPatchEmbed();
     matchLayerNormDecomposed();
+    matchRmsNormDecomposed(); // after LayerNorm, whose variance and division look like one
     matchGroupNormDecomposed();
     matchActivationFormulas();
     matchPadConv();

@@ -87,6 +87,24 @@ private:
 
     // Multi-node patterns.
     void matchAttention();
+    // The patterns of AttentionPatterns.cpp: nn.MultiheadAttention's export (packed in-projection
+    // cut by Slice or Split, heads as B·h×T×d), Llama's RMSNorm written out, the SwiGLU MLP.
+    void matchPackedAttention();
+    void matchRmsNormDecomposed();
+    void matchSwiGlu();
+    // Follows `v` up through Div or Mul by a constant scalar (a 1/√d scale), adding those nodes.
+    int skipScale(int v, std::vector<int>& nodes) const;
+    // A constant mask before the softmax. `where`: a Where condition, true where a score is
+    // dropped; otherwise an additive mask, ≤ −1e4 where dropped and 0 elsewhere. Yes when its
+    // contents are known and drop exactly the positions after each query (j > i) of a T×T map.
+    bool causalMask(int mask, bool where) const;
+    struct MaskMatch {
+        int scores = -1; // the value before the mask
+        int mask = -1;   // the mask value (constant, or computed from an input)
+        bool where = false;
+    };
+    // An additive mask (Add) or a Where filling −∞ at the softmax's input `scores`; adds the node.
+    std::optional<MaskMatch> maskBefore(int scores, std::vector<int>& nodes) const;
     void matchPatchEmbed();
     void matchLayerNormDecomposed();
     void matchGroupNormDecomposed();
