@@ -21,6 +21,7 @@
 #include <QProcess>
 #include <QTest>
 
+#include <map>
 #include <set>
 
 using namespace nc::core;
@@ -114,6 +115,49 @@ void TestTorchImports::imports()
     QVERIFY2(opaqueMac.empty(), ("operators that multiply and accumulate left opaque: " + opaqueMac + "\n" +
                                  r->report.text()).c_str());
 
+    // Operators these models use only in ways NetCanvas models: none may stay opaque. MobileNetV3's
+    // squeeze-excitation gate is HardSigmoid(s) · x (a broadcast Multiply), ConvNeXt's layer scale a Mul
+    // by a learned C×1×1 tensor, DenseNet's dense blocks Concats of up to 25 inputs (block 3: the
+    // block input and 24 layers) and of one (the first layer of each block).
+    static const std::map<QString, std::set<std::string>> kMapped{
+        {"mobilenet_v3_small", {"HardSigmoid", "Mul"}},
+        {"lraspp_mobilenet_v3_large", {"HardSigmoid", "Mul"}},
+        {"deeplabv3_mobilenet_v3_large", {"HardSigmoid", "Mul"}},
+        {"convnext_tiny", {"Mul", "Add"}},
+        {"densenet121", {"Concat"}},
+        {"scale_split", {"Mul", "Add", "Split"}},
+    };
+    if (auto it = kMapped.find(model); it != kMapped.end())
+        for (const auto& [op, count] : r->report.opaqueOps)
+            QVERIFY2(!it->second.count(op), (op + " kept opaque:\n" + r->report.text()).c_str());
+    if (model == "scale_split") {
+        // x·γ and x + pos hold their parameters as learned operands: γ 96×1×1 = 96, pos 16×16 = 256
+        // values (the model's nn.Parameters). Both pieces of torch.split(x, [48, 48], dim=1) are read:
+        // one Split layer with an edge from each port, 48×16×16 each.
+        QCOMPARE(r->report.opaqueLayers, 0);
+        QStringList operands;
+        int splits = 0;
+        std::set<int> portsRead;
+        for (const Node& n : r->network.nodes()) {
+            if ((n.type == LayerType::Multiply || n.type == LayerType::Add) && n.params.dims.rank() > 0)
+                operands << QString::fromStdString(n.params.dims.toString()) + " " +
+                                QString::number(a.layer(n.id, r->network)->params);
+            if (n.type == LayerType::Split) {
+                ++splits;
+                for (const Edge& e : r->network.edges())
+                    if (e.from == n.id)
+                        portsRead.insert(e.fromPort);
+                const LayerResult* l = a.layer(n.id, r->network);
+                QCOMPARE(QString::fromStdString(l->output.toString()), QString("48×16×16"));
+                QCOMPARE(l->extraOutputs.size(), size_t(1));
+                QCOMPARE(QString::fromStdString(l->extraOutputs[0].toString()), QString("48×16×16"));
+            }
+        }
+        operands.sort();
+        QCOMPARE(operands, (QStringList{"16×16 256", "96×1×1 96"}));
+        QCOMPARE(splits, 1);
+        QCOMPARE(portsRead, (std::set<int>{0, 1}));
+    }
     if (model == "resize_reduce") {
         // Both resizes become Upsample layers and the four reductions Reduce layers, each with the
         // shape ONNX gives: 8×32×32 after ×2 nearest, 8×40×24 after bilinear to a size; 8 after each
