@@ -11,6 +11,9 @@
 // exports are kept in NC_TORCH_CACHE (the build dir) and made again when the script changes.
 // Needs /usr/bin/python3 with torch, torchvision and onnx: the test fails, not skips, without them.
 #include "core/Analysis.h"
+#include "core/NetworkFile.h"
+#include "core/export/PyTorchExport.h"
+#include "core/onnx/OnnxExport.h"
 #include "core/onnx/OnnxImport.h"
 
 #include <QDir>
@@ -157,6 +160,37 @@ void TestTorchImports::imports()
         QCOMPARE(operands, (QStringList{"16×16 256", "96×1×1 96"}));
         QCOMPARE(splits, 1);
         QCOMPARE(portsRead, (std::set<int>{0, 1}));
+
+        // The operands survive the design file, the ONNX export (imported back) and the PyTorch export
+        // (run by torch: its parameter count and output shape), each with torch's 3,210 parameters.
+        const qint64 params = torch["params"].toInteger();
+        auto reloaded = parseNetwork(serializeNetwork(r->network));
+        QVERIFY2(reloaded, reloaded ? "" : reloaded.error().c_str());
+        QCOMPARE(analyze(*reloaded).totals.params, params);
+        auto bytes = onnx::exportOnnxBytes(r->network);
+        QVERIFY2(bytes, bytes ? "" : bytes.error().c_str());
+        auto back = onnx::importOnnxBytes(*bytes);
+        QVERIFY2(back, back ? "" : back.error().c_str());
+        QCOMPARE(back->report.opaqueLayers, 0);
+        QCOMPARE(analyze(back->network).totals.params, params);
+        auto py = exportPyTorch(r->network);
+        QVERIFY2(py, py ? "" : py.error().c_str());
+        const QString pyPath = cacheDir() + "/scale_split_export.py";
+        QFile f(pyPath);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(QByteArray::fromStdString(*py));
+        f.close();
+        QProcess run;
+        run.setProcessChannelMode(QProcess::MergedChannels);
+        run.start("/usr/bin/python3",
+                  {"-c", "import runpy, sys, torch\n"
+                         "ns = runpy.run_path(sys.argv[1], run_name='exported')\n"
+                         "m = [v for v in ns.values() if isinstance(v, type) and issubclass(v, torch.nn.Module)"
+                         " and v.__module__ == 'exported'][0]().eval()\n"
+                         "print(sum(p.numel() for p in m.parameters()), tuple(m(torch.randn(1, 3, 16, 16)).shape))\n",
+                   pyPath});
+        QVERIFY(run.waitForFinished(120000));
+        QCOMPARE(QString::fromUtf8(run.readAll()).trimmed(), QString("%1 (1, 16, 10)").arg(params));
     }
     if (model == "resize_reduce") {
         // Both resizes become Upsample layers and the four reductions Reduce layers, each with the
