@@ -341,6 +341,10 @@ QByteArray serializeNetwork(const Network& net)
                 attrs[key] = n.params.*(a.floatField);
                 break;
             case AttrKind::Dims: {
+                // An optional shape left at its unset default (Add's learned operand) is not written:
+                // an empty list is refused on load, and files without the operand stay as they were.
+                if (n.params.dims.rank() == 0 && cat.spec(n.type).defaults.dims.rank() == 0)
+                    break;
                 QJsonArray d;
                 for (int64_t x : n.params.dims)
                     d.append(static_cast<qint64>(x));

@@ -747,7 +747,27 @@ bool MainWindow::adoptNetwork(core::Network net, const QString& filePath, const 
 
 bool MainWindow::importOnnxFile(const QString& path)
 {
-    auto r = core::onnx::importOnnxIsolated(path);
+    // A size the file leaves open (a symbolic sequence length) is asked for, then the import runs
+    // again; each dimension is asked once, so a refused value ends as the import's error.
+    core::onnx::ImportOptions options;
+    auto r = core::onnx::importOnnxIsolated(path, options);
+    while (!r && m_opts.interactive) {
+        const auto missing = core::onnx::missingDimension(r.error());
+        if (!missing || options.symbols.count(missing->key()))
+            break;
+        const QString dim = missing->symbol.empty() ? tr("axis %1").arg(missing->axis)
+                                                    : tr("axis %1 (\"%2\")").arg(missing->axis).arg(q(missing->symbol));
+        bool ok = false;
+        const int size = QInputDialog::getInt(this, tr("Input size needed"),
+                                              tr("The model leaves the size of input \"%1\", %2, open.\n"
+                                                 "Size to import it with:")
+                                                  .arg(q(missing->input), dim),
+                                              128, 1, std::numeric_limits<int>::max(), 1, &ok);
+        if (!ok)
+            return false;
+        options.symbols[missing->key()] = size;
+        r = core::onnx::importOnnxIsolated(path, options);
+    }
     if (!r) {
         showError(tr("Cannot import ONNX model"), q(r.error()));
         return false;

@@ -155,7 +155,7 @@ const OnnxImportDecl kSigmoidImport{{"Sigmoid"}};
 const OnnxImportDecl kTanhImport{{"Tanh"}};
 const OnnxImportDecl kSiluImport{{"Sigmoid", "Mul"}};
 const OnnxImportDecl kHardSwishImport{{"HardSwish"}};
-const OnnxImportDecl kGeluImport{{"Gelu", "Erf", "Tanh"}};
+const OnnxImportDecl kGeluImport{{"Gelu", "Erf", "Tanh", "Div"}};
 const OnnxImportDecl kSoftmaxImport{{"Softmax"}};
 
 struct ActivationDef {

@@ -165,8 +165,9 @@ struct OnnxCtx {
     const Node* tied = nullptr;          // a tied layer (LayerKind::tie): the layer whose weight it shares
 };
 
-// ONNX operators an importer maps onto this kind (its one-to-one mappings; patterns that fuse
-// several operators are listed by their leading operator).
+// ONNX operators the importer maps onto this kind: its one-to-one mappings and every operator its
+// patterns consume (LayerNorm's decomposed Sub, Pow, Sqrt, Div). The importer's supported-operator
+// list is these declarations plus the operators it folds (isSupportedOperator()).
 struct OnnxImportDecl {
     std::vector<std::string_view> opTypes;
 };

@@ -1,4 +1,6 @@
 // Merge: Add, Multiply (with broadcasting) and Concat — the kinds that join several tensors.
+// Add and Multiply may also hold a learned operand of shape `operand` (LayerParams::dims), joined like
+// one more input: ConvNeXt's layer scale γ (C×1×1, x·γ), a learned table added to the tokens (T×D).
 #include "ExplainWriter.h"
 #include "KindSupport.h"
 
@@ -8,16 +10,33 @@ namespace {
 
 using W = ExplainWriter;
 
-// NumPy broadcasting, as Multiply; the usual mistake (a residual whose paths disagree) gets a hint.
-Result<Shape> addShape(const LayerParams&, std::span<const Shape> in)
+bool hasOperand(const LayerParams& p) { return p.dims.rank() > 0; }
+
+// The inputs, then the learned operand when there is one: every tensor the elementwise op joins.
+Result<Shape> joined(const LayerParams& p, std::span<const Shape> in)
 {
-    auto o = broadcast(in);
-    if (!o)
+    if (in.size() < 2 && !hasOperand(p))
+        return Error{"a single input needs a learned operand (set \"operand\") or a second input"};
+    std::vector<Shape> all(in.begin(), in.end());
+    if (hasOperand(p)) {
+        for (int64_t v : p.dims)
+            if (v < 1)
+                return Error{"the learned operand's shape " + p.dims.toString() + " has a size below 1"};
+        all.push_back(p.dims);
+    }
+    return broadcast(all);
+}
+
+// NumPy broadcasting, as Multiply; the usual mistake (a residual whose paths disagree) gets a hint.
+Result<Shape> addShape(const LayerParams& p, std::span<const Shape> in)
+{
+    auto o = joined(p, in);
+    if (!o && in.size() >= 2)
         return Error{o.error() + " (a residual Add needs matching channels and stride on both paths)"};
     return o;
 }
 
-Result<Shape> multiplyShape(const LayerParams&, std::span<const Shape> in) { return broadcast(in); }
+Result<Shape> multiplyShape(const LayerParams& p, std::span<const Shape> in) { return joined(p, in); }
 
 std::optional<int> concatAxis(const LayerParams& p, int rank)
 {
@@ -48,10 +67,18 @@ Result<Shape> concatShape(const LayerParams& p, std::span<const Shape> in)
     return o;
 }
 
-// (inputs − 1) operations per output element.
-Result<LayerCosts> mergeCosts(const LayerParams&, std::span<const Shape> in, const Shape& out)
+// (inputs − 1) operations per output element, the learned operand counting as an input; its values
+// are parameters.
+Result<LayerCosts> mergeCosts(const LayerParams& p, std::span<const Shape> in, const Shape& out)
 {
-    return elementwiseCosts(out, static_cast<int64_t>(in.size()) - 1);
+    auto c = elementwiseCosts(out, static_cast<int64_t>(in.size()) + (hasOperand(p) ? 1 : 0) - 1);
+    if (c && hasOperand(p)) {
+        auto n = p.dims.elements();
+        if (!n)
+            return overflow("learned operand");
+        c->params = *n;
+    }
+    return c;
 }
 
 Result<LayerCosts> noCosts(const LayerParams&, std::span<const Shape>, const Shape&) { return LayerCosts{}; }
@@ -59,9 +86,13 @@ Result<LayerCosts> noCosts(const LayerParams&, std::span<const Shape>, const Sha
 void mergeExplain(ExplainWriter& L)
 {
     L.text("out", "out = " + L.o.toString());
-    L.text("params", "params = 0");
-    L.eq("ops", L.batchLabel("ops"),
-         L.timesBatch(W::dimsProduct(L.o) + "·(" + W::n(static_cast<int64_t>(L.in.size())) + W::kMinus + "1)"),
+    const bool operand = hasOperand(L.p);
+    if (operand)
+        L.eq("params", "params (learned operand)", W::dimsProduct(L.p.dims), L.r.params);
+    else
+        L.text("params", "params = 0");
+    const int64_t joinedCount = static_cast<int64_t>(L.in.size()) + (operand ? 1 : 0);
+    L.eq("ops", L.batchLabel("ops"), L.timesBatch(W::dimsProduct(L.o) + "·(" + W::n(joinedCount) + W::kMinus + "1)"),
          L.r.otherOps);
 }
 
@@ -83,7 +114,12 @@ std::string concatSummary(const LayerParams& p)
     return s;
 }
 
-std::string inputsSummary(const LayerParams& p) { return p.inputs != 2 ? W::n(p.inputs) + " inputs" : ""; }
+std::string inputsSummary(const LayerParams& p)
+{
+    if (hasOperand(p))
+        return "learned " + p.dims.toString();
+    return p.inputs != 2 ? W::n(p.inputs) + " inputs" : "";
+}
 
 // n inputs: n − 1 binary kernel calls, each adding the next input to the running result.
 KernelPlan binaryChain(int n, kernels::OpKind kind)
@@ -94,12 +130,23 @@ KernelPlan binaryChain(int n, kernels::OpKind kind)
         p.subs.push_back(kernelSub(kind, {i - 2, -1 - i}));
     return p;
 }
-KernelPlan addKernel(const LayerParams&, std::span<const Shape> in, const Shape&)
+KernelPlan operandUnsupported()
 {
+    KernelPlan p;
+    p.kind = KernelPlan::Kind::Unsupported;
+    p.note = "the kernels have no learned elementwise operand yet";
+    return p;
+}
+KernelPlan addKernel(const LayerParams& p, std::span<const Shape> in, const Shape&)
+{
+    if (hasOperand(p))
+        return operandUnsupported();
     return binaryChain(static_cast<int>(in.size()), kernels::OpKind::Add);
 }
-KernelPlan mulKernel(const LayerParams&, std::span<const Shape> in, const Shape&)
+KernelPlan mulKernel(const LayerParams& p, std::span<const Shape> in, const Shape&)
 {
+    if (hasOperand(p))
+        return operandUnsupported();
     return binaryChain(static_cast<int>(in.size()), kernels::OpKind::Mul);
 }
 KernelPlan concatKernel(const LayerParams& p, std::span<const Shape> in, const Shape&)
@@ -132,7 +179,19 @@ Result<PyCode> broadcastPy(const PyCtx& c, const std::string& op)
             d.push_back(pyInt(v));
         terms.push_back(c.ins[k] + ".reshape(" + pyJoin(d) + ")");
     }
-    return PyCode{{}, {c.outVar + " = " + pyJoin(terms, op)}, {}};
+    PyCode code{{}, {}, {}};
+    if (const Shape& w = c.node.params.dims; w.rank() > 0) {
+        // A right-aligned per-sample shape broadcasts against [N, ...] as it does per sample. Ones for a
+        // scale and zeros for a bias leave the input unchanged until trained.
+        std::vector<std::string> d;
+        for (int64_t v : w)
+            d.push_back(pyInt(v));
+        code.init.push_back("self." + c.attr + " = nn.Parameter(torch." + (op == " * " ? "ones" : "zeros") + "(" +
+                            pyJoin(d) + "))");
+        terms.push_back("self." + c.attr);
+    }
+    code.forward.push_back(c.outVar + " = " + pyJoin(terms, op));
+    return code;
 }
 Result<PyCode> addPy(const PyCtx& c) { return broadcastPy(c, " + "); }
 Result<PyCode> mulPy(const PyCtx& c) { return broadcastPy(c, " * "); }
@@ -164,6 +223,9 @@ Status broadcastOnnx(OnnxBuilder& b, const OnnxCtx& c, const char* op, const cha
                L + "/Reshape_" + std::to_string(k));
         aligned.push_back(r);
     }
+    if (const Shape& w = c.node.params.dims; w.rank() > 0)
+        aligned.push_back(b.weight(L + ".operand", std::vector<int64_t>(w.begin(), w.end()),
+                                   std::string_view(op) == "Mul" ? OnnxBuilder::Fill::Ones : OnnxBuilder::Fill::Zeros));
     if (aligned.size() == 2 || many) {
         b.node(aligned.size() == 2 ? op : many, aligned, c.y, L);
         return {};
@@ -193,8 +255,17 @@ LayerKind merge(LayerType t, std::string_view key, std::string_view label, std::
                 std::string_view palette, std::string_view help)
 {
     LayerKind c;
-    c.spec = makeSpec(t, key, label, Category::Merge, doc, {intAttr("inputs", "Inputs", &P::inputs, 2, 16)});
+    // 64 inputs: DenseNet-201's widest concatenation joins 49 tensors (its third block: the block
+    // input and 48 layers' outputs).
+    c.spec = makeSpec(t, key, label, Category::Merge, doc, {intAttr("inputs", "Inputs", &P::inputs, 2, 64)});
     c.spec.variadicInputs = true;
+    if (t != LayerType::Concat) {
+        // One input is enough beside a learned operand (x·γ).
+        c.spec.attrs[0].min = 1;
+        c.spec.attrs.push_back(dimsAttr("operand", "Learned operand",
+                                        "shape of a learned tensor joined like one more input (ConvNeXt's layer "
+                                        "scale: C,1,1); none when not set"));
+    }
     c.palette = {paletteEntry(c.spec, palette, help)};
     // The join itself (the largest field, jump and start from the input that carries the spatial
     // axes) is done for every multi-input layer by the analysis before this rule runs.

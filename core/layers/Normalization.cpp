@@ -258,7 +258,7 @@ Status groupNormOnnx(OnnxBuilder& b, const OnnxCtx& c)
 }
 
 const OnnxImportDecl kBatchNormImport{{"BatchNormalization"}};
-const OnnxImportDecl kLayerNormImport{{"LayerNormalization", "ReduceMean"}};
+const OnnxImportDecl kLayerNormImport{{"LayerNormalization", "ReduceMean", "Sub", "Pow", "Sqrt", "Div"}};
 const OnnxImportDecl kInstanceNormImport{{"InstanceNormalization"}};
 const OnnxImportDecl kGroupNormImport{{"GroupNormalization", "InstanceNormalization"}};
 

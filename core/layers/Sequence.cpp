@@ -636,7 +636,7 @@ const OnnxImportDecl kRmsNormImport{{"SimplifiedLayerNormalization", "RMSNormali
 const OnnxImportDecl kGeluTanhImport{{"Gelu", "Tanh"}};
 const OnnxImportDecl kHardSigmoidImport{{"HardSigmoid"}};
 const OnnxImportDecl kSwigluImport{{"MatMul"}};
-const OnnxImportDecl kMatmulImport{{"MatMul"}};
+const OnnxImportDecl kMatmulImport{{"MatMul", "Einsum"}};
 const OnnxImportDecl kLstmImport{{"LSTM"}};
 const OnnxImportDecl kGruImport{{"GRU"}};
 

@@ -11,6 +11,7 @@
 #include "core/Catalogue.h"
 #include "core/Format.h"
 #include "core/Layout.h"
+#include "core/layers/LayerKind.h"
 
 #include <QFile>
 
@@ -18,6 +19,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <regex>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -42,19 +44,20 @@ void releaseMemory()
 #endif
 }
 
+// The operators the layer kinds declare (LayerKind::onnxImport: one-to-one mappings and every operator
+// their patterns consume), and those the importer resolves without a kind: constants and shape
+// arithmetic it folds, and Identity, which is no layer.
 const std::set<std::string>& supportedSet()
 {
-    static const std::set<std::string> ops{
-        // mapped to layers (some only with particular attributes or neighbours, see mapNode)
-        "Conv", "Gemm", "MatMul", "BatchNormalization", "InstanceNormalization", "LayerNormalization", "Relu",
-        "Clip", "LeakyRelu", "Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "Erf", "Softmax", "MaxPool",
-        "AveragePool", "GlobalAveragePool", "ReduceMean", "Add", "Sum", "Mul", "Sub", "Div", "Pow", "Sqrt",
-        "Concat", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose", "Gather", "Dropout", "Identity",
-        "Pad", "Split", "Gelu", "GroupNormalization", "ConvTranspose", "Einsum",
-        "LSTM", "GRU", "Resize", "Upsample", "ReduceSum", "ReduceMax",
-        // folded as constants (shape arithmetic)
-        "Constant", "Shape", "Size", "Cast", "Slice", "ConstantOfShape", "Range", "Expand", "Equal", "Where",
-        "Neg", "Floor", "Ceil"};
+    static const std::set<std::string> ops = [] {
+        std::set<std::string> s{"Identity", "Constant", "Shape", "Size", "Cast", "Slice", "ConstantOfShape", "Range",
+                                "Expand", "Equal", "Where", "Neg", "Floor", "Ceil"};
+        for (const LayerKind& k : layerKinds())
+            if (k.onnxImport.applies())
+                for (std::string_view op : k.onnxImport.fn->opTypes)
+                    s.emplace(op);
+        return s;
+    }();
     return ops;
 }
 
@@ -575,6 +578,28 @@ std::string ImportReport::text(size_t listLimit) const
     list("kept opaque", unmapped);
     list("notes", notes);
     return s;
+}
+
+std::string missingDimensionError(const MissingDimension& d)
+{
+    return "input " + quote(d.input) + " has " +
+           (d.symbol.empty() ? std::string("an unnamed dimension") : "a symbolic dimension " + quote(d.symbol)) +
+           " on axis " + std::to_string(d.axis) + "; give it a value (e.g. --dim " + d.key() + "=128)";
+}
+
+std::optional<MissingDimension> missingDimension(const std::string& importError)
+{
+    // Reads what missingDimensionError() writes; a caller may have put the file's name in front.
+    static const std::regex re(
+        R"re(input "(.*)" has (?:a symbolic dimension "(.*)"|an unnamed dimension) on axis (\d{1,6}); give it a value)re");
+    std::smatch m;
+    if (!std::regex_search(importError, m, re))
+        return std::nullopt;
+    MissingDimension d;
+    d.input = m[1].str();
+    d.symbol = m[2].matched ? m[2].str() : std::string();
+    d.axis = std::stoi(m[3].str());
+    return d;
 }
 
 bool isSupportedOperator(const std::string& opType) { return supportedSet().count(opType) > 0; }

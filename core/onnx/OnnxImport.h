@@ -38,6 +38,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -50,13 +51,29 @@ inline constexpr qint64 kMaxOnnxBytes = (qint64(1) << 31) - 1;
 struct ImportOptions {
     // Full ONNX shape (batch first) per graph input name, replacing the shape in the file.
     std::map<std::string, std::vector<int64_t>> inputShapes;
-    // Values for symbolic dimensions ("seq" -> 128). A symbolic batch (axis 0 of an input) is 1
-    // unless given here; any other symbolic dimension without a value is an error.
+    // Values for symbolic dimensions ("seq" -> 128), and for unnamed ones by input and axis
+    // ("tokens[1]" -> 128, MissingDimension::key()). A symbolic batch (axis 0 of an input) is 1
+    // unless given here; any other open dimension without a value is an error
+    // (missingDimensionError()).
     std::map<std::string, int64_t> symbols;
     // Graph inputs frozen to constant contents (row-major), e.g. an int64 "shape" input of a Reshape:
     // they are folded like initializers instead of becoming data inputs.
     std::map<std::string, std::vector<double>> constantInputs;
 };
+
+// An input size the file leaves open (a symbolic or unnamed dimension other than the batch) and the
+// caller did not give. The import fails with missingDimensionError(); missingDimension() reads that
+// error back, so a front end can ask for the size and import again with ImportOptions::symbols.
+struct MissingDimension {
+    std::string input;  // graph input name
+    int axis = 0;       // axis of the full ONNX shape (batch first)
+    std::string symbol; // the dimension's name in the file; empty when it has none
+    // The ImportOptions::symbols key that gives it: the symbol, or "input[axis]" for an unnamed one.
+    std::string key() const { return symbol.empty() ? input + "[" + std::to_string(axis) + "]" : symbol; }
+};
+std::string missingDimensionError(const MissingDimension& d);
+// The dimension an import error names, when it is missingDimensionError()'s (a weight input's too).
+std::optional<MissingDimension> missingDimension(const std::string& importError);
 
 // A tensor whose shape NetCanvas's rules and another source disagree on.
 struct ShapeDisagreement {

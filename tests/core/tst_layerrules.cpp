@@ -186,6 +186,26 @@ void TestLayerRules::validLayers_data()
                                                        << QList<Shape>{{1, 8}, {5, 1, 1}} << Shape{5, 1, 8}
                                                        << qint64(0) << qint64(0) << qint64(40);
     }
+    {
+        // A learned operand joins like one more input: ConvNeXt's layer scale γ (96×1×1) has 96 values and
+        // one product per output element, 96·56·56 = 301,056.
+        LayerParams m = defaults(LayerType::Multiply);
+        m.inputs = 1;
+        m.dims = Shape{96, 1, 1};
+        QTest::newRow("multiply learned layer scale") << LayerType::Multiply << m << QList<Shape>{{96, 56, 56}}
+                                                      << Shape{96, 56, 56} << qint64(96) << qint64(0) << qint64(301056);
+        // A learned 16×16 table added to a 4×16×16 map: 256 values, 4·16·16 = 1,024 adds.
+        LayerParams a = defaults(LayerType::Add);
+        a.inputs = 1;
+        a.dims = Shape{16, 16};
+        QTest::newRow("add learned table") << LayerType::Add << a << QList<Shape>{{4, 16, 16}} << Shape{4, 16, 16}
+                                           << qint64(256) << qint64(0) << qint64(1024);
+        // Two inputs and a 4×4 operand: 16 values; 8·4·4 = 128 outputs · (3 − 1) = 256 products.
+        LayerParams g = defaults(LayerType::Multiply);
+        g.dims = Shape{4, 4};
+        QTest::newRow("multiply gate and operand") << LayerType::Multiply << g << QList<Shape>{{8, 4, 4}, {8, 1, 1}}
+                                                   << Shape{8, 4, 4} << qint64(16) << qint64(0) << qint64(256);
+    }
     QTest::newRow("concat channels") << LayerType::Concat << defaults(LayerType::Concat)
                                      << QList<Shape>{{64, 28, 28}, {32, 28, 28}} << Shape{96, 28, 28} << qint64(0)
                                      << qint64(0) << qint64(0);
@@ -280,6 +300,17 @@ void TestLayerRules::invalidLayers_data()
                                      "paths)";
     QTest::newRow("multiply not broadcastable") << LayerType::Multiply << defaults(LayerType::Multiply)
                                                 << QList<Shape>{{64, 28, 28}, {32, 1, 1}} << "does not broadcast";
+    {
+        LayerParams one = defaults(LayerType::Add);
+        one.inputs = 1;
+        QTest::newRow("add one input, no operand") << LayerType::Add << one << QList<Shape>{{8, 4, 4}}
+                                                   << "a single input needs a learned operand";
+        LayerParams m = defaults(LayerType::Multiply);
+        m.inputs = 1;
+        m.dims = Shape{32, 1, 1};
+        QTest::newRow("operand not broadcastable") << LayerType::Multiply << m << QList<Shape>{{64, 28, 28}}
+                                                   << "does not broadcast";
+    }
     QTest::newRow("concat mismatch") << LayerType::Concat << defaults(LayerType::Concat)
                                      << QList<Shape>{{64, 28, 28}, {32, 14, 14}} << "cannot be concatenated";
     QTest::newRow("groupnorm groups") << LayerType::GroupNorm << defaults(LayerType::GroupNorm)

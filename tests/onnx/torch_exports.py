@@ -205,6 +205,26 @@ class ResizeReduce(nn.Module):
         return self.fc(z)
 
 
+class ScaleSplit(nn.Module):
+    """Learned elementwise operands and a split: a ConvNeXt-style layer scale (x * gamma, gamma an
+    nn.Parameter of 96×1×1), torch.split into two pieces both read (a gate: a * sigmoid(b)), and a
+    learned 16×16 table added to the map (x + pos). Both parameters hold more than 64 values, so the
+    importer treats them as weights, as PyTorch counts them."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 96, 3, padding=1)
+        self.gamma = nn.Parameter(torch.full((96, 1, 1), 1e-6))
+        self.pos = nn.Parameter(torch.zeros(16, 16))
+        self.head = nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = self.conv(x) * self.gamma
+        a, b = torch.split(x, [48, 48], dim=1)
+        x = (a * torch.sigmoid(b)).mean(dim=1)
+        return self.head(x + self.pos)
+
+
 class Encoder(nn.Module):
     def __init__(self):
         super().__init__()
@@ -358,6 +378,7 @@ MODELS = {
     "swin_t": ("torch-slow", lambda: tv("swin_t"), image()),
     "fcn_resnet50": ("torch-slow", lambda: seg("fcn_resnet50"), image()),
     "deeplabv3_mobilenet_v3_large": ("torch-slow", lambda: seg("deeplabv3_mobilenet_v3_large"), image()),
+    "scale_split": ("torch", ScaleSplit, lambda: torch.randn(1, 3, 16, 16)),
 }
 
 

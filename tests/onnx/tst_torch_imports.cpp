@@ -11,6 +11,9 @@
 // exports are kept in NC_TORCH_CACHE (the build dir) and made again when the script changes.
 // Needs /usr/bin/python3 with torch, torchvision and onnx: the test fails, not skips, without them.
 #include "core/Analysis.h"
+#include "core/NetworkFile.h"
+#include "core/export/PyTorchExport.h"
+#include "core/onnx/OnnxExport.h"
 #include "core/onnx/OnnxImport.h"
 
 #include <QDir>
@@ -45,7 +48,8 @@ const std::set<std::string> kMacOperators{"Conv", "ConvTranspose", "Gemm", "MatM
 // The layers a transformer or hard-gate model must import as (README "Real PyTorch exports"): how
 // many layers of each kind, and how many stay opaque. From the model definitions, not from a run:
 //   transformer_encoder: 2 nn.TransformerEncoderLayer, each one nn.MultiheadAttention (4 heads).
-//   gpt: 2 blocks of hand-written causal attention (4 heads); the token + position Add stays opaque.
+//   gpt: 2 blocks of hand-written causal attention (4 heads); the token + position Add is an Add with
+//   the gathered position table as its learned operand, so nothing stays opaque.
 //   llama: 2 blocks × (2 RMSNorm, causal attention of 6 heads, SwiGLU of hidden 256) + final RMSNorm.
 //   hard_gates: x·relu6(x+3)/6 and nn.Hardswish; relu6(x+3)/6 and nn.Hardsigmoid.
 //   mobilenet_v3_small: 9 squeeze-excitation gates (nn.Hardsigmoid), 19 nn.Hardswish.
@@ -60,7 +64,7 @@ const std::map<QString, Expected>& expectedKinds()
 {
     static const std::map<QString, Expected> e{
         {"transformer_encoder", {{{LayerType::MultiHeadAttention, 2}}, 0, 4, 0}},
-        {"gpt", {{{LayerType::MultiHeadAttention, 2}}, 1, 4, 2}},
+        {"gpt", {{{LayerType::MultiHeadAttention, 2}}, 0, 4, 2}},
         {"llama",
          {{{LayerType::MultiHeadAttention, 2}, {LayerType::RMSNorm, 5}, {LayerType::SwiGlu, 2}}, 0, 6, 2}},
         {"hard_gates", {{{LayerType::HardSwish, 2}, {LayerType::HardSigmoid, 2}}, 0, 0, 0}},
@@ -144,6 +148,80 @@ void TestTorchImports::imports()
     QVERIFY2(opaqueMac.empty(), ("operators that multiply and accumulate left opaque: " + opaqueMac + "\n" +
                                  r->report.text()).c_str());
 
+    // Operators these models use only in ways NetCanvas models: none may stay opaque. MobileNetV3's
+    // squeeze-excitation gate is HardSigmoid(s) · x (a broadcast Multiply), ConvNeXt's layer scale a Mul
+    // by a learned C×1×1 tensor, DenseNet's dense blocks Concats of up to 25 inputs (block 3: the
+    // block input and 24 layers) and of one (the first layer of each block).
+    static const std::map<QString, std::set<std::string>> kMapped{
+        {"mobilenet_v3_small", {"HardSigmoid", "Mul"}},
+        {"lraspp_mobilenet_v3_large", {"HardSigmoid", "Mul"}},
+        {"deeplabv3_mobilenet_v3_large", {"HardSigmoid", "Mul"}},
+        {"convnext_tiny", {"Mul", "Add"}},
+        {"densenet121", {"Concat"}},
+        {"scale_split", {"Mul", "Add", "Split"}},
+    };
+    if (auto it = kMapped.find(model); it != kMapped.end())
+        for (const auto& [op, count] : r->report.opaqueOps)
+            QVERIFY2(!it->second.count(op), (op + " kept opaque:\n" + r->report.text()).c_str());
+    if (model == "scale_split") {
+        // x·γ and x + pos hold their parameters as learned operands: γ 96×1×1 = 96, pos 16×16 = 256
+        // values (the model's nn.Parameters). Both pieces of torch.split(x, [48, 48], dim=1) are read:
+        // one Split layer with an edge from each port, 48×16×16 each.
+        QCOMPARE(r->report.opaqueLayers, 0);
+        QStringList operands;
+        int splits = 0;
+        std::set<int> portsRead;
+        for (const Node& n : r->network.nodes()) {
+            if ((n.type == LayerType::Multiply || n.type == LayerType::Add) && n.params.dims.rank() > 0)
+                operands << QString::fromStdString(n.params.dims.toString()) + " " +
+                                QString::number(a.layer(n.id, r->network)->params);
+            if (n.type == LayerType::Split) {
+                ++splits;
+                for (const Edge& e : r->network.edges())
+                    if (e.from == n.id)
+                        portsRead.insert(e.fromPort);
+                const LayerResult* l = a.layer(n.id, r->network);
+                QCOMPARE(QString::fromStdString(l->output.toString()), QString("48×16×16"));
+                QCOMPARE(l->extraOutputs.size(), size_t(1));
+                QCOMPARE(QString::fromStdString(l->extraOutputs[0].toString()), QString("48×16×16"));
+            }
+        }
+        operands.sort();
+        QCOMPARE(operands, (QStringList{"16×16 256", "96×1×1 96"}));
+        QCOMPARE(splits, 1);
+        QCOMPARE(portsRead, (std::set<int>{0, 1}));
+
+        // The operands survive the design file, the ONNX export (imported back) and the PyTorch export
+        // (run by torch: its parameter count and output shape), each with torch's 3,210 parameters.
+        const qint64 params = torch["params"].toInteger();
+        auto reloaded = parseNetwork(serializeNetwork(r->network));
+        QVERIFY2(reloaded, reloaded ? "" : reloaded.error().c_str());
+        QCOMPARE(analyze(*reloaded).totals.params, params);
+        auto bytes = onnx::exportOnnxBytes(r->network);
+        QVERIFY2(bytes, bytes ? "" : bytes.error().c_str());
+        auto back = onnx::importOnnxBytes(*bytes);
+        QVERIFY2(back, back ? "" : back.error().c_str());
+        QCOMPARE(back->report.opaqueLayers, 0);
+        QCOMPARE(analyze(back->network).totals.params, params);
+        auto py = exportPyTorch(r->network);
+        QVERIFY2(py, py ? "" : py.error().c_str());
+        const QString pyPath = cacheDir() + "/scale_split_export.py";
+        QFile f(pyPath);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(QByteArray::fromStdString(*py));
+        f.close();
+        QProcess run;
+        run.setProcessChannelMode(QProcess::MergedChannels);
+        run.start("/usr/bin/python3",
+                  {"-c", "import runpy, sys, torch\n"
+                         "ns = runpy.run_path(sys.argv[1], run_name='exported')\n"
+                         "m = [v for v in ns.values() if isinstance(v, type) and issubclass(v, torch.nn.Module)"
+                         " and v.__module__ == 'exported'][0]().eval()\n"
+                         "print(sum(p.numel() for p in m.parameters()), tuple(m(torch.randn(1, 3, 16, 16)).shape))\n",
+                   pyPath});
+        QVERIFY(run.waitForFinished(120000));
+        QCOMPARE(QString::fromUtf8(run.readAll()).trimmed(), QString("%1 (1, 16, 10)").arg(params));
+    }
     if (model == "resize_reduce") {
         // Both resizes become Upsample layers and the four reductions Reduce layers, each with the
         // shape ONNX gives: 8×32×32 after ×2 nearest, 8×40×24 after bilinear to a size; 8 after each

@@ -596,17 +596,15 @@ Status OnnxGraph::resolveValues(const std::map<std::string, std::vector<int64_t>
                 if (dims[a] >= 0)
                     continue;
                 const std::string& s = syms[a];
-                if (!s.empty() && symbols.count(s)) {
-                    dims[a] = symbols.at(s);
-                    usedSymbols.insert(s);
+                const MissingDimension missing{v.name, static_cast<int>(a), s};
+                if (symbols.count(missing.key())) {
+                    dims[a] = symbols.at(missing.key());
+                    usedSymbols.insert(missing.key());
                 } else if (a == 0 && !v.weightInput) {
                     dims[a] = 1;
                     batchSymbols.insert(s.empty() ? std::string("?") : s);
                 } else {
-                    return Error{what + " has " +
-                                 (s.empty() ? std::string("an unknown dimension") : "a symbolic dimension " + quote(s)) +
-                                 " on axis " + std::to_string(a) + "; give it a value" +
-                                 (s.empty() ? std::string() : " (e.g. --dim " + s + "=128)")};
+                    return Error{(v.weightInput ? "weight " : "") + missingDimensionError(missing)};
                 }
             }
         }

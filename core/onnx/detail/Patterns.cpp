@@ -5,6 +5,7 @@
 #include "core/onnx/OnnxImport.h"
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -1611,6 +1612,45 @@ bool PatternMatcher::convNdParams(int i, int x, LayerType& type, LayerParams& p,
     return true;
 }
 
+namespace {
+
+// The input count a merge kind allows is its `inputs` attribute's range, so the importer and the
+// editor agree on one limit.
+std::optional<std::string> mergeArity(LayerType t, size_t n)
+{
+    const AttrSpec* a = Catalogue::instance().spec(t).attr("inputs");
+    const auto lo = static_cast<size_t>(a->min), hi = static_cast<size_t>(a->max);
+    if (n >= lo && n <= hi)
+        return std::nullopt;
+    return "it has " + std::to_string(n) + " inputs; " + std::string(Catalogue::instance().spec(t).label) +
+           " takes " + std::to_string(lo) + " to " + std::to_string(hi);
+}
+
+} // namespace
+
+int64_t PatternMatcher::learnedValues(int v) const
+{
+    // The weight values (floating-point initializers and Constant outputs) a constant is computed from,
+    // each counted once; as the importer attributes a layer's weights.
+    std::set<int> roots, seen;
+    std::function<void(int)> walk = [&](int w) {
+        if (w < 0 || !seen.insert(w).second)
+            return;
+        const Value& x = val(w);
+        if (x.paramRoot)
+            roots.insert(w);
+        else if (x.producer >= 0 && m_g.info(x.producer).constant)
+            for (int in : m_g.info(x.producer).inputs)
+                if (in >= 0 && !val(in).dynamic)
+                    walk(in);
+    };
+    walk(v);
+    int64_t n = 0;
+    for (int r : roots)
+        n += val(r).rootElements;
+    return n;
+}
+
 void PatternMatcher::mapNode(int i)
 {
     const std::string o = op(i);
@@ -1645,6 +1685,41 @@ void PatternMatcher::mapNode(int i)
         return fail("");
     if (g.output < 0 || !val(g.output).shapeKnown)
         return fail("ONNX shape inference gives no shape for its output");
+    if (o == "Split") {
+        // The Split kind: one port per piece, the sizes read from ONNX's shapes of the outputs (the
+        // `split` input or attribute, or equal pieces). Pieces nothing reads are unconnected ports.
+        const auto& outs = m_g.info(i).outputs;
+        const int64_t rank = static_cast<int64_t>(val(x).dims.size());
+        int64_t axis = attrInt(n, "axis", 0);
+        if (axis < 0)
+            axis += rank;
+        const int lx = lead(x);
+        if (axis < lx || axis >= rank)
+            return fail("it splits the batch axis");
+        if (outs.size() < 2 || outs.size() > static_cast<size_t>(Shape::kMaxRank))
+            return fail("it has " + std::to_string(outs.size()) + " pieces; the Split kind takes 2 to " +
+                        std::to_string(Shape::kMaxRank));
+        LayerParams p = defaults(LayerType::Split);
+        p.axis = axis - lx;
+        p.dims = Shape{};
+        for (size_t k = 0; k < outs.size(); ++k) {
+            const int v = outs[k];
+            if (v < 0 || !val(v).shapeKnown || val(v).dims.size() != static_cast<size_t>(rank) || lead(v) != lx)
+                return fail("ONNX shape inference gives no shape for one of its pieces");
+            p.dims.push(val(v).dims[static_cast<size_t>(axis)]);
+            if (k > 0) {
+                Group::Extra e;
+                e.value = used(v) ? v : -1;
+                g.extraOutputs.push_back(e);
+            }
+        }
+        g.outputUnread = !used(outs[0]);
+        g.type = LayerType::Split;
+        g.params = p;
+        g.inputs = {x};
+        place(std::move(g));
+        return;
+    }
     if (extraOutputs)
         return fail("it uses an extra output NetCanvas does not model");
 
@@ -1751,6 +1826,14 @@ void PatternMatcher::mapNode(int i)
         return single(LayerType::Tanh, defaults(LayerType::Tanh));
     if (o == "HardSwish")
         return single(LayerType::HardSwish, defaults(LayerType::HardSwish));
+    if (o == "HardSigmoid") {
+        // PyTorch's hardsigmoid exports alpha 1/6 (as float32) and beta ½; ONNX's defaults (0.2, ½) and
+        // other slopes are a different function.
+        const double alpha = attrFloat(n, "alpha", 0.2), beta = attrFloat(n, "beta", 0.5);
+        if (std::abs(alpha - 1.0 / 6.0) > 1e-6 || beta != 0.5)
+            return fail("only HardSigmoid with alpha 1/6 and beta 1/2 (PyTorch's) is modelled");
+        return single(LayerType::HardSigmoid, defaults(LayerType::HardSigmoid));
+    }
     if (o == "LeakyRelu") {
         LayerParams p = defaults(LayerType::LeakyReLU);
         p.slope = attrFloat(n, "alpha", 0.01);
@@ -1801,10 +1884,47 @@ void PatternMatcher::mapNode(int i)
         return single(LayerType::Dropout, p);
     }
     if (o == "Add" || o == "Sum" || o == "Mul") {
-        // Merges of data tensors; a constant operand is a bias or scale NetCanvas cannot attribute.
+        // Merges of data tensors, or one data tensor and a learned constant: the Add or Multiply kind
+        // with that constant as its learned operand (ConvNeXt's layer scale γ, GPT's position table
+        // gathered by a constant arange).
         std::vector<int> ins;
         for (int k = 0; k < n.input_size(); ++k)
             ins.push_back(in(i, k));
+        if (o != "Sum" && ins.size() == 2 && dynamic(ins[0]) != dynamic(ins[1])) {
+            const int data = dynamic(ins[0]) ? ins[0] : ins[1], c = dynamic(ins[0]) ? ins[1] : ins[0];
+            const Value& cv = val(c);
+            // A small constant whose contents the importer keeps (≤ 64 values: 1/√d, an ε) is a fixed
+            // operand, not a weight; counting it as a learned operand would add parameters the model
+            // does not have.
+            if (cv.data || !cv.shapeKnown || !isRealType(cv.elemType))
+                return fail("it combines data with a fixed constant (not a learned parameter); no layer models it");
+            // A constant computed from fewer weight values than it holds (Swin's shifted-window mask,
+            // built from a handful of scalars) is not a learned tensor either.
+            if (learnedValues(c) < elementCount(cv.dims).value_or(INT64_MAX))
+                return fail("it combines data with a computed constant (not a learned parameter); no layer models it");
+            std::vector<int64_t> cd = cv.dims;
+            if (lead(data) != 1 || cd.size() > val(data).dims.size())
+                return fail("its learned operand has more axes than its data, or the data has no batch axis");
+            if (cd.size() == val(data).dims.size()) {
+                if (cd.front() != 1)
+                    return fail("its learned operand differs across the batch axis");
+                cd.erase(cd.begin());
+            }
+            if (cd.empty() || cd.size() > static_cast<size_t>(Shape::kMaxRank))
+                return fail("its learned operand's shape is not modelled");
+            const LayerType t = o == "Mul" ? LayerType::Multiply : LayerType::Add;
+            LayerParams p = defaults(t);
+            p.inputs = 1;
+            p.dims = Shape{};
+            for (int64_t v : cd)
+                p.dims.push(v);
+            g.type = t;
+            g.params = p;
+            g.inputs = {data};
+            g.weights = {c};
+            place(std::move(g));
+            return;
+        }
         if (o == "Sum" && ins.size() == 1 && dynamic(ins[0])) {
             g.alias = true;
             g.inputs = {ins[0]};
@@ -1815,8 +1935,8 @@ void PatternMatcher::mapNode(int i)
         for (int v : ins)
             if (!dynamic(v))
                 return fail("it combines data with a constant (a bias or scale no layer owns)");
-        if (ins.size() < 2 || ins.size() > 16)
-            return fail("it has " + std::to_string(ins.size()) + " inputs; merges take 2 to 16");
+        if (auto why = mergeArity(o == "Mul" ? LayerType::Multiply : LayerType::Add, ins.size()))
+            return fail(*why);
         for (int v : ins)
             if (lead(v) != lead(ins[0]))
                 return fail("its inputs broadcast across the batch axis");
@@ -1840,8 +1960,16 @@ void PatternMatcher::mapNode(int i)
         for (int v : ins)
             if (!dynamic(v))
                 return fail("it concatenates a constant (no layer owns it)");
-        if (ins.size() < 2 || ins.size() > 16)
-            return fail("it has " + std::to_string(ins.size()) + " inputs; merges take 2 to 16");
+        if (ins.size() == 1) {
+            // A concatenation of one tensor is that tensor (DenseNet's first layer of each block).
+            g.alias = true;
+            g.inputs = {ins[0]};
+            m_groups.push_back(g);
+            m_claimed[static_cast<size_t>(i)] = 1;
+            return;
+        }
+        if (auto why = mergeArity(LayerType::Concat, ins.size()))
+            return fail(*why);
         int64_t rank = static_cast<int64_t>(val(ins[0]).dims.size());
         int64_t axis = attrInt(n, "axis", 0);
         if (axis < 0)
@@ -2073,7 +2201,7 @@ void PatternMatcher::mapNode(int i)
             p.dims.push(v - 1);
         return single(LayerType::Reduce, p);
     }
-    if (o == "Erf" || o == "HardSigmoid" || o == "Div" || o == "Sub" || o == "Pow" || o == "Sqrt")
+    if (o == "Erf" || o == "Div" || o == "Sub" || o == "Pow" || o == "Sqrt")
         return fail("not part of a recognised GELU, hard-swish or LayerNorm formula");
     fail("");
 }

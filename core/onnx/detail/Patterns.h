@@ -72,7 +72,8 @@ private:
     std::optional<std::vector<int64_t>> constInts(int v) const;
     // Consumers that compute data (not Shape/Size/constants), at most `limit` of them.
     std::vector<int> dynConsumers(int v, size_t limit) const;
-    bool used(int v) const;        // a graph output, or read by some data node
+    bool used(int v) const;
+    int64_t learnedValues(int v) const; // weight values the constant v is computed from        // a graph output, or read by some data node
     bool singleUse(int v) const;   // exactly one data consumer and not a graph output
     int soleConsumer(int v) const; // that consumer, or -1
     bool free(int i) const { return !m_claimed[static_cast<size_t>(i)]; }
