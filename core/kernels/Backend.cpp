@@ -28,6 +28,12 @@ KernelResult<PreparedOp> Backend::prepare(const KernelOp& op, std::span<const Sh
         prepared.m_threads = threadCount();
         prepared.m_flops = opFlops(op, inputShapes, prepared.m_outputShape);
         prepared.m_bytes = opBytes(op, inputShapes, prepared.m_outputShape);
+        if (op.finalStates && (op.kind == OpKind::LSTM || op.kind == OpKind::GRU)) {
+            const Shape state{inputShapes[0][0], op.rnnLayers * (op.bidirectional ? 2 : 1), op.outChannels};
+            prepared.m_states.emplace_back(state);
+            if (op.kind == OpKind::LSTM)
+                prepared.m_states.emplace_back(state);
+        }
 
         const std::vector<Shape> wanted = parameterShapes(op, inputShapes);
         if (options.parameters.empty()) {

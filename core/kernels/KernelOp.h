@@ -114,6 +114,9 @@ struct KernelOp {
     bool affine = true;                               // RMSNorm: learnable γ
     int64_t rnnLayers = 1;                            // LSTM, GRU: stacked layers
     bool bidirectional = false;                       // LSTM, GRU
+    // LSTM, GRU: run() also writes the final states h_n (and c_n for LSTM) into
+    // PreparedOp::states(), per sample [N, rnnLayers·directions, H] (PyTorch's order, batch first).
+    bool finalStates = false;
     int64_t kvHeads = 0;                              // ScaledDotProduct: key/value heads (0: heads)
     bool causal = false;                              // ScaledDotProduct: key j > query i masked
     bool rope = false;                                // ScaledDotProduct: rotary embedding of Q and K

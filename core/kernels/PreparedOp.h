@@ -44,6 +44,10 @@ public:
     int threadCount() const { return m_threads; }
     double flops() const { return m_flops; }
     double bytes() const { return m_bytes; }
+    // Extra outputs written by run(): an LSTM's or GRU's h_n (then c_n) when op().finalStates,
+    // sized by prepare(); empty otherwise.
+    const std::vector<Tensor>& states() const { return m_states; }
+    std::vector<Tensor>& states() { return m_states; }
 
     // For backends only.
     BackendState* state() const { return m_state.get(); }
@@ -68,6 +72,7 @@ private:
     int m_threads = 1;
     double m_flops = 0.0;
     double m_bytes = 0.0;
+    std::vector<Tensor> m_states;
     std::unique_ptr<BackendState> m_state;
 };
 
