@@ -92,6 +92,7 @@ struct OneDnnState final : BackendState {
         int64_t first, count;
     };
     std::vector<StateOut> states;
+    Layout outputLayout = Layout::Plain; // Conv2d with keepOutputLayout: the layout it writes
 };
 
 // Reason a layer goes to the fallback, thrown inside the builder and caught in doPrepare.
@@ -231,9 +232,29 @@ std::string buildConv(Builder& b, OneDnnState& st, const PreparedOp& p)
     args[DNNL_ARG_WEIGHTS] = b.constant(p.parameters()[0].data(), plainMd(wDims), pd.weights_desc());
     if (op.bias)
         args[DNNL_ARG_BIAS] = b.constant(p.parameters()[1].data(), biasMd, biasMd);
-    const memory user = st.padFirst ? memory(plainMd(src), b.engine(), st.padded.data()) : b.input(0, plainMd(src));
+    if (op.inputLayout != Layout::Plain && st.padFirst)
+        throw Unsupported{"a oneDNN-layout input with reflect/replicate padding"};
+    const memory::dims outDims(out.begin(), out.end()), srcDims(src.begin(), src.end());
+    const auto layoutMd = [](const memory::dims& d, Layout l) {
+        return l == Layout::ChannelsLast ? memory::desc(d, Dt::f32, Tag::nhwc)
+               : l == Layout::Blocked16  ? memory::desc(d, Dt::f32, Tag::nChw16c)
+                                         : plainMd(d);
+    };
+    const memory user = st.padFirst ? memory(plainMd(src), b.engine(), st.padded.data())
+                                    : b.input(0, layoutMd(srcDims, op.inputLayout));
     args[DNNL_ARG_SRC] = b.toLayout(user, pd.src_desc());
-    const memory userOut = b.output(plainMd(out));
+    // Left in the primitive's layout only when it is one a reader can name (and of the plain size).
+    Layout keep = Layout::Plain;
+    if (op.keepOutputLayout && pd.dst_desc() == layoutMd(outDims, Layout::ChannelsLast))
+        keep = Layout::ChannelsLast;
+    else if (op.keepOutputLayout && out[1] % 16 == 0 && pd.dst_desc() == layoutMd(outDims, Layout::Blocked16))
+        keep = Layout::Blocked16;
+    st.outputLayout = keep;
+    const memory userOut = b.output(layoutMd(outDims, keep));
+    if (keep != Layout::Plain)
+        extra += ", output left in " + layoutName(pd.dst_desc()) + " for the next layer";
+    if (op.inputLayout != Layout::Plain)
+        extra += ", input read in " + layoutName(user.get_desc());
     const memory dst = pd.dst_desc() == userOut.get_desc() ? userOut : b.buffer(pd.dst_desc());
     args[DNNL_ARG_DST] = dst;
     b.add(dnnl::convolution_forward(pd), args);
@@ -1073,13 +1094,18 @@ KernelStatus OneDnnBackend::doPrepare(PreparedOp& prepared)
         Builder builder(m_engine->engine, m_engine->stream, *state, prepared);
         prepared.appendNote("onednn: " + build(builder, *state, prepared) + ", " + std::to_string(threads) +
                             " thread(s)");
+        prepared.setOutputLayout(state->outputLayout);
     } catch (const Unsupported& u) {
         reason = u.reason;
     } catch (const dnnl::error& e) {
         // A shape or attribute combination the library rejects: still measurable with our kernels.
         reason = std::string("oneDNN refused the layer (") + e.what() + ")";
     }
+    if (!reason.empty() && prepared.op().inputLayout != Layout::Plain)
+        return KernelStatus::failure(layerLabel(prepared.op()) + "a oneDNN-layout input cannot go to the fallback (" +
+                                     reason + ")");
     if (!reason.empty()) {
+        prepared.setOutputLayout(Layout::Plain);
         *state = OneDnnState();
         state->fallback = true;
         m_fallback.setThreadCount(threads);

@@ -442,6 +442,82 @@ void requestStates(LayerPlan& p, const Wiring& w, int i)
             p.subs[0].op.finalStates = true;
 }
 
+// oneDNN's own layouts kept between its convolutions (RunOptions::keepBlocked): which layers'
+// outputs may stay in the layout their primitive prefers, and whose input arrives in one. A layer the deployment absorbed is
+// the same tensor as its host (folded BatchNorm, fused activation), so it is looked through.
+struct BlockedLayouts {
+    std::vector<char> conv;     // a oneDNN Conv2d that can read and write oneDNN's layouts
+    std::vector<char> allowOut; // conv whose port-0 readers are all such convs (through absorbed layers)
+    std::vector<char> absorbed;
+    const Wiring* w = nullptr;
+
+    // The layer whose tensor input 0 of layer i really is (absorbed layers are aliases).
+    int source(int i) const
+    {
+        int s = w->producers[static_cast<size_t>(i)].at(0).layer;
+        while (absorbed[static_cast<size_t>(s)] && !w->producers[static_cast<size_t>(s)].empty())
+            s = w->producers[static_cast<size_t>(s)][0].layer;
+        return s;
+    }
+};
+
+BlockedLayouts blockedLayouts(const Network& net, const AnalysisResult& a, const Wiring& w, BackendKind backend,
+                              bool keep, const std::optional<DeployPlan>& dp)
+{
+    const size_t n = a.layers.size();
+    BlockedLayouts b;
+    b.w = &w;
+    b.conv.assign(n, 0);
+    b.allowOut.assign(n, 0);
+    b.absorbed.assign(n, 0);
+    if (!w.error.empty())
+        return b;
+    for (size_t i = 0; i < n; ++i) {
+        const LayerResult& L = a.layers[i];
+        b.absorbed[i] = dp && !dp->absorbedNote[i].empty();
+        if (!keep || backend != BackendKind::OneDnn || L.status != LayerStatus::Ok || b.absorbed[i])
+            continue;
+        LayerPlan p = plan(net.nodes()[static_cast<size_t>(L.nodeIndex)], a.inputsOf(L), L.output);
+        if (dp)
+            applyDeploy(p, *dp, i);
+        const auto in = a.inputsOf(L);
+        b.conv[i] = soleKernel(p) == k::OpKind::Conv2d && !p.patchTokens && p.subs[0].op.padMode == k::PadMode::Zeros &&
+                    p.subs[0].op.activation != k::OpKind::HardSigmoid && in.size() == 1 && in[0].rank() == 3 &&
+                    L.output.rank() == 3 && L.extraOutputs.empty();
+    }
+    // Readers of (layer, port 0), absorbed layers replaced by their own readers.
+    std::vector<std::vector<int>> readers(n);
+    for (size_t r = 0; r < n; ++r)
+        for (const Wiring::Source& s : w.producers[r])
+            if (s.port == 0)
+                readers[static_cast<size_t>(s.layer)].push_back(static_cast<int>(r));
+    const std::function<bool(int)> allConvs = [&](int i) {
+        if (w.lastUse[static_cast<size_t>(i)][0] >= static_cast<int>(n) || readers[static_cast<size_t>(i)].empty())
+            return false; // a network output is read in plain layout
+        for (int r : readers[static_cast<size_t>(i)])
+            if (!(b.conv[static_cast<size_t>(r)] || (b.absorbed[static_cast<size_t>(r)] && allConvs(r))))
+                return false;
+        return true;
+    };
+    for (size_t i = 0; i < n; ++i)
+        b.allowOut[i] = b.conv[i] && allConvs(static_cast<int>(i));
+    return b;
+}
+
+// Sets a convolution's layout flags before it is prepared: blocked output when all its readers take
+// it, blocked input when its producer (prepared before it, schedule order) left its output blocked.
+void applyBlocked(LayerPlan& p, const BlockedLayouts& b, int i, const std::vector<std::unique_ptr<LayerPlan>>& prepared)
+{
+    if (!b.conv[static_cast<size_t>(i)])
+        return;
+    k::KernelOp& op = p.subs[0].op;
+    op.keepOutputLayout = b.allowOut[static_cast<size_t>(i)];
+    const int s = b.source(i);
+    const LayerPlan* src = prepared[static_cast<size_t>(s)].get();
+    if (src && b.conv[static_cast<size_t>(s)] && !src->subs.empty() && src->subs[0].prepared)
+        op.inputLayout = src->subs[0].prepared->outputLayout();
+}
+
 // Runs prepared layers as one inference: inputs flow from producers to readers, port by port.
 struct Inference {
     Runner& r;
@@ -648,6 +724,7 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
     }
 
     const Wiring wiring = wire(net, a);
+    const BlockedLayouts blocked = blockedLayouts(net, a, wiring, options.backend, options.keepBlocked, dp);
     std::vector<std::unique_ptr<LayerPlan>> plans(a.layers.size());
     int64_t keptBytes = 0;
     bool keepForEndToEnd = options.endToEnd;
@@ -688,6 +765,7 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
             applyDeploy(*p, *dp, static_cast<size_t>(i));
         if (wiring.error.empty())
             requestStates(*p, wiring, i);
+        applyBlocked(*p, blocked, i, plans);
         if (p->kind == LayerPlan::Kind::Input) {
             T.status = TimingStatus::View;
             T.note = "network input";
@@ -765,6 +843,7 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
         }
         T.status = TimingStatus::Measured;
         T.note = p->note;
+        report.blockedLinks += soleKernel(*p) == k::OpKind::Conv2d && p->subs[0].op.inputLayout != k::Layout::Plain;
         T.repeats = best.count;
         T.medianUs = best.median;
         T.p90Us = best.p90;
@@ -838,7 +917,8 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
     return report;
 }
 
-InferenceCheck checkInference(const Network& net, BackendKind backend, int threads, uint64_t inputSeed, bool deploy)
+InferenceCheck checkInference(const Network& net, BackendKind backend, int threads, uint64_t inputSeed, bool deploy,
+                              bool keepBlocked)
 {
     InferenceCheck c;
     AnalysisResult a = analyze(net);
@@ -865,6 +945,7 @@ InferenceCheck checkInference(const Network& net, BackendKind backend, int threa
         c.error = w.error;
         return c;
     }
+    const BlockedLayouts blocked = blockedLayouts(net, a, w, backend, keepBlocked, dp);
     for (size_t i = 0; i < n; ++i) {
         const LayerResult& L = a.layers[i];
         const Node& node = net.nodes()[static_cast<size_t>(L.nodeIndex)];
@@ -889,6 +970,8 @@ InferenceCheck checkInference(const Network& net, BackendKind backend, int threa
         }
         requestStates(*p, w, static_cast<int>(i));
         requestStates(*q, w, static_cast<int>(i));
+        applyBlocked(*p, blocked, static_cast<int>(i), plans); // the reference reads plain layouts
+        c.blockedLinks += soleKernel(*p) == k::OpKind::Conv2d && p->subs[0].op.inputLayout != k::Layout::Plain;
         k::KernelStatus st = r.prepareLayer(*p, L, i + 1, false);
         if (st)
             st = r.prepareLayer(*q, L, i + 1, false, &ref, p.get());

@@ -27,6 +27,9 @@ private slots:
     void recurrentStatesFlowToTheirReaders_data();
     void recurrentStatesFlowToTheirReaders();
     void lstmStateRunsEndToEnd();
+    void blockedLayoutsKeptBetweenConvolutions();
+    void blockedLayoutsOnZooModels_data();
+    void blockedLayoutsOnZooModels();
 };
 
 // input 4×8×8 → conv 3×3 → 8×8×8 → ReLU → conv 1×1 → 4×8×8, batch 1, fp32.
@@ -271,6 +274,49 @@ void TestInference::lstmStateRunsEndToEnd()
     for (const LayerTiming& t : rep.layers)
         timed += t.status == TimingStatus::Measured && t.medianUs > 0;
     QCOMPARE(timed, 2); // the LSTM and the Linear (the input is not timed)
+}
+
+// input 16×8×8 → conv 3×3 → 32×8×8 → conv 3×3 → 32×8×8 → conv 1×1 → 16×8×8 on oneDNN: conv 1 reads
+// the plain input; conv 1's and conv 2's outputs are read only by convolutions, so they stay in
+// oneDNN's layout (every oneDNN CPU implementation of a direct fp32 convolution prefers a
+// channels-last or channel-blocked one to NCHW) and conv 2 and conv 3 read them so (2 links); conv
+// 3's output is the network output, plain. The result still matches the plain reference to 1e-4.
+void TestInference::blockedLayoutsKeptBetweenConvolutions()
+{
+    ModelBuilder b("blocked chain");
+    NodeId x = b.input({16, 8, 8});
+    b.conv(b.conv(b.conv(x, 32, 3, 1, 1), 32, 3, 1, 1), 16, 1, 1, 0);
+    Network net = b.finish();
+    InferenceCheck r = checkInference(net, BackendKind::OneDnn, 2);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    QCOMPARE(r.blockedLinks, 2);
+    QVERIFY2(r.maxRelativeError < 1e-4, std::to_string(r.maxRelativeError).c_str());
+    InferenceCheck plain = checkInference(net, BackendKind::OneDnn, 2, 7, false, false);
+    QCOMPARE(plain.blockedLinks, 0);
+    QVERIFY2(plain.maxRelativeError < 1e-4, std::to_string(plain.maxRelativeError).c_str());
+    // Eigen never uses the blocked layout.
+    QCOMPARE(checkInference(net, BackendKind::Eigen, 1).blockedLinks, 0);
+}
+
+// Deployed ResNet-18 and MobileNetV2 on oneDNN keep blocked layouts on their conv→conv links (with
+// BatchNorms folded and activations fused in between) and still match the reference to 1e-4.
+void TestInference::blockedLayoutsOnZooModels_data()
+{
+    QTest::addColumn<QString>("model");
+    QTest::newRow("mobilenet_v2") << "mobilenet_v2";
+    QTest::newRow("resnet18") << "resnet18";
+}
+
+void TestInference::blockedLayoutsOnZooModels()
+{
+    QFETCH(QString, model);
+    auto net = loadZoo(model.toStdString());
+    QVERIFY(net);
+    net->batch = 1;
+    InferenceCheck r = checkInference(*net, BackendKind::OneDnn, 2, 7, true);
+    QVERIFY2(r.error.empty(), r.error.c_str());
+    QVERIFY2(r.blockedLinks > 0, std::to_string(r.blockedLinks).c_str());
+    QVERIFY2(r.maxRelativeError < 1e-4, std::to_string(r.maxRelativeError).c_str());
 }
 
 void TestInference::deployGraphMatchesTheReference_data()
