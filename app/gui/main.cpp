@@ -23,6 +23,7 @@
 #include <QPixmap>
 #include <QTabWidget>
 #include <QThread>
+#include <qcustomplot.h>
 
 #include <cstdio>
 #include <exception>
