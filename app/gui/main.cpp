@@ -5,19 +5,25 @@
 //   netcanvas --screenshot OUT.png [FILE]   renders the window at 1600×1000 offscreen, then exits
 //   netcanvas --select NAME ...       starts with layer NAME selected and in view (for README pictures)
 //   netcanvas --chart Energy / --panel rfExplorerDock / --present STEP   (screenshots of those views)
+//   netcanvas --screenshot OUT.png --run 0.02 FILE   probes the machine and runs the kernel runner on
+//                                     both backends (0.02 s per layer) before the screenshot
 #include "MainWindow.h"
 #include "widgets/GraphView.h"
 #include "widgets/Presentation.h"
 #include "widgets/charts/ChartsPanel.h"
+#include "widgets/runner/RunnerPanel.h"
 
 #include <QApplication>
 #include <QAction>
 #include <QCommandLineParser>
 #include <QDockWidget>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QImage>
 #include <QPixmap>
 #include <QTabWidget>
+#include <QThread>
+#include <qcustomplot.h>
 
 #include <cstdio>
 #include <exception>
@@ -61,6 +67,11 @@ int run(int argc, char** argv)
     QCommandLineOption present("present", "Start in presentation mode at build-up step STEP (0 = the input).",
                                "STEP");
     cli.addOption(present);
+    QCommandLineOption runKernels("run",
+                                  "With --screenshot: probe the machine and run the kernel runner on both backends "
+                                  "(SECONDS per layer) before the screenshot; the roofline in front.",
+                                  "SECONDS");
+    cli.addOption(runKernels);
     cli.addPositionalArgument("FILE",
                               "A NetCanvas design (.json), an ONNX model, or zoo:NAME (e.g. zoo:resnet50).",
                               "[FILE]");
@@ -119,6 +130,41 @@ int run(int argc, char** argv)
                 a->setChecked(true);
             QApplication::processEvents();
             w.presentation()->goTo(cli.value(present).toInt());
+        }
+        if (cli.isSet(runKernels)) {
+            auto* runner = w.findChild<nc::widgets::RunnerPanel*>();
+            auto* dock = w.findChild<QDockWidget*>(QStringLiteral("runnerDock"));
+            if (!runner || !dock) {
+                std::fprintf(stderr, "netcanvas: no kernel runner panel\n");
+                return 1;
+            }
+            dock->show();
+            dock->raise();
+            // The panel runs on its worker thread and posts results back: spin the event loop until
+            // it is done (bounded, so a stuck run cannot hang a script).
+            auto waitForRunner = [&] {
+                QElapsedTimer t;
+                t.start();
+                QApplication::processEvents();
+                while (runner->running() && t.elapsed() < 15 * 60 * 1000) {
+                    QApplication::processEvents(QEventLoop::AllEvents, 50);
+                    QThread::msleep(20);
+                }
+                QApplication::processEvents();
+            };
+            runner->setBackendChoice(2);
+            runner->setSecondsPerLayer(cli.value(runKernels).toDouble());
+            runner->startProbe();
+            waitForRunner();
+            runner->startRun();
+            waitForRunner();
+            if (runner->running()) {
+                std::fprintf(stderr, "netcanvas: the kernel run did not finish in 15 minutes\n");
+                return 1;
+            }
+            for (QTabWidget* tabs : runner->findChildren<QTabWidget*>())
+                if (tabs->indexOf(runner->rooflinePlot()) >= 0)
+                    tabs->setCurrentWidget(runner->rooflinePlot());
         }
         for (int i = 0; i < 3; ++i)
             QApplication::processEvents();

@@ -19,6 +19,11 @@ KernelResult<PreparedOp> Backend::prepare(const KernelOp& op, std::span<const Sh
             (!isActivation(op.activation) || (op.kind != OpKind::Conv2d && op.kind != OpKind::Linear)))
             return KernelStatus::failure(layerLabel(op) + "a fused " + std::string(opKindName(op.activation)) +
                                          " needs a Conv2d or Linear carrying an activation kind");
+        if ((op.inputLayout != Layout::Plain || op.keepOutputLayout) &&
+            (op.kind != OpKind::Conv2d || name() != "onednn" || inputShapes[0].size() != 4 ||
+             (op.inputLayout == Layout::Blocked16 && inputShapes[0][1] % 16 != 0)))
+            return KernelStatus::failure(layerLabel(op) + "oneDNN layouts are for oneDNN convolutions only "
+                                                          "(16-channel blocks: of multiple-of-16 channels)");
         PreparedOp prepared;
         prepared.m_op = op;
         prepared.m_inputShapes.assign(inputShapes.begin(), inputShapes.end());
@@ -28,6 +33,12 @@ KernelResult<PreparedOp> Backend::prepare(const KernelOp& op, std::span<const Sh
         prepared.m_threads = threadCount();
         prepared.m_flops = opFlops(op, inputShapes, prepared.m_outputShape);
         prepared.m_bytes = opBytes(op, inputShapes, prepared.m_outputShape);
+        if (op.finalStates && (op.kind == OpKind::LSTM || op.kind == OpKind::GRU)) {
+            const Shape state{inputShapes[0][0], op.rnnLayers * (op.bidirectional ? 2 : 1), op.outChannels};
+            prepared.m_states.emplace_back(state);
+            if (op.kind == OpKind::LSTM)
+                prepared.m_states.emplace_back(state);
+        }
 
         const std::vector<Shape> wanted = parameterShapes(op, inputShapes);
         if (options.parameters.empty()) {

@@ -277,7 +277,7 @@ KernelStatus EigenBackend::doRun(PreparedOp& prepared, std::span<const Tensor> i
     case OpKind::LSTM:
     case OpKind::GRU:
     case OpKind::ScaledDotProduct:
-        sequence::eigenRun(op, inputs, params, output, par);
+        sequence::eigenRun(op, inputs, params, output, par, prepared.states());
         break;
     case OpKind::Transpose:
         if (!eigen::transpose(in, op.perm, x, y))

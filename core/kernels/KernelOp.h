@@ -74,6 +74,13 @@ enum class PadMode : int32_t {
 //
 //     KernelOp conv = KernelOp::conv2d(64, 3, 1, 1); // 3×3, stride 1, pad 1 → 64 channels
 //     conv.name = "layer1.0.conv1";
+// Memory order of a 4-D activation tensor [N, C, H, W] between oneDNN convolutions.
+enum class Layout : int32_t {
+    Plain = 0,        // NCHW
+    ChannelsLast = 1, // NHWC (oneDNN acdb)
+    Blocked16 = 2,    // oneDNN nChw16c: C in blocks of 16
+};
+
 struct KernelOp {
     OpKind kind = OpKind::Identity;
     std::string name; // used in error messages only
@@ -114,6 +121,16 @@ struct KernelOp {
     bool affine = true;                               // RMSNorm: learnable γ
     int64_t rnnLayers = 1;                            // LSTM, GRU: stacked layers
     bool bidirectional = false;                       // LSTM, GRU
+    // LSTM, GRU: run() also writes the final states h_n (and c_n for LSTM) into
+    // PreparedOp::states(), per sample [N, rnnLayers·directions, H] (PyTorch's order, batch first).
+    bool finalStates = false;
+    // oneDNN backend, Conv2d (the end-to-end run keeps oneDNN's own layouts between its layers):
+    // the layout the input arrives in, and whether the output may be left in the layout the
+    // primitive prefers (PreparedOp::outputLayout() says which it was). Only layouts whose buffer
+    // has exactly the plain one's size: channels-last, or 16-channel blocks of a multiple of 16
+    // channels. Other backends refuse them.
+    Layout inputLayout = Layout::Plain;
+    bool keepOutputLayout = false;
     int64_t kvHeads = 0;                              // ScaledDotProduct: key/value heads (0: heads)
     bool causal = false;                              // ScaledDotProduct: key j > query i masked
     bool rope = false;                                // ScaledDotProduct: rotary embedding of Q and K

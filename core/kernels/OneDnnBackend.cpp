@@ -83,6 +83,16 @@ struct OneDnnState final : BackendState {
     // Operations oneDNN 2.6 lacks: run by our kernels.
     bool fallback = false;
     PreparedOp inner;
+    // LSTM/GRU final states (op.finalStates): one primitive's dst_iter (which = 0) or dst_iter_c
+    // (which = 1), ldnc for its layers first .. first + count − 1, scattered into
+    // PreparedOp::states() after the run.
+    struct StateOut {
+        memory m;
+        int which;
+        int64_t first, count;
+    };
+    std::vector<StateOut> states;
+    Layout outputLayout = Layout::Plain; // Conv2d with keepOutputLayout: the layout it writes
 };
 
 // Reason a layer goes to the fallback, thrown inside the builder and caught in doPrepare.
@@ -222,9 +232,29 @@ std::string buildConv(Builder& b, OneDnnState& st, const PreparedOp& p)
     args[DNNL_ARG_WEIGHTS] = b.constant(p.parameters()[0].data(), plainMd(wDims), pd.weights_desc());
     if (op.bias)
         args[DNNL_ARG_BIAS] = b.constant(p.parameters()[1].data(), biasMd, biasMd);
-    const memory user = st.padFirst ? memory(plainMd(src), b.engine(), st.padded.data()) : b.input(0, plainMd(src));
+    if (op.inputLayout != Layout::Plain && st.padFirst)
+        throw Unsupported{"a oneDNN-layout input with reflect/replicate padding"};
+    const memory::dims outDims(out.begin(), out.end()), srcDims(src.begin(), src.end());
+    const auto layoutMd = [](const memory::dims& d, Layout l) {
+        return l == Layout::ChannelsLast ? memory::desc(d, Dt::f32, Tag::nhwc)
+               : l == Layout::Blocked16  ? memory::desc(d, Dt::f32, Tag::nChw16c)
+                                         : plainMd(d);
+    };
+    const memory user = st.padFirst ? memory(plainMd(src), b.engine(), st.padded.data())
+                                    : b.input(0, layoutMd(srcDims, op.inputLayout));
     args[DNNL_ARG_SRC] = b.toLayout(user, pd.src_desc());
-    const memory userOut = b.output(plainMd(out));
+    // Left in the primitive's layout only when it is one a reader can name (and of the plain size).
+    Layout keep = Layout::Plain;
+    if (op.keepOutputLayout && pd.dst_desc() == layoutMd(outDims, Layout::ChannelsLast))
+        keep = Layout::ChannelsLast;
+    else if (op.keepOutputLayout && out[1] % 16 == 0 && pd.dst_desc() == layoutMd(outDims, Layout::Blocked16))
+        keep = Layout::Blocked16;
+    st.outputLayout = keep;
+    const memory userOut = b.output(layoutMd(outDims, keep));
+    if (keep != Layout::Plain)
+        extra += ", output left in " + layoutName(pd.dst_desc()) + " for the next layer";
+    if (op.inputLayout != Layout::Plain)
+        extra += ", input read in " + layoutName(user.get_desc());
     const memory dst = pd.dst_desc() == userOut.get_desc() ? userOut : b.buffer(pd.dst_desc());
     args[DNNL_ARG_DST] = dst;
     b.add(dnnl::convolution_forward(pd), args);
@@ -737,7 +767,7 @@ std::string buildResize(Builder& b, const PreparedOp& p)
 //         o = tanh(W_o·x + r·(U_o·h + B_u') + B_o), PyTorch's n = tanh(W_in·x + b_in + r·(W_hn·h + b_hn))).
 // No bias: a bias of zeros. (The API allows a zero bias descriptor, but oneDNN 2.6.3 finds no
 // implementation for one: "could not create a primitive descriptor iterator".)
-std::string buildRnn(Builder& b, const PreparedOp& p)
+std::string buildRnn(Builder& b, OneDnnState& st, const PreparedOp& p)
 {
     const KernelOp& op = p.op();
     const Shape& in = p.inputShapes()[0];
@@ -811,11 +841,14 @@ std::string buildRnn(Builder& b, const PreparedOp& p)
                     std::copy(bhh.data() + 2 * h, bhh.data() + 3 * h, bo + 3 * h);
             }
 
+        // Final states: plain ldnc buffers, read back after the run (they are tiny: L·D·N·H).
+        const memory::desc iterMd = op.finalStates ? memory::desc({g.count, dirs, n, h}, Dt::f32, Tag::ldnc)
+                                                   : memory::desc();
         memory::desc wlD, wiD, bD, srcD, dstD;
         dnnl::primitive prim;
         if (lstm) {
             dnnl::lstm_forward::desc desc(kInference, direction, srcMd, memory::desc(), memory::desc(), any(wlDims),
-                                          any(wiDims), biasMd, dstMd, memory::desc(), memory::desc());
+                                          any(wiDims), biasMd, dstMd, iterMd, iterMd);
             dnnl::lstm_forward::primitive_desc pd(desc, b.engine());
             wlD = pd.weights_layer_desc(), wiD = pd.weights_iter_desc(), bD = pd.bias_desc();
             srcD = pd.src_layer_desc(), dstD = pd.dst_layer_desc();
@@ -823,7 +856,7 @@ std::string buildRnn(Builder& b, const PreparedOp& p)
             impl = std::string("lstm_forward ") + pd.impl_info_str();
         } else {
             dnnl::lbr_gru_forward::desc desc(kInference, direction, srcMd, memory::desc(), any(wlDims), any(wiDims),
-                                             biasMd, dstMd, memory::desc());
+                                             biasMd, dstMd, iterMd);
             dnnl::lbr_gru_forward::primitive_desc pd(desc, b.engine());
             wlD = pd.weights_layer_desc(), wiD = pd.weights_iter_desc(), bD = pd.bias_desc();
             srcD = pd.src_layer_desc(), dstD = pd.dst_layer_desc();
@@ -839,6 +872,14 @@ std::string buildRnn(Builder& b, const PreparedOp& p)
         args[DNNL_ARG_SRC_LAYER] = first ? b.input(0, srcMd) : src;
         const memory dst = last ? b.output(dstMd) : b.buffer(dstMd);
         args[DNNL_ARG_DST_LAYER] = dst;
+        if (op.finalStates) {
+            st.states.push_back({b.buffer(iterMd), 0, g.first, g.count});
+            args[DNNL_ARG_DST_ITER] = st.states.back().m;
+            if (lstm) {
+                st.states.push_back({b.buffer(iterMd), 1, g.first, g.count});
+                args[DNNL_ARG_DST_ITER_C] = st.states.back().m;
+            }
+        }
         b.add(prim, args);
         src = dst;
     }
@@ -950,7 +991,7 @@ std::string build(Builder& b, OneDnnState& st, const PreparedOp& p)
         throw Unsupported{"masked, rotary or grouped-head attention (no oneDNN 2.6 primitive)"};
     case OpKind::LSTM:
     case OpKind::GRU:
-        return buildRnn(b, p);
+        return buildRnn(b, st, p);
     case OpKind::Flatten:
     case OpKind::Identity: {
         const memory::desc md = plainMd(memory::dims{shapeElements(in)});
@@ -1053,13 +1094,18 @@ KernelStatus OneDnnBackend::doPrepare(PreparedOp& prepared)
         Builder builder(m_engine->engine, m_engine->stream, *state, prepared);
         prepared.appendNote("onednn: " + build(builder, *state, prepared) + ", " + std::to_string(threads) +
                             " thread(s)");
+        prepared.setOutputLayout(state->outputLayout);
     } catch (const Unsupported& u) {
         reason = u.reason;
     } catch (const dnnl::error& e) {
         // A shape or attribute combination the library rejects: still measurable with our kernels.
         reason = std::string("oneDNN refused the layer (") + e.what() + ")";
     }
+    if (!reason.empty() && prepared.op().inputLayout != Layout::Plain)
+        return KernelStatus::failure(layerLabel(prepared.op()) + "a oneDNN-layout input cannot go to the fallback (" +
+                                     reason + ")");
     if (!reason.empty()) {
+        prepared.setOutputLayout(Layout::Plain);
         *state = OneDnnState();
         state->fallback = true;
         m_fallback.setThreadCount(threads);
@@ -1078,8 +1124,12 @@ KernelStatus OneDnnBackend::doPrepare(PreparedOp& prepared)
 KernelStatus OneDnnBackend::doRun(PreparedOp& prepared, std::span<const Tensor> inputs, Tensor& output)
 {
     auto* state = static_cast<OneDnnState*>(prepared.state());
-    if (state->fallback)
-        return m_fallback.run(state->inner, inputs, output);
+    if (state->fallback) {
+        KernelStatus st = m_fallback.run(state->inner, inputs, output);
+        for (std::size_t k = 0; k < prepared.states().size() && st; ++k)
+            prepared.states()[k] = state->inner.states()[k];
+        return st;
+    }
     omp_set_num_threads(prepared.threadCount());
     for (std::size_t i = 0; i < inputs.size(); ++i) {
         if (state->inputs[i])
@@ -1093,6 +1143,20 @@ KernelStatus OneDnnBackend::doRun(PreparedOp& prepared, std::span<const Tensor> 
     for (Step& step : state->steps)
         step.primitive.execute(m_engine->stream, step.args);
     m_engine->stream.wait();
+    if (!state->states.empty()) {
+        // ldnc → per sample [N, layers·dirs, H].
+        const KernelOp& op = prepared.op();
+        const int64_t n = prepared.inputShapes()[0][0], h = op.outChannels, dirs = op.bidirectional ? 2 : 1;
+        for (const OneDnnState::StateOut& so : state->states) {
+            const float* src = static_cast<const float*>(so.m.get_data_handle());
+            float* dst = prepared.states()[static_cast<std::size_t>(so.which)].data();
+            for (int64_t l = 0; l < so.count; ++l)
+                for (int64_t d = 0; d < dirs; ++d)
+                    for (int64_t s = 0; s < n; ++s)
+                        std::copy(src + ((l * dirs + d) * n + s) * h, src + ((l * dirs + d) * n + s + 1) * h,
+                                  dst + (s * op.rnnLayers * dirs + (so.first + l) * dirs + d) * h);
+        }
+    }
     return KernelStatus::success();
 }
 

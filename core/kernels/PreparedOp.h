@@ -44,6 +44,14 @@ public:
     int threadCount() const { return m_threads; }
     double flops() const { return m_flops; }
     double bytes() const { return m_bytes; }
+    // Extra outputs written by run(): an LSTM's or GRU's h_n (then c_n) when op().finalStates,
+    // sized by prepare(); empty otherwise.
+    const std::vector<Tensor>& states() const { return m_states; }
+    std::vector<Tensor>& states() { return m_states; }
+    // The layout the output was left in (op().keepOutputLayout): same values and size as the plain
+    // tensor, another order; only a layer prepared with that inputLayout can read it.
+    Layout outputLayout() const { return m_outputLayout; }
+    void setOutputLayout(Layout layout) { m_outputLayout = layout; }
 
     // For backends only.
     BackendState* state() const { return m_state.get(); }
@@ -68,6 +76,8 @@ private:
     int m_threads = 1;
     double m_flops = 0.0;
     double m_bytes = 0.0;
+    std::vector<Tensor> m_states;
+    Layout m_outputLayout = Layout::Plain;
     std::unique_ptr<BackendState> m_state;
 };
 

@@ -407,7 +407,7 @@ KernelStatus ReferenceBackend::doRun(PreparedOp& prepared, std::span<const Tenso
     case OpKind::LSTM:
     case OpKind::GRU:
     case OpKind::ScaledDotProduct:
-        sequence::referenceRun(op, inputs, p, y);
+        sequence::referenceRun(op, inputs, p, y, prepared.states());
         break;
     case OpKind::Transpose: {
         // Output index → input index: output axis i walks input axis perm[i].

@@ -251,7 +251,8 @@ double flops(const KernelOp& op, std::span<const Shape> inputs, const Shape& out
 
 // ---- reference loops: straight from the definitions, double accumulation ----
 
-void referenceRun(const KernelOp& op, std::span<const Tensor> inputs, const std::vector<Tensor>& p, Tensor& y)
+void referenceRun(const KernelOp& op, std::span<const Tensor> inputs, const std::vector<Tensor>& p, Tensor& y,
+                  std::span<Tensor> states)
 {
     const Tensor& x = inputs[0];
     if (op.kind == OpKind::Embedding) {
@@ -327,6 +328,11 @@ void referenceRun(const KernelOp& op, std::span<const Tensor> inputs, const std:
                         for (int64_t j = 0; j < h; ++j)
                             next[static_cast<std::size_t>((s * t + tt) * h * dirs + d * h + j)] = hs[static_cast<std::size_t>(j)];
                     }
+                    // h_n / c_n row (l·dirs + d) of sample s: the state after this direction's last step.
+                    for (std::size_t k = 0; k < states.size(); ++k)
+                        for (int64_t j = 0; j < h; ++j)
+                            states[k][(s * op.rnnLayers * dirs + l * dirs + d) * h + j] =
+                                static_cast<float>((k == 0 ? hs : cs)[static_cast<std::size_t>(j)]);
                 }
             }
             seq = std::move(next);
@@ -385,7 +391,7 @@ void referenceRun(const KernelOp& op, std::span<const Tensor> inputs, const std:
 // ---- Eigen kernels ----
 
 void eigenRun(const KernelOp& op, std::span<const Tensor> inputs, const std::vector<Tensor>& p, Tensor& y,
-              const eigen::Parallel& par)
+              const eigen::Parallel& par, std::span<Tensor> states)
 {
     const Tensor& x = inputs[0];
     if (op.kind == OpKind::Embedding) {
@@ -462,6 +468,12 @@ void eigenRun(const KernelOp& op, std::span<const Tensor> inputs, const std::vec
                                       next.data() + (s * t + tt) * h * dirs + d * h);
                         }
                     });
+                }
+                for (std::size_t k = 0; k < states.size(); ++k) {
+                    const RowMat& src = k == 0 ? hs : cs;
+                    for (int64_t s = 0; s < n; ++s)
+                        std::copy(src.data() + s * h, src.data() + (s + 1) * h,
+                                  states[k].data() + (s * op.rnnLayers * dirs + l * dirs + d) * h);
                 }
             }
             seq = std::move(next);

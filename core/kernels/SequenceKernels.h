@@ -39,8 +39,10 @@ double flops(const KernelOp& op, std::span<const Shape> inputs, const Shape& out
 // of the table instead of failing the run.
 int64_t tokenId(float v, int64_t vocab);
 
-void referenceRun(const KernelOp& op, std::span<const Tensor> inputs, const std::vector<Tensor>& p, Tensor& y);
+// `states`: LSTM/GRU final states (PreparedOp::states(): h_n, then c_n), written when not empty.
+void referenceRun(const KernelOp& op, std::span<const Tensor> inputs, const std::vector<Tensor>& p, Tensor& y,
+                  std::span<Tensor> states = {});
 void eigenRun(const KernelOp& op, std::span<const Tensor> inputs, const std::vector<Tensor>& p, Tensor& y,
-              const eigen::Parallel& par);
+              const eigen::Parallel& par, std::span<Tensor> states = {});
 
 } // namespace nc::core::kernels::sequence

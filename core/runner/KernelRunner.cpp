@@ -353,11 +353,22 @@ private:
     int64_t m_live = 0, m_peak = 0;
 };
 
-// Which layer's output feeds each input of each layer, and the step of each output's last reader.
+// Which layer output (schedule index, port) feeds each input of each layer, and the step of each
+// output's last reader.
 struct Wiring {
-    std::vector<std::vector<int>> producers; // schedule index → producer schedule index per input port
-    std::vector<int> lastUse;                // schedule index of the last reader; layers.size() = kept
+    struct Source {
+        int layer = 0, port = 0;
+    };
+    std::vector<std::vector<Source>> producers; // schedule index → producer per input port
+    std::vector<std::vector<int>> lastUse;      // [schedule index][port]: last reader; layers.size() = kept, −1 = unread
     std::string error;
+
+    // Read by a later layer, or kept as a network output.
+    bool read(int layer, int port) const
+    {
+        const auto& u = lastUse[static_cast<size_t>(layer)];
+        return port < static_cast<int>(u.size()) && u[static_cast<size_t>(port)] >= 0;
+    }
 };
 
 Wiring wire(const Network& net, const AnalysisResult& a)
@@ -365,7 +376,9 @@ Wiring wire(const Network& net, const AnalysisResult& a)
     Wiring w;
     const int n = static_cast<int>(a.layers.size());
     w.producers.resize(static_cast<size_t>(n));
-    w.lastUse.assign(static_cast<size_t>(n), -1);
+    w.lastUse.resize(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i)
+        w.lastUse[static_cast<size_t>(i)].assign(1 + a.layers[static_cast<size_t>(i)].extraOutputs.size(), -1);
     for (int i = 0; i < n && w.error.empty(); ++i) {
         const LayerResult& L = a.layers[static_cast<size_t>(i)];
         const Node& node = net.nodes()[static_cast<size_t>(L.nodeIndex)];
@@ -375,27 +388,137 @@ Wiring wire(const Network& net, const AnalysisResult& a)
                 w.error = "layer \"" + node.name + "\": input " + std::to_string(port) + " is not connected";
                 break;
             }
-            if (e->fromPort != 0) {
-                // The kernels compute port 0 only (an LSTM's sequence, not its h_n): refuse rather
-                // than hand the reader a tensor that is not the one it asked for.
-                const Node* from = net.node(e->from);
-                w.error = "layer \"" + node.name + "\" reads output " + std::to_string(e->fromPort) +
-                          " of \"" + from->name + "\" (" + std::string(layerKind(from->type).spec.label) +
-                          "): only output 0 of a layer is run end to end yet";
+            const int prod = a.byNode[static_cast<size_t>(net.nodeIndex(e->from))];
+            auto& uses = w.lastUse[static_cast<size_t>(prod)];
+            if (e->fromPort < 0 || e->fromPort >= static_cast<int>(uses.size())) {
+                w.error = "layer \"" + node.name + "\" reads output " + std::to_string(e->fromPort) + " of \"" +
+                          net.node(e->from)->name + "\", which has " + std::to_string(uses.size()) + " output(s)";
                 break;
             }
-            const int prod = a.byNode[static_cast<size_t>(net.nodeIndex(e->from))];
-            w.producers[static_cast<size_t>(i)].push_back(prod);
-            w.lastUse[static_cast<size_t>(prod)] = std::max(w.lastUse[static_cast<size_t>(prod)], i);
+            w.producers[static_cast<size_t>(i)].push_back({prod, e->fromPort});
+            int& u = uses[static_cast<size_t>(e->fromPort)];
+            u = std::max(u, i);
         }
     }
-    for (int& u : w.lastUse)
-        if (u < 0)
-            u = n; // nobody reads it: a network output, kept to the end
+    // Port 0 of a layer nobody reads is a network output, kept to the end; an unread extra port
+    // (an LSTM's h_n nobody asked for) is not produced at all.
+    for (auto& uses : w.lastUse)
+        if (uses[0] < 0 && std::all_of(uses.begin(), uses.end(), [](int u) { return u < 0; }))
+            uses[0] = n;
     return w;
 }
 
-// Runs prepared layers as one inference: inputs flow from producers to readers.
+// Output shape of port `port` of an analysed layer, batch in front.
+k::Shape portShape(const LayerResult& L, int port, int64_t batch)
+{
+    return full(port == 0 ? L.output : L.extraOutputs[static_cast<size_t>(port - 1)], batch);
+}
+
+// Elements start, start + step, … (count of them) of axis `axis` of `src`, as `dst` (shaped
+// already): a Split piece or a Slice. The axis counts the batch.
+void gatherAxis(const k::Tensor& src, int axis, int64_t start, int64_t step, k::Tensor& dst)
+{
+    const k::Shape& s = src.shape();
+    int64_t outer = 1, inner = 1;
+    for (int d = 0; d < axis; ++d)
+        outer *= s[static_cast<size_t>(d)];
+    for (size_t d = static_cast<size_t>(axis) + 1; d < s.size(); ++d)
+        inner *= s[d];
+    const int64_t len = s[static_cast<size_t>(axis)], count = dst.shape()[static_cast<size_t>(axis)];
+    for (int64_t o = 0; o < outer; ++o)
+        for (int64_t c = 0; c < count; ++c)
+            std::memcpy(dst.data() + (o * count + c) * inner, src.data() + (o * len + start + c * step) * inner,
+                        static_cast<size_t>(inner) * sizeof(float));
+}
+
+// LSTM/GRU plans whose h_n or c_n somebody reads: their kernel writes the final states too.
+void requestStates(LayerPlan& p, const Wiring& w, int i)
+{
+    if (p.kind != LayerPlan::Kind::Kernels || p.subs.size() != 1 ||
+        (p.subs[0].op.kind != k::OpKind::LSTM && p.subs[0].op.kind != k::OpKind::GRU))
+        return;
+    for (int port = 1; port < static_cast<int>(w.lastUse[static_cast<size_t>(i)].size()); ++port)
+        if (w.read(i, port))
+            p.subs[0].op.finalStates = true;
+}
+
+// oneDNN's own layouts kept between its convolutions (RunOptions::keepBlocked): which layers'
+// outputs may stay in the layout their primitive prefers, and whose input arrives in one. A layer the deployment absorbed is
+// the same tensor as its host (folded BatchNorm, fused activation), so it is looked through.
+struct BlockedLayouts {
+    std::vector<char> conv;     // a oneDNN Conv2d that can read and write oneDNN's layouts
+    std::vector<char> allowOut; // conv whose port-0 readers are all such convs (through absorbed layers)
+    std::vector<char> absorbed;
+    const Wiring* w = nullptr;
+
+    // The layer whose tensor input 0 of layer i really is (absorbed layers are aliases).
+    int source(int i) const
+    {
+        int s = w->producers[static_cast<size_t>(i)].at(0).layer;
+        while (absorbed[static_cast<size_t>(s)] && !w->producers[static_cast<size_t>(s)].empty())
+            s = w->producers[static_cast<size_t>(s)][0].layer;
+        return s;
+    }
+};
+
+BlockedLayouts blockedLayouts(const Network& net, const AnalysisResult& a, const Wiring& w, BackendKind backend,
+                              bool keep, const std::optional<DeployPlan>& dp)
+{
+    const size_t n = a.layers.size();
+    BlockedLayouts b;
+    b.w = &w;
+    b.conv.assign(n, 0);
+    b.allowOut.assign(n, 0);
+    b.absorbed.assign(n, 0);
+    if (!w.error.empty())
+        return b;
+    for (size_t i = 0; i < n; ++i) {
+        const LayerResult& L = a.layers[i];
+        b.absorbed[i] = dp && !dp->absorbedNote[i].empty();
+        if (!keep || backend != BackendKind::OneDnn || L.status != LayerStatus::Ok || b.absorbed[i])
+            continue;
+        LayerPlan p = plan(net.nodes()[static_cast<size_t>(L.nodeIndex)], a.inputsOf(L), L.output);
+        if (dp)
+            applyDeploy(p, *dp, i);
+        const auto in = a.inputsOf(L);
+        b.conv[i] = soleKernel(p) == k::OpKind::Conv2d && !p.patchTokens && p.subs[0].op.padMode == k::PadMode::Zeros &&
+                    p.subs[0].op.activation != k::OpKind::HardSigmoid && in.size() == 1 && in[0].rank() == 3 &&
+                    L.output.rank() == 3 && L.extraOutputs.empty();
+    }
+    // Readers of (layer, port 0), absorbed layers replaced by their own readers.
+    std::vector<std::vector<int>> readers(n);
+    for (size_t r = 0; r < n; ++r)
+        for (const Wiring::Source& s : w.producers[r])
+            if (s.port == 0)
+                readers[static_cast<size_t>(s.layer)].push_back(static_cast<int>(r));
+    const std::function<bool(int)> allConvs = [&](int i) {
+        if (w.lastUse[static_cast<size_t>(i)][0] >= static_cast<int>(n) || readers[static_cast<size_t>(i)].empty())
+            return false; // a network output is read in plain layout
+        for (int r : readers[static_cast<size_t>(i)])
+            if (!(b.conv[static_cast<size_t>(r)] || (b.absorbed[static_cast<size_t>(r)] && allConvs(r))))
+                return false;
+        return true;
+    };
+    for (size_t i = 0; i < n; ++i)
+        b.allowOut[i] = b.conv[i] && allConvs(static_cast<int>(i));
+    return b;
+}
+
+// Sets a convolution's layout flags before it is prepared: blocked output when all its readers take
+// it, blocked input when its producer (prepared before it, schedule order) left its output blocked.
+void applyBlocked(LayerPlan& p, const BlockedLayouts& b, int i, const std::vector<std::unique_ptr<LayerPlan>>& prepared)
+{
+    if (!b.conv[static_cast<size_t>(i)])
+        return;
+    k::KernelOp& op = p.subs[0].op;
+    op.keepOutputLayout = b.allowOut[static_cast<size_t>(i)];
+    const int s = b.source(i);
+    const LayerPlan* src = prepared[static_cast<size_t>(s)].get();
+    if (src && b.conv[static_cast<size_t>(s)] && !src->subs.empty() && src->subs[0].prepared)
+        op.inputLayout = src->subs[0].prepared->outputLayout();
+}
+
+// Runs prepared layers as one inference: inputs flow from producers to readers, port by port.
 struct Inference {
     Runner& r;
     std::vector<LayerPlan*> plans; // schedule order; null for inputs and views
@@ -403,33 +526,68 @@ struct Inference {
     std::vector<k::Tensor> networkInputs; // per Input layer (schedule index), random data
     TensorPool pool;
 
+    using Value = std::shared_ptr<k::Tensor>;
+
     // One pass; `outputs` receives the layers nobody reads (schedule order) when given.
-    k::KernelStatus pass(std::vector<std::pair<int, std::shared_ptr<k::Tensor>>>* outputs)
+    k::KernelStatus pass(std::vector<std::pair<int, Value>>* outputs)
     {
         const size_t n = plans.size();
-        std::vector<std::shared_ptr<k::Tensor>> value(n);
+        std::vector<std::vector<Value>> value(n); // [layer][port]
         for (size_t i = 0; i < n; ++i) {
             const LayerResult& L = r.a.layers[i];
             const Node& node = r.net.nodes()[static_cast<size_t>(L.nodeIndex)];
             const k::Shape outShape = full(L.output, r.a.batch);
-            const std::vector<int>& prods = w.producers[i];
+            const auto& prods = w.producers[i];
+            std::vector<Value>& out = value[i];
+            out.resize(w.lastUse[i].size());
+            auto input = [&](size_t port) -> const Value& {
+                return value[static_cast<size_t>(prods.at(port).layer)][static_cast<size_t>(prods.at(port).port)];
+            };
             if (node.type == LayerType::Input) {
-                value[i] = pool.acquire(outShape);
-                std::memcpy(value[i]->data(), networkInputs[i].data(),
+                out[0] = pool.acquire(outShape);
+                std::memcpy(out[0]->data(), networkInputs[i].data(),
                             static_cast<size_t>(networkInputs[i].size()) * sizeof(float));
             } else if (!plans[i]) {
                 // Views: the same data under the output's shape (reshaped again before each read),
-                // except the class-token select, which keeps token 0 of each sample.
-                const std::shared_ptr<k::Tensor>& src = value[static_cast<size_t>(prods.at(0))];
+                // except those that keep part of their input (class token, Slice, Split pieces),
+                // which copy it.
+                const Value& src = input(0);
+                const int rank = static_cast<int>(r.a.inputsOf(L)[0].rank());
+                const int axis = static_cast<int>(node.params.axis < 0 ? node.params.axis + rank : node.params.axis) + 1;
                 if (node.type == LayerType::ClassTokenSelect) {
-                    value[i] = pool.acquire(outShape);
+                    out[0] = pool.acquire(outShape);
                     const int64_t N = outShape[0], D = k::shapeElements(outShape) / N;
                     const int64_t T = src->size() / (N * D);
                     for (int64_t s = 0; s < N; ++s)
-                        std::memcpy(value[i]->data() + s * D, src->data() + s * T * D,
+                        std::memcpy(out[0]->data() + s * D, src->data() + s * T * D,
                                     static_cast<size_t>(D) * sizeof(float));
+                } else if (node.type == LayerType::Split) {
+                    if (!src->reshape(full(r.a.inputsOf(L)[0], r.a.batch)))
+                        return k::KernelStatus::failure("layer \"" + node.name + "\": input holds " +
+                                                        std::to_string(src->size()) + " values, not the analysed shape's");
+                    int64_t offset = 0;
+                    for (size_t port = 0; port < out.size(); ++port) {
+                        const k::Shape ps = portShape(L, static_cast<int>(port), r.a.batch);
+                        if (w.read(static_cast<int>(i), static_cast<int>(port))) {
+                            out[port] = pool.acquire(ps);
+                            gatherAxis(*src, axis, offset, 1, *out[port]);
+                        }
+                        offset += ps[static_cast<size_t>(axis)];
+                    }
+                } else if (node.type == LayerType::Slice && src->size() != k::shapeElements(outShape)) {
+                    const k::Shape inShape = full(r.a.inputsOf(L)[0], r.a.batch);
+                    if (!src->reshape(inShape))
+                        return k::KernelStatus::failure("layer \"" + node.name + "\": input holds " +
+                                                        std::to_string(src->size()) + " values, not the analysed shape's");
+                    // PyTorch's clamping of the start (the count is the analysed output's).
+                    const int64_t len = inShape[static_cast<size_t>(axis)];
+                    const int64_t start = std::clamp(node.params.sliceStart < 0 ? node.params.sliceStart + len
+                                                                                : node.params.sliceStart,
+                                                     int64_t(0), len);
+                    out[0] = pool.acquire(outShape);
+                    gatherAxis(*src, axis, start, node.params.sliceStep, *out[0]);
                 } else if (src->size() == k::shapeElements(outShape)) {
-                    value[i] = src;
+                    out[0] = src;
                 } else {
                     return k::KernelStatus::failure("layer \"" + node.name + "\" (" +
                                                     std::string(layerTypeLabel(node.type)) +
@@ -439,27 +597,49 @@ struct Inference {
                 std::vector<k::Tensor*> ins;
                 auto inShapes = r.a.inputsOf(L);
                 for (size_t port = 0; port < prods.size(); ++port) {
-                    k::Tensor* t = value[static_cast<size_t>(prods[port])].get();
+                    k::Tensor* t = input(port).get();
                     if (!t->reshape(full(inShapes[port], r.a.batch)))
                         return k::KernelStatus::failure("layer \"" + node.name + "\": input " + std::to_string(port) +
                                                         " holds " + std::to_string(t->size()) +
                                                         " values, not the analysed shape's");
                     ins.push_back(t);
                 }
-                value[i] = pool.acquire(outShape);
-                k::KernelStatus st = r.runLayer(*plans[i], node, ins, value[i].get());
+                out[0] = pool.acquire(outShape);
+                k::KernelStatus st = r.runLayer(*plans[i], node, ins, out[0].get());
                 if (!st)
                     return k::KernelStatus::failure("layer \"" + node.name + "\": " + st.message);
+                // Ports 1, 2 (h_n, c_n): the final states the kernel wrote beside its output.
+                for (size_t port = 1; port < out.size(); ++port) {
+                    if (!w.read(static_cast<int>(i), static_cast<int>(port)))
+                        continue;
+                    const std::vector<k::Tensor>& states = plans[i]->subs.back().prepared->states();
+                    if (port > states.size())
+                        return k::KernelStatus::failure("layer \"" + node.name + "\": output " + std::to_string(port) +
+                                                        " is read but its kernel does not produce it");
+                    const k::Tensor& st1 = states[port - 1];
+                    out[port] = pool.acquire(portShape(L, static_cast<int>(port), r.a.batch));
+                    if (out[port]->size() != st1.size())
+                        return k::KernelStatus::failure("layer \"" + node.name + "\": output " + std::to_string(port) +
+                                                        " has " + std::to_string(st1.size()) +
+                                                        " values, not the analysed shape's");
+                    std::memcpy(out[port]->data(), st1.data(), static_cast<size_t>(st1.size()) * sizeof(float));
+                }
             }
-            value[i]->reshape(outShape);
-            // Free what this step read for the last time (views hold their source until then).
-            for (int prod : prods)
-                if (w.lastUse[static_cast<size_t>(prod)] == static_cast<int>(i))
-                    value[static_cast<size_t>(prod)].reset();
+            for (size_t port = 0; port < out.size(); ++port)
+                if (out[port])
+                    out[port]->reshape(portShape(L, static_cast<int>(port), r.a.batch));
+            // Free what this step read for the last time (views hold their source until then), and
+            // outputs nobody reads.
+            for (const Wiring::Source& src : prods)
+                if (w.lastUse[static_cast<size_t>(src.layer)][static_cast<size_t>(src.port)] == static_cast<int>(i))
+                    value[static_cast<size_t>(src.layer)][static_cast<size_t>(src.port)].reset();
+            for (size_t port = 0; port < out.size(); ++port)
+                if (w.lastUse[i][port] < 0)
+                    out[port].reset();
         }
         for (size_t i = 0; i < n; ++i)
-            if (w.lastUse[i] == static_cast<int>(n) && value[i] && outputs)
-                outputs->emplace_back(static_cast<int>(i), value[i]);
+            if (w.lastUse[i][0] == static_cast<int>(n) && value[i][0] && outputs)
+                outputs->emplace_back(static_cast<int>(i), value[i][0]);
         return k::KernelStatus::success();
     }
 };
@@ -543,6 +723,8 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
         report.fused = dp->fused;
     }
 
+    const Wiring wiring = wire(net, a);
+    const BlockedLayouts blocked = blockedLayouts(net, a, wiring, options.backend, options.keepBlocked, dp);
     std::vector<std::unique_ptr<LayerPlan>> plans(a.layers.size());
     int64_t keptBytes = 0;
     bool keepForEndToEnd = options.endToEnd;
@@ -581,6 +763,9 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
         auto p = std::make_unique<LayerPlan>(plan(node, a.inputsOf(L), L.output));
         if (dp)
             applyDeploy(*p, *dp, static_cast<size_t>(i));
+        if (wiring.error.empty())
+            requestStates(*p, wiring, i);
+        applyBlocked(*p, blocked, i, plans);
         if (p->kind == LayerPlan::Kind::Input) {
             T.status = TimingStatus::View;
             T.note = "network input";
@@ -658,6 +843,7 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
         }
         T.status = TimingStatus::Measured;
         T.note = p->note;
+        report.blockedLinks += soleKernel(*p) == k::OpKind::Conv2d && p->subs[0].op.inputLayout != k::Layout::Plain;
         T.repeats = best.count;
         T.medianUs = best.median;
         T.p90Us = best.p90;
@@ -692,11 +878,10 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
     // what its producer just wrote, weights and all come back from farther away, and the
     // per-layer overheads (thread wake-up, reorders) are paid once per layer per pass.
     if (keepForEndToEnd && !report.cancelled) {
-        Wiring w = wire(net, a);
-        if (!w.error.empty()) {
-            report.endToEndNote = w.error;
+        if (!wiring.error.empty()) {
+            report.endToEndNote = wiring.error;
         } else {
-            Inference inf{r, {}, std::move(w), randomInputs(a, 7), {}};
+            Inference inf{r, {}, wiring, randomInputs(a, 7), {}};
             for (auto& pl : plans)
                 inf.plans.push_back(pl.get());
             std::vector<double> us, cpu;
@@ -732,7 +917,8 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
     return report;
 }
 
-InferenceCheck checkInference(const Network& net, BackendKind backend, int threads, uint64_t inputSeed, bool deploy)
+InferenceCheck checkInference(const Network& net, BackendKind backend, int threads, uint64_t inputSeed, bool deploy,
+                              bool keepBlocked)
 {
     InferenceCheck c;
     AnalysisResult a = analyze(net);
@@ -754,6 +940,12 @@ InferenceCheck checkInference(const Network& net, BackendKind backend, int threa
     Runner rr{net, a, o, nullptr, &ref};
     const size_t n = a.layers.size();
     std::vector<std::unique_ptr<LayerPlan>> plans(n), refPlans(n);
+    Wiring w = wire(net, a);
+    if (!w.error.empty()) {
+        c.error = w.error;
+        return c;
+    }
+    const BlockedLayouts blocked = blockedLayouts(net, a, w, backend, keepBlocked, dp);
     for (size_t i = 0; i < n; ++i) {
         const LayerResult& L = a.layers[i];
         const Node& node = net.nodes()[static_cast<size_t>(L.nodeIndex)];
@@ -776,6 +968,10 @@ InferenceCheck checkInference(const Network& net, BackendKind backend, int threa
             applyDeploy(*p, *dp, i);
             applyDeploy(*q, *dp, i);
         }
+        requestStates(*p, w, static_cast<int>(i));
+        requestStates(*q, w, static_cast<int>(i));
+        applyBlocked(*p, blocked, static_cast<int>(i), plans); // the reference reads plain layouts
+        c.blockedLinks += soleKernel(*p) == k::OpKind::Conv2d && p->subs[0].op.inputLayout != k::Layout::Plain;
         k::KernelStatus st = r.prepareLayer(*p, L, i + 1, false);
         if (st)
             st = r.prepareLayer(*q, L, i + 1, false, &ref, p.get());
@@ -785,11 +981,6 @@ InferenceCheck checkInference(const Network& net, BackendKind backend, int threa
         }
         plans[i] = std::move(p);
         refPlans[i] = std::move(q);
-    }
-    Wiring w = wire(net, a);
-    if (!w.error.empty()) {
-        c.error = w.error;
-        return c;
     }
     auto run = [&](Runner& runner, std::vector<std::unique_ptr<LayerPlan>>& ps, int64_t* peak) {
         Inference inf{runner, {}, w, randomInputs(a, inputSeed), {}};
@@ -815,7 +1006,7 @@ InferenceCheck checkInference(const Network& net, BackendKind backend, int threa
         return c;
     }
     for (size_t i = 0; i < n; ++i)
-        if (w.lastUse[i] == static_cast<int>(n))
+        if (w.lastUse[i][0] == static_cast<int>(n))
             c.outputs.push_back(a.layers[i].id);
     c.values = std::move(values);
     c.reference = std::move(refs);

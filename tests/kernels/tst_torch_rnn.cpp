@@ -1,7 +1,9 @@
 // Our GRU and LSTM kernels against PyTorch 1.13 itself: /usr/bin/python3 builds nn.GRU and nn.LSTM
 // (2 layers, bidirectional, batch_first, fixed seed), writes its weights, an input and its output as
 // raw float32; the weights go into each backend through PrepareOptions::parameters (the canonical
-// layout of sequence::parameterShapes is PyTorch's own) and the outputs must match torch's to 1e-5.
+// layout of sequence::parameterShapes is PyTorch's own) and the outputs must match torch's to 1e-5,
+// and so must the final states h_n (and c_n) written with KernelOp::finalStates (torch's
+// (layers·dirs)×N×H moved to our batch-first N×(layers·dirs)×H).
 // Label torch: fails, never skips, without /usr/bin/python3 and torch.
 #include "KernelCases.h"
 
@@ -32,7 +34,10 @@ x.numpy().tofile(out + '/x.bin')
 for name, cls in (('gru', torch.nn.GRU), ('lstm', torch.nn.LSTM)):
     m = cls(I, H, num_layers=2, bidirectional=True, batch_first=True)
     with torch.no_grad():
-        y = m(x)[0]
+        y, states = m(x)
+    states = states if isinstance(states, tuple) else (states,)
+    for k, st in enumerate(states):
+        st.transpose(0, 1).contiguous().numpy().tofile(out + '/' + name + '_state' + str(k) + '.bin')
     parts = []
     for l in range(2):
         for sfx in ('', '_reverse'):
@@ -100,6 +105,7 @@ void TestTorchRnn::matchesTorch()
     QFETCH(QString, kind);
     KernelOp op = KernelOp::make(kind == "gru" ? OpKind::GRU : OpKind::LSTM);
     op.outChannels = kH, op.rnnLayers = 2, op.bidirectional = true, op.bias = true;
+    op.finalStates = true;
     const std::vector<Shape> in{{kN, kT, kI}};
 
     const std::vector<float> xs = readFloats(dir_.filePath("x.bin"));
@@ -151,6 +157,18 @@ void TestTorchRnn::matchesTorch()
     QVERIFY2(worst <= 1e-5, qPrintable(QString("largest difference %1 at element %2 (ours %3, torch %4)")
                                            .arg(worst).arg(worstAt).arg(y[worstAt])
                                            .arg(expected[static_cast<std::size_t>(worstAt)])));
+    // h_n (and c_n): N·(layers·dirs)·H = 3·4·6 = 72 values each.
+    const std::vector<Tensor>& states = prepared.value().states();
+    QCOMPARE(static_cast<int>(states.size()), kind == "gru" ? 1 : 2);
+    for (std::size_t k = 0; k < states.size(); ++k) {
+        const std::vector<float> want = readFloats(dir_.filePath(kind + "_state" + QString::number(k) + ".bin"));
+        QCOMPARE(static_cast<int64_t>(want.size()), kN * 4 * kH);
+        QCOMPARE(states[k].size(), static_cast<int64_t>(want.size()));
+        double diff = 0;
+        for (int64_t i = 0; i < states[k].size(); ++i)
+            diff = std::max(diff, std::abs(double(states[k][i]) - double(want[static_cast<std::size_t>(i)])));
+        QVERIFY2(diff <= 1e-5, qPrintable(QString("state %1: largest difference %2").arg(k).arg(diff)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestTorchRnn)

@@ -1,10 +1,12 @@
 // Benchmark (not a test): end-to-end inference of ResNet-18, ResNet-50 and MobileNetV2 on both
 // backends, unfused (the design as drawn) and deployed (BatchNorm folded, activations fused), at
-// one thread count, beside PyTorch eager and torch.jit.trace on the same machine
-// (bench_inference_torch.py, run by this program with /usr/bin/python3 when present).
-// Prints Markdown: one run, with the machine's roofs and the foreign load of each row.
+// 1 and 2 threads (or the thread counts given), beside PyTorch eager and torch.jit.trace at the
+// same thread counts on the same machine (bench_inference_torch.py, run by this program with
+// /usr/bin/python3 when present). oneDNN deployed runs twice: with NCHW between layers, and with
+// oneDNN's layouts kept between convolutions (RunOptions::keepBlocked).
+// Prints Markdown: one run, with the machine's roofs, the load average and each row's foreign load.
 //
-//   build/tests/kernels/bench/bench_inference [--threads N] [--repeats N]
+//   build/tests/kernels/bench/bench_inference [--threads 1,2] [--repeats N]
 #include "core/Zoo.h"
 #include "core/runner/KernelRunner.h"
 #include "kernels/MachineProbe.h"
@@ -12,56 +14,91 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
+#include <vector>
 
 using namespace nc::core;
 
 int main(int argc, char** argv)
 {
-    int threads = 1, repeats = 20;
+    std::vector<int> threadCounts{1, 2};
+    int repeats = 20;
     for (int i = 1; i + 1 < argc; ++i) {
-        if (!std::strcmp(argv[i], "--threads"))
-            threads = std::max(1, std::atoi(argv[i + 1]));
+        if (!std::strcmp(argv[i], "--threads")) {
+            threadCounts.clear();
+            for (const char* c = argv[i + 1]; *c;) {
+                threadCounts.push_back(std::max(1, std::atoi(c)));
+                const char* comma = std::strchr(c, ',');
+                c = comma ? comma + 1 : c + std::strlen(c);
+            }
+        }
         if (!std::strcmp(argv[i], "--repeats"))
             repeats = std::max(1, std::atoi(argv[i + 1]));
     }
+    auto loadAverage = [] {
+        std::ifstream f("/proc/loadavg");
+        std::string one;
+        f >> one;
+        return one;
+    };
     const kernels::MachineInfo m = kernels::MachineProbe::probe();
-    std::printf("# End-to-end inference benchmark\n\n- CPU: %s, %d logical cores; %d thread(s), batch 1, "
-                "median of %d inferences after one warm-up\n",
-                m.cpuModel.c_str(), m.logicalCores, threads, repeats);
+    std::printf("# End-to-end inference benchmark\n\n- CPU: %s, %d logical cores; batch 1, median of %d inferences "
+                "after one warm-up\n- load average (1 min) at the start: %s\n",
+                m.cpuModel.c_str(), m.logicalCores, repeats, loadAverage().c_str());
     for (const kernels::Roofs& r : m.roofs)
         std::printf("- roofs, %d thread(s): %.1f GFLOP/s fp32; L1 %.0f, L2 %.0f, L3 %.0f, DRAM %.1f GB/s\n", r.threads,
                     r.peakGflops, r.bandwidthGBs[0], r.bandwidthGBs[1], r.bandwidthGBs[2], r.bandwidthGBs[3]);
     std::printf("\n*CPU ms*: CPU time of the process per inference (median): with 1 thread, the latency "
-                "without the time other processes held the core.\n\n"
-                "| model | backend | graph | end to end ms | p90 ms | CPU ms | sum of layers ms | foreign load |\n"
-                "|---|---|---|---:|---:|---:|---:|---:|\n");
-    for (const char* model : {"resnet18", "resnet50", "mobilenet_v2"}) {
-        auto net = loadZoo(model);
-        if (!net) {
-            std::fprintf(stderr, "%s: %s\n", model, net.error().c_str());
-            return 1;
-        }
-        net->batch = 1;
-        for (BackendKind b : {BackendKind::Eigen, BackendKind::OneDnn})
-            for (bool deploy : {false, true}) {
+                "without the time other processes held the core. *links*: convolutions reading their input "
+                "in a oneDNN layout.\n\n"
+                "| model | threads | backend | graph | end to end ms | p90 ms | CPU ms | sum of layers ms | links | "
+                "foreign load |\n"
+                "|---|---:|---|---|---:|---:|---:|---:|---:|---:|\n");
+    struct Config {
+        BackendKind backend;
+        bool deploy, keep;
+        const char* label;
+    };
+    const Config configs[] = {{BackendKind::Eigen, false, false, "as drawn"},
+                              {BackendKind::Eigen, true, false, "deployed (folded, fused)"},
+                              {BackendKind::OneDnn, false, false, "as drawn"},
+                              {BackendKind::OneDnn, true, false, "deployed, NCHW between layers"},
+                              {BackendKind::OneDnn, true, true, "deployed, oneDNN layouts kept"}};
+    for (int threads : threadCounts) {
+        for (const char* model : {"resnet18", "resnet50", "mobilenet_v2"}) {
+            auto net = loadZoo(model);
+            if (!net) {
+                std::fprintf(stderr, "%s: %s\n", model, net.error().c_str());
+                return 1;
+            }
+            net->batch = 1;
+            for (const Config& c : configs) {
                 RunOptions o;
-                o.backend = b;
+                o.backend = c.backend;
                 o.threads = threads;
-                o.deploy = deploy;
+                o.deploy = c.deploy;
+                o.keepBlocked = c.keep;
                 o.secondsPerLayer = 0.02;
                 o.minRepeats = 3;
                 o.remeasure = 0;
                 o.endToEndRepeats = repeats;
                 RunReport r = runKernels(*net, o);
-                std::printf("| %s | %s | %s | %.2f | %.2f | %.2f | %.2f | %.0f%% |\n", model, backendKey(b),
-                            deploy ? "deployed (folded, fused)" : "as drawn", r.endToEndUs / 1e3, r.endToEndP90Us / 1e3,
-                            r.endToEndCpuUs / 1e3, r.sumUs / 1e3, r.endToEndForeignLoad * 100);
+                std::printf("| %s | %d | %s | %s | %.2f | %.2f | %.2f | %.2f | %d | %.0f%% |\n", model, threads,
+                            backendKey(c.backend), c.label, r.endToEndUs / 1e3, r.endToEndP90Us / 1e3,
+                            r.endToEndCpuUs / 1e3, r.sumUs / 1e3, r.blockedLinks, r.endToEndForeignLoad * 100);
                 std::fflush(stdout);
             }
+        }
     }
-    const std::string script = std::string(NC_SOURCE_DIR) + "/tests/bench/kernels/bench_inference_torch.py";
-    const std::string cmd = "/usr/bin/python3 " + script + " " + std::to_string(threads) + " " + std::to_string(repeats);
-    std::fflush(stdout);
-    return std::system(cmd.c_str()) == 0 ? 0 : 1;
+    int failed = 0;
+    for (int threads : threadCounts) {
+        const std::string script = std::string(NC_SOURCE_DIR) + "/tests/bench/kernels/bench_inference_torch.py";
+        const std::string cmd =
+            "/usr/bin/python3 " + script + " " + std::to_string(threads) + " " + std::to_string(repeats);
+        std::fflush(stdout);
+        failed += std::system(cmd.c_str()) != 0;
+    }
+    std::printf("\n- load average (1 min) at the end: %s\n", loadAverage().c_str());
+    return failed ? 1 : 0;
 }

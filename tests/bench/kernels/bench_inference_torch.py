@@ -45,8 +45,8 @@ def main():
                 load = foreign(before, cpu_sample())
                 times.sort()
                 p90 = times[min(len(times) - 1, len(times) * 9 // 10)]
-                print(f"| {name} | PyTorch {torch.__version__} | {label} | {times[len(times) // 2]:.2f} | {p90:.2f} "
-                      f"| {statistics.median(cpu):.2f} | — | {load * 100:.0f}% |", flush=True)
+                print(f"| {name} | {threads} | PyTorch {torch.__version__} | {label} | {times[len(times) // 2]:.2f} "
+                      f"| {p90:.2f} | {statistics.median(cpu):.2f} | — | — | {load * 100:.0f}% |", flush=True)
 
 
 if __name__ == "__main__":
