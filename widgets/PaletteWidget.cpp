@@ -7,7 +7,6 @@
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QMimeData>
-#include <QResizeEvent>
 #include <QStyle>
 #include <QStyledItemDelegate>
 #include <QTreeWidget>
@@ -27,17 +26,14 @@ QString q(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<q
 // A tree whose drags carry the palette entry index (QTreeWidget's own format carries only cells).
 class PaletteTree : public QTreeWidget {
 public:
-    using QTreeWidget::QTreeWidget;
+    explicit PaletteTree(QWidget* parent) : QTreeWidget(parent)
+    {
+        // Row heights depend on the width the text wraps in: lay the rows out again when the column
+        // changes width (the dock resized, a scroll bar came or went).
+        connect(header(), &QHeaderView::sectionResized, this, [this] { scheduleDelayedItemsLayout(); });
+    }
 
 protected:
-    // Row heights depend on the width the text wraps in: lay the rows out again when it changes.
-    void resizeEvent(QResizeEvent* e) override
-    {
-        const int before = columnWidth(0);
-        QTreeWidget::resizeEvent(e);
-        if (columnWidth(0) != before || e->size().width() != e->oldSize().width())
-            doItemsLayout();
-    }
     QStringList mimeTypes() const override { return {QString::fromLatin1(PaletteWidget::kMimeType)}; }
     QMimeData* mimeData(const QList<QTreeWidgetItem*>& items) const override
     {

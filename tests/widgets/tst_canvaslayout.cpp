@@ -186,11 +186,15 @@ void TestCanvasLayout::edgesAvoidUnrelatedLayers()
     QVERIFY(checked == static_cast<int>(net.edges().size()));
 }
 
-// With all the right-hand panels open the canvas keeps room to work in.
+// With all the right-hand panels open the canvas keeps room to work in: opening them takes none of
+// its width (the widest, Training and scale, is laid out 659 px wide; it scrolls in its tab instead
+// of widening the tab stack to that and leaving the canvas about 720 px).
 void TestCanvasLayout::canvasStaysUsableWithEveryRightPanel()
 {
     auto d = window();
     QVERIFY(d->w().openZoo("resnet18"));
+    const int before = d->view().width();
+    QVERIFY2(before >= 900, qPrintable(QString::number(before)));
     int right = 0;
     for (QDockWidget* dock : d->w().findChildren<QDockWidget*>())
         if (d->w().dockWidgetArea(dock) == Qt::RightDockWidgetArea) {
@@ -199,14 +203,16 @@ void TestCanvasLayout::canvasStaysUsableWithEveryRightPanel()
         }
     QVERIFY(right >= 6);
     QTest::qWait(50);
+
     QVERIFY2(d->view().width() >= 600, qPrintable(QString::number(d->view().width())));
     // Each right panel, raised in turn, leaves the canvas as wide.
     for (QDockWidget* dock : d->w().findChildren<QDockWidget*>())
         if (d->w().dockWidgetArea(dock) == Qt::RightDockWidgetArea) {
             dock->raise();
             QApplication::processEvents();
-            QVERIFY2(d->view().width() >= 600,
-                     qPrintable(dock->windowTitle() + ": canvas " + QString::number(d->view().width()) + " px"));
+            QVERIFY2(d->view().width() >= before - 2,
+                     qPrintable(dock->windowTitle() + ": canvas " + QString::number(d->view().width()) + " px, was " +
+                                QString::number(before)));
         }
 }
 
