@@ -120,7 +120,8 @@ QPainterPath routeEdge(QPointF from, QPointF to, const EdgeObstacles& o)
     const qreal mid = (from.x() + to.x()) / 2;
     std::sort(lanes.begin(), lanes.end(), [&](qreal a, qreal b) {
         // Shortest detour first: the horizontal distance travelled, then nearness to the middle.
-        const qreal da = std::abs(from.x() - a) + std::abs(a - to.x()), db = std::abs(from.x() - b) + std::abs(b - to.x());
+        const qreal da = std::abs(from.x() - a) + std::abs(a - to.x()),
+                    db = std::abs(from.x() - b) + std::abs(b - to.x());
         return da != db ? da < db : std::abs(a - mid) < std::abs(b - mid);
     });
     QPainterPath best;

@@ -105,7 +105,9 @@ void TestCanvasLayout::userGroupCollapsesToSummedFigures()
     // The edge from the group into r2 leaves the group's item.
     for (const core::Edge& e : d->net().edges())
         if (e.to == d->id("r2"))
-            QVERIFY(QLineF(d->scene().edgeItem(e.id)->path().pointAtPercent(0), g->outputPortPos(0)).length() < 1);
+            QVERIFY(
+                QLineF(d->scene().edgeItem(e.id)->path().pointAtPercent(0), g->outputPortPos(0)).length() <
+                1);
 
     // Undo removes the group (and with it the collapsed node); redo brings it back.
     QTest::keyClick(d->viewport(), Qt::Key_Z, Qt::ControlModifier);
@@ -211,8 +213,8 @@ void TestCanvasLayout::canvasStaysUsableWithEveryRightPanel()
             dock->raise();
             QApplication::processEvents();
             QVERIFY2(d->view().width() >= before - 2,
-                     qPrintable(dock->windowTitle() + ": canvas " + QString::number(d->view().width()) + " px, was " +
-                                QString::number(before)));
+                     qPrintable(dock->windowTitle() + ": canvas " + QString::number(d->view().width()) +
+                                " px, was " + QString::number(before)));
         }
 }
 
