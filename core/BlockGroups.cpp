@@ -55,6 +55,34 @@ std::vector<BlockGroup> inferBlockGroups(const Network& net)
     return groups;
 }
 
+std::vector<BlockGroup> designGroups(const Network& net)
+{
+    std::vector<BlockGroup> groups;
+    std::unordered_map<uint32_t, size_t> userOf; // layer → index of its user group in `groups`
+    for (const NodeGroup& g : net.groups) {
+        BlockGroup b{g.name, {}, true};
+        for (NodeId id : g.members)
+            if (net.nodeIndex(id) >= 0 && userOf.try_emplace(id.v, groups.size()).second)
+                b.members.push_back(id);
+        if (b.members.empty())
+            continue;
+        std::sort(b.members.begin(), b.members.end(),
+                  [&](NodeId x, NodeId y) { return net.nodeIndex(x) < net.nodeIndex(y); });
+        groups.push_back(std::move(b));
+    }
+    for (BlockGroup& b : inferBlockGroups(net)) {
+        std::erase_if(b.members, [&](NodeId id) { return userOf.count(id.v) > 0; });
+        if (b.members.size() >= 2 && std::none_of(groups.begin(), groups.end(), [&](const BlockGroup& u) {
+                return u.name == b.name;
+            }))
+            groups.push_back(std::move(b));
+    }
+    std::stable_sort(groups.begin(), groups.end(), [&](const BlockGroup& x, const BlockGroup& y) {
+        return net.nodeIndex(x.members.front()) < net.nodeIndex(y.members.front());
+    });
+    return groups;
+}
+
 GroupFigures groupFigures(const Network& net, const AnalysisResult& a, const BlockGroup& group)
 {
     GroupFigures f;

@@ -18,6 +18,7 @@ namespace nc::core {
 struct BlockGroup {
     std::string name;            // "layer1.0": the name prefix the members share
     std::vector<NodeId> members; // in network order; the first stands for the group in layouts
+    bool user = false;           // made by the user (Network::groups), not inferred from names
 };
 
 // A layer's block is the prefix of its name up to and including the first purely numeric
@@ -27,6 +28,11 @@ struct BlockGroup {
 // two layers are dropped. Groups come in the order of their first member.
 std::string blockOf(const std::string& layerName);
 std::vector<BlockGroup> inferBlockGroups(const Network& net);
+
+// Every group the canvas offers to collapse: the user's groups (Network::groups, live members only,
+// in network order) and the blocks inferred from the names of the layers in no user group — a user
+// group takes its layers out of their inferred block. Groups come in the order of their first member.
+std::vector<BlockGroup> designGroups(const Network& net);
 
 // What a collapsed group shows: the members' figures summed (core::sumLayers), the shapes that
 // enter it from outside (in port order of the receiving members) and the shapes that leave it.

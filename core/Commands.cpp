@@ -1,6 +1,7 @@
 // Commands: the undoable edits.
 #include "Commands.h"
 
+#include "BlockGroups.h"
 #include "Catalogue.h"
 
 #include <algorithm>
@@ -260,6 +261,90 @@ void SetSettingsCommand::redo(Document& doc)
 void SetSettingsCommand::undo(Document& doc)
 {
     doc.edit([&](Network& net) { net.batch = m_oldBatch, net.bits = m_oldBits; }, {ChangeKind::Params, {}});
+}
+
+namespace {
+bool groupNameTaken(const Network& net, const std::string& name)
+{
+    for (const NodeGroup& g : net.groups)
+        if (g.name == name)
+            return true;
+    for (const BlockGroup& g : designGroups(net))
+        if (g.name == name)
+            return true;
+    return false;
+}
+} // namespace
+
+Result<std::unique_ptr<GroupCommand>> GroupCommand::make(const Network& net, std::vector<NodeId> ids, std::string name)
+{
+    if (name.empty())
+        return Error{"a group needs a name"};
+    if (name.size() > 256)
+        return Error{"a group name may have at most 256 characters"};
+    if (groupNameTaken(net, name))
+        return Error{"the name \"" + name + "\" is already used by another group"};
+    std::vector<std::pair<int, NodeId>> members; // network index, id
+    std::unordered_set<uint32_t> seen;
+    for (NodeId id : ids) {
+        const int i = net.nodeIndex(id);
+        if (i < 0)
+            return Error{"layer " + std::to_string(id.v) + " does not exist"};
+        if (seen.insert(id.v).second)
+            members.push_back({i, id});
+    }
+    if (members.size() < 2)
+        return Error{"select at least two layers to group"};
+    for (const NodeGroup& g : net.groups)
+        for (NodeId m : g.members)
+            if (seen.count(m.v))
+                return Error{"layer \"" + net.node(m)->name + "\" is already in group \"" + g.name +
+                             "\"; ungroup it first"};
+    std::sort(members.begin(), members.end());
+    auto cmd = std::unique_ptr<GroupCommand>(new GroupCommand);
+    cmd->m_group.name = std::move(name);
+    for (const auto& [i, id] : members)
+        cmd->m_group.members.push_back(id);
+    return cmd;
+}
+
+std::string GroupCommand::suggestName(const Network& net)
+{
+    for (int k = 1;; ++k)
+        if (std::string n = "group" + std::to_string(k); !groupNameTaken(net, n))
+            return n;
+}
+
+void GroupCommand::redo(Document& doc)
+{
+    doc.edit([&](Network& net) { net.groups.push_back(m_group); }, {ChangeKind::Structure, m_group.members});
+}
+void GroupCommand::undo(Document& doc)
+{
+    doc.edit([&](Network& net) { std::erase(net.groups, m_group); }, {ChangeKind::Structure, m_group.members});
+}
+
+Result<std::unique_ptr<UngroupCommand>> UngroupCommand::make(const Network& net, const std::string& name)
+{
+    for (size_t i = 0; i < net.groups.size(); ++i)
+        if (net.groups[i].name == name) {
+            auto cmd = std::unique_ptr<UngroupCommand>(new UngroupCommand);
+            cmd->m_group = net.groups[i];
+            cmd->m_index = i;
+            return cmd;
+        }
+    return Error{"there is no group named \"" + name + "\""};
+}
+void UngroupCommand::redo(Document& doc)
+{
+    doc.edit([&](Network& net) { net.groups.erase(net.groups.begin() + static_cast<std::ptrdiff_t>(m_index)); },
+             {ChangeKind::Structure, m_group.members});
+}
+void UngroupCommand::undo(Document& doc)
+{
+    doc.edit(
+        [&](Network& net) { net.groups.insert(net.groups.begin() + static_cast<std::ptrdiff_t>(m_index), m_group); },
+        {ChangeKind::Structure, m_group.members});
 }
 
 void History::execute(std::unique_ptr<Command> c)

@@ -132,6 +132,37 @@ private:
     int m_oldBits, m_newBits;
 };
 
+// Makes a user group (Network::groups) of some layers, so the canvas can collapse them to one node.
+// Refused, with the reason: fewer than two layers, an unknown id, a layer already in a user group, an
+// empty, over-long or taken name (another user group's, or a block inferred from the layer names).
+class GroupCommand : public Command {
+public:
+    static Result<std::unique_ptr<GroupCommand>> make(const Network& net, std::vector<NodeId> ids, std::string name);
+    // "group1", "group2", …: the first name no group and no inferred block has.
+    static std::string suggestName(const Network& net);
+    void redo(Document& doc) override;
+    void undo(Document& doc) override;
+    std::string text() const override { return "Group " + m_group.name; }
+
+private:
+    GroupCommand() = default;
+    NodeGroup m_group;
+};
+
+// Removes a user group (the layers stay); undo puts it back where it was in the list.
+class UngroupCommand : public Command {
+public:
+    static Result<std::unique_ptr<UngroupCommand>> make(const Network& net, const std::string& name);
+    void redo(Document& doc) override;
+    void undo(Document& doc) override;
+    std::string text() const override { return "Ungroup " + m_group.name; }
+
+private:
+    UngroupCommand() = default;
+    NodeGroup m_group;
+    size_t m_index = 0;
+};
+
 // Headless command history (the GUI uses QUndoStack with adapters instead).
 class History {
 public:

@@ -53,6 +53,17 @@ struct Edge {
     bool operator==(const Edge&) const = default;
 };
 
+// A group the user made (select layers → Group): a name and its members, in network order. The canvas
+// can collapse it to one node with the members' summed figures, as it does the blocks it infers from
+// dotted names. Members are ids, so deleting a layer leaves its id behind: readers skip ids that no
+// longer exist (an undo brings the layer back into its group) and files store only live ones.
+struct NodeGroup {
+    std::string name;
+    std::vector<NodeId> members;
+
+    bool operator==(const NodeGroup&) const = default;
+};
+
 // Owns nodes and edges; keeps insertion order (the schedule breaks ties by it) and an id index.
 // Not thread-safe: the Document's thread owns it; analysis takes a const reference or a copy.
 class Network {
@@ -62,6 +73,8 @@ public:
     int bits = 32;
     // Decoders: tokens of context the KV cache holds; 0 = each attention layer's own sequence length.
     int64_t context = 0;
+    // User-made groups, in the order they were made; a layer belongs to at most one.
+    std::vector<NodeGroup> groups;
 
     const std::vector<Node>& nodes() const { return m_nodes; }
     const std::vector<Edge>& edges() const { return m_edges; }
@@ -111,7 +124,7 @@ public:
     bool operator==(const Network& o) const
     {
         return name == o.name && batch == o.batch && bits == o.bits && context == o.context && m_nodes == o.m_nodes &&
-               m_edges == o.m_edges;
+               m_edges == o.m_edges && groups == o.groups;
     }
 
 private:

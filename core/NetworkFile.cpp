@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdio>
 #include <queue>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace nc::core {
@@ -260,6 +261,47 @@ Result<Network> parseNetwork(const QByteArray& json)
             return Error{where + ": " + added.error()};
     }
 
+    // User groups (version 3): {"name": "...", "members": [layer ids]}; a layer in at most one group.
+    const QJsonValue groupsV = root.value("groups");
+    if (!groupsV.isUndefined()) {
+        if (version < 3)
+            return Error{"\"groups\" needs file format version 3"};
+        if (!groupsV.isArray())
+            return Error{"\"groups\" is not a list"};
+        std::unordered_set<std::string> groupNames;
+        std::unordered_map<uint32_t, std::string> groupOf;
+        const QJsonArray groups = groupsV.toArray();
+        for (qsizetype gi = 0; gi < groups.size(); ++gi) {
+            const std::string where = "group #" + std::to_string(gi + 1);
+            if (!groups.at(gi).isObject())
+                return Error{where + " is not a JSON object"};
+            const QJsonObject go = groups.at(gi).toObject();
+            if (!go.value("name").isString() || go.value("name").toString().isEmpty())
+                return Error{where + ": \"name\" is missing or empty"};
+            NodeGroup g;
+            g.name = s(go.value("name").toString());
+            if (g.name.size() > 256)
+                return Error{where + ": name is longer than 256 characters"};
+            if (!groupNames.insert(g.name).second)
+                return Error{where + ": duplicate group name \"" + g.name + "\""};
+            if (!go.value("members").isArray() || go.value("members").toArray().isEmpty())
+                return Error{"group \"" + g.name + "\": \"members\" must be a non-empty list of layer ids"};
+            for (const QJsonValue& mv : go.value("members").toArray()) {
+                int64_t id;
+                if (!wholeNumber(mv, 1, 4294967294.0, id) || !net.node(NodeId{static_cast<uint32_t>(id)}))
+                    return Error{"group \"" + g.name + "\": member " +
+                                 (mv.isDouble() ? std::to_string(mv.toInteger()) : std::string("?")) +
+                                 " is not a layer id of this design"};
+                const NodeId nid{static_cast<uint32_t>(id)};
+                if (auto [it, added] = groupOf.try_emplace(nid.v, g.name); !added)
+                    return Error{"group \"" + g.name + "\": layer \"" + net.node(nid)->name +
+                                 "\" is already in group \"" + it->second + "\""};
+                g.members.push_back(nid);
+            }
+            net.groups.push_back(std::move(g));
+        }
+    }
+
     // Cycle check in O(V + E): Kahn's algorithm must consume every node.
     {
         std::unordered_map<uint32_t, int> indeg;
@@ -310,7 +352,24 @@ QByteArray serializeNetwork(const Network& net)
     const Catalogue& cat = Catalogue::instance();
     QJsonObject root;
     root["format"] = "netcanvas";
-    root["version"] = kFormatVersion;
+    // The oldest version that holds the content: a design without groups stays readable (and
+    // byte-identical) for NetCanvas releases that know only version 2.
+    QJsonArray groups;
+    for (const NodeGroup& g : net.groups) {
+        QJsonArray members;
+        for (NodeId id : g.members)
+            if (net.node(id)) // ids of deleted layers stay in the model for undo, not in files
+                members.append(static_cast<qint64>(id.v));
+        if (members.isEmpty())
+            continue;
+        QJsonObject go;
+        go["name"] = QString::fromStdString(g.name);
+        go["members"] = members;
+        groups.append(go);
+    }
+    root["version"] = groups.isEmpty() ? 2 : kFormatVersion;
+    if (!groups.isEmpty())
+        root["groups"] = groups;
     root["name"] = QString::fromStdString(net.name);
     root["batch"] = static_cast<qint64>(net.batch);
     root["bits"] = net.bits;

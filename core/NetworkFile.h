@@ -6,6 +6,8 @@
 //                  "attrs": {"shape": [3, 224, 224]}} , ...],
 //     "edges":  [ {"id": 1, "from": 1, "to": 2, "port": 0}, {"id": 9, "from": 7, "from_port": 1, ...}, ... ] }
 // "from_port" is written only for an output port other than 0.
+// Version 3 adds the user's groups, written only when there are any (a file without them is version 2):
+//     "groups": [ {"name": "stem", "members": [1, 2, 3]}, ... ]
 // Every attribute of a layer kind is written, so a file says exactly what was analysed.
 #pragma once
 
@@ -18,8 +20,9 @@
 namespace nc::core {
 
 // Version 2 added output ports ("from_port" on edges, for layers with several outputs such as Split).
-// Version-1 files open unchanged: every edge then leaves output port 0.
-inline constexpr int kFormatVersion = 2;
+// Version-1 files open unchanged: every edge then leaves output port 0. Version 3 added "groups"
+// (Network::groups); it is the newest version read and is written only for designs with groups.
+inline constexpr int kFormatVersion = 3;
 inline constexpr qint64 kMaxFileBytes = 64LL * 1024 * 1024;
 inline constexpr int kMaxLayers = 200000;
 

@@ -30,20 +30,8 @@ EdgeItem::EdgeItem(core::EdgeId id) : m_id(id)
     setZValue(0);
 }
 
-void EdgeItem::setEnds(QPointF from, QPointF to, std::optional<qreal> laneX)
+void EdgeItem::setPath(const QPainterPath& path)
 {
-    QPainterPath path(from);
-    if (laneX) {
-        // Out of the port, along the lane beside the nodes in between, and back into the port.
-        const qreal x = *laneX;
-        const qreal r = 22;
-        path.cubicTo(from + QPointF(0, r), QPointF(x, from.y() + r * 0.2), QPointF(x, from.y() + 2 * r));
-        path.lineTo(x, to.y() - 2 * r);
-        path.cubicTo(QPointF(x, to.y() - r * 0.2), to - QPointF(0, r), to);
-    } else {
-        const qreal k = std::max<qreal>(30, std::abs(to.y() - from.y()) / 2);
-        path.cubicTo(from + QPointF(0, k), to - QPointF(0, k), to);
-    }
     if (path == m_path)
         return;
     prepareGeometryChange();

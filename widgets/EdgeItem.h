@@ -7,8 +7,6 @@
 #include <QGraphicsItem>
 #include <QPainterPath>
 
-#include <optional>
-
 namespace nc::widgets {
 
 class EdgeItem : public QGraphicsItem {
@@ -20,9 +18,8 @@ public:
     core::EdgeId id() const { return m_id; }
     int type() const override { return Type; }
 
-    // `laneX`: when set, the edge skips past the nodes between its ends along this vertical lane
-    // (a residual shortcut drawn beside the main path instead of through it).
-    void setEnds(QPointF from, QPointF to, std::optional<qreal> laneX);
+    // The routed path from the output port to the input port (EdgeRouter keeps it off other layers).
+    void setPath(const QPainterPath& path);
     // Returns true when something visible changed.
     bool setState(bool rejected, const QString& shapeText);
     bool isRejected() const { return m_rejected; }

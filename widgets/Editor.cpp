@@ -283,6 +283,28 @@ bool Editor::setNode(core::NodeId id, const core::LayerParams& params, const std
     return true;
 }
 
+bool Editor::groupSelection(const std::string& name)
+{
+    auto cmd = core::GroupCommand::make(m_doc.network(), m_selection.ids(), name);
+    if (!cmd) {
+        emit message(sentence(cmd.error()));
+        return false;
+    }
+    push(std::move(*cmd));
+    return true;
+}
+
+bool Editor::ungroup(const std::string& name)
+{
+    auto cmd = core::UngroupCommand::make(m_doc.network(), name);
+    if (!cmd) {
+        emit message(sentence(cmd.error()));
+        return false;
+    }
+    push(std::move(*cmd));
+    return true;
+}
+
 bool Editor::changeType(core::NodeId id, core::LayerType type)
 {
     const core::Network& net = m_doc.network();

@@ -58,6 +58,10 @@ public:
     // Swaps a layer's kind in place (ReLU → GELU), keeping its id, name, position and connections.
     bool changeType(core::NodeId id, core::LayerType type);
     void setSettings(int64_t batch, int bits);
+    // Makes a user group of the selected layers (core::GroupCommand); a refusal becomes message().
+    bool groupSelection(const std::string& name);
+    // Removes a user group, keeping its layers.
+    bool ungroup(const std::string& name);
     // Places every layer with core::layeredLayout as one undoable move.
     void autoLayout();
 

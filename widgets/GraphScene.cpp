@@ -2,6 +2,7 @@
 #include "GraphScene.h"
 
 #include "EdgeItem.h"
+#include "EdgeRouter.h"
 #include "Editor.h"
 #include "NodeItem.h"
 #include "PaletteWidget.h"
@@ -104,8 +105,10 @@ QString GraphScene::toolTipFor(core::NodeId id) const
                 s << QString::fromStdString(x.toString());
             return s.isEmpty() ? QStringLiteral("—") : s.join(QStringLiteral(", "));
         };
+        const int count = static_cast<int>(group.members.size());
         QString tip = "<b>" + QString::fromStdString(group.name).toHtmlEscaped() + "</b> — " +
-                      tr("block of %n layers", nullptr, static_cast<int>(group.members.size())) + "<br>" +
+                      (group.user ? tr("group of %n layers", nullptr, count) : tr("block of %n layers", nullptr, count)) +
+                      "<br>" +
                       tr("in: %1<br>out: %2").arg(shapes(f.inputs), shapes(f.outputs)) + "<br>" +
                       tr("params %1 · MACs %2 · activations %3 · peak live %4")
                           .arg(QString::fromStdString(core::humanCount(f.sums.params)),
@@ -115,7 +118,8 @@ QString GraphScene::toolTipFor(core::NodeId id) const
         if (f.errors)
             tip += "<br><span style='color:#c62828'>" + tr("%n layer(s) with errors", nullptr, f.errors) +
                    "</span>";
-        return tip + "<br><i>" + tr("Double-click to open the block") + "</i>";
+        return tip + "<br><i>" +
+               (group.user ? tr("Double-click to open the group") : tr("Double-click to open the block")) + "</i>";
     }
     auto lat = m_latencyNs.find(id.v);
     if (const std::string note = deployMark(m_doc.network().nodeIndex(id)); !note.empty())
@@ -181,6 +185,10 @@ void GraphScene::onDocumentChanged(const core::Change& change)
             if (NodeItem* item = nodeItem(id))
                 if (const core::Node* n = m_doc.network().node(id); n && item->pos() != QPointF(n->x, n->y))
                     item->setPos(n->x, n->y);
+        // Layers that moved may now stand in the way of edges they do not join: route all again.
+        if (!overview())
+            for (const core::Edge& e : m_doc.network().edges())
+                updateEdgeGeometry(edgeItem(e.id), e);
         break;
     }
     if (change.kind == core::ChangeKind::Reset || change.kind == core::ChangeKind::Structure || overview())
@@ -252,7 +260,7 @@ void GraphScene::setOverviewAspect(double aspect)
 void GraphScene::applyOverview()
 {
     const core::Network& net = m_doc.network();
-    m_groups = core::inferBlockGroups(net);
+    m_groups = core::designGroups(net);
     // Blocks that no longer exist (renamed, deleted, another design) are forgotten; a design opened
     // with "collapse all" on starts collapsed.
     std::set<std::string> names;
@@ -476,25 +484,16 @@ void GraphScene::updateEdgeGeometry(EdgeItem* item, const core::Edge& e)
     auto gp = m_groupPort.find(e.id.v);
     const QPointF from = a->outputPortPos(gp == m_groupPort.end() ? e.fromPort : 0);
     const QPointF to = b->inputPortPos(gp == m_groupPort.end() ? e.toPort : gp->second);
-    std::optional<qreal> lane;
-    // A long edge that would run through the layers between its ends (a residual shortcut beside a
-    // straight main path) goes round them on the side of the port it enters.
-    if (to.y() - from.y() > NodeItem::kHeight + 20) {
-        const QRectF corridor(std::min(from.x(), to.x()) - 2, from.y() + 8, std::abs(to.x() - from.x()) + 4,
-                              to.y() - from.y() - 16);
-        bool blocked = false;
-        for (QGraphicsItem* it : items(corridor, Qt::IntersectsItemBoundingRect))
-            if (it != a && it != b && it->isVisible() && qgraphicsitem_cast<NodeItem*>(it)) {
-                blocked = true;
-                break;
-            }
-        if (blocked) {
-            const qreal half = NodeItem::kWidth / 2 + 16;
-            lane = to.x() >= b->pos().x() ? std::max(a->pos().x(), b->pos().x()) + half
-                                          : std::min(a->pos().x(), b->pos().x()) - half;
-        }
-    }
-    item->setEnds(from, to, lane);
+    // Every other visible layer in the rows the edge spans is an obstacle to route around.
+    EdgeObstacles o;
+    o.source = a->sceneBoundingRect();
+    o.target = b->sceneBoundingRect();
+    const qreal top = std::min(from.y(), to.y()) - NodeItem::kHeight;
+    const qreal bottom = std::max(from.y(), to.y()) + NodeItem::kHeight;
+    for (QGraphicsItem* it : items(QRectF(-1e7, top, 2e7, bottom - top), Qt::IntersectsItemBoundingRect))
+        if (it != a && it != b && it->isVisible() && qgraphicsitem_cast<NodeItem*>(it))
+            o.others.push_back(it->sceneBoundingRect());
+    item->setPath(routeEdge(from, to, o));
 }
 
 void GraphScene::nodeMoved(core::NodeId id)
@@ -736,18 +735,29 @@ void GraphScene::contextMenuEvent(QGraphicsSceneContextMenuEvent* e)
     } else if (auto* node = qgraphicsitem_cast<NodeItem*>(under)) {
         if (!node->isSelected())
             m_selection.set({node->id()});
+        const core::BlockGroup* group = nullptr;
         if (auto g = m_groupAtRep.find(node->id().v); g != m_groupAtRep.end()) {
-            const std::string name = m_groups[g->second].name;
-            menu.addAction(tr("Expand block %1").arg(QString::fromStdString(name)), this,
-                           [this, name] { setGroupCollapsed(name, false); });
+            group = &m_groups[g->second];
+            const std::string name = group->name;
+            menu.addAction((group->user ? tr("Expand group %1") : tr("Expand block %1")).arg(QString::fromStdString(name)),
+                           this, [this, name] { setGroupCollapsed(name, false); });
         } else {
-            const std::string block = core::blockOf(
-                m_doc.network().node(node->id()) ? m_doc.network().node(node->id())->name : std::string());
             for (const core::BlockGroup& g : m_groups)
-                if (g.name == block)
-                    menu.addAction(tr("Collapse block %1").arg(QString::fromStdString(block)), this,
-                                   [this, block] { setGroupCollapsed(block, true); });
+                if (std::find(g.members.begin(), g.members.end(), node->id()) != g.members.end()) {
+                    group = &g;
+                    const std::string name = g.name;
+                    menu.addAction(
+                        (g.user ? tr("Collapse group %1") : tr("Collapse block %1")).arg(QString::fromStdString(name)),
+                        this, [this, name] { setGroupCollapsed(name, true); });
+                }
         }
+        if (group && group->user) {
+            const std::string name = group->name;
+            menu.addAction(tr("Ungroup %1").arg(QString::fromStdString(name)), this,
+                           [this, name] { (void)m_editor.ungroup(name); });
+        }
+        if (!overview() && m_selection.ids().size() >= 2)
+            menu.addAction(tr("Group selected layers…"), this, [this] { emit groupRequested(); });
         menu.addAction(tr("Copy"), this, [this] { m_editor.copySelection(); });
         menu.addAction(tr("Cut"), this, [this] { m_editor.cutSelection(); });
         menu.addAction(tr("Delete"), this, [this] { m_editor.deleteSelection(); });

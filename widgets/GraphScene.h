@@ -50,7 +50,8 @@ public:
     // Colours layers by pipeline stage (the Training and scale panel's split); empty restores the costs.
     void setPipelineStages(const std::vector<std::pair<core::NodeId, int>>& stages);
 
-    // Blocks inferred from the layer names (core::inferBlockGroups), in network order. A collapsed
+    // The user's groups and the blocks inferred from the layer names (core::designGroups), in network
+    // order. A collapsed
     // block is drawn as one node (its first member's item, the others hidden) with the summed figures
     // and the shapes entering and leaving it; while any block is collapsed the canvas shows an
     // overview laid out by core::collapsedLayout, in which layers cannot be moved or wired.
@@ -75,6 +76,8 @@ signals:
     void centreRequested(QPointF scenePos);
     // Blocks were collapsed or expanded (views refit).
     void overviewChanged();
+    // The user asked to group the selected layers (context menu); the window asks for a name.
+    void groupRequested();
     // A short how-to for the status bar (what the user can do with what they just selected).
     void hint(const QString& text);
 

@@ -150,7 +150,8 @@ NodeLook NodeLook::buildGroup(const core::BlockGroup& group, const core::GroupFi
     NodeLook k;
     k.name = q(group.name);
     k.members = static_cast<int>(group.members.size());
-    k.detail = QObject::tr("Block · %n layers", nullptr, k.members);
+    k.detail = group.user ? QObject::tr("Group · %n layers", nullptr, k.members)
+                          : QObject::tr("Block · %n layers", nullptr, k.members);
     if (!f.inputs.empty())
         k.detail += QStringLiteral("  ") + q(f.inputs.front().toString()) + QStringLiteral(" →");
     k.accent = QColor(0x45, 0x5a, 0x64);

@@ -7,9 +7,12 @@
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QMimeData>
+#include <QStyle>
+#include <QStyledItemDelegate>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <map>
 
 namespace nc::widgets {
@@ -23,7 +26,12 @@ QString q(std::string_view s) { return QString::fromUtf8(s.data(), static_cast<q
 // A tree whose drags carry the palette entry index (QTreeWidget's own format carries only cells).
 class PaletteTree : public QTreeWidget {
 public:
-    using QTreeWidget::QTreeWidget;
+    explicit PaletteTree(QWidget* parent) : QTreeWidget(parent)
+    {
+        // Row heights depend on the width the text wraps in: lay the rows out again when the column
+        // changes width (the dock resized, a scroll bar came or went).
+        connect(header(), &QHeaderView::sectionResized, this, [this] { scheduleDelayedItemsLayout(); });
+    }
 
 protected:
     QStringList mimeTypes() const override { return {QString::fromLatin1(PaletteWidget::kMimeType)}; }
@@ -34,6 +42,34 @@ protected:
                 return PaletteWidget::mimeFor(it->data(0, kEntryRole).toInt());
         return nullptr;
     }
+};
+
+// Wraps an entry's text in the width its row has (QTreeView asks the delegate for a row's height
+// without telling it that width, so a long entry would be cut to one line).
+class WrappingDelegate : public QStyledItemDelegate {
+public:
+    explicit WrappingDelegate(QTreeView* view) : QStyledItemDelegate(view), m_view(view) {}
+
+    QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override
+    {
+        QSize s = QStyledItemDelegate::sizeHint(option, index);
+        int depth = 0;
+        for (QModelIndex p = index.parent(); p.isValid(); p = p.parent())
+            ++depth;
+        const int indent = m_view->indentation() * (depth + (m_view->rootIsDecorated() ? 1 : 0));
+        // The style's text margins on both sides of the cell (QCommonStyle: focus frame margin + 1).
+        const int margin = 2 * (m_view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin, nullptr, m_view) + 1);
+        const int width = m_view->columnWidth(0) - indent - margin;
+        if (width <= 0)
+            return s;
+        const QRect text = option.fontMetrics.boundingRect(QRect(0, 0, width, 1 << 20), Qt::TextWordWrap,
+                                                           index.data(Qt::DisplayRole).toString());
+        s.setHeight(std::max(s.height(), text.height() + 4));
+        return s;
+    }
+
+private:
+    QTreeView* m_view;
 };
 
 } // namespace
@@ -52,7 +88,13 @@ PaletteWidget::PaletteWidget(QWidget* parent) : QWidget(parent)
     m_tree->setDragEnabled(true);
     m_tree->setDragDropMode(QAbstractItemView::DragOnly);
     m_tree->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_tree->setUniformRowHeights(true);
+    // Long entries ("Transformer decoder block (pre-norm)") wrap onto a second line instead of being
+    // cut at the dock's default width: the end of a name is what tells entries apart.
+    m_tree->setUniformRowHeights(false);
+    m_tree->setWordWrap(true);
+    m_tree->setTextElideMode(Qt::ElideNone);
+    m_tree->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_tree->setItemDelegate(new WrappingDelegate(m_tree));
 
     const core::Catalogue& cat = core::Catalogue::instance();
     std::map<int, QTreeWidgetItem*> groups;

@@ -47,6 +47,7 @@
 #include <QMessageBox>
 #include <QRegularExpression>
 #include <QScopedValueRollback>
+#include <QScrollArea>
 #include <QSettings>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -215,29 +216,39 @@ void MainWindow::buildDocks()
 
     m_charts = new widgets::ChartsPanel(m_doc, m_selection, m_options, this);
     addCostDock(m_charts, tr("Charts"));
+    // The right-hand panels share one tab stack whose width is the widest panel's minimum: a panel
+    // laid out wider than the canvas can spare scrolls sideways in its tab instead, so the canvas
+    // keeps its room with every panel open (tests/widgets/tst_canvaslayout).
+    auto scrolling = [](QWidget* panel) {
+        auto* area = new QScrollArea;
+        area->setWidget(panel);
+        area->setWidgetResizable(true);
+        area->setFrameShape(QFrame::NoFrame);
+        return area;
+    };
     m_runner = new widgets::RunnerPanel(m_doc, m_selection, this);
     QDockWidget* runnerDock = new QDockWidget(tr("Kernel runner"), this);
     runnerDock->setObjectName("runnerDock");
-    runnerDock->setWidget(m_runner);
+    runnerDock->setWidget(scrolling(m_runner));
     addDockWidget(Qt::RightDockWidgetArea, runnerDock);
     tabifyDockWidget(inspectorDock, runnerDock);
     auto* memoryDock = new QDockWidget(tr("Deployment memory"), this);
     memoryDock->setObjectName("memoryDock");
-    memoryDock->setWidget(new widgets::MemoryPanel(m_doc, m_selection, m_options, this));
+    memoryDock->setWidget(scrolling(new widgets::MemoryPanel(m_doc, m_selection, m_options, this)));
     addDockWidget(Qt::RightDockWidgetArea, memoryDock);
     tabifyDockWidget(runnerDock, memoryDock);
     // Beside the inspector rather than under the canvas: its minimum size would squeeze the palette.
     auto* trainingDock = new QDockWidget(tr("Training and scale"), this); // "&" would be a mnemonic in tabs and menus
     trainingDock->setObjectName("trainingDock");
     auto* training = new widgets::TrainingPanel(m_doc, this);
-    trainingDock->setWidget(training);
+    trainingDock->setWidget(scrolling(training));
     connect(training, &widgets::TrainingPanel::stagesChanged, m_scene, &widgets::GraphScene::setPipelineStages);
     addDockWidget(Qt::RightDockWidgetArea, trainingDock);
     tabifyDockWidget(memoryDock, trainingDock);
     auto* explorerDock = new QDockWidget(tr("Receptive-field explorer"), this);
     explorerDock->setObjectName("rfExplorerDock");
     m_rfExplorer = new widgets::RfExplorer(m_doc, m_selection, this);
-    explorerDock->setWidget(m_rfExplorer);
+    explorerDock->setWidget(scrolling(m_rfExplorer));
     addDockWidget(Qt::RightDockWidgetArea, explorerDock);
     tabifyDockWidget(trainingDock, explorerDock);
     explorerDock->hide();
@@ -436,6 +447,35 @@ void MainWindow::buildActions()
     m_editMenu->addSeparator();
     a = m_editMenu->addAction(tr("Select &All"), this, &MainWindow::selectAll);
     a->setShortcut(QKeySequence::SelectAll);
+    // User groups: the name is asked here; the group itself is a core command on the document.
+    a = m_editMenu->addAction(tr("&Group…"), this, [this] {
+        if (m_selection.ids().size() < 2) {
+            statusBar()->showMessage(tr("Select at least two layers to group (Shift+click or drag a rectangle)"), 6000);
+            return;
+        }
+        bool ok = false;
+        const QString name = QInputDialog::getText(
+            this, tr("Group layers"), tr("Name of the group of %n layers:", nullptr, static_cast<int>(m_selection.ids().size())),
+            QLineEdit::Normal, QString::fromStdString(core::GroupCommand::suggestName(m_doc.network())), &ok);
+        if (ok)
+            (void)m_editor->groupSelection(name.trimmed().toStdString());
+    });
+    a->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
+    a->setObjectName("groupAction");
+    a->setToolTip(tr("Group the selected layers under a name; collapse the group to one node (Ctrl+G)"));
+    connect(m_scene, &widgets::GraphScene::groupRequested, a, &QAction::trigger);
+    a = m_editMenu->addAction(tr("U&ngroup"), this, [this] {
+        // The user group of the selected layer (or of the collapsed group standing for it).
+        for (core::NodeId id : m_selection.ids())
+            for (const core::BlockGroup& g : m_scene->blockGroups())
+                if (g.user && std::find(g.members.begin(), g.members.end(), id) != g.members.end()) {
+                    (void)m_editor->ungroup(g.name);
+                    return;
+                }
+        statusBar()->showMessage(tr("The selection is in no group you made"), 6000);
+    });
+    a->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_G));
+    a->setObjectName("ungroupAction");
 
     // View
     m_viewMenu = menuBar()->addMenu(tr("&View"));

@@ -1,5 +1,6 @@
 // Tests every edit command: redo applies it, undo restores the design exactly (byte-identical file),
 // redo again re-applies it, and the document re-analyses and notifies on each step.
+#include "core/BlockGroups.h"
 #include "core/Catalogue.h"
 #include "core/Commands.h"
 #include "core/Document.h"
@@ -28,6 +29,10 @@ private slots:
     void changeTypeKeepsIdOrderAndEdges();
     void setNodeRefusals();
     void historyTruncatesRedo();
+    void groupUndoRedoSaveLoad();
+    void groupRefusals();
+    void groupSurvivesDeleteAndUndo();
+    void groupFiguresAreSums();
 
 private:
     void checkUndoRedo(std::unique_ptr<Command> cmd);
@@ -208,6 +213,100 @@ void TestCommands::historyTruncatesRedo()
     QVERIFY(h.undo());
     QCOMPARE(m_doc->network().node(m_conv)->params.features, int64_t(16));
     QVERIFY(!h.undo());
+}
+
+
+// Group is a document edit: undoable, in the saved file (version 3), read back as it was.
+void TestCommands::groupUndoRedoSaveLoad()
+{
+    const QByteArray plain = serializeNetwork(m_doc->network());
+    QVERIFY(plain.contains("\"version\": 2")); // no groups: still readable by version-2 releases
+    QSignalSpy spy(m_doc, &Document::changed);
+    // Given in reverse order: the group keeps network order.
+    auto cmd = GroupCommand::make(m_doc->network(), {m_relu, m_conv}, "head");
+    QVERIFY2(cmd.ok(), cmd.ok() ? "" : cmd.error().c_str());
+    QCOMPARE((*cmd)->text(), std::string("Group head"));
+    checkUndoRedo(std::move(*cmd));
+    QCOMPARE(spy.count(), 3);
+    QCOMPARE(m_doc->network().groups.size(), size_t(1));
+    QCOMPARE(m_doc->network().groups[0].name, std::string("head"));
+    QCOMPARE(m_doc->network().groups[0].members, (std::vector<NodeId>{m_conv, m_relu}));
+
+    const QByteArray saved = serializeNetwork(m_doc->network());
+    QVERIFY(saved.contains("\"version\": 3"));
+    QVERIFY(saved.contains("\"groups\""));
+    auto loaded = parseNetwork(saved);
+    QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().c_str());
+    QVERIFY(*loaded == m_doc->network());
+    QCOMPARE(serializeNetwork(*loaded), saved);
+
+    auto un = UngroupCommand::make(m_doc->network(), "head");
+    QVERIFY(un.ok());
+    checkUndoRedo(std::move(*un));
+    QVERIFY(m_doc->network().groups.empty());
+    QCOMPARE(serializeNetwork(m_doc->network()), plain);
+    QVERIFY(!UngroupCommand::make(m_doc->network(), "head").ok());
+}
+
+void TestCommands::groupRefusals()
+{
+    const Network& net = m_doc->network();
+    QCOMPARE(GroupCommand::make(net, {m_conv}, "g").error(), std::string("select at least two layers to group"));
+    QCOMPARE(GroupCommand::make(net, {m_conv, m_conv}, "g").error(), std::string("select at least two layers to group"));
+    QCOMPARE(GroupCommand::make(net, {m_conv, m_relu}, "").error(), std::string("a group needs a name"));
+    QCOMPARE(GroupCommand::make(net, {m_conv, NodeId{99}}, "g").error(), std::string("layer 99 does not exist"));
+    QCOMPARE(GroupCommand::suggestName(net), std::string("group1"));
+    m_doc->execute(std::move(*GroupCommand::make(net, {m_conv, m_relu}, "group1")));
+    QCOMPARE(GroupCommand::suggestName(net), std::string("group2"));
+    QCOMPARE(GroupCommand::make(net, {m_in, m_conv}, "other").error(),
+             std::string("layer \"conv\" is already in group \"group1\"; ungroup it first"));
+    QCOMPARE(GroupCommand::make(net, {m_in, NodeId{99}}, "group1").error(),
+             std::string("the name \"group1\" is already used by another group"));
+}
+
+// A deleted member leaves the group (and the file); undoing the delete brings it back into the group.
+void TestCommands::groupSurvivesDeleteAndUndo()
+{
+    m_doc->execute(std::move(*GroupCommand::make(m_doc->network(), {m_in, m_conv, m_relu}, "all")));
+    History h(*m_doc);
+    h.execute(std::make_unique<RemoveNodesCommand>(m_doc->network(), std::vector<NodeId>{m_relu}));
+    const auto groups = designGroups(m_doc->network());
+    QCOMPARE(groups.size(), size_t(1));
+    QCOMPARE(groups[0].members, (std::vector<NodeId>{m_in, m_conv}));
+    QVERIFY(groups[0].user);
+    auto reread = parseNetwork(serializeNetwork(m_doc->network()));
+    QVERIFY(reread.ok());
+    QCOMPARE(reread->groups[0].members, (std::vector<NodeId>{m_in, m_conv}));
+    QVERIFY(h.undo());
+    QCOMPARE(designGroups(m_doc->network())[0].members, (std::vector<NodeId>{m_in, m_conv, m_relu}));
+}
+
+// A user group takes its layers out of the blocks inferred from names, and its figures are the sums
+// of its members'.
+void TestCommands::groupFiguresAreSums()
+{
+    ModelBuilder b("g");
+    NodeId x = b.input({3, 8, 8});
+    NodeId c1 = b.conv(x, 4, 3, 1, 1, 1, true, "blk.0.conv");   // params 4·3·3·3 + 4 = 112
+    NodeId r1 = b.relu(c1, "blk.0.relu");
+    NodeId c2 = b.conv(r1, 8, 1, 1, 0, 1, true, "blk.0.proj"); // params 8·4·1·1 + 8 = 40
+    Document doc;
+    doc.setNetwork(b.finish());
+    QCOMPARE(designGroups(doc.network()).size(), size_t(1)); // "blk.0", inferred
+    doc.execute(std::move(*GroupCommand::make(doc.network(), {c1, r1}, "stem")));
+    const auto groups = designGroups(doc.network());
+    // The inferred block keeps only blk.0.proj, fewer than two layers: gone.
+    QCOMPARE(groups.size(), size_t(1));
+    QCOMPARE(groups[0].name, std::string("stem"));
+    const GroupFigures f = groupFigures(doc.network(), doc.analysis(), groups[0]);
+    QCOMPARE(f.sums.params, int64_t(112));
+    // MACs: conv 4·8·8 outputs × 3·3·3 = 256 × 27 = 6912; ReLU counts none.
+    QCOMPARE(f.sums.macs, int64_t(6912));
+    QCOMPARE(f.inputs.size(), size_t(1));
+    QCOMPARE(f.inputs[0], Shape({3, 8, 8}));
+    QCOMPARE(f.outputs.size(), size_t(1));
+    QCOMPARE(f.outputs[0], Shape({4, 8, 8}));
+    (void)c2;
 }
 
 QTEST_GUILESS_MAIN(TestCommands)

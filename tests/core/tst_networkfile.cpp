@@ -85,8 +85,26 @@ void TestNetworkFile::damagedFilesAreRefused_data()
     QTest::newRow("truncated") << QByteArray(kMinimal).left(90) << "not valid JSON at line 2";
     QTest::newRow("array top level") << QByteArray("[1,2,3]") << "top level is not a JSON object";
     QTest::newRow("wrong format") << replaced("netcanvas", "tiled") << "\"format\" is not \"netcanvas\"";
-    QTest::newRow("newer version") << replaced("\"version\":1", "\"version\":3")
-                                   << "file format version 3 is newer than this NetCanvas supports (2)";
+    QTest::newRow("newer version") << replaced("\"version\":1", "\"version\":4")
+                                   << "file format version 4 is newer than this NetCanvas supports (3)";
+    // User groups (version 3): every member is a layer of the file, in one group at most.
+    const auto grouped = [](const char* groups) {
+        QByteArray f = replaced("\"version\":1", "\"version\":3");
+        f.chop(1); // the closing brace
+        return f + ",\"groups\":" + groups + "}";
+    };
+    QTest::newRow("groups in version 2") << grouped("[]").replace("\"version\":3", "\"version\":2")
+                                         << "\"groups\" needs file format version 3";
+    QTest::newRow("groups not a list") << grouped("{}") << "\"groups\" is not a list";
+    QTest::newRow("group without name") << grouped(R"([{"members":[1,2]}])") << "group #1: \"name\" is missing";
+    QTest::newRow("group without members") << grouped(R"([{"name":"g","members":[]}])")
+                                           << "group \"g\": \"members\" must be a non-empty list";
+    QTest::newRow("group of an unknown layer") << grouped(R"([{"name":"g","members":[1,7]}])")
+                                               << "group \"g\": member 7 is not a layer id of this design";
+    QTest::newRow("layer in two groups") << grouped(R"([{"name":"g","members":[1,2]},{"name":"h","members":[2]}])")
+                                         << "group \"h\": layer \"c\" is already in group \"g\"";
+    QTest::newRow("duplicate group name") << grouped(R"([{"name":"g","members":[1]},{"name":"g","members":[2]}])")
+                                          << "group #2: duplicate group name \"g\"";
     QTest::newRow("from_port in version 1") << replaced("\"port\":0}", "\"port\":0,\"from_port\":0}")
                                             << "edge 1: \"from_port\" needs file format version 2";
     QTest::newRow("from_port beyond the outputs")

@@ -36,14 +36,15 @@ struct Designer {
     QTemporaryDir dir;
     std::unique_ptr<app::MainWindow> window;
 
-    explicit Designer(bool interactive = false, int autosaveMs = 0)
+    // `size`: the window's size when it is first shown (the docks take their default widths then).
+    explicit Designer(bool interactive = false, int autosaveMs = 0, QSize size = QSize(1400, 900))
     {
         app::MainWindow::Options o;
         o.recoveryDir = dir.filePath("recovery");
         o.interactive = interactive;
         o.autosaveMs = autosaveMs;
         window = std::make_unique<app::MainWindow>(o);
-        window->resize(1400, 900);
+        window->resize(size);
         window->show();
         window->activateWindow();
         (void)QTest::qWaitForWindowActive(window.get());

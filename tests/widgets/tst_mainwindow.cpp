@@ -118,7 +118,7 @@ void TestMainWindow::damagedFileLeavesDesignUntouched_data()
     unknown.replace("\"relu\"", "\"swishy\"");
     QTest::newRow("unknown layer type") << unknown << "unknown layer type";
     QByteArray newer = good;
-    newer.replace("\"version\": " + QByteArray::number(core::kFormatVersion), "\"version\": 99");
+    newer.replace("\"version\": 2", "\"version\": 99"); // a design without groups is written as version 2
     QTest::newRow("newer version") << newer << "newer";
     QTest::newRow("missing") << QByteArray() << "cannot open";
 }
