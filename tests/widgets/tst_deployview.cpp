@@ -46,7 +46,8 @@ struct Rig {
         auto* dock = d.w().findChild<QDockWidget*>("memoryDock");
         dock->show();
         dock->raise();
-        panel = qobject_cast<MemoryPanel*>(dock->widget());
+        // The panel sits in a scroll area inside the dock (wide panels scroll instead of squeezing the canvas).
+        panel = dock->findChild<MemoryPanel*>();
         charts = d.w().charts();
         if (auto* runner = d.w().findChild<widgets::RunnerPanel*>())
             for (QCheckBox* c : runner->findChildren<QCheckBox*>())
