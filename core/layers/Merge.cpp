@@ -255,9 +255,9 @@ LayerKind merge(LayerType t, std::string_view key, std::string_view label, std::
                 std::string_view palette, std::string_view help)
 {
     LayerKind c;
-    // 64 inputs: DenseNet-201's widest concatenation joins 49 tensors (its third block: the block
-    // input and 48 layers' outputs).
-    c.spec = makeSpec(t, key, label, Category::Merge, doc, {intAttr("inputs", "Inputs", &P::inputs, 2, 64)});
+    // The bound only keeps a typing slip from making a node of millions of ports: real exports stay
+    // far below it (DenseNet-201's widest concatenation joins 49 tensors, DenseNet-264's 65).
+    c.spec = makeSpec(t, key, label, Category::Merge, doc, {intAttr("inputs", "Inputs", &P::inputs, 2, 4096)});
     c.spec.variadicInputs = true;
     if (t != LayerType::Concat) {
         // One input is enough beside a learned operand (x·γ).

@@ -271,6 +271,8 @@ private slots:
     void activations();
     void convAndPoolAttributes_data();
     void convAndPoolAttributes();
+    void poolingOverOneAndThreeAxes();
+    void concatOfManyInputs();
     void unknownOperatorsAreReported();
     void customDomainUsesValueInfo();
     void valueInfoDisagreementIsReported();
@@ -620,6 +622,80 @@ void TestOnnxModels::convAndPoolAttributes()
     compareFigures(net, b.finish());
     QCOMPARE(report.opaqueLayers, 0);
     QCOMPARE(report.shapeDisagreements.size(), size_t(0));
+}
+
+// MaxPool over N×C×L and AveragePool over N×C×D×H×W map onto the 1-D and 3-D kinds (PyTorch's
+// F.max_pool1d and nn.AvgPool3d), with every attribute on the right axis. By hand:
+//   MaxPool1d k 4, s 4 on 8×100: L = ⌊(100 − 4)/4⌋ + 1 = 25 → 8×25, 8·25·4 = 800 compares.
+//   AvgPool3d k (2, 3, 3), s 2, pads D 0/0, H 1/1, W 1/0 on 4×8×10×12:
+//     D ⌊(8 − 2)/2⌋ + 1 = 4, H ⌊(10 + 2 − 3)/2⌋ + 1 = 5, W ⌊(12 + 1 − 3)/2⌋ + 1 = 6 → 4×4×5×6,
+//     480 outputs · 18 window elements = 8,640 adds.
+void TestOnnxModels::poolingOverOneAndThreeAxes()
+{
+    GraphBuilder g("pools");
+    std::string a = g.input("a", {1, 8, 100});
+    std::string v = g.input("v", {1, 4, 8, 10, 12});
+    auto* m = g.node("MaxPool", {a}, {"m"}, "/pool1d/MaxPool");
+    attr(m, "kernel_shape", std::vector<int64_t>{4}); // a list of one: {4} would pick the scalar overload
+    attr(m, "strides", std::vector<int64_t>{4});
+    auto* p = g.node("AveragePool", {v}, {"p"}, "/pool3d/AveragePool");
+    attr(p, "kernel_shape", {2, 3, 3});
+    attr(p, "strides", {2, 2, 2});
+    attr(p, "pads", {0, 1, 1, 0, 1, 0});
+    g.output("m");
+    g.output("p");
+    nco::ImportReport report;
+    Network net = importOk(g.bytes(), &report);
+    QCOMPARE(net.nodes().size(), size_t(4)); // two inputs, two pools
+    QCOMPARE(report.opaqueLayers, 0);
+    const nc::core::AnalysisResult r = nc::core::analyze(net);
+    int seen = 0;
+    for (const auto& l : r.layers) {
+        const auto& n = net.nodes()[static_cast<size_t>(l.nodeIndex)];
+        if (n.type == LayerType::MaxPool1d) {
+            ++seen;
+            QCOMPARE(QString::fromStdString(l.output.toString()), QString("8×25"));
+            QCOMPARE(l.otherOps, int64_t(800));
+        } else if (n.type == LayerType::AvgPool3d) {
+            ++seen;
+            QCOMPARE(n.params.kd, int64_t(2));
+            QCOMPARE(n.params.pf, int64_t(0));
+            QCOMPARE(n.params.pt, int64_t(1));
+            QCOMPARE(n.params.pl, int64_t(1));
+            QCOMPARE(n.params.pr, int64_t(0));
+            QCOMPARE(QString::fromStdString(l.output.toString()), QString("4×4×5×6"));
+            QCOMPARE(l.otherOps, int64_t(8640));
+        }
+    }
+    QCOMPARE(seen, 2);
+}
+
+// A Concat of 100 tensors (wider than any DenseNet block) is one Concat layer: 100 inputs of
+// 2×4×4 give 200×4×4.
+void TestOnnxModels::concatOfManyInputs()
+{
+    GraphBuilder g("wide concat");
+    std::string x = g.input("x", {1, 2, 4, 4});
+    std::vector<std::string> parts;
+    for (int i = 0; i < 100; ++i) {
+        parts.push_back("r" + std::to_string(i));
+        g.op("Relu", {x}, parts.back());
+    }
+    attr(g.node("Concat", parts, {"y"}, "/cat/Concat"), "axis", 1);
+    g.output("y");
+    nco::ImportReport report;
+    Network net = importOk(g.bytes(), &report);
+    QCOMPARE(net.nodes().size(), size_t(102)); // the input, 100 ReLUs, the Concat
+    QCOMPARE(report.opaqueLayers, 0);
+    const nc::core::AnalysisResult r = nc::core::analyze(net);
+    int concats = 0;
+    for (const auto& l : r.layers)
+        if (net.nodes()[static_cast<size_t>(l.nodeIndex)].type == LayerType::Concat) {
+            ++concats;
+            QCOMPARE(l.inputCount, 100);
+            QCOMPARE(QString::fromStdString(l.output.toString()), QString("200×4×4"));
+        }
+    QCOMPARE(concats, 1);
 }
 
 void TestOnnxModels::unknownOperatorsAreReported()

@@ -54,6 +54,7 @@ const std::set<std::string> kMacOperators{"Conv", "ConvTranspose", "Gemm", "MatM
 //   hard_gates: x·relu6(x+3)/6 and nn.Hardswish; relu6(x+3)/6 and nn.Hardsigmoid.
 //   mobilenet_v3_small: 9 squeeze-excitation gates (nn.Hardsigmoid), 19 nn.Hardswish.
 //   vit_b_16: 12 encoder blocks, one nn.MultiheadAttention (12 heads) each.
+//   audio_conv1d: 4 blocks, each ending in F.max_pool1d(·, 4).
 struct Expected {
     std::map<LayerType, int> kinds;
     int opaque = 0;
@@ -70,6 +71,7 @@ const std::map<QString, Expected>& expectedKinds()
         {"hard_gates", {{{LayerType::HardSwish, 2}, {LayerType::HardSigmoid, 2}}, 0, 0, 0}},
         {"mobilenet_v3_small", {{{LayerType::HardSigmoid, 9}, {LayerType::HardSwish, 19}}, 0, 0, 0}},
         {"vit_b_16", {{{LayerType::MultiHeadAttention, 12}}, 0, 12, 0}},
+        {"audio_conv1d", {{{LayerType::MaxPool1d, 4}}, 0, 0, 0}},
     };
     return e;
 }

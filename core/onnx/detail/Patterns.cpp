@@ -1372,60 +1372,63 @@ bool PatternMatcher::poolParams(int i, LayerParams& p, std::string& why) const
 {
     const Node& n = node(i);
     int x = in(i, 0);
-    if (!val(x).shapeKnown || val(x).dims.size() != 4 || lead(x) != 1) {
-        why = "only 2-D pooling over N×C×H×W is modelled";
+    const size_t rank = val(x).shapeKnown ? val(x).dims.size() : 0;
+    if (rank < 3 || rank > 5 || lead(x) != 1) {
+        why = "only pooling over N×C×L, N×C×H×W or N×C×D×H×W is modelled";
         return false;
     }
+    const size_t nd = rank - 2;
     auto k = attrInts(n, "kernel_shape");
-    auto s = attrInts(n, "strides").value_or(std::vector<int64_t>{1, 1});
-    auto d = attrInts(n, "dilations").value_or(std::vector<int64_t>{1, 1});
-    auto pads = attrInts(n, "pads").value_or(std::vector<int64_t>{0, 0, 0, 0});
-    if (!k || k->size() != 2 || s.size() != 2 || pads.size() != 4) {
-        why = "its kernel, stride or padding attributes do not describe 2-D pooling";
+    auto s = attrInts(n, "strides").value_or(std::vector<int64_t>(nd, 1));
+    auto d = attrInts(n, "dilations").value_or(std::vector<int64_t>(nd, 1));
+    auto pads = attrInts(n, "pads").value_or(std::vector<int64_t>(2 * nd, 0));
+    if (!k || k->size() != nd || s.size() != nd || pads.size() != 2 * nd) {
+        why = "its kernel, stride or padding attributes do not match its " + std::to_string(nd) + " spatial axes";
         return false;
     }
-    if (d != std::vector<int64_t>{1, 1}) {
+    if (d != std::vector<int64_t>(nd, 1)) {
         why = "dilated pooling is not modelled";
         return false;
     }
     for (const auto* list : {&*k, &s})
-        for (int64_t x : *list)
-            if (x < 1 || x > (int64_t(1) << 24)) {
+        for (int64_t v : *list)
+            if (v < 1 || v > (int64_t(1) << 24)) {
                 why = "its kernel or stride is not a sensible size";
                 return false;
             }
-    for (int64_t x : pads)
-        if (x < 0 || x > (int64_t(1) << 24)) {
+    for (int64_t v : pads)
+        if (v < 0 || v > (int64_t(1) << 24)) {
             why = "its padding is not a sensible size";
             return false;
         }
-    p.kh = (*k)[0];
-    p.kw = (*k)[1];
-    p.sh = s[0];
-    p.sw = s[1];
-    p.ceilMode = attrInt(n, "ceil_mode", 0);
     const std::string autoPad = attrString(n, "auto_pad", "NOTSET");
-    if (autoPad == "NOTSET") {
-        p.pt = pads[0];
-        p.pl = pads[1];
-        p.pb = pads[2];
-        p.pr = pads[3];
-    } else if (autoPad == "VALID") {
-        p.pt = p.pl = p.pb = p.pr = 0;
+    if (autoPad == "VALID") {
+        std::fill(pads.begin(), pads.end(), 0);
     } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-        bool lower = autoPad == "SAME_LOWER";
-        auto axis = [&](int64_t in, int64_t kk, int64_t st, int64_t& a, int64_t& b) {
-            int64_t o = (in + st - 1) / st;
-            int64_t total = std::max<int64_t>((o - 1) * st + kk - in, 0);
-            a = lower ? total - total / 2 : total / 2;
-            b = total - a;
-        };
-        axis(val(x).dims[2], p.kh, p.sh, p.pt, p.pb);
-        axis(val(x).dims[3], p.kw, p.sw, p.pl, p.pr);
-    } else {
+        for (size_t a = 0; a < nd; ++a) {
+            const int64_t in = val(x).dims[2 + a], o = (in + s[a] - 1) / s[a];
+            const int64_t total = std::max<int64_t>((o - 1) * s[a] + (*k)[a] - in, 0);
+            pads[a] = autoPad == "SAME_LOWER" ? total - total / 2 : total / 2;
+            pads[nd + a] = total - pads[a];
+        }
+    } else if (autoPad != "NOTSET") {
         why = "auto_pad " + autoPad + " is not valid";
         return false;
     }
+    // ONNX lists the axes outermost first (D, H, W), begins before ends; the kinds name W for 1-D
+    // pooling (C×L runs along W) and add D for 3-D.
+    int64_t* kf[3] = {&p.kd, &p.kh, &p.kw};
+    int64_t* sf[3] = {&p.sd, &p.sh, &p.sw};
+    int64_t* begin[3] = {&p.pf, &p.pt, &p.pl};
+    int64_t* endf[3] = {&p.pk, &p.pb, &p.pr};
+    for (size_t a = 0; a < nd; ++a) {
+        const size_t f = 3 - nd + a;
+        *kf[f] = (*k)[a];
+        *sf[f] = s[a];
+        *begin[f] = pads[a];
+        *endf[f] = pads[nd + a];
+    }
+    p.ceilMode = attrInt(n, "ceil_mode", 0);
     return true;
 }
 
@@ -1757,12 +1760,16 @@ void PatternMatcher::mapNode(int i)
         return single(t, p);
     }
     if (o == "MaxPool" || o == "AveragePool") {
-        LayerType t = o == "MaxPool" ? LayerType::MaxPool2d : LayerType::AvgPool2d;
+        const bool avg = o == "AveragePool";
+        const size_t rank = val(x).shapeKnown ? val(x).dims.size() : 0;
+        LayerType t = rank == 3   ? (avg ? LayerType::AvgPool1d : LayerType::MaxPool1d)
+                      : rank == 5 ? (avg ? LayerType::AvgPool3d : LayerType::MaxPool3d)
+                                  : (avg ? LayerType::AvgPool2d : LayerType::MaxPool2d);
         LayerParams p = defaults(t);
         std::string why;
         if (!poolParams(i, p, why))
             return fail(why);
-        if (t == LayerType::AvgPool2d)
+        if (avg)
             p.countIncludePad = attrInt(n, "count_include_pad", 0);
         return single(t, p);
     }
