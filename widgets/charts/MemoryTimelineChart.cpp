@@ -103,19 +103,7 @@ MemoryTimelineChart::MemoryTimelineChart(QWidget* parent) : ChartBase(tr("Memory
     m_budgetLabel->setSelectable(false);
 
     // Legend in its own row under the title, so it never covers the stack.
-    p->legend->setVisible(true);
-    p->legend->setFont(note);
-    p->legend->setBorderPen(Qt::NoPen);
-    p->legend->setIconSize(12, 9);
-    p->legend->setRowSpacing(0);
-    p->legend->setColumnSpacing(10);
-    p->axisRect()->insetLayout()->take(p->legend);
-    p->plotLayout()->insertRow(1);
-    p->plotLayout()->addElement(1, 0, p->legend);
-    p->legend->setFillOrder(QCPLayoutGrid::foColumnsFirst);
-    p->legend->setWrap(6);
-    p->plotLayout()->setRowStretchFactor(0, 0.001);
-    p->plotLayout()->setRowStretchFactor(1, 0.001);
+    placeLegendBelowTitle(6, QSize(12, 9), 10);
     // Short names, all in one row, so the stack keeps its height; the hover text tells the whole story.
     legendSwatch(p, tr("new output"), chartstyle::tensorNew());
     legendSwatch(p, tr("held for later"), chartstyle::tensorHeld());
@@ -125,10 +113,7 @@ MemoryTimelineChart::MemoryTimelineChart(QWidget* parent) : ChartBase(tr("Memory
     m_live->addToLegend();
 
     yAxis()->setTicker(QSharedPointer<UnitTicker<QCPAxisTicker>>::create(&core::humanBytes));
-    yAxis()->setLabel(tr("live bytes"));
-    QFont lf = note;
-    lf.setPointSize(chartstyle::kTickPointSize);
-    yAxis()->setLabelFont(lf);
+    setValueAxisLabel(tr("live bytes"));
     applyBudget();
 }
 
