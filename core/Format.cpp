@@ -75,14 +75,20 @@ std::string humanBinaryBytes(int64_t bytes)
 
 std::string budgetVerdict(int64_t peakBytes, int64_t budgetBytes)
 {
+    if (budgetBytes <= 0)
+        return {};
     const double ratio = static_cast<double>(peakBytes) / static_cast<double>(budgetBytes);
     char buf[96];
+    const std::string budget = humanBinaryBytes(budgetBytes);
     if (peakBytes <= budgetBytes) {
         std::snprintf(buf, sizeof buf, " (%d%% used)", static_cast<int>(std::lround(ratio * 100.0)));
-        return "fits in " + humanBinaryBytes(budgetBytes) + buf;
+        return "fits in " + budget + buf;
     }
-    std::snprintf(buf, sizeof buf, ", %.1f× the budget", ratio);
-    return "needs " + humanBinaryBytes(peakBytes) + buf;
+    std::string peak = humanBinaryBytes(peakBytes);
+    if (peak == budget) // a few bytes over must not read "needs 256 KiB … of 256 KiB"
+        peak = groupDigits(peakBytes) + " B";
+    std::snprintf(buf, sizeof buf, ", %.1f× the budget of ", ratio);
+    return "needs " + peak + buf + budget;
 }
 
 std::string humanDuration(double us)

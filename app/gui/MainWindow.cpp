@@ -6,7 +6,6 @@
 #include "core/BitWidth.h"
 
 #include "RecoveryStore.h"
-#include "core/BudgetText.h"
 #include "core/Format.h"
 #include "core/Layout.h"
 #include "core/NetworkFile.h"
@@ -740,7 +739,7 @@ void MainWindow::updateTotals()
                     .arg(q(core::humanCount(t.params)), q(core::humanCount(t.macs)),
                          q(core::humanBytes(t.peakLiveBytes)), q(core::humanBytes(t.modelBytes)));
     if (m_options.budgetBytes() > 0)
-        s += "  ·  " + q(core::budgetVerdictAgainst(t.peakLiveBytes, m_options.budgetBytes()));
+        s += "  ·  " + q(core::budgetVerdict(t.peakLiveBytes, m_options.budgetBytes()));
     if (t.errors)
         s += "  ·  <a href='issues' style='color:#c62828'><b>" + tr("%n error(s)", nullptr, t.errors) +
              "</b></a>";

@@ -111,7 +111,7 @@ void TestMemoryPanel::verdictUsesBinaryUnitsAndIsNotClipped()
     Rig r;
     QCOMPARE(r.panel->verdictText(), QString("No budget set."));
     r.opts.setBudgetBytes(256 * 1024);
-    QCOMPARE(r.panel->verdictText(), QString("needs 1.34 MiB, 5.4× the budget"));
+    QCOMPARE(r.panel->verdictText(), QString("needs 1.34 MiB, 5.4× the budget of 256 KiB"));
     r.opts.setBudgetBytes(2 * 1024 * 1024); // 1,404,928 / 2,097,152 = 67.0%
     QCOMPARE(r.panel->verdictText(), QString("fits in 2 MiB (67% used)"));
     r.opts.setBudgetBytes(256 * 1024);

@@ -331,8 +331,10 @@ void TestDeployment::verdicts_data()
     QTest::newRow("fits") << qint64(188744) << qint64(262144) << "fits in 256 KiB (72% used)";
     QTest::newRow("exactly") << qint64(262144) << qint64(262144) << "fits in 256 KiB (100% used)";
     // 1,404,928 / 262,144 = 5.359…
-    QTest::newRow("needs") << qint64(1404928) << qint64(262144) << "needs 1.34 MiB, 5.4× the budget";
-    QTest::newRow("one byte over") << qint64(262145) << qint64(262144) << "needs 256 KiB, 1.0× the budget";
+    QTest::newRow("needs") << qint64(1404928) << qint64(262144) << "needs 1.34 MiB, 5.4× the budget of 256 KiB";
+    // 262,145 B is 256.001 KiB: written in bytes, not as the budget's own "256 KiB".
+    QTest::newRow("one byte over") << qint64(262145) << qint64(262144) << "needs 262,145 B, 1.0× the budget of 256 KiB";
+    QTest::newRow("no budget") << qint64(1000) << qint64(0) << "";
 }
 
 void TestDeployment::verdicts()

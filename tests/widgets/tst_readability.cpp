@@ -4,7 +4,7 @@
 #include "DesignerFixture.h"
 
 #include "core/DottedName.h"
-#include "core/BudgetText.h"
+#include "core/Format.h"
 #include "core/Zoo.h"
 #include "widgets/ViewOptions.h"
 #include "widgets/charts/ChartsPanel.h"
@@ -188,12 +188,12 @@ void TestReadability::exportDefaultsToSlideSize()
 void TestReadability::budgetVerdictInOneUnitSystem()
 {
     // 66,058 B = 64.51 KiB of 256 KiB (262,144 B): 25.2 % used.
-    QCOMPARE(QString::fromStdString(core::humanBytesBinary(66058)), QString("64.51 KiB"));
-    QCOMPARE(QString::fromStdString(core::budgetVerdictAgainst(66058, 262144)), QString("fits in 256 KiB (25% used)"));
+    QCOMPARE(QString::fromStdString(core::humanBinaryBytes(66058)), QString("64.51 KiB"));
+    QCOMPARE(QString::fromStdString(core::budgetVerdict(66058, 262144)), QString("fits in 256 KiB (25% used)"));
     // 1,405,092 B = 1.34 MiB against 256 KiB: 5.36 times the budget.
-    QCOMPARE(QString::fromStdString(core::budgetVerdictAgainst(1405092, 262144)),
+    QCOMPARE(QString::fromStdString(core::budgetVerdict(1405092, 262144)),
              QString("needs 1.34 MiB, 5.4× the budget of 256 KiB"));
-    QCOMPARE(QString::fromStdString(core::budgetVerdictAgainst(1000, 0)), QString());
+    QCOMPARE(QString::fromStdString(core::budgetVerdict(1000, 0)), QString());
 }
 
 void TestReadability::timelineComparesInBinaryUnits()
@@ -204,10 +204,10 @@ void TestReadability::timelineComparesInBinaryUnits()
     panel->flush();
     const QString title = panel->timelineChart()->titleText();
     const int64_t peak = d->doc().analysis().totals.peakLiveBytes;
-    QVERIFY2(title.contains(QString::fromStdString(core::budgetVerdictAgainst(peak, 256 * 1024))), qPrintable(title));
+    QVERIFY2(title.contains(QString::fromStdString(core::budgetVerdict(peak, 256 * 1024))), qPrintable(title));
     QVERIFY2(!title.contains(" KB") && !title.contains(" MB"), qPrintable(title));
     QVERIFY(panel->timelineChart()->peakText().contains("KiB"));
-    QVERIFY(d->w().totalsLabel()->text().contains(QString::fromStdString(core::budgetVerdictAgainst(peak, 256 * 1024))));
+    QVERIFY(d->w().totalsLabel()->text().contains(QString::fromStdString(core::budgetVerdict(peak, 256 * 1024))));
 }
 
 // The Charts dock's "Log scale" box, ticked as a user would, puts the memory timeline on a log axis

@@ -5,7 +5,6 @@
 #include "StackedBlocks.h"
 #include "UnitTicker.h"
 
-#include "core/BudgetText.h"
 #include "core/Format.h"
 
 #include <qcustomplot.h>
@@ -277,8 +276,8 @@ void MemoryTimelineChart::applyBudget() {
     QString subtitle;
     if (peak)
         subtitle = m_budget > 0 ? tr("peak %1 · %2")
-                                      .arg(QString::fromStdString(core::humanBytesBinary(m_peakBytes)),
-                                           QString::fromStdString(core::budgetVerdictAgainst(m_peakBytes, m_budget)))
+                                      .arg(QString::fromStdString(core::humanBinaryBytes(m_peakBytes)),
+                                           QString::fromStdString(core::budgetVerdict(m_peakBytes, m_budget)))
                                 : tr("peak %1").arg(QString::fromStdString(core::humanBytes(m_peakBytes)));
     if (m_deployment)
         subtitle = subtitle.isEmpty() ? tr("deployment view") : tr("deployment view · %1").arg(subtitle);
@@ -289,7 +288,7 @@ void MemoryTimelineChart::applyBudget() {
     m_budgetLine->point1->setCoords(0, static_cast<double>(m_budget));
     m_budgetLine->point2->setCoords(1, static_cast<double>(m_budget));
     m_budgetLabel->setVisible(m_budget > 0);
-    const QString name = tr("budget %1").arg(QString::fromStdString(core::humanBytesBinary(m_budget)));
+    const QString name = tr("budget %1").arg(QString::fromStdString(core::humanBinaryBytes(m_budget)));
     if (onScale) {
         m_budgetLabel->position->setTypeY(QCPItemPosition::ptPlotCoords);
         m_budgetLabel->position->setCoords(0.995, static_cast<double>(m_budget));
@@ -334,7 +333,7 @@ QString MemoryTimelineChart::peakText() const {
     if (m_peakStep < 0 || !layerAxis())
         return {};
     return tr("peak %1 at %2")
-        .arg(QString::fromStdString(m_budget > 0 ? core::humanBytesBinary(m_peakBytes)
+        .arg(QString::fromStdString(m_budget > 0 ? core::humanBinaryBytes(m_peakBytes)
                                                  : core::humanBytes(m_peakBytes)),
              layerAxis()->names[static_cast<size_t>(m_peakStep)]);
 }
