@@ -77,7 +77,23 @@ DeployFigures computeDeployFigures(const Network& net, const AnalysisResult& a, 
             f.allocatedTotal += f.allocatedBytes[i];
         }
     }
+    if (s.patchesOn()) {
+        Result<PatchPlan> p = patchPlanFor(net, a, f, s);
+        if (p)
+            f.patch = std::move(*p);
+        else
+            f.patchError = p.error();
+    }
     return f;
+}
+
+Result<PatchPlan> patchPlanFor(const Network& net, const AnalysisResult& a, const DeployFigures& f,
+                               const DeploySettings& s)
+{
+    const Timeline& t = f.schedule.timeline;
+    if (s.patchAuto)
+        return searchPatches(net, a, f.graph, t, s.patchBudget, PatchObjective::LowestPeak);
+    return planPatches(net, a, f.graph, t, s.patchLayers, s.patchGrid);
 }
 
 } // namespace nc::core::deploy

@@ -12,6 +12,9 @@
 #pragma once
 
 #include "ArenaPlan.h"
+#include "Patches.h"
+
+#include <optional>
 
 #include <string>
 #include <vector>
@@ -24,7 +27,15 @@ struct DeploySettings {
     bool inplaceDepthwise = false; // TinyEngine's in-place depthwise convolution (deploy only)
     bool optimalOrder = false;     // memory-optimal schedule instead of the analysis' order
     Planner planner = Planner::Greedy;
+    // Patch-based inference of the first layers (MCUNetV2): off when patchGrid is 0 and patchAuto is
+    // false. Manual: the first patchLayers ops over a patchGrid × patchGrid grid. Auto: the (k, n)
+    // with the lowest peak under patchBudget (0: no budget), as `memory --patches auto` picks it.
+    int patchLayers = 0;
+    int patchGrid = 0;
+    bool patchAuto = false;
+    int64_t patchBudget = 0;
 
+    bool patchesOn() const { return patchAuto || patchGrid > 0; }
     bool operator==(const DeploySettings&) const = default;
 };
 
@@ -48,6 +59,12 @@ struct DeployFigures {
     // folded, fused, dropped, view and in-place layers), the deployment's "activation memory".
     std::vector<int64_t> allocatedBytes;
     int64_t allocatedTotal = 0;
+    // The patch plan over the chosen order when the settings ask for one; patchError says why there
+    // is none (the layer that stops the chain, a grid larger than the output).
+    std::optional<PatchPlan> patch;
+    std::string patchError;
+    // The peak the deployment needs: the patch plan's when there is one, else the timeline's.
+    int64_t peakBytes() const { return patch ? patch->peakBytes : schedule.timeline.peakBytes; }
 
     bool ok() const { return error.empty() && !schedule.timeline.order.empty(); }
     // "folded into conv1", "fused into conv1", "dropped", "view of conv1" — or empty for an op or when
@@ -59,5 +76,8 @@ struct DeployFigures {
 // an edit stays responsive; larger graphs get the heuristic and its bound) and plans the arena.
 DeployFigures computeDeployFigures(const Network& net, const AnalysisResult& a, const DeploySettings& s,
                                    int64_t maxStates = 200'000);
+// The patch plan `s` asks for over the figures' order: planPatches or searchPatches (lowest peak).
+Result<PatchPlan> patchPlanFor(const Network& net, const AnalysisResult& a, const DeployFigures& f,
+                               const DeploySettings& s);
 
 } // namespace nc::core::deploy

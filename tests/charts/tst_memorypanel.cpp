@@ -7,6 +7,7 @@
 #include "widgets/charts/MemoryPanel.h"
 
 #include "core/Document.h"
+#include "core/ModelBuilder.h"
 #include "core/Zoo.h"
 
 #include <qcustomplot.h>
@@ -14,6 +15,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLabel>
+#include <QSpinBox>
 #include <QTest>
 
 using namespace nc;
@@ -30,6 +32,8 @@ private slots:
     void hoverNamesTheLayer();
     void clickSelectsTheLayer();
     void selectingAFoldedLayerHighlightsItsHost();
+    void patchesFromThePanel();
+    void controlsReadWholeInANarrowDock();
 };
 
 namespace {
@@ -166,6 +170,83 @@ void TestMemoryPanel::selectingAFoldedLayerHighlightsItsHost()
     r.sel.set({r.doc.network().findByName("features.2.expand_bn")});
     QVERIFY(r.panel->chart()->isHighlighted(r.rectOf("features.2.expand")));
     QVERIFY(!r.panel->chart()->isHighlighted(r.rectOf("features.2.project")));
+}
+
+void TestMemoryPanel::patchesFromThePanel()
+{
+    // tst_patches' strided stack at 8 bits: 3×16×16 → conv1 3×3 s2 p1 → 8×8×8 → conv2 3×3 s1 p1 →
+    // 8×8×8 → conv3 3×3 s2 p1 → 8×4×4.
+    core::ModelBuilder b("stack");
+    core::NodeId x = b.input({3, 16, 16});
+    x = b.conv(x, 8, 3, 2, 1, 1, false, "conv1");
+    x = b.conv(x, 8, 3, 1, 1, 1, false, "conv2");
+    b.conv(x, 8, 3, 2, 1, 1, false, "conv3");
+    core::Network net = b.finish();
+    net.bits = 8;
+    core::Document doc;
+    doc.setNetwork(std::move(net));
+    widgets::Selection sel;
+    widgets::ViewOptions opts;
+    MemoryPanel panel(doc, sel, opts);
+    QCOMPARE(panel.patchModeBox()->currentIndex(), 0);
+    QVERIFY(!panel.patchLayersBox()->isEnabled());
+    QVERIFY(panel.patchText().isEmpty());
+    // Without patches: conv1 reads the 768 B input and writes 512 B, the peak.
+    QVERIFY(panel.summaryText().startsWith("Peak 1,280 B"));
+
+    // The user picks k = 2, n = 2. conv2's 8×8 output in 2×2 patches of rows [0,4) and [4,8) needs
+    // conv1 rows [0,5) and [3,8) (a·s − p .. b·s − p + k − 1, clipped): 5 + 5 rows (columns alike),
+    // so conv1 computes 10² = 100 positions of its 64, 36 extra × 8·3·9 = 216 MACs = 7,776; conv2 none.
+    // Total 64·216 + 64·576 + 16·576 = 59,904, 13.0% of it. Patch stage peak: the input 768 + conv2's
+    // assembled output 512 + conv1's 5×5×8 = 200 B region; then conv3 reads 512 B and writes 128 B.
+    panel.patchModeBox()->setCurrentIndex(1);
+    QVERIFY(panel.patchLayersBox()->isEnabled());
+    panel.patchLayersBox()->setValue(2);
+    panel.patchGridBox()->setValue(2);
+    QCOMPARE(doc.deploySettings().patchLayers, 2);
+    QCOMPARE(doc.deploySettings().patchGrid, 2);
+    const QString t = panel.patchText();
+    QVERIFY2(t.contains("first 2 layers over a 2×2 grid"), qPrintable(t));
+    QVERIFY2(t.contains("Patch stage peak 1,480 B (1.45 KiB) at conv1"), qPrintable(t));
+    QVERIFY2(t.contains("rest of the network 640 B (640 B)"), qPrintable(t));
+    QVERIFY2(t.contains("7,776 MACs (13.0% of 59,904)"), qPrintable(t));
+    // The verdict is about the patched peak.
+    opts.setBudgetBytes(1480);
+    QCOMPARE(panel.verdictText(), QString("fits in 1.45 KiB (100% used)"));
+
+    // A grid larger than the output is refused with the layer named, and no plan shown.
+    panel.patchLayersBox()->setValue(3);
+    panel.patchGridBox()->setValue(5);
+    QCOMPARE(panel.patchText(), QString("Patches: a 5×5 grid does not fit the 4×4 output of layer \"conv3\""));
+
+    // Auto under a 1,384 B budget: tst_patches' k = 3, n = 2 plan peaks at exactly 1,384 B (768 + 128 +
+    // 288 + 200), and the search must return a plan that fits.
+    opts.setBudgetBytes(1384);
+    panel.patchModeBox()->setCurrentIndex(2);
+    QVERIFY(!panel.patchLayersBox()->isEnabled());
+    QCOMPARE(doc.deploySettings().patchBudget, int64_t(1384));
+    QVERIFY(doc.deployment().patch.has_value());
+    QVERIFY(doc.deployment().patch->peakBytes <= 1384);
+    QVERIFY(panel.verdictText().startsWith("fits in 1.35 KiB"));
+    panel.patchModeBox()->setCurrentIndex(0);
+    QVERIFY(!doc.deploySettings().patchesOn());
+    QVERIFY(panel.patchText().isEmpty());
+}
+
+void TestMemoryPanel::controlsReadWholeInANarrowDock()
+{
+    // The dock sits at the window's right edge, about 320 px wide at 1600×1000: every entry of every
+    // combo box must read whole there (before, four combo boxes in two rows cut "Training gra…").
+    Rig r;
+    r.panel->resize(320, 700);
+    QCoreApplication::processEvents();
+    for (QComboBox* c : r.panel->findChildren<QComboBox*>())
+        for (int i = 0; i < c->count(); ++i) {
+            const int text = c->fontMetrics().horizontalAdvance(c->itemText(i));
+            QVERIFY2(text + 24 <= c->width(), qPrintable(c->itemText(i) + QString(": %1 px text in a %2 px box")
+                                                                                .arg(text)
+                                                                                .arg(c->width())));
+        }
 }
 
 QTEST_MAIN(TestMemoryPanel)

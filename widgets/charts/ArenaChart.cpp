@@ -2,6 +2,7 @@
 #include "ArenaChart.h"
 
 #include "StackedBlocks.h"
+#include "UnitTicker.h"
 
 #include "core/Format.h"
 
@@ -24,11 +25,23 @@ ArenaChart::ArenaChart(QWidget* parent) : QWidget(parent), m_plot(new QCustomPlo
     m_blocks = new StackedBlocks(m_plot->xAxis, m_plot->yAxis);
     m_blocks->setColours({QColor(0x4c, 0x78, 0xa8), QColor(0xf5, 0x85, 0x18), QColor(0xe4, 0x57, 0x56)});
     m_plot->xAxis->setLabel(tr("step of the schedule"));
-    m_plot->yAxis->setLabel(tr("arena offset (bytes)"));
+    m_plot->yAxis->setLabel(tr("arena offset"));
+    // Binary units, like the budget the arena is compared with ("256 KiB").
+    m_plot->yAxis->setTicker(QSharedPointer<BinaryByteTicker>::create(&core::humanBinaryBytes));
     m_arenaLine = new QCPItemStraightLine(m_plot);
     m_arenaLine->setPen(QPen(Qt::black, 1, Qt::SolidLine));
     m_boundLine = new QCPItemStraightLine(m_plot);
     m_boundLine->setPen(QPen(QColor(0x54, 0xa2, 0x4b), 1, Qt::DashLine));
+    // The two lines are named where they end, so the chart reads without the summary beside it.
+    for (QCPItemText** t : {&m_arenaText, &m_boundText}) {
+        *t = new QCPItemText(m_plot);
+        (*t)->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+        (*t)->position->setTypeX(QCPItemPosition::ptAxisRectRatio);
+        (*t)->position->setTypeY(QCPItemPosition::ptPlotCoords);
+        (*t)->setClipToAxisRect(true);
+    }
+    m_boundText->setColor(QColor(0x2f, 0x6e, 0x2a));
+    m_boundText->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
     setMouseTracking(true);
     m_plot->setMouseTracking(true);
     connect(m_plot, &QCustomPlot::mouseMove, this, &ArenaChart::onMouseMove);
@@ -72,8 +85,16 @@ void ArenaChart::rebuild()
     m_arenaLine->point2->setCoords(1, static_cast<double>(m_arena));
     m_boundLine->point1->setCoords(0, static_cast<double>(m_bound));
     m_boundLine->point2->setCoords(1, static_cast<double>(m_bound));
+    m_arenaText->setText(tr("arena %1").arg(QString::fromStdString(core::humanBinaryBytes(m_arena))));
+    m_arenaText->position->setCoords(0.99, static_cast<double>(m_arena));
+    m_boundText->setText(tr("lower bound %1").arg(QString::fromStdString(core::humanBinaryBytes(m_bound))));
+    m_boundText->position->setCoords(0.99, static_cast<double>(m_bound));
+    // When the arena meets its bound the two names would overlap: one line, one name.
+    m_boundText->setVisible(m_bound != m_arena);
+    if (m_bound == m_arena)
+        m_arenaText->setText(tr("arena %1 = lower bound").arg(QString::fromStdString(core::humanBinaryBytes(m_arena))));
     m_plot->xAxis->setRange(-0.5, std::max(1, m_steps) - 0.5);
-    m_plot->yAxis->setRange(0, std::max<double>(1.0, static_cast<double>(m_arena) * 1.05));
+    m_plot->yAxis->setRange(0, std::max<double>(1.0, static_cast<double>(m_arena) * 1.12));
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 

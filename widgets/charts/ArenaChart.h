@@ -12,6 +12,7 @@
 
 class QCustomPlot;
 class QCPItemStraightLine;
+class QCPItemText;
 class QMouseEvent;
 
 namespace nc::widgets {
@@ -59,6 +60,8 @@ private:
     StackedBlocks* m_blocks;
     QCPItemStraightLine* m_arenaLine;
     QCPItemStraightLine* m_boundLine;
+    QCPItemText* m_arenaText = nullptr;
+    QCPItemText* m_boundText = nullptr;
     std::vector<Rect> m_rects;
     std::vector<core::NodeId> m_selected;
     int m_steps = 0;

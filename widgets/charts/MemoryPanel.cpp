@@ -11,8 +11,10 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QGridLayout>
+#include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
+#include <QSpinBox>
 #include <QVBoxLayout>
 
 namespace nc::widgets {
@@ -41,24 +43,42 @@ MemoryPanel::MemoryPanel(core::Document& doc, Selection& selection, ViewOptions&
     }
     m_chart = new ArenaChart(this);
 
-    // Combo boxes may shrink below their longest entry: the dock shares the bottom area with the
-    // charts and must not force the window wider than the palette, canvas and inspector allow.
-    for (QComboBox* c : {m_preset, m_view, m_schedule, m_planner}) {
-        c->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-        c->setMinimumContentsLength(6);
-    }
-    // Two rows, so the dock stays narrow beside the palette and the inspector.
-    auto* controls = new QGridLayout;
-    controls->addWidget(new QLabel(tr("Preset:"), this), 0, 0);
-    controls->addWidget(m_preset, 0, 1);
-    controls->addWidget(m_view, 0, 2);
-    controls->addWidget(m_inplaceDw, 1, 0, 1, 1);
-    controls->addWidget(m_schedule, 1, 1);
-    controls->addWidget(m_planner, 1, 2);
-    controls->setColumnStretch(3, 1);
+    m_patchMode = new QComboBox(this);
+    m_patchMode->addItems({tr("Off"), tr("First k layers, n×n grid"), tr("Auto: lowest peak")});
+    m_patchMode->setToolTip(tr("Patch-based inference (MCUNetV2): the first k layers run patch by patch over an\n"
+                               "n×n grid of layer k's output; neighbouring patches recompute their overlap.\n"
+                               "Auto tries every k that can run in patches and n from 2 to 8, and keeps the\n"
+                               "lowest peak under the memory budget."));
+    m_patchLayers = new QSpinBox(this);
+    m_patchLayers->setRange(1, 100000);
+    m_patchLayers->setPrefix(tr("k = "));
+    m_patchGrid = new QSpinBox(this);
+    m_patchGrid->setRange(2, 64);
+    m_patchGrid->setPrefix(tr("n = "));
+    m_patchLayers->setValue(2);
+    m_patchGrid->setValue(2);
+    m_patch = new QLabel(this);
+    m_patch->setWordWrap(true);
+    m_patch->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    // One control per row, each combo box as wide as the panel: the dock sits at the window's right
+    // edge, narrow, and a row of four combo boxes cut every entry ("Training gra…").
+    auto* controls = new QFormLayout;
+    controls->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    controls->addRow(tr("Preset:"), m_preset);
+    controls->addRow(tr("Graph:"), m_view);
+    controls->addRow(QString(), m_inplaceDw);
+    controls->addRow(tr("Order:"), m_schedule);
+    controls->addRow(tr("Arena:"), m_planner);
+    auto* patchRow = new QHBoxLayout;
+    patchRow->addWidget(m_patchLayers);
+    patchRow->addWidget(m_patchGrid);
+    controls->addRow(tr("Patches:"), m_patchMode);
+    controls->addRow(QString(), patchRow);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(controls);
     layout->addWidget(m_summary);
+    layout->addWidget(m_patch);
     layout->addWidget(m_verdict);
     layout->addWidget(m_folded);
     layout->addWidget(m_chart, 1);
@@ -68,8 +88,22 @@ MemoryPanel::MemoryPanel(core::Document& doc, Selection& selection, ViewOptions&
     connect(m_inplaceDw, &QCheckBox::toggled, this, &MemoryPanel::onControl);
     connect(m_schedule, &QComboBox::currentIndexChanged, this, &MemoryPanel::onControl);
     connect(m_planner, &QComboBox::currentIndexChanged, this, &MemoryPanel::onControl);
+    // Patches are not part of a preset: changing them keeps the preset.
+    auto patchChanged = [this] {
+        if (!m_syncing)
+            pushSettings();
+    };
+    connect(m_patchMode, &QComboBox::currentIndexChanged, this, patchChanged);
+    connect(m_patchLayers, &QSpinBox::valueChanged, this, patchChanged);
+    connect(m_patchGrid, &QSpinBox::valueChanged, this, patchChanged);
     connect(&m_doc, &core::Document::changed, this, &MemoryPanel::recompute);
-    connect(&m_options, &ViewOptions::changed, this, &MemoryPanel::recompute);
+    // The automatic patch search picks under the budget, which lives in the view options.
+    connect(&m_options, &ViewOptions::changed, this, [this] {
+        if (m_patchMode->currentIndex() == 2 && m_doc.deploySettings().patchBudget != m_options.budgetBytes())
+            pushSettings();
+        else
+            recompute();
+    });
     connect(&m_selection, &Selection::changed, this, &MemoryPanel::syncSelection);
     connect(m_chart, &ArenaChart::layerClicked, this, [this](core::NodeId id) { m_selection.set({id}, true); });
     recompute();
@@ -105,6 +139,12 @@ void MemoryPanel::pushSettings()
     s.inplaceDepthwise = m_inplaceDw->isChecked();
     s.optimalOrder = m_schedule->currentIndex() == 1;
     s.planner = m_planner->currentIndex() == 1 ? core::deploy::Planner::Best : core::deploy::Planner::Greedy;
+    s.patchAuto = m_patchMode->currentIndex() == 2;
+    if (m_patchMode->currentIndex() == 1) {
+        s.patchLayers = m_patchLayers->value();
+        s.patchGrid = m_patchGrid->value();
+    }
+    s.patchBudget = s.patchAuto ? m_options.budgetBytes() : 0;
     if (s == m_doc.deploySettings())
         recompute();
     else
@@ -131,6 +171,13 @@ void MemoryPanel::syncControls()
     m_inplaceDw->setChecked(s.inplaceDepthwise);
     m_schedule->setCurrentIndex(s.optimalOrder ? 1 : 0);
     m_planner->setCurrentIndex(s.planner == core::deploy::Planner::Best ? 1 : 0);
+    m_patchMode->setCurrentIndex(s.patchAuto ? 2 : s.patchGrid > 0 ? 1 : 0);
+    if (s.patchGrid > 0) {
+        m_patchLayers->setValue(s.patchLayers);
+        m_patchGrid->setValue(s.patchGrid);
+    }
+    m_patchLayers->setEnabled(m_patchMode->currentIndex() == 1);
+    m_patchGrid->setEnabled(m_patchMode->currentIndex() == 1);
     if (m_preset->currentIndex() != Custom || presetOf(s) != Custom)
         m_preset->setCurrentIndex(presetOf(s));
     m_syncing = false;
@@ -139,6 +186,7 @@ void MemoryPanel::syncControls()
 QString MemoryPanel::summaryText() const { return m_summary->text(); }
 QString MemoryPanel::verdictText() const { return m_verdict->text(); }
 QString MemoryPanel::foldedText() const { return m_folded->text(); }
+QString MemoryPanel::patchText() const { return m_patch->text(); }
 
 void MemoryPanel::recompute()
 {
@@ -156,6 +204,7 @@ void MemoryPanel::recompute()
         m_summary->setText(f.error.empty() ? tr("Nothing to plan.") : QString::fromStdString(f.error));
         m_verdict->clear();
         m_folded->clear();
+        m_patch->clear();
         m_chart->setData({}, 0, 0, 0);
         return;
     }
@@ -175,8 +224,22 @@ void MemoryPanel::recompute()
                                                               : tr("heuristic; no order below %1").arg(bytes(s.lowerBoundBytes)));
     text += tr(". Arena %1, lower bound %2.").arg(bytes(plan.arenaBytes), bytes(plan.lowerBoundBytes));
     m_summary->setText(text);
+    if (f.patch) {
+        const PatchPlan& p = *f.patch;
+        m_patch->setText(tr("Patches: the first %1 layers over a %2×%2 grid. Patch stage peak %3 at %4, rest of "
+                            "the network %5; peak %6. Recomputed in the overlaps: %7 MACs (%8% of %9).")
+                             .arg(p.layers)
+                             .arg(p.grid)
+                             .arg(bytes(p.patchPeakBytes), name(p.patchPeakNode), bytes(p.restPeakBytes),
+                                  bytes(p.peakBytes), QString::fromStdString(core::groupDigits(p.extraMacs)))
+                             .arg(p.extraPercent, 0, 'f', 1)
+                             .arg(QString::fromStdString(core::groupDigits(p.totalMacs))));
+    } else {
+        m_patch->setText(f.patchError.empty() ? QString() : tr("Patches: %1").arg(QString::fromStdString(f.patchError)));
+    }
+    // With patches the verdict is about the patched peak: that is what the deployment needs.
     const int64_t budget = m_options.budgetBytes();
-    m_verdict->setText(budget > 0 ? QString::fromStdString(core::budgetVerdict(t.peakBytes, budget)) : tr("No budget set."));
+    m_verdict->setText(budget > 0 ? QString::fromStdString(core::budgetVerdict(f.peakBytes(), budget)) : tr("No budget set."));
 
     QStringList folded;
     for (size_t i = 0; i < m_graph.layers.size(); ++i) {

@@ -10,6 +10,7 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
+class QSpinBox;
 
 namespace nc::core {
 class Document;
@@ -42,10 +43,15 @@ public:
     QCheckBox* inplaceDepthwiseBox() const { return m_inplaceDw; }
     QComboBox* scheduleBox() const { return m_schedule; }
     QComboBox* plannerBox() const { return m_planner; }
+    // Patch mode: 0 off, 1 the first k layers over an n×n grid, 2 automatic (lowest peak under budget).
+    QComboBox* patchModeBox() const { return m_patchMode; }
+    QSpinBox* patchLayersBox() const { return m_patchLayers; }
+    QSpinBox* patchGridBox() const { return m_patchGrid; }
     ArenaChart* chart() const { return m_chart; }
     QString summaryText() const;
     QString verdictText() const;
     QString foldedText() const;
+    QString patchText() const;
     int64_t peakBytes() const { return m_peak; }
     // Modest, so tabbing it with the charts does not widen the bottom dock area at the palette's cost.
     QSize sizeHint() const override { return {400, 300}; }
@@ -66,6 +72,10 @@ private:
     QCheckBox* m_inplaceDw;
     QComboBox* m_schedule;
     QComboBox* m_planner;
+    QComboBox* m_patchMode;
+    QSpinBox* m_patchLayers;
+    QSpinBox* m_patchGrid;
+    QLabel* m_patch;
     QLabel* m_summary;
     QLabel* m_verdict;
     QLabel* m_folded;

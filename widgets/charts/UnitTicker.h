@@ -30,4 +30,27 @@ private:
     Format m_format;
 };
 
+// Byte axes in binary units: ticks on 1, 2 or 5 times a power of 1,024 (B, KiB, MiB …), so the
+// labels read "16 KiB", "32 KiB" rather than "9.77 KiB", "19.53 KiB".
+class BinaryByteTicker : public UnitTicker<QCPAxisTicker> {
+public:
+    explicit BinaryByteTicker(Format format) : UnitTicker<QCPAxisTicker>(format) {}
+
+protected:
+    double getTickStep(const QCPRange& range) override
+    {
+        const double target = range.size() / std::max(1, tickCount());
+        double unit = 1;
+        while (unit * 1024 <= target)
+            unit *= 1024;
+        const double x = target / unit; // in [1, 1024) of the unit
+        double p = 1;
+        while (p * 10 <= x)
+            p *= 10;
+        const double m = x / p;
+        const double nice = m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10;
+        return std::max(1.0, nice * p * unit);
+    }
+};
+
 } // namespace nc::widgets
