@@ -42,6 +42,17 @@ inline void copyRun(float* dst, const float* src, int64_t n)
         dst[i] = src[i];
 }
 
+// Copies a run into a GEMM panel: runs there are at most one panel (48 floats) long, and an
+// unknown-length loop the compiler vectorises with peeling costs more than whole-vector copies.
+inline void copyPanelRun(float* dst, const float* src, int64_t n)
+{
+    int64_t i = 0;
+    for (; i + simd::kWidth <= n; i += simd::kWidth)
+        simd::store(dst + i, simd::load(src + i));
+    for (; i < n; ++i)
+        dst[i] = src[i];
+}
+
 // One block of NV·16 outputs of a depthwise row: acc = bias + Σ_t w[t]·src_t[ox …].
 // Every tap pointer already points at the right row/phase/shift of the padded plane, so the inner
 // loop is a broadcast weight times a contiguous vector load: NV independent FMA chains.
@@ -215,7 +226,7 @@ void EigenConv::prepare(const ConvGeometry& g, const Tensor& weight, const Tenso
     const int64_t k = g.cg() * g.kh * g.kw, obs = ceilDiv(g.og(), m_oBlocks);
     m_gemm.clear();
     m_gemm.resize(static_cast<std::size_t>(g.groups * m_oBlocks));
-    int64_t work = 0;
+    int64_t work = 0, colFloats = k * m_tile;
     for (int64_t grp = 0; grp < g.groups; ++grp)
         for (int64_t ob = 0; ob < m_oBlocks; ++ob) {
             const int64_t o0 = grp * g.og() + ob * obs, on = std::min(obs, g.og() - ob * obs);
@@ -224,12 +235,14 @@ void EigenConv::prepare(const ConvGeometry& g, const Tensor& weight, const Tenso
             PrepackedGemm& gemm = m_gemm[static_cast<std::size_t>(grp * m_oBlocks + ob)];
             gemm.prepare(PrepackedGemm::Mode::Right, m_weight.data() + o0 * k, k, on, k, m_tile);
             work = std::max(work, gemm.workspaceFloats());
+            if (gemm.takesPackedPixels())
+                colFloats = std::max(colFloats, gemm.packedPixelFloats(m_tile));
         }
     m_weight.clear(); // the packed copies are all run() reads
     for (int t = 0; t < threads; ++t) {
         m_work.emplace_back(Shape{work});
         if (m_algorithm == Algorithm::Im2colGemm)
-            m_scratch.emplace_back(Shape{k * m_tile});
+            m_scratch.emplace_back(Shape{colFloats});
     }
     // Padded (and, for sw > 1, phase-split) copy of the input, so every im2col run is a memcpy.
     if (m_algorithm == Algorithm::Im2colGemm && (g.padded() || g.sw > 1)) {
@@ -325,7 +338,7 @@ void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
         });
         src = padded;
     }
-    const int64_t p = g.oh * g.ow, cg = g.cg(), og = g.og();
+    const int64_t p = g.oh * g.ow, cg = g.cg(), og = g.og(), k = cg * g.kh * g.kw;
     const int64_t obs = ceilDiv(og, m_oBlocks);
     const int64_t tasks = g.n * g.groups * m_tiles * m_oBlocks;
     par.pool->parallelTasks(tasks, par.threads, [&](int64_t t0, int64_t t1, int worker) {
@@ -346,8 +359,53 @@ void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
             // Packed im2col of this tile: row (c, ky, kx) holds, for each output pixel (oy, ox)
             // of the tile, padded[c][oy·sh + ky·dh][ox·sw + kx·dw], which is phase plane
             // (kx·dw mod sw), row oy·sh + ky·dh, column ox + ⌊kx·dw / sw⌋: each run of one
-            // output row is a contiguous memcpy.
+            // output row is a contiguous memcpy. When the GEMM vectorises the pixels, the runs
+            // go straight into its panel layout (cut where a panel ends), saving a second copy.
             const float* base = src + (img * g.c + grp * cg) * planeSize;
+            const PrepackedGemm& gemm = m_gemm[static_cast<std::size_t>(grp * m_oBlocks + ob)];
+            float* out = y + (img * g.o + o0) * p + p0;
+            for (int64_t i = 0; i < on; ++i)
+                std::fill(out + i * p, out + i * p + pn, m_bias[static_cast<std::size_t>(o0 + i)]);
+            if (gemm.takesPackedPixels()) {
+                // Panel by panel, so the writes are sequential: the panel's pixels are cut into
+                // output-row runs once, then every row (c, ky, kx) copies those runs.
+                const int64_t nr = gemm.packedPixelRun(0);
+                std::vector<std::array<int64_t, 3>> runs(static_cast<std::size_t>(nr)); // source offset, panel column, length
+                for (int64_t i0 = 0; i0 < pn; i0 += nr) {
+                    const int64_t w = std::min(nr, pn - i0);
+                    int64_t nruns = 0;
+                    for (int64_t i = i0, oy = (p0 + i) / g.ow, ox = (p0 + i) % g.ow; i < i0 + w;) {
+                        const int64_t run = std::min(g.ow - ox, i0 + w - i);
+                        runs[static_cast<std::size_t>(nruns++)] = {oy * g.sh * rs + ox, i - i0, run};
+                        i += run;
+                        ++oy;
+                        ox = 0;
+                    }
+                    // Rows of one depth block follow each other at the panel's width.
+                    const int64_t wq = gemm.packedPixelPanelWidth(i0, pn);
+                    int64_t kk = 0, blockEnd = 0;
+                    float* d = col;
+                    for (int64_t c = 0; c < cg; ++c) {
+                        for (int64_t ky = 0; ky < g.kh; ++ky) {
+                            for (int64_t kx = 0; kx < g.kw; ++kx, ++kk, d += wq) {
+                                if (kk == blockEnd) {
+                                    d = col + gemm.packedPixelOffset(kk, i0, pn);
+                                    blockEnd = std::min(kk + gemm.depthBlock(), k);
+                                }
+                                const int64_t colOff = kx * g.dw;
+                                const float* plane = base + c * planeSize + (colOff % phases) * rows * rs +
+                                                     ky * g.dh * rs + colOff / phases;
+                                for (int64_t r = 0; r < nruns; ++r) {
+                                    const auto& [from, at, len] = runs[static_cast<std::size_t>(r)];
+                                    copyPanelRun(d + at, plane + from, len);
+                                }
+                            }
+                        }
+                    }
+                }
+                gemm.runPackedPixels(pn, col, out, p);
+                continue;
+            }
             float* dst = col;
             for (int64_t c = 0; c < cg; ++c) {
                 for (int64_t ky = 0; ky < g.kh; ++ky) {
@@ -367,11 +425,7 @@ void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
                     }
                 }
             }
-            float* out = y + (img * g.o + o0) * p + p0;
-            for (int64_t i = 0; i < on; ++i)
-                std::fill(out + i * p, out + i * p + pn, m_bias[static_cast<std::size_t>(o0 + i)]);
-            m_gemm[static_cast<std::size_t>(grp * m_oBlocks + ob)].run(pn, col, pn, out, p,
-                                                                       m_work[static_cast<std::size_t>(worker)].data());
+            gemm.run(pn, col, pn, out, p, m_work[static_cast<std::size_t>(worker)].data());
         }
     });
 }
