@@ -38,10 +38,23 @@ int64_t ceilDiv(int64_t a, int64_t b)
     return (a + b - 1) / b;
 }
 
-// One MR × W·L tile: C[rows × cols] += A panel · B panel over `depth`.
+// Where depth step d of a B micro-panel starts: in a packed panel (rows W·L floats apart) or,
+// for the implicit im2col, anywhere (one pointer per depth step, plus the panel's column).
 template <int W>
-void tile(int64_t depth, const float* __restrict a, const float* __restrict b, float* c, int64_t rsc, int64_t csc,
-          int64_t rows, int64_t cols)
+struct PackedRows {
+    const float* b;
+    const float* operator()(int64_t d) const { return b + d * W * L; }
+};
+struct PointerRows {
+    const float* const* rows;
+    int64_t col;
+    const float* operator()(int64_t d) const { return rows[d] + col; }
+};
+
+// One MR × W·L tile: C[rows × cols] += A panel · B panel over `depth`.
+template <int W, typename BRows>
+void tile(int64_t depth, const float* __restrict a, BRows bRows, float* c, int64_t rsc, int64_t csc, int64_t rows,
+          int64_t cols)
 {
     using namespace Eigen::internal;
     Packet acc[MR][W];
@@ -49,6 +62,7 @@ void tile(int64_t depth, const float* __restrict a, const float* __restrict b, f
         for (int v = 0; v < W; ++v)
             acc[r][v] = pzero(Packet());
     for (int64_t d = 0; d < depth; ++d) {
+        const float* b = bRows(d);
         Packet bv[W];
         for (int v = 0; v < W; ++v)
             bv[v] = ploadu<Packet>(b + v * L);
@@ -58,7 +72,6 @@ void tile(int64_t depth, const float* __restrict a, const float* __restrict b, f
                 acc[r][v] = pmadd(av, bv[v], acc[r][v]);
         }
         a += MR;
-        b += W * L;
     }
     if (rows == MR && cols == W * L && csc == 1) {
         for (int r = 0; r < MR; ++r)
@@ -184,11 +197,31 @@ void multiplyPacked(int64_t rows, int64_t cols, int64_t depth, const float* a, c
             const float* ap = a + i0 * depth;
             float* cp = c + i0 * rsc + j0 * csc;
             if (nv == 3)
-                tile<3>(depth, ap, bp, cp, rsc, csc, h, w);
+                tile<3>(depth, ap, PackedRows<3>{bp}, cp, rsc, csc, h, w);
             else if (nv == 2)
-                tile<2>(depth, ap, bp, cp, rsc, csc, h, w);
+                tile<2>(depth, ap, PackedRows<2>{bp}, cp, rsc, csc, h, w);
             else
-                tile<1>(depth, ap, bp, cp, rsc, csc, h, w);
+                tile<1>(depth, ap, PackedRows<1>{bp}, cp, rsc, csc, h, w);
+        }
+    }
+}
+
+void multiplyRows(int64_t rows, int64_t cols, int64_t depth, const float* a, const float* const* bRows, float* c,
+                  int64_t ldc)
+{
+    for (int64_t j0 = 0; j0 < cols; j0 += NR) {
+        const int64_t w = std::min<int64_t>(NR, cols - j0);
+        const int64_t nv = ceilDiv(w, L);
+        for (int64_t i0 = 0; i0 < rows; i0 += MR) {
+            const int64_t h = std::min<int64_t>(MR, rows - i0);
+            const float* ap = a + i0 * depth;
+            float* cp = c + i0 * ldc + j0;
+            if (nv == 3)
+                tile<3>(depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, h, w);
+            else if (nv == 2)
+                tile<2>(depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, h, w);
+            else
+                tile<1>(depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, h, w);
         }
     }
 }

@@ -111,6 +111,16 @@ void PrepackedGemm::runPackedPixels(int64_t n, const float* packed, float* y, in
     }
 }
 
+void PrepackedGemm::runPixelRows(int64_t n, const float* const* bRows, float* y, int64_t ldy) const
+{
+    if (n <= 0 || m_m <= 0)
+        return;
+    for (std::size_t kb = 0; kb < m_blockOffset.size(); ++kb) {
+        const int64_t k2 = static_cast<int64_t>(kb) * m_kc, akc = std::min(m_kc, m_k - k2);
+        gemm::multiplyRows(m_m, n, akc, m_packed.data() + m_blockOffset[kb], bRows + k2, y, ldy);
+    }
+}
+
 std::string PrepackedGemm::orientation() const
 {
     if (m_mode == Mode::Left)

@@ -63,6 +63,8 @@ public:
     int64_t packedPixelRun(int64_t i) const { return m_nr - i % m_nr; }
     int64_t depthBlock() const { return m_kc; }
     void runPackedPixels(int64_t n, const float* packed, float* y, int64_t ldy) const;
+    // The same with row kk of B at bRows[kk] (k pointers; see gemm::multiplyRows).
+    void runPixelRows(int64_t n, const float* const* bRows, float* y, int64_t ldy) const;
 
 private:
     int64_t roundUpPacket(int64_t n) const { return (n + m_packet - 1) / m_packet * m_packet; }
