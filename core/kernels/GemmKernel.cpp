@@ -4,7 +4,6 @@
 #include <Eigen/Core>
 
 #include <algorithm>
-#include <cstdlib>
 
 namespace nc::core::kernels::eigen::gemm {
 
@@ -21,17 +20,9 @@ constexpr int MR = EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS >= 32 ? 8 : 4;
 static_assert(MR * NV + NV + 1 <= EIGEN_ARCH_DEFAULT_NUMBER_OF_REGISTERS);
 
 // Largest depth block. A B micro-panel is depth·NR floats: 256·48·4 B = 48 KiB with AVX-512,
-// about the L1 data cache, while the A micro-panel (256·8·4 B = 8 KiB) streams from L2.
-// Deeper blocks read and write C less often; measured on the bench rows 192–384 are within 2 %.
-int64_t maxDepth()
-{
-    static const int64_t value = [] {
-        if (const char* e = std::getenv("NC_GEMM_KC"))
-            return std::max<int64_t>(std::atoll(e), 16);
-        return int64_t{256};
-    }();
-    return value;
-}
+// the L1 data cache of the machine this was tuned on, while the A micro-panel (256·8·4 B = 8 KiB)
+// streams from L2. Measured on the bench rows, 128–512 are within the noise (±3 %).
+constexpr int64_t kMaxDepth = 256;
 
 int64_t ceilDiv(int64_t a, int64_t b)
 {
@@ -51,14 +42,16 @@ struct PointerRows {
     const float* operator()(int64_t d) const { return rows[d] + col; }
 };
 
-// One MR × W·L tile: C[rows × cols] += A panel · B panel over `depth`.
-template <int W, typename BRows>
+// One H × W·L tile (H ≤ MR rows of an MR-row A panel): C[rows × cols] += A panel · B panel over
+// `depth`. H < MR only for the last panel, which then skips its zero rows instead of computing them
+// (49 pixels in panels of 8: the seventh panel has one row).
+template <int H, int W, typename BRows>
 void tile(int64_t depth, const float* __restrict a, BRows bRows, float* c, int64_t rsc, int64_t csc, int64_t rows,
           int64_t cols)
 {
     using namespace Eigen::internal;
-    Packet acc[MR][W];
-    for (int r = 0; r < MR; ++r)
+    Packet acc[H][W];
+    for (int r = 0; r < H; ++r)
         for (int v = 0; v < W; ++v)
             acc[r][v] = pzero(Packet());
     for (int64_t d = 0; d < depth; ++d) {
@@ -66,15 +59,15 @@ void tile(int64_t depth, const float* __restrict a, BRows bRows, float* c, int64
         Packet bv[W];
         for (int v = 0; v < W; ++v)
             bv[v] = ploadu<Packet>(b + v * L);
-        for (int r = 0; r < MR; ++r) {
+        for (int r = 0; r < H; ++r) {
             const Packet av = pset1<Packet>(a[r]);
             for (int v = 0; v < W; ++v)
                 acc[r][v] = pmadd(av, bv[v], acc[r][v]);
         }
         a += MR;
     }
-    if (rows == MR && cols == W * L && csc == 1) {
-        for (int r = 0; r < MR; ++r)
+    if (rows == H && cols == W * L && csc == 1) {
+        for (int r = 0; r < H; ++r)
             for (int v = 0; v < W; ++v) {
                 float* p = c + r * rsc + v * L;
                 pstoreu(p, padd(ploadu<Packet>(p), acc[r][v]));
@@ -82,13 +75,45 @@ void tile(int64_t depth, const float* __restrict a, BRows bRows, float* c, int64
         return;
     }
     // Edge tiles and transposed C: through a buffer, only the valid part is added.
-    alignas(64) float buf[MR][W * L];
-    for (int r = 0; r < MR; ++r)
+    alignas(64) float buf[H][W * L];
+    for (int r = 0; r < H; ++r)
         for (int v = 0; v < W; ++v)
             pstoreu(&buf[r][v * L], acc[r][v]);
     for (int64_t r = 0; r < rows; ++r)
         for (int64_t j = 0; j < cols; ++j)
             c[r * rsc + j * csc] += buf[r][j];
+}
+
+// tile<h, W> for the runtime row count h ≤ H.
+template <int H, int W, typename BRows>
+void tileRows(int64_t h, int64_t depth, const float* a, BRows bRows, float* c, int64_t rsc, int64_t csc, int64_t cols)
+{
+    if constexpr (H > 1) {
+        if (h < H) {
+            tileRows<H - 1, W>(h, depth, a, bRows, c, rsc, csc, cols);
+            return;
+        }
+    }
+    tile<H, W>(depth, a, bRows, c, rsc, csc, h, cols);
+}
+
+// Loop order of one block. Column panels outside and row panels inside keeps one B micro-panel in
+// L1 while the A panels of the block (L2) pass it, when A is the smaller operand; when A is the
+// larger one (512 channels × 256 depth against 49 pixels) rows go outside so A streams through
+// once and the small B stays in cache.
+template <typename Tile>
+void forEachTile(int64_t rows, int64_t cols, int64_t depth, Tile tileAt)
+{
+    const bool rowsOutside = packedAFloats(rows, depth) > 2 * packedBFloats(depth, cols);
+    if (rowsOutside) {
+        for (int64_t i0 = 0; i0 < rows; i0 += MR)
+            for (int64_t j0 = 0; j0 < cols; j0 += NR)
+                tileAt(i0, j0);
+        return;
+    }
+    for (int64_t j0 = 0; j0 < cols; j0 += NR)
+        for (int64_t i0 = 0; i0 < rows; i0 += MR)
+            tileAt(i0, j0);
 }
 
 } // namespace
@@ -118,7 +143,7 @@ int64_t packedBFloats(int64_t depth, int64_t cols)
 
 int64_t depthBlock(int64_t depth)
 {
-    const int64_t blocks = std::max<int64_t>(ceilDiv(depth, maxDepth()), 1);
+    const int64_t blocks = std::max<int64_t>(ceilDiv(depth, kMaxDepth), 1);
     return ceilDiv(depth, blocks);
 }
 
@@ -183,47 +208,39 @@ void packB(View b, int64_t depth, int64_t cols, float* dst)
     }
 }
 
-// Column panels outside, row panels inside: one B micro-panel stays in L1 while every A
-// micro-panel of the block (L2) passes it.
 void multiplyPacked(int64_t rows, int64_t cols, int64_t depth, const float* a, const float* b, float* c, int64_t rsc,
                     int64_t csc)
 {
-    for (int64_t j0 = 0; j0 < cols; j0 += NR) {
-        const int64_t w = std::min<int64_t>(NR, cols - j0);
-        const int64_t nv = ceilDiv(w, L);
+    forEachTile(rows, cols, depth, [&](int64_t i0, int64_t j0) {
+        const int64_t w = std::min<int64_t>(NR, cols - j0), h = std::min<int64_t>(MR, rows - i0);
+        const float* ap = a + i0 * depth;
         const float* bp = b + j0 * depth;
-        for (int64_t i0 = 0; i0 < rows; i0 += MR) {
-            const int64_t h = std::min<int64_t>(MR, rows - i0);
-            const float* ap = a + i0 * depth;
-            float* cp = c + i0 * rsc + j0 * csc;
-            if (nv == 3)
-                tile<3>(depth, ap, PackedRows<3>{bp}, cp, rsc, csc, h, w);
-            else if (nv == 2)
-                tile<2>(depth, ap, PackedRows<2>{bp}, cp, rsc, csc, h, w);
-            else
-                tile<1>(depth, ap, PackedRows<1>{bp}, cp, rsc, csc, h, w);
-        }
-    }
+        float* cp = c + i0 * rsc + j0 * csc;
+        const int64_t nv = ceilDiv(w, L);
+        if (nv == 3)
+            tileRows<MR, 3>(h, depth, ap, PackedRows<3>{bp}, cp, rsc, csc, w);
+        else if (nv == 2)
+            tileRows<MR, 2>(h, depth, ap, PackedRows<2>{bp}, cp, rsc, csc, w);
+        else
+            tileRows<MR, 1>(h, depth, ap, PackedRows<1>{bp}, cp, rsc, csc, w);
+    });
 }
 
 void multiplyRows(int64_t rows, int64_t cols, int64_t depth, const float* a, const float* const* bRows, float* c,
                   int64_t ldc)
 {
-    for (int64_t j0 = 0; j0 < cols; j0 += NR) {
-        const int64_t w = std::min<int64_t>(NR, cols - j0);
+    forEachTile(rows, cols, depth, [&](int64_t i0, int64_t j0) {
+        const int64_t w = std::min<int64_t>(NR, cols - j0), h = std::min<int64_t>(MR, rows - i0);
+        const float* ap = a + i0 * depth;
+        float* cp = c + i0 * ldc + j0;
         const int64_t nv = ceilDiv(w, L);
-        for (int64_t i0 = 0; i0 < rows; i0 += MR) {
-            const int64_t h = std::min<int64_t>(MR, rows - i0);
-            const float* ap = a + i0 * depth;
-            float* cp = c + i0 * ldc + j0;
-            if (nv == 3)
-                tile<3>(depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, h, w);
-            else if (nv == 2)
-                tile<2>(depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, h, w);
-            else
-                tile<1>(depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, h, w);
-        }
-    }
+        if (nv == 3)
+            tileRows<MR, 3>(h, depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, w);
+        else if (nv == 2)
+            tileRows<MR, 2>(h, depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, w);
+        else
+            tileRows<MR, 1>(h, depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, w);
+    });
 }
 
 } // namespace nc::core::kernels::eigen::gemm
