@@ -130,7 +130,7 @@ KernelStatus EigenBackend::doPrepare(PreparedOp& prepared)
         const int64_t rows = shapeElements(in) / in.back();
         state->linear.prepare(rows, in.back(), op.outChannels, params[0].data(), op.bias ? params[1].data() : nullptr,
                               threads);
-        note = rows == 1 ? "Eigen GEMV" : "Eigen GEMM on pre-transposed weights";
+        note = rows == 1 ? "Eigen GEMV" : "packed GEMM on weights pre-packed into the micro-kernel's panels";
         break;
     }
     case OpKind::ConvNd:

@@ -14,9 +14,11 @@ namespace nc::core::kernels {
 //               multiplier 1 with short (< 32) or strided rows: 16 channels interleaved per vector;
 //               stride 1 otherwise: the padded plane convolved as one flat 1-D array;
 //               strided with multiplier > 1: row by row over stride-phase planes.
-//             Otherwise, per group: packed im2col of ~1 MiB pixel tiles + GEMM.
-//             All GEMMs run Eigen's micro-kernel (gebp) on weights packed once at prepare
-//             (PrepackedGemm). Zero, reflect and replicate padding; stride; dilation.
+//             Stride 1 otherwise (output rows ≥ 5/6 of the padded rows): implicit im2col, the
+//             GEMM reading shifted views of the padded planes. Else, per group: packed im2col
+//             of ~1 MiB pixel tiles + GEMM. Convolution and Linear GEMMs run our register-
+//             blocked micro-kernel (GemmKernel, Eigen packet API) on weights packed once at
+//             prepare (PrepackedGemm). Zero, reflect and replicate padding; stride; dilation.
 //   Linear    one row: Eigen GEMV; several rows: GEMM on pre-packed weights.
 //   Attention GEMMs for the QKV and output projections and per-head Q·Kᵀ and P·V; softmax on
 //             Eigen arrays.

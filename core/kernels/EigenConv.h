@@ -65,6 +65,7 @@ public:
 private:
     void runGemm1x1(const float* x, float* y, const Parallel& par);
     void runIm2col(const float* x, float* y, const Parallel& par);
+    void runImplicit(const float* x, float* y, const Parallel& par);
     void runDepthwise(const float* x, float* y, const Parallel& par);
     void depthwisePlane(const float* xPlane, int64_t ci, int64_t n, float* y, float* scratch) const;
     void depthwiseChannelBlock(const float* x, float* y, int64_t img, int64_t cb, float* scratch) const;
@@ -88,6 +89,8 @@ private:
     std::vector<Tensor> m_scratch;   // one per thread: im2col tile or depthwise phase planes
     std::vector<PrepackedGemm> m_gemm; // per (group, output-channel block)
     std::vector<Tensor> m_work;        // one per thread: the GEMM's activation panel
+    bool m_implicit = false;           // stride 1: GEMM on shifted views of the padded planes
+    std::vector<std::vector<const float*>> m_rowPointers; // implicit: per thread, one per im2col row
 };
 
 } // namespace nc::core::kernels::eigen

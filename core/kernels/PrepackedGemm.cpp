@@ -1,129 +1,131 @@
-// Internal: a GEMM whose weight operand is packed once into the layout of Eigen's micro-kernel.
+// Internal: a GEMM whose weight operand is packed once into the panel layout of our micro-kernel.
 #include "PrepackedGemm.h"
 
-#include <Eigen/Core>
+#include "GemmKernel.h"
 
 #include <algorithm>
 
 namespace nc::core::kernels::eigen {
 
 namespace {
-using Eigen::Index;
-using Traits = Eigen::internal::gebp_traits<float, float>;
-using ColMapper = Eigen::internal::const_blas_data_mapper<float, Index, Eigen::ColMajor>;
-using RowMapper = Eigen::internal::const_blas_data_mapper<float, Index, Eigen::RowMajor>;
-using ResMapper = Eigen::internal::blas_data_mapper<float, Index, Eigen::ColMajor, Eigen::Unaligned, 1>;
-using Gebp = Eigen::internal::gebp_kernel<float, float, Index, ResMapper, Traits::mr, Traits::nr, false, false>;
-template <typename Mapper, int Order>
-using PackLhs = Eigen::internal::gemm_pack_lhs<float, Index, Mapper, Traits::mr, Traits::LhsProgress,
-                                               typename Traits::LhsPacket4Packing, Order>;
-template <typename Mapper, int Order>
-using PackRhs = Eigen::internal::gemm_pack_rhs<float, Index, Mapper, Traits::nr, Order>;
-
-int64_t blocksOf(int64_t total, int64_t block)
+int64_t roundUp(int64_t a, int64_t b)
 {
-    return (total + block - 1) / block;
+    return (a + b - 1) / b * b;
+}
+// Fraction of vector lanes doing useful work when n outputs are vectorised.
+double laneFill(int64_t n)
+{
+    return static_cast<double>(n) / static_cast<double>(roundUp(n, gemm::packetFloats()));
 }
 } // namespace
 
-// Inside, both modes are the column-major product C = A·B of Eigen's GEMM (Goto's algorithm):
-//   Right: C = Yᵀ [n × m], A = Bᵀ [n × k] (column-major view of B), B = Wᵀ [k × m] — W packed
-//          as gemm_pack_rhs panels for every (k-block, m-block).
-//   Left:  C = Yᵀ [m × n], A = W [m × k] (row-major), B = Xᵀ [k × n] — W packed as
-//          gemm_pack_lhs panels for every (m-block, k-block).
-void PrepackedGemm::prepare(Mode mode, const float* w, int64_t ldw, int64_t m, int64_t k, int64_t maxN)
+void PrepackedGemm::prepare(Mode mode, const float* w, int64_t ldw, int64_t m, int64_t k, int64_t maxN,
+                            WeightSide side)
 {
     m_mode = mode;
     m_m = m;
     m_k = k;
-    Index kc = k, mc = 0, nc = 0;
-    if (mode == Mode::Right) {
-        mc = maxN;
-        nc = m;
-    } else {
-        mc = m;
-        nc = maxN;
-    }
-    Eigen::internal::computeProductBlockingSizes<float, float, 1, Index>(kc, mc, nc, 1);
-    m_kc = kc;
-    m_mc = mc;
-    m_nc = nc;
-    // Eigen stores packed panels with aligned vector stores: every block starts on a 64-byte line.
-    auto align = [](int64_t floats) { return (floats + 15) / 16 * 16; };
-    int64_t total = 0;
-    for (int64_t a = 0; a < (mode == Mode::Right ? k : m); a += (mode == Mode::Right ? m_kc : m_mc))
-        for (int64_t b = 0; b < (mode == Mode::Right ? m : k); b += (mode == Mode::Right ? m_nc : m_kc))
-            total += align(std::min(mode == Mode::Right ? m_kc : m_mc, (mode == Mode::Right ? k : m) - a) *
-                           std::min(mode == Mode::Right ? m_nc : m_kc, (mode == Mode::Right ? m : k) - b));
-    m_packed = Tensor(Shape{std::max<int64_t>(total, 1)});
+    m_kc = gemm::depthBlock(k);
+    m_nr = gemm::tileCols();
+    m_packet = gemm::packetFloats();
+    if (mode == Mode::Left)
+        m_weightIsVector = true; // the only orientation left mode implements
+    else if (side == WeightSide::Auto)
+        m_weightIsVector = laneFill(maxN) < laneFill(m);
+    else
+        m_weightIsVector = side == WeightSide::Vector;
+    // Every block starts on a 64-byte line.
+    const auto align = [](int64_t floats) { return roundUp(floats, 16); };
     m_blockOffset.clear();
-    int64_t offset = 0;
-    if (mode == Mode::Right) {
-        // Wᵀ [k × m]: element (kk, o) = w[o·ldw + kk], a column-major matrix with stride ldw.
-        ColMapper wt(w, ldw);
-        PackRhs<ColMapper, Eigen::ColMajor> pack;
-        for (int64_t k2 = 0; k2 < k; k2 += m_kc)
-            for (int64_t j2 = 0; j2 < m; j2 += m_nc) {
-                const int64_t akc = std::min(m_kc, k - k2), anc = std::min(m_nc, m - j2);
-                m_blockOffset.push_back(offset);
-                pack(m_packed.data() + offset, wt.getSubMapper(k2, j2), akc, anc);
-                offset += align(akc * anc);
-            }
-        m_workspace = m_mc * m_kc;
-    } else {
-        RowMapper wm(w, ldw);
-        PackLhs<RowMapper, Eigen::RowMajor> pack;
-        for (int64_t i2 = 0; i2 < m; i2 += m_mc)
-            for (int64_t k2 = 0; k2 < k; k2 += m_kc) {
-                const int64_t amc = std::min(m_mc, m - i2), akc = std::min(m_kc, k - k2);
-                m_blockOffset.push_back(offset);
-                pack(m_packed.data() + offset, wm.getSubMapper(i2, k2), akc, amc);
-                offset += align(amc * akc);
-            }
-        m_workspace = m_kc * m_nc;
+    int64_t total = 0;
+    for (int64_t k2 = 0; k2 < k; k2 += m_kc) {
+        const int64_t akc = std::min(m_kc, k - k2);
+        m_blockOffset.push_back(total);
+        total += align(m_weightIsVector ? gemm::packedBFloats(akc, m) : gemm::packedAFloats(m, akc));
     }
+    m_packed = Tensor(Shape{std::max<int64_t>(total, 1)});
+    for (std::size_t kb = 0; kb < m_blockOffset.size(); ++kb) {
+        const int64_t k2 = static_cast<int64_t>(kb) * m_kc, akc = std::min(m_kc, k - k2);
+        float* dst = m_packed.data() + m_blockOffset[kb];
+        // W [m × k] row-major: as A its element (o, kk) is w[o·ldw + kk]; as B (Wᵀ, depth × m)
+        // its element (kk, o) is the same float.
+        if (m_weightIsVector)
+            gemm::packB({w + k2, 1, ldw}, akc, m, dst);
+        else
+            gemm::packA({w + k2, ldw, 1}, m, akc, dst);
+    }
+    if (mode == Mode::Left)
+        m_workspace = gemm::packedAFloats(maxN, m_kc);
+    else if (m_weightIsVector)
+        m_workspace = gemm::packedAFloats(maxN, m_kc) + maxN * m; // + Yᵀ
+    else
+        m_workspace = gemm::packedBFloats(m_kc, maxN);
 }
 
 void PrepackedGemm::run(int64_t n, const float* b, int64_t ldb, float* y, int64_t ldy, float* workspace) const
 {
-    Gebp gebp;
-    ResMapper res(y, ldy);
-    const int64_t kBlocks = blocksOf(m_k, m_kc);
-    if (m_mode == Mode::Right) {
-        ColMapper a(b, ldb); // Bᵀ [n × k]: element (p, kk) = b[kk·ldb + p]
-        PackLhs<ColMapper, Eigen::ColMajor> pack;
-        const int64_t jBlocks = blocksOf(m_m, m_nc);
-        for (int64_t i2 = 0; i2 < n; i2 += m_mc) {
-            const int64_t amc = std::min(m_mc, n - i2);
-            for (int64_t kb = 0; kb < kBlocks; ++kb) {
-                const int64_t k2 = kb * m_kc, akc = std::min(m_kc, m_k - k2);
-                pack(workspace, a.getSubMapper(i2, k2), akc, amc);
-                for (int64_t jb = 0; jb < jBlocks; ++jb) {
-                    const int64_t j2 = jb * m_nc, anc = std::min(m_nc, m_m - j2);
-                    gebp(res.getSubMapper(i2, j2), workspace,
-                         m_packed.data() + m_blockOffset[static_cast<std::size_t>(kb * jBlocks + jb)], amc, akc, anc,
-                         1.0f);
-                }
-            }
-        }
+    if (n <= 0 || m_m <= 0)
         return;
-    }
-    ColMapper xt(b, ldb); // Xᵀ [k × n]: element (kk, r) = x[r·ldb + kk]
-    PackRhs<ColMapper, Eigen::ColMajor> pack;
-    const int64_t iBlocks = blocksOf(m_m, m_mc);
-    // Pack each (k-block, n-block) of the activations once, then stream every weight block past it.
-    for (int64_t j2 = 0; j2 < n; j2 += m_nc) {
-        const int64_t anc = std::min(m_nc, n - j2);
-        for (int64_t kb = 0; kb < kBlocks; ++kb) {
-            const int64_t k2 = kb * m_kc, akc = std::min(m_kc, m_k - k2);
-            pack(workspace, xt.getSubMapper(k2, j2), akc, anc);
-            for (int64_t ib = 0; ib < iBlocks; ++ib) {
-                const int64_t i2 = ib * m_mc, amc = std::min(m_mc, m_m - i2);
-                gebp(res.getSubMapper(i2, j2), m_packed.data() + m_blockOffset[static_cast<std::size_t>(ib * kBlocks + kb)],
-                     workspace, amc, akc, anc, 1.0f);
-            }
+    for (std::size_t kb = 0; kb < m_blockOffset.size(); ++kb) {
+        const int64_t k2 = static_cast<int64_t>(kb) * m_kc, akc = std::min(m_kc, m_k - k2);
+        const float* w = m_packed.data() + m_blockOffset[kb];
+        if (m_mode == Mode::Left) {
+            // X [n × k]: A, element (r, kk) = x[r·ldb + kk]; C = Y [n × m].
+            gemm::packA({b + k2, ldb, 1}, n, akc, workspace);
+            gemm::multiplyPacked(n, m_m, akc, workspace, w, y, ldy, 1);
+        } else if (m_weightIsVector) {
+            // Bᵀ [n × k] as A: element (p, kk) = b[kk·ldb + p]; C = Yᵀ [n × m], accumulated
+            // row-major after the packed A so the tiles take the whole-packet path, and added
+            // to Y transposed once at the end (not once per depth block).
+            float* yt = workspace + gemm::packedAFloats(n, m_kc);
+            if (kb == 0)
+                std::fill(yt, yt + n * m_m, 0.0f);
+            gemm::packA({b + k2 * ldb, 1, ldb}, n, akc, workspace);
+            gemm::multiplyPacked(n, m_m, akc, workspace, w, yt, m_m, 1);
+            if (kb + 1 == m_blockOffset.size())
+                for (int64_t o = 0; o < m_m; ++o)
+                    for (int64_t p = 0; p < n; ++p)
+                        y[o * ldy + p] += yt[p * m_m + o];
+        } else {
+            // B [k × n] as B; C = Y [m × n].
+            gemm::packB({b + k2 * ldb, ldb, 1}, akc, n, workspace);
+            gemm::multiplyPacked(m_m, n, akc, w, workspace, y, ldy, 1);
         }
     }
+}
+
+int64_t PrepackedGemm::packedPixelFloats(int64_t n) const
+{
+    return m_k * roundUpPacket(n);
+}
+
+// The blocks packB would have written, back to back: block kb at kb·kc·roundUp(n, L).
+void PrepackedGemm::runPackedPixels(int64_t n, const float* packed, float* y, int64_t ldy) const
+{
+    if (n <= 0 || m_m <= 0)
+        return;
+    for (std::size_t kb = 0; kb < m_blockOffset.size(); ++kb) {
+        const int64_t k2 = static_cast<int64_t>(kb) * m_kc, akc = std::min(m_kc, m_k - k2);
+        gemm::multiplyPacked(m_m, n, akc, m_packed.data() + m_blockOffset[kb], packed + k2 * roundUpPacket(n), y, ldy,
+                             1);
+    }
+}
+
+void PrepackedGemm::runPixelRows(int64_t n, const float* const* bRows, float* y, int64_t ldy) const
+{
+    if (n <= 0 || m_m <= 0)
+        return;
+    for (std::size_t kb = 0; kb < m_blockOffset.size(); ++kb) {
+        const int64_t k2 = static_cast<int64_t>(kb) * m_kc, akc = std::min(m_kc, m_k - k2);
+        gemm::multiplyRows(m_m, n, akc, m_packed.data() + m_blockOffset[kb], bRows + k2, y, ldy);
+    }
+}
+
+std::string PrepackedGemm::orientation() const
+{
+    if (m_mode == Mode::Left)
+        return "features vectorised";
+    return m_weightIsVector ? "channels vectorised" : "pixels vectorised";
 }
 
 } // namespace nc::core::kernels::eigen

@@ -58,7 +58,8 @@ void TestEigenBackend::choosesAlgorithm_data()
     };
     row("conv1x1_direct_gemm", "1x1 direct GEMM");
     row("conv1x1_stride2_im2col", "packed im2col");
-    row("conv3x3_pad1", "packed im2col");
+    row("conv3x3_pad1", "implicit im2col");
+    row("conv_small_image_wide", "packed im2col"); // 4×4 output: rows of 6 would waste half
     row("conv_groups2", "2 groups");
     row("depthwise3x3", "direct depthwise");
     row("depthwise_multiplier2", "multiplier 2");
