@@ -112,27 +112,45 @@ struct SearchGraph {
                 if (--indeg[U(s)] == 0)
                     queue.push_back(s);
         }
+        // Descendant masks, in the reverse order.
+        std::vector<uint64_t> desc(U(n) * U(words), 0);
+        for (size_t q = queue.size(); q-- > 0;) {
+            const int i = queue[q];
+            for (int s : succ[U(i)]) {
+                set(&desc[U(i) * U(words)], s);
+                for (int w = 0; w < words; ++w)
+                    desc[U(i) * U(words) + U(w)] |= desc[U(s) * U(words) + U(w)];
+            }
+        }
+        // Buffer b of producer p counts at the ops that descend from p and are a reader of b or an
+        // ancestor of one (every op descending from p when b is an output).
         needAlways.assign(U(n), 0);
+        std::vector<uint64_t> region(U(words));
+        for (int b = 0; b < nb; ++b) {
+            const MemBuffer& B = g->buffers[U(b)];
+            if (B.persistent || B.producer < 0)
+                continue;
+            const uint64_t* d = &desc[U(B.producer) * U(words)];
+            if (B.output) {
+                std::copy(d, d + words, region.begin());
+            } else {
+                std::fill(region.begin(), region.end(), 0);
+                for (int r : B.readers) {
+                    set(region.data(), r);
+                    for (int w = 0; w < words; ++w)
+                        region[U(w)] |= anc[U(r) * U(words) + U(w)];
+                }
+                for (int w = 0; w < words; ++w)
+                    region[U(w)] &= d[w];
+            }
+            for (int w = 0; w < words; ++w)
+                for (uint64_t bits = region[U(w)]; bits; bits &= bits - 1)
+                    needAlways[U(w * 64 + __builtin_ctzll(bits))] += B.bytes;
+        }
         staticBound = base + outputs;
         for (int x = 0; x < n; ++x) {
-            int64_t need = base + alloc[U(x)] + scratch[U(x)];
-            for (int b = 0; b < nb; ++b) {
-                const MemBuffer& B = g->buffers[U(b)];
-                const int p = B.producer;
-                if (B.persistent || p == x || p < 0)
-                    continue;
-                bool readLater = B.output;
-                for (size_t k = 0; k < B.readers.size() && !readLater; ++k) {
-                    const int r = B.readers[k];
-                    readLater = r == x || has(&anc[U(r) * U(words)], x);
-                }
-                if (!readLater)
-                    continue;
-                if (has(&anc[U(x) * U(words)], p))
-                    need += B.bytes;
-            }
-            needAlways[U(x)] = need;
-            staticBound = std::max(staticBound, need);
+            needAlways[U(x)] += base + alloc[U(x)] + scratch[U(x)];
+            staticBound = std::max(staticBound, needAlways[U(x)]);
         }
     }
 
@@ -657,21 +675,22 @@ int autoBeamWidth(size_t ops)
     return static_cast<int>(std::clamp<size_t>(8000 / std::max<size_t>(ops, 1), 8, 64));
 }
 
-ScheduleResult heuristicSchedule(const MemoryGraph& g, int beamWidth)
+namespace {
+
+ScheduleResult heuristicOn(const SearchGraph& sg, int beamWidth)
 {
+    const MemoryGraph& g = *sg.g;
     if (beamWidth <= 0)
         beamWidth = autoBeamWidth(g.ops.size());
     ScheduleResult r;
-    const std::vector<int> base = defaultOrder(g);
-    r.timeline = evaluateOrder(g, base);
+    r.timeline = evaluateOrder(g, defaultOrder(g));
     r.defaultPeakBytes = r.timeline.peakBytes;
-    r.lowerBoundBytes = peakLowerBound(g);
+    r.lowerBoundBytes = sg.staticBound;
     if (g.ops.empty() || r.lowerBoundBytes >= r.timeline.peakBytes) {
         r.optimal = true;
         r.lowerBoundBytes = r.timeline.peakBytes;
         return r;
     }
-    SearchGraph sg(g);
     SearchOutcome o = beamSearch(sg, r.timeline.peakBytes, std::max(1, beamWidth));
     r.statesExplored = o.states;
     if (o.found) {
@@ -686,12 +705,19 @@ ScheduleResult heuristicSchedule(const MemoryGraph& g, int beamWidth)
     return r;
 }
 
+} // namespace
+
+ScheduleResult heuristicSchedule(const MemoryGraph& g, int beamWidth)
+{
+    return heuristicOn(SearchGraph(g), beamWidth);
+}
+
 ScheduleResult optimalSchedule(const MemoryGraph& g, const ScheduleOptions& options)
 {
-    ScheduleResult r = heuristicSchedule(g, options.beamWidth);
+    const SearchGraph sg(g);
+    ScheduleResult r = heuristicOn(sg, options.beamWidth);
     if (r.optimal)
         return r;
-    SearchGraph sg(g);
     // Lower the limit below the best order known until no order fits: the last order found is then
     // optimal. Each limit is decided from the start and from the end in turn, with a doubling share
     // of the state budget, until one of them answers; which direction's rule cuts more depends on the
