@@ -23,7 +23,7 @@ std::string DeployFigures::noteFor(const Network& net, int i) const
 }
 
 DeployFigures computeDeployFigures(const Network& net, const AnalysisResult& a, const DeploySettings& s,
-                                   int64_t maxStates)
+                                   int64_t maxStates, ExactSearch exact)
 {
     DeployFigures f;
     f.deploy = s.deploy;
@@ -35,16 +35,34 @@ DeployFigures computeDeployFigures(const Network& net, const AnalysisResult& a, 
     f.graph = std::move(*g);
     if (f.graph.ops.empty())
         return f;
-    if (s.optimalOrder) {
+    ScheduleResult schedule;
+    if (s.optimalOrder && exact == ExactSearch::Later) {
+        schedule = heuristicSchedule(f.graph);
+        f.searching = !schedule.optimal;
+    } else if (s.optimalOrder) {
         ScheduleOptions o;
         o.maxStates = maxStates;
-        f.schedule = optimalSchedule(f.graph, o);
+        schedule = optimalSchedule(f.graph, o);
     } else {
-        f.schedule.timeline = evaluateOrder(f.graph, defaultOrder(f.graph));
-        f.schedule.defaultPeakBytes = f.schedule.timeline.peakBytes;
-        f.schedule.lowerBoundBytes = peakLowerBound(f.graph);
+        schedule.timeline = evaluateOrder(f.graph, defaultOrder(f.graph));
+        schedule.defaultPeakBytes = schedule.timeline.peakBytes;
+        schedule.lowerBoundBytes = peakLowerBound(f.graph);
     }
-    f.plan = planArena(f.graph, f.schedule.timeline, s.planner);
+    const bool searching = f.searching;
+    applySchedule(f, net, std::move(schedule), s.planner);
+    f.searching = searching;
+    return f;
+}
+
+void applySchedule(DeployFigures& f, const Network& net, ScheduleResult schedule, Planner planner)
+{
+    f.searching = false;
+    f.schedule = std::move(schedule);
+    f.plan = planArena(f.graph, f.schedule.timeline, planner);
+    f.stepNode.clear();
+    f.scratchBytes.clear();
+    f.buffers.clear();
+    f.allocatedTotal = 0;
 
     const Timeline& t = f.schedule.timeline;
     const auto& nodes = net.nodes();
@@ -77,7 +95,6 @@ DeployFigures computeDeployFigures(const Network& net, const AnalysisResult& a, 
             f.allocatedTotal += f.allocatedBytes[i];
         }
     }
-    return f;
 }
 
 } // namespace nc::core::deploy

@@ -34,6 +34,9 @@ struct DeployFigures {
     bool deploy = false;      // the settings' `deploy` these figures were built with
     MemoryGraph graph;
     ScheduleResult schedule;  // schedule.timeline is the chosen order (default or optimal)
+    // The optimal order was asked for with ExactSearch::Later and is not proven yet: `schedule` holds
+    // the heuristic's order until applySchedule() brings the exact search's result.
+    bool searching = false;
     ArenaPlan plan;
 
     // One entry per step of schedule.timeline.order:
@@ -55,9 +58,21 @@ struct DeployFigures {
     std::string noteFor(const Network& net, int nodeIndex) const;
 };
 
-// Builds the memory graph with `s`, schedules it (the optimal search keeps at most `maxStates` sets so
-// an edit stays responsive; larger graphs get the heuristic and its bound) and plans the arena.
+// When the exact schedule search runs: Now, inside computeDeployFigures (CLI, tests); Later, by the
+// caller (the Document runs it on a worker thread so an edit never waits for it).
+enum class ExactSearch : uint8_t { Now, Later };
+
+// The state budget of the exact search behind a document: larger graphs keep the heuristic's order
+// and its bound.
+inline constexpr int64_t kDocumentSearchStates = 200'000;
+
+// Builds the memory graph with `s`, schedules it and plans the arena. With the optimal order and
+// ExactSearch::Later, the schedule is the heuristic's (heuristicSchedule, a few milliseconds) and
+// `searching` says the exact search is still owed, unless the heuristic already proved its order.
 DeployFigures computeDeployFigures(const Network& net, const AnalysisResult& a, const DeploySettings& s,
-                                   int64_t maxStates = 200'000);
+                                   int64_t maxStates = kDocumentSearchStates, ExactSearch exact = ExactSearch::Now);
+// Replaces the schedule of `f` (built from `net`) by `schedule`, re-plans the arena with `planner`
+// and re-derives every per-step figure; clears `searching`.
+void applySchedule(DeployFigures& f, const Network& net, ScheduleResult schedule, Planner planner);
 
 } // namespace nc::core::deploy
