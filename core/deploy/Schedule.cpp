@@ -1,4 +1,4 @@
-// Schedule: timeline of an order, and the set-based dynamic programming / beam search over orders.
+// Schedule: timeline of an order, the beam search over sets and the exact decision search over sets.
 #include "Schedule.h"
 
 #include <algorithm>
