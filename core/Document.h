@@ -4,8 +4,11 @@
 // Views never mutate the network directly: they build a Command (Commands.h) and execute it, through
 // the GUI's undo stack or, headless, Document::execute(). Every mutation re-runs the analysis
 // synchronously (microseconds for hundreds of layers) before `changed` is emitted, so a view that
-// redraws on `changed` always sees figures that match the graph.
-// Lives in the GUI thread; not thread-safe.
+// redraws on `changed` always sees figures that match the graph. The one exception is the
+// memory-optimal schedule: an edit shows the heuristic's order at once (deployment().searching) and
+// the exact search runs on a worker thread; its order arrives with another `changed`
+// (ChangeKind::Params), unless the design or settings changed meanwhile.
+// Lives in the GUI thread; not thread-safe (the worker only sees a copy of the memory graph).
 #pragma once
 
 #include "Analysis.h"
@@ -14,7 +17,9 @@
 
 #include <QObject>
 #include <QString>
+#include <QThreadPool>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -40,6 +45,7 @@ class Document : public QObject {
     Q_OBJECT
 public:
     explicit Document(QObject* parent = nullptr);
+    ~Document() override;
 
     const Network& network() const { return m_net; }
     const AnalysisResult& analysis() const { return m_analysis; }
@@ -60,6 +66,9 @@ public:
     const deploy::DeploySettings& deploySettings() const { return m_deploySettings; }
     void setDeploySettings(const deploy::DeploySettings& s);
     const deploy::DeployFigures& deployment() const { return m_deployment; }
+    // Brings the exact search's result for `revision` in (the worker calls it through the event
+    // loop); ignored, returning false, when the document has moved past that revision.
+    bool applyOptimalSchedule(uint64_t revision, deploy::ScheduleResult schedule);
 
     QString filePath() const { return m_path; }
     void setFilePath(const QString& p) { m_path = p; }
@@ -68,12 +77,19 @@ signals:
     void changed(const nc::core::Change& change);
 
 private:
+    // Re-derives the deployment figures for the current network and settings, bumps the revision
+    // and, when the optimal order is owed, starts the exact search for the new revision.
+    void rederiveDeployment();
+
     Network m_net;
     AnalysisResult m_analysis;
     deploy::DeploySettings m_deploySettings;
     deploy::DeployFigures m_deployment;
     QString m_path;
     uint64_t m_revision = 0;
+    // The revision the latest search was started for: a queued search for an older one skips.
+    std::shared_ptr<std::atomic<uint64_t>> m_searchFor = std::make_shared<std::atomic<uint64_t>>(0);
+    QThreadPool m_searchPool; // one thread: searches run one at a time, newest last
 };
 
 } // namespace nc::core

@@ -207,6 +207,12 @@ int memoryCommand(int argc, char** argv)
             j["bytes"] = static_cast<qint64>(b.bytes);
             j["first_step"] = b.firstStep;
             j["last_step"] = b.lastStep;
+            // Which of the layer's tensors the block holds: an output port (LSTM: 0 the sequence, 1
+            // h_n, 2 c_n), the causal attention's KV cache, or an op's scratch while it runs.
+            j["port"] = b.port;
+            j["kind"] = b.buffer < 0                                          ? "scratch"
+                        : g.buffers[static_cast<size_t>(b.buffer)].persistent ? "kv_cache"
+                                                                              : "output";
             buffers.append(j);
         }
         root["buffers"] = buffers;

@@ -23,7 +23,7 @@ std::string DeployFigures::noteFor(const Network& net, int i) const
 }
 
 DeployFigures computeDeployFigures(const Network& net, const AnalysisResult& a, const DeploySettings& s,
-                                   int64_t maxStates)
+                                   int64_t maxStates, ExactSearch exact)
 {
     DeployFigures f;
     f.deploy = s.deploy;
@@ -35,16 +35,37 @@ DeployFigures computeDeployFigures(const Network& net, const AnalysisResult& a, 
     f.graph = std::move(*g);
     if (f.graph.ops.empty())
         return f;
-    if (s.optimalOrder) {
+    ScheduleResult schedule;
+    if (s.optimalOrder && exact == ExactSearch::Later) {
+        schedule = heuristicSchedule(f.graph);
+        f.searching = !schedule.optimal;
+    } else if (s.optimalOrder) {
         ScheduleOptions o;
         o.maxStates = maxStates;
-        f.schedule = optimalSchedule(f.graph, o);
+        schedule = optimalSchedule(f.graph, o);
     } else {
-        f.schedule.timeline = evaluateOrder(f.graph, defaultOrder(f.graph));
-        f.schedule.defaultPeakBytes = f.schedule.timeline.peakBytes;
-        f.schedule.lowerBoundBytes = peakLowerBound(f.graph);
+        schedule.timeline = evaluateOrder(f.graph, defaultOrder(f.graph));
+        schedule.defaultPeakBytes = schedule.timeline.peakBytes;
+        schedule.lowerBoundBytes = peakLowerBound(f.graph);
     }
+    const bool searching = f.searching;
+    applySchedule(f, net, a, std::move(schedule), s);
+    f.searching = searching;
+    return f;
+}
+
+void applySchedule(DeployFigures& f, const Network& net, const AnalysisResult& a, ScheduleResult schedule,
+                   const DeploySettings& s)
+{
+    f.searching = false;
+    f.schedule = std::move(schedule);
     f.plan = planArena(f.graph, f.schedule.timeline, s.planner);
+    f.patch.reset();
+    f.patchError.clear();
+    f.stepNode.clear();
+    f.scratchBytes.clear();
+    f.buffers.clear();
+    f.allocatedTotal = 0;
 
     const Timeline& t = f.schedule.timeline;
     const auto& nodes = net.nodes();
@@ -84,7 +105,6 @@ DeployFigures computeDeployFigures(const Network& net, const AnalysisResult& a, 
         else
             f.patchError = p.error();
     }
-    return f;
 }
 
 Result<PatchPlan> patchPlanFor(const Network& net, const AnalysisResult& a, const DeployFigures& f,

@@ -45,6 +45,9 @@ struct DeployFigures {
     bool deploy = false;      // the settings' `deploy` these figures were built with
     MemoryGraph graph;
     ScheduleResult schedule;  // schedule.timeline is the chosen order (default or optimal)
+    // The optimal order was asked for with ExactSearch::Later and is not proven yet: `schedule` holds
+    // the heuristic's order until applySchedule() brings the exact search's result.
+    bool searching = false;
     ArenaPlan plan;
 
     // One entry per step of schedule.timeline.order:
@@ -72,10 +75,23 @@ struct DeployFigures {
     std::string noteFor(const Network& net, int nodeIndex) const;
 };
 
-// Builds the memory graph with `s`, schedules it (the optimal search keeps at most `maxStates` sets so
-// an edit stays responsive; larger graphs get the heuristic and its bound) and plans the arena.
+// When the exact schedule search runs: Now, inside computeDeployFigures (CLI, tests); Later, by the
+// caller (the Document runs it on a worker thread so an edit never waits for it).
+enum class ExactSearch : uint8_t { Now, Later };
+
+// The state budget of the exact search behind a document: larger graphs keep the heuristic's order
+// and its bound.
+inline constexpr int64_t kDocumentSearchStates = 200'000;
+
+// Builds the memory graph with `s`, schedules it and plans the arena. With the optimal order and
+// ExactSearch::Later, the schedule is the heuristic's (heuristicSchedule, a few milliseconds) and
+// `searching` says the exact search is still owed, unless the heuristic already proved its order.
 DeployFigures computeDeployFigures(const Network& net, const AnalysisResult& a, const DeploySettings& s,
-                                   int64_t maxStates = 200'000);
+                                   int64_t maxStates = kDocumentSearchStates, ExactSearch exact = ExactSearch::Now);
+// Replaces the schedule of `f` (built from `net` and `a`) by `schedule`, re-plans the arena with
+// `s.planner`, re-derives every per-step figure and the patch plan `s` asks for; clears `searching`.
+void applySchedule(DeployFigures& f, const Network& net, const AnalysisResult& a, ScheduleResult schedule,
+                   const DeploySettings& s);
 // The patch plan `s` asks for over the figures' order: planPatches or searchPatches (lowest peak).
 Result<PatchPlan> patchPlanFor(const Network& net, const AnalysisResult& a, const DeployFigures& f,
                                const DeploySettings& s);

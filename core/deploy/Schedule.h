@@ -8,13 +8,17 @@
 // reader, inclusive; a buffer holding a network output lives to the end. The live bytes of a step are
 // its live buffers plus the running op's scratch. The peak is the largest step.
 //
-// The exact search is dynamic programming over the sets of scheduled ops (Serenity, Ahn et al.,
-// MLSys 2020): the live memory after a set has run depends only on the set, so the best peak to reach
-// a set is memoised per set, level by level. Pruning: sets whose peak already reaches the best known
-// schedule's are dropped, and an op that frees at least what it allocates without raising the peak is
-// scheduled at once (no order can do better than running it now). When the number of sets explodes
-// the search turns into a beam search (the anytime heuristic) and reports a lower bound instead of
-// optimality.
+// The exact search works on sets of scheduled ops (Serenity, Ahn et al., MLSys 2020): the live memory
+// after a set has run depends only on the set. It answers "is there an order whose every step stays
+// within L?" by depth-first search over sets, each set expanded at most once, and lowers L below the
+// best order found until the answer is no; that last order is optimal. A limit makes a strong
+// pruning rule sound: an op that frees at least what it allocates, and whose step fits, runs at once
+// (moving it to the front of any order that fits keeps it fitting). Searched from the end, the rule
+// mirrors: an op that allocates at least what it frees goes last. Expand-then-reduce cells collapse
+// from the end (60-op random cells: a few thousand sets), so both directions run in turn with a
+// growing share of the state budget. Sets found dead stay dead at every lower limit. When the budget
+// runs out the best order found stands with peakLowerBound() as its bound, never worse than the
+// default order.
 #pragma once
 
 #include "Deployment.h"
@@ -39,13 +43,19 @@ std::vector<int> defaultOrder(const MemoryGraph& g);
 Timeline evaluateOrder(const MemoryGraph& g, std::span<const int> order);
 bool isTopologicalOrder(const MemoryGraph& g, std::span<const int> order);
 
-// A peak no order can beat: every op needs its inputs, its output and its scratch at once, and
-// network outputs and inputs are live at the end and the start.
+// A peak no order can beat: at every op's step its inputs, its output, its scratch and every buffer
+// of an ancestor that a descendant (or the op) still reads are live, whatever the order; and network
+// outputs are live at the end.
 int64_t peakLowerBound(const MemoryGraph& g);
 
+// Which end of the order the exact search works from (see optimalSchedule). Both is right for every
+// use; the others exist so tests can check each direction's pruning on its own.
+enum class SearchFrom : uint8_t { Both, Start, End };
+
 struct ScheduleOptions {
-    int64_t maxStates = 2'000'000; // sets the exact search may hold before it turns into a beam search
+    int64_t maxStates = 2'000'000; // sets the exact search may visit before the best order so far stands
     int beamWidth = 0;             // sets kept per level by the heuristic; 0: autoBeamWidth()
+    SearchFrom searchFrom = SearchFrom::Both;
 };
 
 struct ScheduleResult {

@@ -8,6 +8,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <map>
+
 class TestCli : public QObject {
     Q_OBJECT
 private slots:
@@ -22,6 +24,7 @@ private slots:
     void memoryHeaderHasOffsets();
     void memoryPatchesAndOptimal();
     void memoryFlashAttention();
+    void memoryJsonTagsPortsAndKvCache();
     void badInput_data();
     void badInput();
     void layerErrorsExitNonZero();
@@ -164,7 +167,7 @@ void TestCli::memoryJsonFields()
     QJsonObject b = o["buffers"].toArray().at(0).toObject();
     QStringList bkeys = b.keys();
     bkeys.sort();
-    QCOMPARE(bkeys, (QStringList{"bytes", "first_step", "last_step", "layer", "offset"}));
+    QCOMPARE(bkeys, (QStringList{"bytes", "first_step", "kind", "last_step", "layer", "offset", "port"}));
     QCOMPARE(b["layer"].toString(), QString("input"));
     QCOMPARE(b["bytes"].toInteger(), qint64(3 * 224 * 224));
     QCOMPARE(b["first_step"].toInt(), 0);
@@ -246,6 +249,77 @@ void TestCli::memoryFlashAttention()
     QCOMPARE(offLayer, QString("block0.attn"));
     QCOMPARE(onLayer, QString("block0.attn"));
     QCOMPARE(off - on, qint64(410548));
+}
+
+void TestCli::memoryJsonTagsPortsAndKvCache()
+{
+    // An LSTM over 10 steps of 8 features, hidden 16, fp32: the sequence y is 10·16·4 = 640 B, h_n
+    // and c_n 1·16·4 = 64 B each, and its scratch holds the gate pre-activations, 10·4·16·4 =
+    // 2,560 B. h_n (port 1) feeds a linear layer 16 → 4 (1·4·4 = 16 B), the network's output; y and
+    // c_n feed nothing, so they die at the LSTM's own step. The input is 10·8·4 = 320 B. The peak is
+    // the LSTM's step: 320 + 640 + 64 + 64 + 2,560 = 3,648 B.
+    QTemporaryDir dir;
+    const QString path = dir.filePath("lstm.json");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"format":"netcanvas","version":2,"layers":[
+ {"id":1,"name":"in","type":"input","attrs":{"shape":[10,8]}},
+ {"id":2,"name":"rnn","type":"lstm","attrs":{"hidden":16,"layers":1}},
+ {"id":3,"name":"fc","type":"linear","attrs":{"out_features":4}}],
+ "edges":[{"id":1,"from":1,"to":2,"port":0},{"id":2,"from":2,"to":3,"port":0,"from_port":1}]})");
+    f.close();
+    Run r = run({"memory", path, "--deploy", "--format", "json"});
+    QCOMPARE(r.code, 0);
+    const QJsonObject lstm = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(lstm["peak_bytes"].toInteger(), qint64(3648));
+    const QJsonArray buffers = lstm["buffers"].toArray();
+    std::map<std::pair<QString, int>, QJsonObject> byPort;
+    auto at = [&](const char* layer, int port) { return byPort[{QString(layer), port}]; };
+    QJsonObject scratch;
+    for (const QJsonValue& v : buffers) {
+        const QJsonObject b = v.toObject();
+        if (b["kind"].toString() == "scratch")
+            scratch = b;
+        else
+            byPort[{b["layer"].toString(), b["port"].toInt(-1)}] = b;
+    }
+    QCOMPARE(buffers.size(), 6);
+    QCOMPARE(at("in", 0)["bytes"].toInteger(), qint64(320));
+    QCOMPARE(at("rnn", 0)["bytes"].toInteger(), qint64(640));
+    QCOMPARE(at("rnn", 1)["bytes"].toInteger(), qint64(64));
+    QCOMPARE(at("rnn", 2)["bytes"].toInteger(), qint64(64));
+    QCOMPARE(at("fc", 0)["bytes"].toInteger(), qint64(16));
+    for (const char* layer : {"in", "rnn", "fc"})
+        QCOMPARE(at(layer, 0)["kind"].toString(), QString("output"));
+    QCOMPARE(at("rnn", 1)["kind"].toString(), QString("output"));
+    QCOMPARE(at("rnn", 2)["kind"].toString(), QString("output"));
+    // h_n lives until fc reads it (step 2); c_n only during the LSTM's step.
+    QCOMPARE(at("rnn", 1)["last_step"].toInt(), 2);
+    QCOMPARE(at("rnn", 2)["last_step"].toInt(), 1);
+    QCOMPARE(scratch["layer"].toString(), QString("rnn"));
+    QCOMPARE(scratch["bytes"].toInteger(), qint64(2560));
+
+    // GPT-2 small, fp32, context 1,024: each of the 12 causal attention layers keeps K and V of every
+    // token, 2·768·1,024·4 = 6,291,456 B, live from the first step to the last.
+    Run g = run({"memory", "zoo:gpt2", "--deploy", "--format", "json"});
+    QCOMPARE(g.code, 0);
+    const QJsonObject root = QJsonDocument::fromJson(g.out).object();
+    const int last = static_cast<int>(root["schedule"].toArray().size()) - 1;
+    int kv = 0;
+    for (const QJsonValue& v : root["buffers"].toArray()) {
+        const QJsonObject b = v.toObject();
+        const QString kind = b["kind"].toString();
+        QVERIFY2(kind == "output" || kind == "kv_cache" || kind == "scratch", qPrintable(kind));
+        if (kind != "kv_cache")
+            continue;
+        ++kv;
+        QCOMPARE(b["bytes"].toInteger(), qint64(6291456));
+        QCOMPARE(b["first_step"].toInt(), 0);
+        QCOMPARE(b["last_step"].toInt(), last);
+        QCOMPARE(b["port"].toInt(-1), 0);
+        QVERIFY2(b["layer"].toString().endsWith("attn"), qPrintable(b["layer"].toString()));
+    }
+    QCOMPARE(kv, 12);
 }
 
 void TestCli::badInput_data()

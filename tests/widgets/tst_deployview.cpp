@@ -15,6 +15,7 @@
 #include "core/Zoo.h"
 
 #include <QCheckBox>
+#include <QSignalSpy>
 #include <QDockWidget>
 
 using namespace nc;
@@ -28,6 +29,7 @@ private slots:
     void initTestCase() { test::isolateApplication(); }
     void everyFigureFollowsTheView();
     void optimalOrderReordersTheTimeline();
+    void parametersFollowTheFolding();
 };
 
 namespace {
@@ -168,6 +170,11 @@ void TestDeployView::optimalOrderReordersTheTimeline()
     QCOMPARE(tl->peakBytes(), int64_t(8256));
     r.panel->scheduleBox()->setFocus();
     QTest::keyClick(r.panel->scheduleBox(), Qt::Key_Down); // memory-optimal order
+    // The exact search runs off the GUI thread; its order arrives with a later change.
+    core::Document& doc = r.d.w().document();
+    QSignalSpy arrived(&doc, &core::Document::changed);
+    while (doc.deployment().searching)
+        QVERIFY(arrived.wait(60'000));
     QApplication::processEvents();
     r.charts->flush();
     // Optimal: input 64 + e1 4,096 + r1 64... at e2: input 64 + r1 64 + e2 4,096 = 4,224 B.
@@ -175,6 +182,48 @@ void TestDeployView::optimalOrderReordersTheTimeline()
     const auto& names = tl->layerAxis()->names;
     const auto at = [&](const char* n) { return std::find(names.begin(), names.end(), QString(n)) - names.begin(); };
     QVERIFY(at("r1") < at("e2") || at("r2") < at("e1"));
+}
+
+void TestDeployView::parametersFollowTheFolding()
+{
+    // conv 3 → 16 channels, 3×3, no bias: 16·3·3·3 = 432 weights. Its BatchNorm: γ and β, 2·16 = 32
+    // parameters (the running statistics are state, not parameters). Deployed, the BatchNorm folds
+    // into the convolution, which gains a bias of 16: 432 + 16 = 448; the BatchNorm keeps 0.
+    // Then a linear layer 16·8·8 = 1,024 → 10 with bias: 10,250, untouched by the view.
+    core::ModelBuilder b("fold");
+    const core::NodeId in = b.input({3, 8, 8});
+    const core::NodeId conv = b.conv(in, 16, 3, 1, 1, 1, false, "conv");
+    const core::NodeId bn = b.batchNorm(conv, "bn");
+    b.linear(b.flatten(bn, "flat"), 10, true, "fc");
+    core::Network net = b.finish();
+    net.bits = 8;
+    Rig r(std::move(net));
+    widgets::LayerBarChart* chart = r.charts->paramsChart();
+    LayerTableModel* m = r.charts->table()->layerModel();
+    auto bar = [&](const char* layer) { return chart->values()[static_cast<size_t>(r.d.result(layer)->step)]; };
+    auto cell = [&](const char* layer, int column) {
+        return m->data(m->index(m->rowOf(r.d.id(layer)), column), LayerTableModel::SortRole).toDouble();
+    };
+
+    // Training view: as the analysis counts them.
+    QCOMPARE(bar("conv"), 432.0);
+    QCOMPARE(bar("bn"), 32.0);
+    QCOMPARE(bar("fc"), 10250.0);
+    QCOMPARE(cell("bn", LayerTableModel::Params), 32.0);
+
+    r.pressPreset(Qt::Key_Down, 1); // TFLite Micro: the deployment view
+    QCOMPARE(bar("conv"), 448.0);
+    QCOMPARE(bar("bn"), 0.0);
+    QCOMPARE(bar("fc"), 10250.0);
+    QCOMPARE(cell("conv", LayerTableModel::Params), 448.0);
+    QCOMPARE(cell("bn", LayerTableModel::Params), 0.0);
+    // At 8 bits one byte per parameter.
+    QCOMPARE(cell("conv", LayerTableModel::ModelBytes), 448.0);
+    QCOMPARE(r.status("bn"), QString("folded into conv"));
+
+    r.pressPreset(Qt::Key_Up, 1); // back to training
+    QCOMPARE(bar("bn"), 32.0);
+    QCOMPARE(cell("bn", LayerTableModel::Params), 32.0);
 }
 
 QTEST_MAIN(TestDeployView)

@@ -55,6 +55,8 @@ ChartData ChartData::from(const core::Network& net, const core::AnalysisResult& 
         if (l.nodeIndex >= 0 && static_cast<size_t>(l.nodeIndex) < d.timelineStepOfNode.size())
             d.timelineStepOfNode[static_cast<size_t>(l.nodeIndex)] = l.step;
     d.activationTotal = a.totals.activationBytes;
+    d.paramsTotal = a.totals.params;
+    d.modelBytesTotal = a.totals.modelBytes;
     return d;
 }
 
@@ -83,12 +85,18 @@ ChartData ChartData::from(const core::Network& net, const core::AnalysisResult& 
     d.peakLiveBytes = t.peakBytes;
     d.timelineStepOfNode = f.stepOfNode;
     d.activationTotal = f.allocatedTotal;
+    d.paramsTotal = f.graph.params;
+    d.modelBytesTotal = 0;
     for (size_t step = 0; step < a.layers.size(); ++step) {
         const int node = a.layers[step].nodeIndex;
-        d.activationBytes[step] =
-            node >= 0 && static_cast<size_t>(node) < f.allocatedBytes.size()
-                ? static_cast<double>(f.allocatedBytes[static_cast<size_t>(node)])
-                : 0.0;
+        const bool known = node >= 0 && static_cast<size_t>(node) < f.allocatedBytes.size() &&
+                           static_cast<size_t>(node) < f.graph.layers.size();
+        d.activationBytes[step] = known ? static_cast<double>(f.allocatedBytes[static_cast<size_t>(node)]) : 0.0;
+        const int64_t params = known ? f.graph.layers[static_cast<size_t>(node)].params : 0;
+        const int64_t bytes = core::bytesFor(params, a.layers[step].bits);
+        d.params[step] = static_cast<double>(params);
+        d.modelBytes[step] = static_cast<double>(bytes);
+        d.modelBytesTotal += bytes;
     }
     return d;
 }

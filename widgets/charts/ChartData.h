@@ -20,8 +20,8 @@ namespace nc::widgets {
 struct ChartData {
     std::shared_ptr<const LayerAxis> axis;
     std::vector<double> activationBytes; // LayerResult::activationBytes
-    std::vector<double> params;          // LayerResult::params
-    std::vector<double> modelBytes;      // LayerResult::modelBytes (at the layer's bit width)
+    std::vector<double> params;          // LayerResult::params; deployed: LayerDeploy::params
+    std::vector<double> modelBytes;      // LayerResult::modelBytes (at the layer's bit width); deployed: of those
     std::vector<double> macs;            // LayerResult::macs
     std::vector<double> liveBytes;       // LayerResult::liveBytes (DAG-aware, includes workspace)
     std::vector<double> workspaceBytes;  // LayerResult::workspaceBytes
@@ -40,11 +40,15 @@ struct ChartData {
     std::vector<int> timelineStepOfNode; // by node index; -1: not a step of its own nor hosted
     bool deployment = false;             // the series above come from the deployment view
     int64_t activationTotal = 0;         // sum of activationBytes: totals.activationBytes, or deployed
+    int64_t paramsTotal = 0;             // totals.params, or MemoryGraph::params (after folding)
+    int64_t modelBytesTotal = 0;         // totals.modelBytes, or the sum of the deployed modelBytes
 
     static ChartData from(const core::Network& net, const core::AnalysisResult& a);
     // In the deployment view (f.deploy and f.ok()) the timeline and the activation memory follow the
     // deployment: activationBytes[i] is DeployFigures::allocatedBytes of the layer (0 when folded,
-    // fused, in place or a view). Otherwise the same as from(net, a).
+    // fused, in place or a view). So do the parameters: a folded BatchNorm has none and the layer it
+    // folded into holds them (its weights plus the bias it gains); modelBytes are those at the layer's
+    // bit width. Otherwise the same as from(net, a).
     static ChartData from(const core::Network& net, const core::AnalysisResult& a,
                           const core::deploy::DeployFigures& f);
     int bits = 32;

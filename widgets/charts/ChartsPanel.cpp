@@ -209,7 +209,8 @@ void ChartsPanel::applyData() {
     m_params->setDetail(tr("weights"), m_data.modelBytes, LayerBarChart::Unit::Bytes);
     m_params->setSubtitle(
         tr("total %1 · model %2 at %3")
-            .arg(qs(core::humanCount(t.params)), qs(core::humanBytes(t.modelBytes)), precision));
+            .arg(qs(core::humanCount(m_data.paramsTotal)), qs(core::humanBytes(m_data.modelBytesTotal)), precision) +
+        view);
     m_macs->setData(m_data.axis, m_data.macs);
     m_macs->setSubtitle(
         tr("total %1 MACs · %2 FLOPs").arg(qs(core::humanCount(t.macs)), qs(core::humanCount(t.flops))));
@@ -228,6 +229,11 @@ void ChartsPanel::applyData() {
         for (const core::LayerResult& l : a.layers)
             notes.push_back(qs(m_doc.deployment().noteFor(net, l.nodeIndex)));
     m_table->setDeployNotes(std::move(notes));
+    // Its Params and Model columns follow the folding, as the parameters chart does.
+    if (m_data.deployment)
+        m_table->setDeployParams(m_data.params, m_data.modelBytes);
+    else
+        m_table->setDeployParams({}, {});
 
     // Measured latency belongs to the revision it was measured on; any edit makes it stale.
     if (m_latency) {

@@ -26,6 +26,11 @@ public:
     void removeExtraColumn(const QString& name);
     // See LayerTableModel::setDeployNotes.
     void setDeployNotes(std::vector<QString> perLayer) { m_model->setDeployNotes(std::move(perLayer)); }
+    // See LayerTableModel::setDeployParams.
+    void setDeployParams(std::vector<double> params, std::vector<double> modelBytes)
+    {
+        m_model->setDeployParams(std::move(params), std::move(modelBytes));
+    }
 
     // Selects the rows of `ids` (scrolling the first into view when `reveal`), without emitting.
     void selectLayers(const std::vector<core::NodeId>& ids, bool reveal);

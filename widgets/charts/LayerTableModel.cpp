@@ -66,6 +66,15 @@ void LayerTableModel::setDeployNotes(std::vector<QString> perLayer) {
         emit dataChanged(index(0, 0), index(rowCount() - 1, CsvColumnCount - 1));
 }
 
+void LayerTableModel::setDeployParams(std::vector<double> params, std::vector<double> modelBytes) {
+    if (params == m_deployParams && modelBytes == m_deployModelBytes)
+        return;
+    m_deployParams = std::move(params);
+    m_deployModelBytes = std::move(modelBytes);
+    if (!m_rows.empty())
+        emit dataChanged(index(0, Params), index(rowCount() - 1, ModelBytes));
+}
+
 QString LayerTableModel::deployNote(int row) const {
     return row >= 0 && static_cast<size_t>(row) < m_notes.size() ? m_notes[static_cast<size_t>(row)] : QString();
 }
@@ -174,9 +183,11 @@ QVariant LayerTableModel::cell(const Row& r, int row, int column, int role) cons
             return std::nullopt;
         switch (column) {
         case Params:
-            return static_cast<double>(l.params);
+            return static_cast<size_t>(row) < m_deployParams.size() ? m_deployParams[static_cast<size_t>(row)]
+                                                                     : static_cast<double>(l.params);
         case ModelBytes:
-            return static_cast<double>(l.modelBytes);
+            return static_cast<size_t>(row) < m_deployModelBytes.size() ? m_deployModelBytes[static_cast<size_t>(row)]
+                                                                         : static_cast<double>(l.modelBytes);
         case Macs:
             return static_cast<double>(l.macs);
         case Flops:

@@ -69,6 +69,9 @@ public:
     // is; no vector: the training view). A noted row's Status reads the note, in a muted colour.
     void setDeployNotes(std::vector<QString> perLayer);
     QString deployNote(int row) const;
+    // The deployment view's parameters and model bytes per layer, schedule order (a folded BatchNorm
+    // 0, its convolution with the bias it gains); empty vectors: the analysis' figures.
+    void setDeployParams(std::vector<double> params, std::vector<double> modelBytes);
 
     core::NodeId idAt(int row) const;
     int rowOf(core::NodeId id) const; // -1 when absent
@@ -94,6 +97,7 @@ private:
     std::vector<Row> m_rows;
     std::vector<Extra> m_extras;
     std::vector<QString> m_notes;
+    std::vector<double> m_deployParams, m_deployModelBytes;
     std::unordered_map<uint32_t, int> m_rowById;
     int64_t m_batch = 1;
 };

@@ -220,8 +220,10 @@ void MemoryPanel::recompute()
     QString text = tr("Peak %1 at %2").arg(bytes(t.peakBytes), name(f.stepNode[static_cast<size_t>(t.peakStep)]));
     if (m_doc.deploySettings().optimalOrder)
         text += tr("; default order %1 (%2)")
-                    .arg(bytes(s.defaultPeakBytes), s.optimal ? tr("this order is optimal")
-                                                              : tr("heuristic; no order below %1").arg(bytes(s.lowerBoundBytes)));
+                    .arg(bytes(s.defaultPeakBytes),
+                         s.optimal       ? tr("this order is optimal")
+                         : f.searching   ? tr("heuristic order; searching for the optimal one…")
+                                         : tr("heuristic; no order below %1").arg(bytes(s.lowerBoundBytes)));
     text += tr(". Arena %1, lower bound %2.").arg(bytes(plan.arenaBytes), bytes(plan.lowerBoundBytes));
     m_summary->setText(text);
     if (f.patch) {
