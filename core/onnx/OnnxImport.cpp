@@ -264,6 +264,16 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
             (void)net.addEdgeUnchecked(Edge{{}, it->second.id, id, static_cast<int>(port), it->second.port});
         }
         produced[grp.output] = {id, 0};
+        if (grp.reshapeAfter) {
+            Node r;
+            r.type = LayerType::Reshape;
+            r.params = cat.spec(LayerType::Reshape).defaults;
+            r.params.dims = *grp.reshapeAfter;
+            r.name = uniqueName(net.node(id)->name + "/reshape", "reshape");
+            NodeId rid = net.addNode(std::move(r)).value();
+            (void)net.addEdgeUnchecked(Edge{{}, id, rid, 0, 0});
+            produced[grp.output] = {rid, 0};
+        }
         if (grp.outputUnread)
             unreadOutputs.insert(grp.output);
         for (size_t k = 0; k < grp.extraOutputs.size(); ++k)

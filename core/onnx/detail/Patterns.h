@@ -9,6 +9,7 @@
 #include "core/LayerType.h"
 #include "core/Shape.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,10 @@ struct Group {
     };
     std::vector<Extra> extraOutputs;
     bool outputUnread = false; // port 0 is a value nothing reads (an LSTM whose sequence is unused)
+    // A Reshape layer placed after the layer, giving `output` this per-sample shape: one ONNX node
+    // that is two NetCanvas kinds (Gather of one index = Slice then dropping the axis; a Transpose
+    // that moves a unit batch axis into the sample).
+    std::optional<Shape> reshapeAfter;
 };
 
 struct MatchStats {
