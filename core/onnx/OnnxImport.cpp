@@ -256,12 +256,26 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
         if (n.name != grp.name)
             n.source = grp.name.substr(0, 4096);
         const size_t ports = grp.inputs.size();
+        std::optional<Port> before;
+        if (grp.reshapeBefore && ports > 0) {
+            Node r;
+            r.type = LayerType::Reshape;
+            r.params = cat.spec(LayerType::Reshape).defaults;
+            r.params.dims = *grp.reshapeBefore;
+            r.name = uniqueName(n.name + "/reshape_in", "reshape");
+            before = Port{net.addNode(std::move(r)).value(), 0};
+        }
         NodeId id = net.addNode(std::move(n)).value();
         for (size_t port = 0; port < ports; ++port) {
             auto it = produced.find(grp.inputs[port]);
             if (it == produced.end())
                 return Error{"internal: tensor " + quote(g.value(grp.inputs[port]).name) + " has no layer"};
-            (void)net.addEdgeUnchecked(Edge{{}, it->second.id, id, static_cast<int>(port), it->second.port});
+            Port from = it->second;
+            if (port == 0 && before) {
+                (void)net.addEdgeUnchecked(Edge{{}, from.id, before->id, 0, from.port});
+                from = *before;
+            }
+            (void)net.addEdgeUnchecked(Edge{{}, from.id, id, static_cast<int>(port), from.port});
         }
         produced[grp.output] = {id, 0};
         if (grp.reshapeAfter) {

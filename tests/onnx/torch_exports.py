@@ -235,6 +235,28 @@ class Encoder(nn.Module):
         return self.enc(x)
 
 
+class EncoderSeqFirst(nn.Module):
+    """nn.TransformerEncoderLayer with batch_first=False: T×B×D in, no Transpose before attention."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128, batch_first=False)
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+class MhaSeqFirst(nn.Module):
+    """A bare nn.MultiheadAttention (batch_first=False, the default): self-attention on T×B×D."""
+
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(48, 6)
+
+    def forward(self, x):
+        return self.attn(x, x, x, need_weights=False)[0]
+
+
 class RMSNorm(nn.Module):
     """Llama's RMSNorm as its code writes it: x * rsqrt(mean(x²) + eps) * weight."""
 
@@ -359,6 +381,8 @@ MODELS = {
     "lraspp_mobilenet_v3_large": ("torch", lambda: seg("lraspp_mobilenet_v3_large"), image()),
     "transformer_encoder": ("torch", Encoder, lambda: torch.randn(1, 32, 128)),
     "gpt": ("torch", GPT, lambda: torch.randint(0, 512, (1, 32))),
+    "encoder_seq_first": ("torch", EncoderSeqFirst, lambda: torch.randn(20, 1, 64)),
+    "mha_seq_first": ("torch", MhaSeqFirst, lambda: torch.randn(12, 1, 48)),
     "unet": ("torch", UNet, lambda: torch.randn(1, 3, 64, 64)),
     "audio_conv1d": ("torch", AudioConv1d, lambda: torch.randn(1, 1, 8000)),
     "lstm": ("torch", LSTMModel, lambda: torch.randn(1, 50, 40)),

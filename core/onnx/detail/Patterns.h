@@ -41,6 +41,9 @@ struct Group {
     // that is two NetCanvas kinds (Gather of one index = Slice then dropping the axis; a Transpose
     // that moves a unit batch axis into the sample).
     std::optional<Shape> reshapeAfter;
+    // A Reshape layer in front of input 0, to this per-sample shape (nn.MultiheadAttention on
+    // T×1×D, batch_first=False: the attention kind takes T×D).
+    std::optional<Shape> reshapeBefore;
 };
 
 struct MatchStats {
