@@ -55,6 +55,9 @@ const std::set<std::string> kMacOperators{"Conv", "ConvTranspose", "Gemm", "MatM
 //   mobilenet_v3_small: 9 squeeze-excitation gates (nn.Hardsigmoid), 19 nn.Hardswish.
 //   vit_b_16: 12 encoder blocks, one nn.MultiheadAttention (12 heads) each.
 //   audio_conv1d: 4 blocks, each ending in F.max_pool1d(·, 4).
+//   gpt_additive_24 / gpt_additive_128: the GPT with an additive float mask (−∞ above the diagonal) of
+//   24×24 = 576 and 128×128 = 16,384 values (64 KB: a payload the importer skips and reads back for
+//   the mask), 2 blocks of 4 heads: both attention layers causal.
 //   encoder_seq_first: one nn.TransformerEncoderLayer(batch_first=False), 4 heads; mha_seq_first: a bare
 //   nn.MultiheadAttention(48, 6) on T×1×D. No Transpose in front: the attention layer sits between
 //   Reshapes T×1×D → T×D → T×1×D. Hand check of mha_seq_first against torch's figures: params
@@ -78,6 +81,8 @@ const std::map<QString, Expected>& expectedKinds()
         {"mobilenet_v3_small", {{{LayerType::HardSigmoid, 9}, {LayerType::HardSwish, 19}}, 0, 0, 0}},
         {"vit_b_16", {{{LayerType::MultiHeadAttention, 12}}, 0, 12, 0}},
         {"audio_conv1d", {{{LayerType::MaxPool1d, 4}}, 0, 0, 0}},
+        {"gpt_additive_24", {{{LayerType::MultiHeadAttention, 2}}, 0, 4, 2}},
+        {"gpt_additive_128", {{{LayerType::MultiHeadAttention, 2}}, 0, 4, 2}},
         {"encoder_seq_first", {{{LayerType::MultiHeadAttention, 1}}, 0, 4, 0}},
         {"mha_seq_first", {{{LayerType::MultiHeadAttention, 1}, {LayerType::Reshape, 2}}, 0, 6, 0}},
         {"lstm_classifier", {{{LayerType::LSTM, 1}, {LayerType::Slice, 1}}, 0, 0, 0}},

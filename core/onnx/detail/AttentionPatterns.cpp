@@ -78,16 +78,24 @@ std::optional<PatternMatcher::MaskMatch> PatternMatcher::maskBefore(int scores, 
     return std::nullopt;
 }
 
-bool PatternMatcher::causalMask(int mask, bool where) const
+bool PatternMatcher::causalMask(int mask, bool where, std::string* why) const
 {
-    if (!isConst(mask) || !val(mask).data || !val(mask).shapeKnown || val(mask).dims.size() < 2)
+    if (!isConst(mask) || !val(mask).shapeKnown || val(mask).dims.size() < 2)
         return false;
+    // A T×T mask holds more values than the constants kept (T = 128: 16,384): read it now.
+    std::string unread;
+    const std::optional<Tensor> contents = m_g.maskContents(mask, unread);
+    if (!contents) {
+        if (why)
+            *why = unread;
+        return false;
+    }
     const auto& dims = val(mask).dims;
     const int64_t t = dims.back();
     int64_t lead = 1;
     for (size_t a = 0; a + 2 < dims.size(); ++a)
         lead *= dims[a];
-    const Tensor& data = *val(mask).data;
+    const Tensor& data = *contents;
     if (lead != 1 || dims[dims.size() - 2] != t || t < 2 || static_cast<int64_t>(data.size()) != t * t)
         return false;
     for (int64_t i = 0; i < t; ++i)
@@ -262,7 +270,8 @@ void PatternMatcher::matchPackedAttention()
         g.params = kindDefaults(LayerType::MultiHeadAttention);
         g.params.heads = heads;
         g.params.bias = inProj->bias || outProj->bias;
-        g.params.causal = mask && causalMask(mask->mask, mask->where) ? 1 : 0;
+        std::string unreadWhy;
+        g.params.causal = mask && causalMask(mask->mask, mask->where, &unreadWhy) ? 1 : 0;
         g.inputs = {x};
         g.output = seqFirst ? out(rs2) : out(tout);
         if (seqFirst) {
@@ -283,9 +292,9 @@ void PatternMatcher::matchPackedAttention()
                 "\": only some projections have a bias; NetCanvas's attention layer has all four");
         if (unreadMask)
             m_stats->notes.push_back(
-                "attention \"" + name +
-                "\": its constant mask is not a causal triangle NetCanvas could read; the layer "
-                "is modelled without a mask");
+                "attention \"" + name + "\": its constant mask " +
+                (unreadWhy.empty() ? "is not a causal triangle" : "cannot be read: " + unreadWhy) +
+                "; the layer is modelled without a mask");
     }
 }
 

@@ -773,7 +773,8 @@ void PatternMatcher::matchAttention()
         g.inputs = {x};
         g.output = outProj->out;
         g.droppedInputs = mask && dynamic(mask->mask) ? 1 : 0;
-        g.params.causal = mask && causalMask(mask->mask, mask->where) ? 1 : 0;
+        std::string unreadWhy;
+        g.params.causal = mask && causalMask(mask->mask, mask->where, &unreadWhy) ? 1 : 0;
         const bool unreadMask = mask && isConst(mask->mask) && !g.params.causal;
         std::sort(nodes.begin(), nodes.end());
         nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
@@ -786,9 +787,9 @@ void PatternMatcher::matchAttention()
             m_stats->notes.push_back("attention \"" + name +
                                      "\": only some projections have a bias; NetCanvas's attention layer has all four");
         if (unreadMask)
-            m_stats->notes.push_back("attention \"" + name +
-                                     "\": its constant mask is not a causal triangle NetCanvas could read; the "
-                                     "layer is modelled without a mask");
+            m_stats->notes.push_back("attention \"" + name + "\": its constant mask " +
+                                     (unreadWhy.empty() ? "is not a causal triangle" : "cannot be read: " + unreadWhy) +
+                                     "; the layer is modelled without a mask");
     }
 }
 

@@ -106,7 +106,8 @@ private:
     // A constant mask before the softmax. `where`: a Where condition, true where a score is
     // dropped; otherwise an additive mask, ≤ −1e4 where dropped and 0 elsewhere. Yes when its
     // contents are known and drop exactly the positions after each query (j > i) of a T×T map.
-    bool causalMask(int mask, bool where) const;
+    // `why`: set when the contents cannot be read at all (a mask too large), for the import notes.
+    bool causalMask(int mask, bool where, std::string* why = nullptr) const;
     struct MaskMatch {
         int scores = -1; // the value before the mask
         int mask = -1;   // the mask value (constant, or computed from an input)
