@@ -1835,12 +1835,11 @@ void PatternMatcher::mapNode(int i)
     if (o == "HardSwish")
         return single(LayerType::HardSwish, defaults(LayerType::HardSwish));
     if (o == "HardSigmoid") {
-        // PyTorch's hardsigmoid exports alpha 1/6 (as float32) and beta ½; ONNX's defaults (0.2, ½) and
-        // other slopes are a different function.
-        const double alpha = attrFloat(n, "alpha", 0.2), beta = attrFloat(n, "beta", 0.5);
-        if (std::abs(alpha - 1.0 / 6.0) > 1e-6 || beta != 0.5)
-            return fail("only HardSigmoid with alpha 1/6 and beta 1/2 (PyTorch's) is modelled");
-        return single(LayerType::HardSigmoid, defaults(LayerType::HardSigmoid));
+        // PyTorch's hardsigmoid (alpha 1/6 as float32, beta ½), alone or as x·HardSigmoid(x), is claimed
+        // by matchActivationFormulas, which evaluates it; one reaching here computes another function
+        // (ONNX's default slope 0.2, ...).
+        return fail("only HardSigmoid with alpha 1/6 and beta 1/2 (PyTorch's) is modelled; this one has alpha " +
+                    std::to_string(attrFloat(n, "alpha", 0.2)) + ", beta " + std::to_string(attrFloat(n, "beta", 0.5)));
     }
     if (o == "LeakyRelu") {
         LayerParams p = defaults(LayerType::LeakyReLU);
