@@ -2051,10 +2051,13 @@ void PatternMatcher::mapNode(int i)
         if (!stateValue && lead(g.output) != lx && m_batch != 1)
             return fail("it moves data across the batch axis");
         const int64_t len = val(x).dims[static_cast<size_t>(axis)];
-        const int64_t k = static_cast<int64_t>(*idx) < 0 ? static_cast<int64_t>(*idx) + len : static_cast<int64_t>(*idx);
+        // A hostile index beyond int64 would be undefined to convert; no axis is that long anyway.
+        if (!(std::fabs(*idx) <= static_cast<double>(len)))
+            return fail("its index is outside the axis (length " + std::to_string(len) + ")");
+        const int64_t given = static_cast<int64_t>(*idx);
+        const int64_t k = given < 0 ? given + len : given;
         if (k < 0 || k >= len)
-            return fail("its index " + std::to_string(static_cast<int64_t>(*idx)) + " is outside the axis (length " +
-                        std::to_string(len) + ")");
+            return fail("its index " + std::to_string(given) + " is outside the axis (length " + std::to_string(len) + ")");
         LayerParams p = defaults(LayerType::Slice);
         p.axis = sampleAxis;
         p.sliceStart = k;
