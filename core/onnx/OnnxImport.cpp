@@ -256,14 +256,38 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
         if (n.name != grp.name)
             n.source = grp.name.substr(0, 4096);
         const size_t ports = grp.inputs.size();
+        std::optional<Port> before;
+        if (grp.reshapeBefore && ports > 0) {
+            Node r;
+            r.type = LayerType::Reshape;
+            r.params = cat.spec(LayerType::Reshape).defaults;
+            r.params.dims = *grp.reshapeBefore;
+            r.name = uniqueName(n.name + "/reshape_in", "reshape");
+            before = Port{net.addNode(std::move(r)).value(), 0};
+        }
         NodeId id = net.addNode(std::move(n)).value();
         for (size_t port = 0; port < ports; ++port) {
             auto it = produced.find(grp.inputs[port]);
             if (it == produced.end())
                 return Error{"internal: tensor " + quote(g.value(grp.inputs[port]).name) + " has no layer"};
-            (void)net.addEdgeUnchecked(Edge{{}, it->second.id, id, static_cast<int>(port), it->second.port});
+            Port from = it->second;
+            if (port == 0 && before) {
+                (void)net.addEdgeUnchecked(Edge{{}, from.id, before->id, 0, from.port});
+                from = *before;
+            }
+            (void)net.addEdgeUnchecked(Edge{{}, from.id, id, static_cast<int>(port), from.port});
         }
         produced[grp.output] = {id, 0};
+        if (grp.reshapeAfter) {
+            Node r;
+            r.type = LayerType::Reshape;
+            r.params = cat.spec(LayerType::Reshape).defaults;
+            r.params.dims = *grp.reshapeAfter;
+            r.name = uniqueName(net.node(id)->name + "/reshape", "reshape");
+            NodeId rid = net.addNode(std::move(r)).value();
+            (void)net.addEdgeUnchecked(Edge{{}, id, rid, 0, 0});
+            produced[grp.output] = {rid, 0};
+        }
         if (grp.outputUnread)
             unreadOutputs.insert(grp.output);
         for (size_t k = 0; k < grp.extraOutputs.size(); ++k)
@@ -274,6 +298,57 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
             }
         made.push_back({id, &grp});
     }
+
+    // An opaque layer has one output. A demoted layer of several (a Split with an empty piece, an
+    // LSTM whose attribute NetCanvas refuses) gives each read output port k an opaque layer of its
+    // own, fed by the same inputs, and its readers are moved there: no edge points at a port the
+    // opaque layer lacks, and the memory schedule still sees every tensor.
+    auto splitOffPorts = [&](const Made& m) {
+        const Group& grp = *m.group;
+        const std::string base = net.node(m.id)->name;
+        for (size_t k = 0; k < grp.extraOutputs.size(); ++k) {
+            const Group::Extra& e = grp.extraOutputs[k];
+            if (e.value < 0)
+                continue;
+            Node o;
+            o.type = LayerType::Opaque;
+            o.params = cat.spec(LayerType::Opaque).defaults;
+            Shape dims = pm.perSample(e.value);
+            if (e.batchSecond && g.value(e.value).dims.size() >= 3) {
+                // ONNX's (layers·dirs)×B×H: the port's (layers·dirs)×H, as its readers were built on.
+                const auto& d = g.value(e.value).dims;
+                dims = Shape{};
+                dims.push(d[0]);
+                for (size_t a = 2; a < d.size(); ++a)
+                    dims.push(d[a]);
+            }
+            o.params.dims = dims;
+            o.params.inputs = std::max<int64_t>(1, static_cast<int64_t>(grp.inputs.size()));
+            o.name = uniqueName(base + "/output" + std::to_string(k + 1), "opaque");
+            const NodeId oid = net.addNode(std::move(o)).value();
+            std::vector<Edge> ins, outs;
+            for (const Edge& edge : net.edges()) {
+                if (edge.to == m.id)
+                    ins.push_back(edge);
+                if (edge.from == m.id && edge.fromPort == static_cast<int>(k) + 1)
+                    outs.push_back(edge);
+            }
+            for (const Edge& edge : ins)
+                (void)net.addEdgeUnchecked(Edge{{}, edge.from, oid, edge.toPort, edge.fromPort});
+            for (const Edge& edge : outs) {
+                net.removeEdge(edge.id);
+                (void)net.addEdgeUnchecked(Edge{{}, oid, edge.to, edge.toPort, 0});
+            }
+            produced[e.value] = {oid, 0};
+            notes.push_back("node " + quote(g.node(g.value(e.value).producer).name()) + ": output " +
+                                      std::to_string(k + 1) + " (" + quote(g.value(e.value).name) +
+                                      ") is the opaque layer " + quote(net.node(oid)->name) +
+                                      ", as an opaque layer has one output");
+        }
+    };
+    for (const Made& m : made)
+        if (demoted.count(m.group))
+            splitOffPorts(m);
 
     // NetCanvas's rules may refuse a mapping ONNX accepts (pooling padding beyond half the kernel, a
     // reflect padding wider than the input, ...): such a layer becomes opaque, with the reason.
@@ -296,6 +371,7 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
             n->params.inputs = std::max<int64_t>(1, static_cast<int64_t>(m.group->inputs.size()));
             n->params.opaqueMacs = groupMacs(*m.group);
             demoted.insert(m.group);
+            splitOffPorts(m);
             changed = true;
         }
         if (!changed)

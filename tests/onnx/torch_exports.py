@@ -95,6 +95,38 @@ class Block(nn.Module):
         return x + self.fc2(F.gelu(self.fc1(self.ln2(x))))
 
 
+class GPTAdditive(GPT):
+    """The GPT decoder with an additive float mask (0 on and below the diagonal, −∞ above) added to the
+    scores, as many decoders write it; `context` tokens, so the mask is a context×context float constant
+    (T = 128: 16,384 values, 64 KB; T = 24: 576 values)."""
+
+    def __init__(self, context):
+        super().__init__(vocab=256, dim=64, heads=4, layers=2, context=context)
+        for b in self.blocks:
+            b.forward = AdditiveMaskForward(b)
+
+
+class AdditiveMaskForward:
+    def __init__(self, block):
+        self.b = block
+        t = block.mask.shape[-1]
+        block.register_buffer("additive", torch.full((t, t), float("-inf")).triu(1))
+
+    def __call__(self, x):
+        b_, t, d = x.shape
+        blk = self.b
+        h = blk.ln1(x)
+        hd = d // blk.heads
+        q = blk.q(h).view(b_, t, blk.heads, hd).transpose(1, 2)
+        k = blk.k(h).view(b_, t, blk.heads, hd).transpose(1, 2)
+        v = blk.v(h).view(b_, t, blk.heads, hd).transpose(1, 2)
+        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(hd)) + blk.additive[:t, :t]
+        att = F.softmax(att, dim=-1)
+        y = (att @ v).transpose(1, 2).contiguous().view(b_, t, d)
+        x = x + blk.proj(y)
+        return x + blk.fc2(F.gelu(blk.fc1(blk.ln2(x))))
+
+
 class UNet(nn.Module):
     """A small UNet: transposed-convolution up-sampling on one level, F.interpolate (bilinear) on the other."""
 
@@ -235,6 +267,28 @@ class Encoder(nn.Module):
         return self.enc(x)
 
 
+class EncoderSeqFirst(nn.Module):
+    """nn.TransformerEncoderLayer with batch_first=False: T×B×D in, no Transpose before attention."""
+
+    def __init__(self):
+        super().__init__()
+        self.layer = nn.TransformerEncoderLayer(d_model=64, nhead=4, dim_feedforward=128, batch_first=False)
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+class MhaSeqFirst(nn.Module):
+    """A bare nn.MultiheadAttention (batch_first=False, the default): self-attention on T×B×D."""
+
+    def __init__(self):
+        super().__init__()
+        self.attn = nn.MultiheadAttention(48, 6)
+
+    def forward(self, x):
+        return self.attn(x, x, x, need_weights=False)[0]
+
+
 class RMSNorm(nn.Module):
     """Llama's RMSNorm as its code writes it: x * rsqrt(mean(x²) + eps) * weight."""
 
@@ -359,6 +413,10 @@ MODELS = {
     "lraspp_mobilenet_v3_large": ("torch", lambda: seg("lraspp_mobilenet_v3_large"), image()),
     "transformer_encoder": ("torch", Encoder, lambda: torch.randn(1, 32, 128)),
     "gpt": ("torch", GPT, lambda: torch.randint(0, 512, (1, 32))),
+    "gpt_additive_24": ("torch", lambda: GPTAdditive(24), lambda: torch.randint(0, 256, (1, 24))),
+    "gpt_additive_128": ("torch", lambda: GPTAdditive(128), lambda: torch.randint(0, 256, (1, 128))),
+    "encoder_seq_first": ("torch", EncoderSeqFirst, lambda: torch.randn(20, 1, 64)),
+    "mha_seq_first": ("torch", MhaSeqFirst, lambda: torch.randn(12, 1, 48)),
     "unet": ("torch", UNet, lambda: torch.randn(1, 3, 64, 64)),
     "audio_conv1d": ("torch", AudioConv1d, lambda: torch.randn(1, 1, 8000)),
     "lstm": ("torch", LSTMModel, lambda: torch.randn(1, 50, 40)),

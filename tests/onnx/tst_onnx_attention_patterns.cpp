@@ -352,6 +352,10 @@ void TestOnnxAttentionPatterns::hardSigmoidOperator()
     Imported r = importBytes(g.bytes());
     QCOMPARE(kinds(r.net)[LayerType::HardSigmoid], hardSigmoid);
     QCOMPARE(r.report.opaqueLayers, 1 - hardSigmoid);
+    if (!hardSigmoid) {
+        QCOMPARE(r.report.unmapped.size(), size_t(1));
+        QVERIFY2(r.report.unmapped[0].find("alpha 0.2") != std::string::npos, r.report.unmapped[0].c_str());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestOnnxAttentionPatterns)

@@ -2,6 +2,7 @@
 // crash, a hang or an escaping exception.
 #include "OnnxTestUtil.h"
 
+#include "core/Analysis.h"
 #include "core/ModelBuilder.h"
 #include "core/onnx/OnnxExport.h"
 #include "core/onnx/OnnxImport.h"
@@ -93,6 +94,7 @@ private slots:
     void badPaths();
     void isolatedImportMatches();
     void isolatedImportPassesErrors();
+    void demotedSplitKeepsItsPorts();
 };
 
 void TestOnnxDamaged::notOnnx_data()
@@ -573,6 +575,41 @@ void TestOnnxDamaged::isolatedImportPassesErrors()
     auto r = nco::importOnnxIsolated(path);
     QVERIFY(!r);
     QVERIFY2(r.error().find("\"nowhere\" is not produced") != std::string::npos, r.error().c_str());
+}
+
+// A Split ONNX accepts (an empty middle piece: split = 4, 0, 4 of 8 channels) that NetCanvas's rules
+// refuse becomes opaque; an opaque layer has one output, so the piece read from output 2 gets an
+// opaque layer of its own (1×4×4 → per sample 4×4), fed by the same input, instead of an edge from a
+// port that does not exist (the import used to fail with "reads output 2 of \"split\"").
+void TestOnnxDamaged::demotedSplitKeepsItsPorts()
+{
+    GraphBuilder g("split0", 13);
+    g.input("x", {1, 8, 4});
+    attr(g.node("Split", {"x", g.ints("sp", {4, 0, 4})}, {"a", "b", "c"}, "/split"), "axis", int64_t{1});
+    g.op("Relu", {"a"}, "ra");
+    g.op("Relu", {"c"}, "rc");
+    g.output("ra");
+    g.output("rc");
+    auto r = nco::importOnnxBytes(g.bytes());
+    QVERIFY2(r, r ? "" : r.error().c_str());
+    const nc::core::AnalysisResult a = nc::core::analyze(r->network);
+    QCOMPARE(a.totals.errors, 0);
+    QCOMPARE(r->report.opaqueLayers, 1);
+    const nc::core::Node* rc = nullptr;
+    for (const nc::core::Node& n : r->network.nodes())
+        if (n.name == "rc")
+            rc = &n;
+    QVERIFY(rc);
+    const nc::core::Edge* in = r->network.edgeInto(rc->id, 0);
+    QVERIFY(in);
+    QCOMPARE(in->fromPort, 0);
+    const nc::core::Node* piece = r->network.node(in->from);
+    QCOMPARE(piece->type, nc::core::LayerType::Opaque);
+    QCOMPARE(QString::fromStdString(a.layer(piece->id, r->network)->output.toString()), QString("4×4"));
+    QVERIFY(r->network.edgeInto(piece->id, 0)); // fed by the input, as the Split was
+    for (const nc::core::Edge& e : r->network.edges())
+        QVERIFY2(e.fromPort == 0, "an edge reads a port an opaque layer does not have");
+    QVERIFY2(r->report.text().find("output 2") != std::string::npos, r->report.text().c_str());
 }
 
 QTEST_GUILESS_MAIN(TestOnnxDamaged)

@@ -332,8 +332,9 @@ void TestRnnPorts::onnxExportIsValidAndRoundTrips()
 
 // PyTorch's classic sequence classifier, fc(h_n[-1]), exported by torch (batch 1: a recurrent
 // model's time-major tensors do not carry the batch on axis 0, so the importer takes batch 1 anyway):
-// the LSTM maps to one layer, h_n (4×1×20 in the file, batch on axis 1) leaves it on port 1 (the
-// Gather of h_n[-1] stays opaque: it holds no weights and no MACs).
+// the LSTM maps to one layer, h_n (4×1×20 in the file, batch on axis 1) leaves it on port 1, and the
+// Gather of h_n[-1] is a Slice of the port's axis 0 (layers·dirs = 4, so index −1 is 3:4) and a Reshape
+// to the 20 features: nothing stays opaque.
 void TestRnnPorts::torchClassifierOnHnImports()
 {
     QTemporaryDir dir;
@@ -378,6 +379,16 @@ print("params:", sum(p.numel() for p in m.parameters()))
             (e.fromPort == 1 ? fromPort1 : fromOther)++;
     QCOMPARE(fromPort1, 1);
     QCOMPARE(fromOther, 0);
+    QVERIFY2(r->report.opaqueLayers == 0, r->report.text().c_str());
+    for (const Edge& e : net.edges())
+        if (e.from == lstm->id) {
+            const Node* slice = net.node(e.to);
+            QCOMPARE(slice->type, LayerType::Slice);
+            QCOMPARE(slice->params.axis, int64_t{0});
+            QCOMPARE(slice->params.sliceStart, int64_t{3});
+            QCOMPARE(slice->params.sliceEnd, int64_t{4});
+            QCOMPARE(QString::fromStdString(a.layer(slice->id, net)->output.toString()), QString("1×20"));
+        }
     QCOMPARE(r->outputs.size(), size_t(1));
     QCOMPARE(r->outputs[0].dims, (std::vector<int64_t>{1, 5}));
 }

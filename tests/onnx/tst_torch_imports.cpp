@@ -55,6 +55,15 @@ const std::set<std::string> kMacOperators{"Conv", "ConvTranspose", "Gemm", "MatM
 //   mobilenet_v3_small: 9 squeeze-excitation gates (nn.Hardsigmoid), 19 nn.Hardswish.
 //   vit_b_16: 12 encoder blocks, one nn.MultiheadAttention (12 heads) each.
 //   audio_conv1d: 4 blocks, each ending in F.max_pool1d(·, 4).
+//   gpt_additive_24 / gpt_additive_128: the GPT with an additive float mask (−∞ above the diagonal) of
+//   24×24 = 576 and 128×128 = 16,384 values (64 KB: a payload the importer skips and reads back for
+//   the mask), 2 blocks of 4 heads: both attention layers causal.
+//   encoder_seq_first: one nn.TransformerEncoderLayer(batch_first=False), 4 heads; mha_seq_first: a bare
+//   nn.MultiheadAttention(48, 6) on T×1×D. No Transpose in front: the attention layer sits between
+//   Reshapes T×1×D → T×D → T×1×D. Hand check of mha_seq_first against torch's figures: params
+//   4·48² + 4·48 = 9,408; MACs 4·T·D² + 2·T²·D = 4·12·2,304 + 2·144·48 = 124,416.
+//   lstm_classifier / gru_classifier: fc(h_n[-1]); h_n[-1] (a Gather of index −1 on the state port)
+//   is a Slice of length 1 and a Reshape, so nothing stays opaque.
 struct Expected {
     std::map<LayerType, int> kinds;
     int opaque = 0;
@@ -72,6 +81,12 @@ const std::map<QString, Expected>& expectedKinds()
         {"mobilenet_v3_small", {{{LayerType::HardSigmoid, 9}, {LayerType::HardSwish, 19}}, 0, 0, 0}},
         {"vit_b_16", {{{LayerType::MultiHeadAttention, 12}}, 0, 12, 0}},
         {"audio_conv1d", {{{LayerType::MaxPool1d, 4}}, 0, 0, 0}},
+        {"gpt_additive_24", {{{LayerType::MultiHeadAttention, 2}}, 0, 4, 2}},
+        {"gpt_additive_128", {{{LayerType::MultiHeadAttention, 2}}, 0, 4, 2}},
+        {"encoder_seq_first", {{{LayerType::MultiHeadAttention, 1}}, 0, 4, 0}},
+        {"mha_seq_first", {{{LayerType::MultiHeadAttention, 1}, {LayerType::Reshape, 2}}, 0, 6, 0}},
+        {"lstm_classifier", {{{LayerType::LSTM, 1}, {LayerType::Slice, 1}}, 0, 0, 0}},
+        {"gru_classifier", {{{LayerType::GRU, 1}, {LayerType::Slice, 1}}, 0, 0, 0}},
     };
     return e;
 }
@@ -223,6 +238,33 @@ void TestTorchImports::imports()
                    pyPath});
         QVERIFY(run.waitForFinished(120000));
         QCOMPARE(QString::fromUtf8(run.readAll()).trimmed(), QString("%1 (1, 16, 10)").arg(params));
+    }
+    if (model == "swin_t") {
+        // torchvision's shifted_window_attention folds the windows into ONNX's axis 0 (B·nW×49×C; batch
+        // 1, so the whole tensor is the sample): the window partition and reverse are Reshape and
+        // Transpose layers, q, k, v = qkv[0], qkv[1], qkv[2] Slices, Q·Kᵀ and A·V MatMul layers, the
+        // relative-position bias an Add with its (exporter-expanded) table as the learned operand,
+        // torch.roll Slice + Concat. What stays opaque combines data with a constant that is not a
+        // parameter, which no kind holds without counting it as one:
+        //   Mul: q · head_dim^−½, once per block: depths 2+2+6+2 = 12;
+        //   Add: the shifted-window mask (−100 between regions), in every odd block whose map is
+        //   larger than one 7×7 window: stage 1 (56×56) 1, stage 2 (28×28) 1, stage 3 (14×14) 3,
+        //   stage 4 (7×7, shift 0) none = 5.
+        // Neither multiplies and accumulates (no MACs lost) nor holds a weight.
+        QCOMPARE(r->report.opaqueLayers, 17);
+        QCOMPARE(r->report.opaqueOps, (std::vector<std::pair<std::string, int>>{{"Add", 5}, {"Mul", 12}}));
+        QVERIFY2(r->report.shapeDisagreements.empty(), r->report.text().c_str());
+        int matmuls = 0, slicesThenReshape = 0;
+        for (const Node& n : r->network.nodes()) {
+            matmuls += n.type == LayerType::MatMul;
+            if (n.type == LayerType::Slice)
+                for (const Edge& e : r->network.edges())
+                    if (e.from == n.id && r->network.node(e.to)->type == LayerType::Reshape &&
+                        n.params.sliceEnd - n.params.sliceStart == 1)
+                        ++slicesThenReshape;
+        }
+        QCOMPARE(matmuls, 24);           // Q·Kᵀ and A·V in each of the 12 blocks
+        QCOMPARE(slicesThenReshape, 36); // q, k and v in each of the 12 blocks
     }
     if (model == "resize_reduce") {
         // Both resizes become Upsample layers and the four reductions Reduce layers, each with the

@@ -78,16 +78,24 @@ std::optional<PatternMatcher::MaskMatch> PatternMatcher::maskBefore(int scores, 
     return std::nullopt;
 }
 
-bool PatternMatcher::causalMask(int mask, bool where) const
+bool PatternMatcher::causalMask(int mask, bool where, std::string* why) const
 {
-    if (!isConst(mask) || !val(mask).data || !val(mask).shapeKnown || val(mask).dims.size() < 2)
+    if (!isConst(mask) || !val(mask).shapeKnown || val(mask).dims.size() < 2)
         return false;
+    // A T×T mask holds more values than the constants kept (T = 128: 16,384): read it now.
+    std::string unread;
+    const std::optional<Tensor> contents = m_g.maskContents(mask, unread);
+    if (!contents) {
+        if (why)
+            *why = unread;
+        return false;
+    }
     const auto& dims = val(mask).dims;
     const int64_t t = dims.back();
     int64_t lead = 1;
     for (size_t a = 0; a + 2 < dims.size(); ++a)
         lead *= dims[a];
-    const Tensor& data = *val(mask).data;
+    const Tensor& data = *contents;
     if (lead != 1 || dims[dims.size() - 2] != t || t < 2 || static_cast<int64_t>(data.size()) != t * t)
         return false;
     for (int64_t i = 0; i < t; ++i)
@@ -211,14 +219,23 @@ void PatternMatcher::matchPackedAttention()
         auto inProj = linearEndingAt(q.packed);
         if (!inProj || inProj->inF != d || inProj->outF != 3 * d)
             continue;
+        // batch_first=False (nn.MultiheadAttention's default) has no Transpose: x is T×B×D itself.
+        // With batch 1 that is a T×1×D sample, which Reshapes around the layer turn into T×D and back.
         int xt = inProj->x;
         int tin = producer(xt);
-        if (tin < 0 || !free(tin) || op(tin) != "Transpose" || !hasPerm(node(tin), {1, 0, 2}) ||
-            !singleUse(xt))
+        int x = -1;
+        bool seqFirst = false;
+        if (tin >= 0 && free(tin) && op(tin) == "Transpose" && hasPerm(node(tin), {1, 0, 2}) && singleUse(xt)) {
+            x = in(tin, 0);
+            if (!dynamic(x) || !val(x).shapeKnown || val(x).dims != std::vector<int64_t>{b, t, d} || lead(x) != 1)
+                continue;
+        } else if (b == 1 && m_batch == 1 && dynamic(xt) && val(xt).shapeKnown &&
+                   val(xt).dims == std::vector<int64_t>{t, b, d}) {
+            x = xt;
+            seqFirst = true;
+        } else {
             continue;
-        int x = in(tin, 0);
-        if (!dynamic(x) || !val(x).shapeKnown || val(x).dims != std::vector<int64_t>{b, t, d} || lead(x) != 1)
-            continue;
+        }
 
         // Merge heads, project, back to batch first.
         int tr = soleConsumer(out(mm2));
@@ -235,11 +252,14 @@ void PatternMatcher::matchPackedAttention()
         if (rs2 < 0 || !free(rs2) || op(rs2) != "Reshape" || !val(out(rs2)).shapeKnown ||
             val(out(rs2)).dims != std::vector<int64_t>{t, b, d})
             continue;
-        int tout = soleConsumer(out(rs2));
-        if (tout < 0 || !free(tout) || op(tout) != "Transpose" || !hasPerm(node(tout), {1, 0, 2}))
-            continue;
-
-        nodes.insert(nodes.end(), {tin, tr, rs, rs2, tout});
+        int tout = -1;
+        if (!seqFirst) {
+            tout = soleConsumer(out(rs2));
+            if (tout < 0 || !free(tout) || op(tout) != "Transpose" || !hasPerm(node(tout), {1, 0, 2}))
+                continue;
+            nodes.insert(nodes.end(), {tin, tout});
+        }
+        nodes.insert(nodes.end(), {tr, rs, rs2});
         nodes.insert(nodes.end(), inProj->nodes.begin(), inProj->nodes.end());
         nodes.insert(nodes.end(), outProj->nodes.begin(), outProj->nodes.end());
         std::sort(nodes.begin(), nodes.end());
@@ -250,9 +270,14 @@ void PatternMatcher::matchPackedAttention()
         g.params = kindDefaults(LayerType::MultiHeadAttention);
         g.params.heads = heads;
         g.params.bias = inProj->bias || outProj->bias;
-        g.params.causal = mask && causalMask(mask->mask, mask->where) ? 1 : 0;
+        std::string unreadWhy;
+        g.params.causal = mask && causalMask(mask->mask, mask->where, &unreadWhy) ? 1 : 0;
         g.inputs = {x};
-        g.output = out(tout);
+        g.output = seqFirst ? out(rs2) : out(tout);
+        if (seqFirst) {
+            g.reshapeBefore = Shape{t, d};
+            g.reshapeAfter = perSample(g.output);
+        }
         g.droppedInputs = mask && dynamic(mask->mask) ? 1 : 0;
         g.nodes = nodes;
         g.weights = inProj->weights;
@@ -267,9 +292,9 @@ void PatternMatcher::matchPackedAttention()
                 "\": only some projections have a bias; NetCanvas's attention layer has all four");
         if (unreadMask)
             m_stats->notes.push_back(
-                "attention \"" + name +
-                "\": its constant mask is not a causal triangle NetCanvas could read; the layer "
-                "is modelled without a mask");
+                "attention \"" + name + "\": its constant mask " +
+                (unreadWhy.empty() ? "is not a causal triangle" : "cannot be read: " + unreadWhy) +
+                "; the layer is modelled without a mask");
     }
 }
 

@@ -233,6 +233,69 @@ std::string OnnxGraph::metadata(const std::string& key) const
 
 void OnnxGraph::release() { m_model.reset(); }
 
+namespace {
+bool maskShaped(const std::vector<int64_t>& dims)
+{
+    if (dims.size() < 2 || dims.back() < 2 || dims[dims.size() - 2] != dims.back())
+        return false;
+    for (size_t a = 0; a + 2 < dims.size(); ++a)
+        if (dims[a] != 1)
+            return false;
+    return true;
+}
+} // namespace
+
+std::optional<Tensor> OnnxGraph::maskContents(int v, std::string& why) const
+{
+    const Value& val = value(v);
+    if (val.data)
+        return *val.data;
+    // Views keep the order of the values: the exporter's Identity for a buffer two blocks share, a
+    // view(1, 1, T, T).
+    for (int hops = 0; hops < 16 && m_maskInitializer.count(v) == 0; ++hops) {
+        const Value& cur = value(v);
+        if (cur.producer < 0 || !info(cur.producer).constant)
+            break;
+        const std::string& op = node(cur.producer).op_type();
+        if (op != "Identity" && op != "Reshape" && op != "Unsqueeze" && op != "Squeeze")
+            break;
+        const int src = info(cur.producer).inputs.empty() ? -1 : info(cur.producer).inputs[0];
+        if (src < 0)
+            break;
+        if (value(src).data)
+            return *value(src).data;
+        v = src;
+    }
+    if (auto k = m_maskKept.find(v); k != m_maskKept.end())
+        return k->second;
+    auto init = m_maskInitializer.find(v);
+    if (init == m_maskInitializer.end()) {
+        why = "its contents are not kept (not an initializer shaped 1×…×T×T)";
+        return std::nullopt;
+    }
+    auto payload = m_skippedPayload.find(init->second);
+    if (payload == m_skippedPayload.end()) {
+        why = "its contents are stored outside the file or in a form not read";
+        return std::nullopt;
+    }
+    if (payload->second.second > kMaxMaskBytes) {
+        why = "it holds " + std::to_string(payload->second.second) + " bytes, more than the " +
+              std::to_string(kMaxMaskBytes >> 20) + " MiB a mask is read up to";
+        return std::nullopt;
+    }
+    ox::TensorProto t;
+    t.set_data_type(val.elemType);
+    for (int64_t d : val.dims)
+        t.add_dims(d);
+    t.set_raw_data(payload->second.first, payload->second.second);
+    auto r = readTensor(t, static_cast<int64_t>(kMaxMaskBytes));
+    if (!r || !*r) {
+        why = r ? "its element type is not numeric" : r.error();
+        return std::nullopt;
+    }
+    return std::move(**r);
+}
+
 Result<OnnxGraph> OnnxGraph::load(const char* bytes, size_t size)
 {
     if (size == 0)
@@ -248,6 +311,8 @@ Result<OnnxGraph> OnnxGraph::load(const char* bytes, size_t size)
             bytes = skim->bytes.data();
             size = skim->bytes.size();
             g.m_skippedRaw.insert(skim->skipped.begin(), skim->skipped.end());
+            for (size_t k = 0; k < skim->skipped.size(); ++k)
+                g.m_skippedPayload[skim->skipped[k].first] = {skim->payloads[k], skim->skipped[k].second};
         }
         // The original bytes are still here: sample the skipped tables for the tie check now.
         auto sampleSkipped = [&](const ox::ModelProto& m) {
@@ -363,6 +428,14 @@ Status OnnxGraph::index()
             return Error{dims.error()};
         auto sampled = m_skippedFingerprint.find(i);
         v.fingerprint = sampled != m_skippedFingerprint.end() ? sampled->second : fingerprintOf(t);
+        // A mask-shaped initializer (1×…×1×T×T) may be the constant mask of an attention: keep the way
+        // to its contents. Parsed ones are at most kKeptPayloadBytes, so keeping them costs little.
+        if (maskShaped(*dims)) {
+            m_maskInitializer[*idx] = i;
+            if (m_skippedRaw.count(i) == 0 && *elementCount(*dims) > kMaxRealConstElements)
+                if (auto r = readTensor(t, kMaxConstElements * 8); r && *r)
+                    m_maskKept[*idx] = std::move(**r);
+        }
         auto skipped = m_skippedRaw.find(i);
         auto data = takeTensor(t, "initializer " + quote(t.name()),
                                skipped == m_skippedRaw.end() ? std::optional<uint64_t>() : skipped->second);

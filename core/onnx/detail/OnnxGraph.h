@@ -29,6 +29,7 @@ inline constexpr int kMaxNodes = 200000;
 inline constexpr int kMaxSubgraphDepth = 8;
 inline constexpr int kMaxRank = 16;
 inline constexpr int64_t kMaxConstElements = 4096; // integer constants kept and folded
+inline constexpr uint64_t kMaxMaskBytes = uint64_t(64) << 20; // an attention mask read on demand: T = 4,096 in float32
 inline constexpr int64_t kMaxRealConstElements = 64; // floating-point constants kept (scalars for patterns)
 // Total constant contents held at once (kept initializers, folded values): a hostile file of many
 // small constants must not turn into gigabytes of int64s.
@@ -127,6 +128,11 @@ public:
     std::vector<Value>& values() { return m_values; }
     const std::vector<Value>& values() const { return m_values; }
     const Value& value(int v) const { return m_values[static_cast<size_t>(v)]; }
+    // The contents of an initializer shaped like an attention mask (1×…×1×T×T, T ≥ 2) even when it
+    // is larger than the constants kept: read on demand, up to kMaxMaskBytes. nullopt with `why` set
+    // when it cannot be read (too large, stored externally). A skipped payload is read in the bytes
+    // given to load(), which must still be alive (the importer holds them for the whole import).
+    std::optional<Tensor> maskContents(int v, std::string& why) const;
     int valueIndex(const std::string& name) const;
     const std::vector<int>& dataInputs() const { return m_dataInputs; }
     const std::vector<int>& graphOutputs() const { return m_outputs; }
@@ -170,6 +176,11 @@ private:
     std::unordered_map<std::string, std::vector<int64_t>> m_fileShapes;
     std::unordered_map<int, uint64_t> m_skippedRaw; // initializer index -> raw_data bytes never parsed
     std::unordered_map<int, std::vector<float>> m_skippedFingerprint; // their tie-check samples
+    // Mask-shaped initializers (see maskContents): the value's skipped payload in load()'s bytes,
+    // or the contents of one parsed but too large to keep as a constant.
+    std::unordered_map<int, std::pair<const char*, uint64_t>> m_skippedPayload; // initializer index ->
+    std::unordered_map<int, int> m_maskInitializer;                            // value -> initializer index
+    std::unordered_map<int, Tensor> m_maskKept;                                // value -> contents
     int64_t m_constBudget = kConstBudget;
     bool m_budgetNoted = false;
 };

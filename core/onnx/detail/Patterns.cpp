@@ -773,7 +773,8 @@ void PatternMatcher::matchAttention()
         g.inputs = {x};
         g.output = outProj->out;
         g.droppedInputs = mask && dynamic(mask->mask) ? 1 : 0;
-        g.params.causal = mask && causalMask(mask->mask, mask->where) ? 1 : 0;
+        std::string unreadWhy;
+        g.params.causal = mask && causalMask(mask->mask, mask->where, &unreadWhy) ? 1 : 0;
         const bool unreadMask = mask && isConst(mask->mask) && !g.params.causal;
         std::sort(nodes.begin(), nodes.end());
         nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
@@ -786,9 +787,9 @@ void PatternMatcher::matchAttention()
             m_stats->notes.push_back("attention \"" + name +
                                      "\": only some projections have a bias; NetCanvas's attention layer has all four");
         if (unreadMask)
-            m_stats->notes.push_back("attention \"" + name +
-                                     "\": its constant mask is not a causal triangle NetCanvas could read; the "
-                                     "layer is modelled without a mask");
+            m_stats->notes.push_back("attention \"" + name + "\": its constant mask " +
+                                     (unreadWhy.empty() ? "is not a causal triangle" : "cannot be read: " + unreadWhy) +
+                                     "; the layer is modelled without a mask");
     }
 }
 
@@ -1834,12 +1835,11 @@ void PatternMatcher::mapNode(int i)
     if (o == "HardSwish")
         return single(LayerType::HardSwish, defaults(LayerType::HardSwish));
     if (o == "HardSigmoid") {
-        // PyTorch's hardsigmoid exports alpha 1/6 (as float32) and beta ½; ONNX's defaults (0.2, ½) and
-        // other slopes are a different function.
-        const double alpha = attrFloat(n, "alpha", 0.2), beta = attrFloat(n, "beta", 0.5);
-        if (std::abs(alpha - 1.0 / 6.0) > 1e-6 || beta != 0.5)
-            return fail("only HardSigmoid with alpha 1/6 and beta 1/2 (PyTorch's) is modelled");
-        return single(LayerType::HardSigmoid, defaults(LayerType::HardSigmoid));
+        // PyTorch's hardsigmoid (alpha 1/6 as float32, beta ½), alone or as x·HardSigmoid(x), is claimed
+        // by matchActivationFormulas, which evaluates it; one reaching here computes another function
+        // (ONNX's default slope 0.2, ...).
+        return fail("only HardSigmoid with alpha 1/6 and beta 1/2 (PyTorch's) is modelled; this one has alpha " +
+                    std::to_string(attrFloat(n, "alpha", 0.2)) + ", beta " + std::to_string(attrFloat(n, "beta", 0.5)));
     }
     if (o == "LeakyRelu") {
         LayerParams p = defaults(LayerType::LeakyReLU);
@@ -1910,9 +1910,12 @@ void PatternMatcher::mapNode(int i)
             if (learnedValues(c) < elementCount(cv.dims).value_or(INT64_MAX))
                 return fail("it combines data with a computed constant (not a learned parameter); no layer models it");
             std::vector<int64_t> cd = cv.dims;
-            if (lead(data) != 1 || cd.size() > val(data).dims.size())
+            // Batch 1 and data without a batch axis (Swin's nW×heads×N×N scores, windows folded into
+            // ONNX's axis 0): the whole tensor is the sample and the operand broadcasts over it.
+            const bool wholeSample = lead(data) == 0 && m_batch == 1;
+            if ((lead(data) != 1 && !wholeSample) || cd.size() > val(data).dims.size())
                 return fail("its learned operand has more axes than its data, or the data has no batch axis");
-            if (cd.size() == val(data).dims.size()) {
+            if (cd.size() == val(data).dims.size() && !wholeSample) {
                 if (cd.front() != 1)
                     return fail("its learned operand differs across the batch axis");
                 cd.erase(cd.begin());
@@ -1997,8 +2000,10 @@ void PatternMatcher::mapNode(int i)
     }
     if (o == "Flatten" || o == "Reshape" || o == "Squeeze" || o == "Unsqueeze") {
         // Views: the per-sample element count must be unchanged (the batch stays on axis 0).
+        // With batch 1 a view may also fold a sample's axes into ONNX's axis 0 and back (Swin's
+        // windows as B·nW×N×C): the whole tensor is that one sample, as lead() reads it.
         Shape si = perSample(x), so = perSample(g.output);
-        if (si.elements() != so.elements() || lead(x) != lead(g.output))
+        if (si.elements() != so.elements() || (lead(x) != lead(g.output) && m_batch != 1))
             return fail("it moves data across the batch axis");
         if (o == "Flatten" && so.rank() == 1)
             return single(LayerType::Flatten, defaults(LayerType::Flatten));
@@ -2015,10 +2020,51 @@ void PatternMatcher::mapNode(int i)
     }
     if (o == "Gather") {
         auto idx = scalar(in(i, 1));
-        if (lead(x) == 1 && val(x).dims.size() == 3 && attrInt(n, "axis", 0) == 1 && idx && *idx == 0 &&
-            val(in(i, 1)).dims.empty())
+        const bool oneIndex = idx && isConst(in(i, 1)) && val(in(i, 1)).dims.empty();
+        const int64_t rank = static_cast<int64_t>(val(x).dims.size());
+        int64_t axis = attrInt(n, "axis", 0);
+        if (axis < 0)
+            axis += rank;
+        if (lead(x) == 1 && rank == 3 && axis == 1 && oneIndex && *idx == 0)
             return single(LayerType::ClassTokenSelect, defaults(LayerType::ClassTokenSelect));
-        return fail("only taking token 0 of a sequence (the class token) is modelled");
+        if (!oneIndex)
+            return fail("only one constant index (x[k] along an axis) is modelled");
+        // x[k] along one axis: a Slice of length 1, then a Reshape that drops the axis (Swin's q, k, v
+        // = qkv[0], qkv[1], qkv[2]; a recurrent classifier's h_n[-1]). A recurrent layer's state port
+        // is (layers·dirs)×H per sample while ONNX's value is (layers·dirs)×B×H: its axis 0 is the
+        // port's axis 0.
+        bool stateValue = false;
+        for (const Group& grp : m_groups)
+            for (const Group::Extra& e : grp.extraOutputs)
+                stateValue = stateValue || (e.value == x && e.batchSecond);
+        const int lx = lead(x);
+        int64_t sampleAxis = axis - lx;
+        if (stateValue) {
+            if (axis == 1)
+                return fail("it takes one sample of the batch");
+            sampleAxis = axis == 0 ? 0 : axis - 1;
+        } else if (axis < lx || axis >= rank) {
+            return fail("it takes one sample of the batch");
+        }
+        if (axis < 0 || axis >= rank)
+            return fail("its index axis is outside the input");
+        if (!stateValue && lead(g.output) != lx && m_batch != 1)
+            return fail("it moves data across the batch axis");
+        const int64_t len = val(x).dims[static_cast<size_t>(axis)];
+        // A hostile index beyond int64 would be undefined to convert; no axis is that long anyway.
+        if (!(std::fabs(*idx) <= static_cast<double>(len)))
+            return fail("its index is outside the axis (length " + std::to_string(len) + ")");
+        const int64_t given = static_cast<int64_t>(*idx);
+        const int64_t k = given < 0 ? given + len : given;
+        if (k < 0 || k >= len)
+            return fail("its index " + std::to_string(given) + " is outside the axis (length " + std::to_string(len) + ")");
+        LayerParams p = defaults(LayerType::Slice);
+        p.axis = sampleAxis;
+        p.sliceStart = k;
+        p.sliceEnd = k + 1;
+        p.sliceStep = 1;
+        g.reshapeAfter = perSample(g.output);
+        return single(LayerType::Slice, p);
     }
     if (o == "MatMul" || (o == "Einsum" && n.input_size() == 2 && batchedMatmulEquation(n))) {
         // A product of two activations (attention scores, A·V): the MatMul kind, batch axes broadcast.
@@ -2041,13 +2087,31 @@ void PatternMatcher::mapNode(int i)
             for (int64_t a = rank - 1; a >= 0; --a)
                 perm.push_back(a);
         const int lx = lead(x), ly = lead(g.output);
-        if (static_cast<int64_t>(perm.size()) != rank || lx != ly || (lx == 1 && perm[0] != 0) ||
-            rank - lx > Shape::kMaxRank)
+        if (static_cast<int64_t>(perm.size()) != rank || rank - lx > Shape::kMaxRank)
             return fail("it moves the batch axis");
         LayerParams p = defaults(LayerType::Transpose);
         p.dims = Shape{};
-        for (size_t a = static_cast<size_t>(lx); a < perm.size(); ++a)
-            p.dims.push(perm[a] - lx);
+        if (lx == ly && (lx == 0 || perm[0] == 0)) {
+            for (size_t a = static_cast<size_t>(lx); a < perm.size(); ++a)
+                p.dims.push(perm[a] - lx);
+            return single(LayerType::Transpose, p);
+        }
+        // Batch 1: a unit batch axis moved into the sample, or a sample axis of size 1 moved out in
+        // front (Swin's qkv.permute(2, 0, 3, 1, 4) on its last stage, a single window). The sample's
+        // axes are permuted alike, then a Reshape gives ONNX's shape.
+        if (m_batch != 1)
+            return fail("it moves the batch axis");
+        std::vector<int64_t> outDims;
+        for (int64_t a : perm)
+            if (a >= lx) {
+                p.dims.push(a - lx);
+                outDims.push_back(val(x).dims[static_cast<size_t>(a)]);
+            }
+        Shape after = perSample(g.output), permuted{};
+        for (int64_t d : outDims)
+            permuted.push(d);
+        if (permuted != after)
+            g.reshapeAfter = after;
         return single(LayerType::Transpose, p);
     }
     if (o == "Slice" && opset() >= 10) {

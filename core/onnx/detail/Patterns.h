@@ -9,6 +9,7 @@
 #include "core/LayerType.h"
 #include "core/Shape.h"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,13 @@ struct Group {
     };
     std::vector<Extra> extraOutputs;
     bool outputUnread = false; // port 0 is a value nothing reads (an LSTM whose sequence is unused)
+    // A Reshape layer placed after the layer, giving `output` this per-sample shape: one ONNX node
+    // that is two NetCanvas kinds (Gather of one index = Slice then dropping the axis; a Transpose
+    // that moves a unit batch axis into the sample).
+    std::optional<Shape> reshapeAfter;
+    // A Reshape layer in front of input 0, to this per-sample shape (nn.MultiheadAttention on
+    // T×1×D, batch_first=False: the attention kind takes T×D).
+    std::optional<Shape> reshapeBefore;
 };
 
 struct MatchStats {
@@ -98,7 +106,8 @@ private:
     // A constant mask before the softmax. `where`: a Where condition, true where a score is
     // dropped; otherwise an additive mask, ≤ −1e4 where dropped and 0 elsewhere. Yes when its
     // contents are known and drop exactly the positions after each query (j > i) of a T×T map.
-    bool causalMask(int mask, bool where) const;
+    // `why`: set when the contents cannot be read at all (a mask too large), for the import notes.
+    bool causalMask(int mask, bool where, std::string* why = nullptr) const;
     struct MaskMatch {
         int scores = -1; // the value before the mask
         int mask = -1;   // the mask value (constant, or computed from an input)
