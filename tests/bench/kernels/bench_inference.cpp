@@ -5,9 +5,10 @@
 // /usr/bin/python3 when present). oneDNN runs both graphs with NCHW between layers, and with
 // oneDNN's layouts kept from layer to layer (RunOptions::keepBlocked).
 // Prints Markdown: one run, with the machine's roofs, the load average and each row's foreign load.
-// --kept-only runs only the rows with oneDNN layouts kept, and no PyTorch.
+// --kept-only runs only the rows with oneDNN layouts kept, and no PyTorch; --no-torch leaves out
+// PyTorch (minutes of ResNet-50 in Debian's build) when only our rows are wanted.
 //
-//   build/tests/kernels/bench/bench_inference [--threads 1,2] [--repeats N] [--kept-only]
+//   build/tests/kernels/bench/bench_inference [--threads 1,2] [--repeats N] [--kept-only] [--no-torch]
 #include "core/Zoo.h"
 #include "core/runner/KernelRunner.h"
 #include "kernels/MachineProbe.h"
@@ -25,9 +26,11 @@ int main(int argc, char** argv)
 {
     std::vector<int> threadCounts{1, 2};
     int repeats = 20;
-    bool keptOnly = false;
-    for (int i = 1; i < argc; ++i)
+    bool keptOnly = false, noTorch = false;
+    for (int i = 1; i < argc; ++i) {
         keptOnly = keptOnly || !std::strcmp(argv[i], "--kept-only");
+        noTorch = noTorch || keptOnly || !std::strcmp(argv[i], "--no-torch");
+    }
     for (int i = 1; i + 1 < argc; ++i) {
         if (!std::strcmp(argv[i], "--threads")) {
             threadCounts.clear();
@@ -100,7 +103,7 @@ int main(int argc, char** argv)
     }
     int failed = 0;
     for (int threads : threadCounts) {
-        if (keptOnly)
+        if (noTorch)
             break;
         const std::string script = std::string(NC_SOURCE_DIR) + "/tests/bench/kernels/bench_inference_torch.py";
         const std::string cmd =
