@@ -3,6 +3,7 @@
 
 #include "OpShapes.h"
 
+#include <algorithm>
 #include <exception>
 #include <new>
 
@@ -19,10 +20,18 @@ KernelResult<PreparedOp> Backend::prepare(const KernelOp& op, std::span<const Sh
             (!isActivation(op.activation) || (op.kind != OpKind::Conv2d && op.kind != OpKind::Linear)))
             return KernelStatus::failure(layerLabel(op) + "a fused " + std::string(opKindName(op.activation)) +
                                          " needs a Conv2d or Linear carrying an activation kind");
-        if ((op.inputLayout != Layout::Plain || op.keepOutputLayout) &&
-            (op.kind != OpKind::Conv2d || name() != "onednn" || inputShapes[0].size() != 4 ||
-             (op.inputLayout == Layout::Blocked16 && inputShapes[0][1] % 16 != 0)))
-            return KernelStatus::failure(layerLabel(op) + "oneDNN layouts are for oneDNN convolutions only "
+        bool badLayout = op.inputLayouts.size() > inputShapes.size();
+        for (std::size_t i = 0; i < inputShapes.size() && !badLayout; ++i) {
+            const Layout l = op.layoutOf(i);
+            badLayout = l != Layout::Plain && (inputShapes[i].size() != 4 ||
+                                               (l == Layout::Blocked16 && inputShapes[i][1] % 16 != 0));
+        }
+        const bool anyLayout = op.keepOutputLayout ||
+                               std::any_of(op.inputLayouts.begin(), op.inputLayouts.end(),
+                                           [](Layout l) { return l != Layout::Plain; });
+        if (anyLayout && (badLayout || !takesOneDnnLayouts(op.kind) || name() != "onednn"))
+            return KernelStatus::failure(layerLabel(op) + "oneDNN layouts are for the oneDNN backend's 4-D convolutions, "
+                                                          "pools, BatchNorm, activations, Add, Mul and Concat only "
                                                           "(16-channel blocks: of multiple-of-16 channels)");
         PreparedOp prepared;
         prepared.m_op = op;

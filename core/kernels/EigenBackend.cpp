@@ -236,7 +236,7 @@ KernelStatus EigenBackend::doRun(PreparedOp& prepared, std::span<const Tensor> i
         break;
     case OpKind::Add:
     case OpKind::Mul:
-        eigen::binary(op.kind, inputs[0], inputs[1], output, par);
+        eigen::binary(op.kind, inputs[0], op.operand.empty() ? inputs[1] : params[0], output, par);
         break;
     case OpKind::Concat:
         eigen::concat(inputs, state->axis, output, par);

@@ -126,4 +126,55 @@ bool isActivation(OpKind kind)
     return false;
 }
 
+bool takesOneDnnLayouts(OpKind kind)
+{
+    switch (kind) {
+    case OpKind::Conv2d:
+    case OpKind::MaxPool:
+    case OpKind::AvgPool:
+    case OpKind::GlobalAvgPool:
+    case OpKind::AdaptiveAvgPool:
+    case OpKind::BatchNorm:
+    case OpKind::ReLU:
+    case OpKind::ReLU6:
+    case OpKind::LeakyReLU:
+    case OpKind::Sigmoid:
+    case OpKind::Tanh:
+    case OpKind::SiLU:
+    case OpKind::HardSwish:
+    case OpKind::GELU:
+    case OpKind::GeluTanh:
+    case OpKind::Add:
+    case OpKind::Mul:
+    case OpKind::Concat:
+        return true;
+    case OpKind::HardSigmoid: // our Eigen kernel runs it (no oneDNN 2.6 primitive)
+    case OpKind::Linear:
+    case OpKind::LayerNorm:
+    case OpKind::InstanceNorm:
+    case OpKind::GroupNorm:
+    case OpKind::Softmax:
+    case OpKind::Attention:
+    case OpKind::Flatten:
+    case OpKind::Identity:
+    case OpKind::Transpose:
+    case OpKind::Reduce:
+    case OpKind::ConvNd:
+    case OpKind::ConvTranspose:
+    case OpKind::MaxPoolNd:
+    case OpKind::AvgPoolNd:
+    case OpKind::GlobalMaxPool:
+    case OpKind::Resize:
+    case OpKind::Pad:
+    case OpKind::Embedding:
+    case OpKind::RMSNorm:
+    case OpKind::MatMul:
+    case OpKind::LSTM:
+    case OpKind::GRU:
+    case OpKind::ScaledDotProduct:
+        return false;
+    }
+    return false;
+}
+
 } // namespace nc::core::kernels

@@ -124,12 +124,14 @@ struct KernelOp {
     // LSTM, GRU: run() also writes the final states h_n (and c_n for LSTM) into
     // PreparedOp::states(), per sample [N, rnnLayers·directions, H] (PyTorch's order, batch first).
     bool finalStates = false;
-    // oneDNN backend, Conv2d (the end-to-end run keeps oneDNN's own layouts between its layers):
-    // the layout the input arrives in, and whether the output may be left in the layout the
-    // primitive prefers (PreparedOp::outputLayout() says which it was). Only layouts whose buffer
+    // oneDNN backend, the kinds of takesOneDnnLayouts (the end-to-end run keeps oneDNN's own
+    // layouts between its layers): the layout each 4-D input arrives in (missing entries: Plain),
+    // and whether the output may be left in a oneDNN layout (PreparedOp::outputLayout() says which
+    // it was). A convolution leaves it in the layout its primitive prefers; the other kinds compute
+    // in their first non-plain input's layout and leave the output in it. Only layouts whose buffer
     // has exactly the plain one's size: channels-last, or 16-channel blocks of a multiple of 16
     // channels. Other backends refuse them.
-    Layout inputLayout = Layout::Plain;
+    std::vector<Layout> inputLayouts;
     bool keepOutputLayout = false;
     int64_t kvHeads = 0;                              // ScaledDotProduct: key/value heads (0: heads)
     bool causal = false;                              // ScaledDotProduct: key j > query i masked
@@ -138,6 +140,14 @@ struct KernelOp {
     // fuses it (oneDNN: an eltwise post-op; our kernels and the reference: over the finished
     // output). Identity for none; LeakyReLU uses `slope`.
     OpKind activation = OpKind::Identity;
+
+    // Add, Mul: the shape of a learned operand joined as one more input (ConvNeXt's layer scale
+    // γ, a learned table added to the tokens), numpy broadcasting, batch axis included; empty:
+    // none. It is the op's only parameter (parameterShapes), random like other weights.
+    std::vector<int64_t> operand;
+
+    // Layout input i arrives in (Plain when inputLayouts does not say).
+    Layout layoutOf(std::size_t i) const { return i < inputLayouts.size() ? inputLayouts[i] : Layout::Plain; }
 
     // Builders for the common cases; every field stays assignable afterwards.
     static KernelOp make(OpKind kind);
@@ -151,6 +161,11 @@ struct KernelOp {
 // ReLU, ReLU6, LeakyReLU, Sigmoid, Tanh, SiLU, HardSwish, GELU, GeluTanh, HardSigmoid: the kinds a
 // Conv2d or Linear can carry as its fused `activation`.
 bool isActivation(OpKind kind);
+
+// Kinds the oneDNN backend runs on 4-D inputs in its own layouts (KernelOp::inputLayouts):
+// Conv2d, MaxPool, AvgPool, GlobalAvgPool, AdaptiveAvgPool, BatchNorm, the activations but hard
+// sigmoid, Add, Mul, Concat.
+bool takesOneDnnLayouts(OpKind kind);
 
 // "Conv2d", "MaxPool", ...: stable names for tables and messages.
 std::string_view opKindName(OpKind kind);

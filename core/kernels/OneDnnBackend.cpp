@@ -43,6 +43,24 @@ memory::desc plainMd(const memory::dims& d)
     return memory::desc(d, Dt::f32, denseStrides(d));
 }
 
+// A 4-D tensor in one of the layouts kept between layers (same bytes as the plain tensor).
+memory::desc layoutMd(const memory::dims& d, Layout l)
+{
+    return l == Layout::ChannelsLast ? memory::desc(d, Dt::f32, Tag::nhwc)
+           : l == Layout::Blocked16  ? memory::desc(d, Dt::f32, Tag::nChw16c)
+                                     : plainMd(d);
+}
+
+// The layout a layout-following layer (not a convolution) computes in: its first input's that is
+// not plain. Inputs in another layout are reordered to it (a timed reorder in run()).
+Layout followedLayout(const KernelOp& op)
+{
+    for (Layout l : op.inputLayouts)
+        if (l != Layout::Plain)
+            return l;
+    return Layout::Plain;
+}
+
 // oneDNN-style tag of a blocked descriptor: outer dims by decreasing stride, upper-case when
 // blocked, then the inner blocks ("aBcd16b" is nChw16c).
 std::string layoutName(const memory::desc& md)
@@ -80,9 +98,17 @@ struct OneDnnState final : BackendState {
     bool padFirst = false;
     eigen::ConvGeometry padGeometry;
     Tensor padded;
-    // Operations oneDNN 2.6 lacks: run by our kernels.
+    // Operations oneDNN 2.6 lacks: run by our kernels. Inputs that arrive in a oneDNN layout are
+    // first reordered into `plainInputs` (which then holds every input, plain ones copied).
     bool fallback = false;
     PreparedOp inner;
+    struct ToPlain {
+        std::size_t input;
+        memory from, to;
+        dnnl::reorder reorder;
+    };
+    std::vector<ToPlain> toPlain;
+    std::vector<Tensor> plainInputs;
     // LSTM/GRU final states (op.finalStates): one primitive's dst_iter (which = 0) or dst_iter_c
     // (which = 1), ldnc for its layers first .. first + count − 1, scattered into
     // PreparedOp::states() after the run.
@@ -92,7 +118,7 @@ struct OneDnnState final : BackendState {
         int64_t first, count;
     };
     std::vector<StateOut> states;
-    Layout outputLayout = Layout::Plain; // Conv2d with keepOutputLayout: the layout it writes
+    Layout outputLayout = Layout::Plain; // keepOutputLayout: the oneDNN layout the output was left in
 };
 
 // Reason a layer goes to the fallback, thrown inside the builder and caught in doPrepare.
@@ -155,6 +181,34 @@ public:
     void add(dnnl::primitive p, std::unordered_map<int, memory> args)
     {
         m_state.steps.push_back({std::move(p), std::move(args)});
+    }
+    // Destination of a layer computed in layout `l`: written in place when `l` is plain or the
+    // output may stay in it (keepOutputLayout; the state records it), else computed into a buffer
+    // and reordered to plain by finish(). A 1×1-spatial output in a kept layout has the plain
+    // bytes already (channels-last, and 16-channel blocks of a multiple of 16, order N, C alone).
+    struct Dst {
+        memory compute, user;
+    };
+    Dst dst(const memory::dims& d, Layout l, bool keep)
+    {
+        if (l == Layout::Plain) {
+            memory m = output(plainMd(d));
+            return {m, m};
+        }
+        const bool pointwise = d.size() == 4 && d[2] * d[3] == 1;
+        if (keep || pointwise) {
+            if (!pointwise)
+                m_state.outputLayout = l;
+            memory m = output(layoutMd(d, l));
+            return {m, m};
+        }
+        return {buffer(layoutMd(d, l)), output(plainMd(d))};
+    }
+    void finish(const Dst& d) { finishInto(d.compute, d.user); }
+    // Input i as described by its layout (KernelOp::inputLayouts), reordered to `l` when it differs.
+    memory inputIn(std::size_t i, const memory::dims& d, Layout arrives, Layout l)
+    {
+        return toLayout(input(i, layoutMd(d, arrives)), layoutMd(d, l));
     }
     int runReorders() const { return m_runReorders; }
     const dnnl::engine& engine() const { return m_engine; }
@@ -232,16 +286,11 @@ std::string buildConv(Builder& b, OneDnnState& st, const PreparedOp& p)
     args[DNNL_ARG_WEIGHTS] = b.constant(p.parameters()[0].data(), plainMd(wDims), pd.weights_desc());
     if (op.bias)
         args[DNNL_ARG_BIAS] = b.constant(p.parameters()[1].data(), biasMd, biasMd);
-    if (op.inputLayout != Layout::Plain && st.padFirst)
+    if (op.layoutOf(0) != Layout::Plain && st.padFirst)
         throw Unsupported{"a oneDNN-layout input with reflect/replicate padding"};
     const memory::dims outDims(out.begin(), out.end()), srcDims(src.begin(), src.end());
-    const auto layoutMd = [](const memory::dims& d, Layout l) {
-        return l == Layout::ChannelsLast ? memory::desc(d, Dt::f32, Tag::nhwc)
-               : l == Layout::Blocked16  ? memory::desc(d, Dt::f32, Tag::nChw16c)
-                                         : plainMd(d);
-    };
     const memory user = st.padFirst ? memory(plainMd(src), b.engine(), st.padded.data())
-                                    : b.input(0, layoutMd(srcDims, op.inputLayout));
+                                    : b.input(0, layoutMd(srcDims, op.layoutOf(0)));
     args[DNNL_ARG_SRC] = b.toLayout(user, pd.src_desc());
     // Left in the primitive's layout only when it is one a reader can name (and of the plain size).
     Layout keep = Layout::Plain;
@@ -253,7 +302,7 @@ std::string buildConv(Builder& b, OneDnnState& st, const PreparedOp& p)
     const memory userOut = b.output(layoutMd(outDims, keep));
     if (keep != Layout::Plain)
         extra += ", output left in " + layoutName(pd.dst_desc()) + " for the next layer";
-    if (op.inputLayout != Layout::Plain)
+    if (op.layoutOf(0) != Layout::Plain)
         extra += ", input read in " + layoutName(user.get_desc());
     const memory dst = pd.dst_desc() == userOut.get_desc() ? userOut : b.buffer(pd.dst_desc());
     args[DNNL_ARG_DST] = dst;
@@ -292,14 +341,21 @@ std::string buildLinear(Builder& b, const PreparedOp& p)
            reorderNote(b.runReorders()) + fused;
 }
 
+// Pooling in layout `l` (the input's; source and destination in the same layout, as oneDNN's
+// optimised implementations want).
 std::string addPooling(Builder& b, dnnl::algorithm alg, const memory::dims& src, const memory::dims& dst,
                        const memory::dims& strides, const memory::dims& kernel, const memory::dims& dil,
-                       const memory::dims& padL, const memory::dims& padR)
+                       const memory::dims& padL, const memory::dims& padR, Layout l = Layout::Plain,
+                       bool keep = false)
 {
-    dnnl::pooling_v2_forward::desc desc(kInference, alg, plainMd(src), plainMd(dst), strides, kernel, dil, padL, padR);
+    dnnl::pooling_v2_forward::desc desc(kInference, alg, layoutMd(src, l), layoutMd(dst, l), strides, kernel, dil,
+                                        padL, padR);
     dnnl::pooling_v2_forward::primitive_desc pd(desc, b.engine());
-    b.add(dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, b.input(0, plainMd(src))}, {DNNL_ARG_DST, b.output(plainMd(dst))}});
-    return std::string("pooling_v2 ") + pd.impl_info_str();
+    const Builder::Dst d = b.dst(dst, l, keep);
+    b.add(dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, b.input(0, layoutMd(src, l))}, {DNNL_ARG_DST, d.compute}});
+    b.finish(d);
+    return std::string("pooling_v2 ") + pd.impl_info_str() +
+           (l != Layout::Plain ? " in " + layoutName(layoutMd(src, l)) : std::string()) + reorderNote(b.runReorders());
 }
 
 std::string buildPool(Builder& b, const PreparedOp& p)
@@ -325,7 +381,8 @@ std::string buildPool(Builder& b, const PreparedOp& p)
                           : (op.countIncludePad ? dnnl::algorithm::pooling_avg_include_padding
                                                 : dnnl::algorithm::pooling_avg_exclude_padding);
     return addPooling(b, alg, {in.begin(), in.end()}, {out.begin(), out.end()}, {op.sh, op.sw}, {op.kh, op.kw},
-                      {op.dh - 1, op.dw - 1}, {op.padTop, op.padLeft}, {pb, pr});
+                      {op.dh - 1, op.dw - 1}, {op.padTop, op.padLeft}, {pb, pr}, op.layoutOf(0),
+                      op.keepOutputLayout);
 }
 
 std::string buildNorm(Builder& b, OneDnnState&, const PreparedOp& p)
@@ -357,6 +414,24 @@ std::string buildNorm(Builder& b, OneDnnState&, const PreparedOp& p)
     }
 
     const int64_t n = in[0], c = in[1], s = total / (n * c);
+    if (op.kind == OpKind::BatchNorm && op.layoutOf(0) != Layout::Plain) {
+        const Layout l = op.layoutOf(0);
+        const memory::dims dims(in.begin(), in.end());
+        dnnl::batch_normalization_forward::desc desc(kInference, layoutMd(dims, l), op.eps,
+                                                     Flags::use_global_stats | Flags::use_scale | Flags::use_shift);
+        dnnl::batch_normalization_forward::primitive_desc pd(desc, b.engine());
+        const memory::desc vec({c}, Dt::f32, Tag::a);
+        const Builder::Dst d = b.dst(dims, l, op.keepOutputLayout);
+        b.add(dnnl::batch_normalization_forward(pd), {{DNNL_ARG_SRC, b.input(0, layoutMd(dims, l))},
+                                                      {DNNL_ARG_DST, d.compute},
+                                                      {DNNL_ARG_SCALE, b.constant(params[0].data(), vec, vec)},
+                                                      {DNNL_ARG_SHIFT, b.constant(params[1].data(), vec, vec)},
+                                                      {DNNL_ARG_MEAN, b.constant(params[2].data(), vec, vec)},
+                                                      {DNNL_ARG_VARIANCE, b.constant(params[3].data(), vec, vec)}});
+        b.finish(d);
+        return std::string("batch_normalization ") + pd.impl_info_str() + " (global stats, scale, shift) in " +
+               layoutName(layoutMd(dims, l)) + reorderNote(b.runReorders());
+    }
     if (op.kind == OpKind::BatchNorm) {
         const memory::dims dims{n, c, s, 1};
         dnnl::batch_normalization_forward::desc desc(kInference, plainMd(dims), op.eps,
@@ -500,6 +575,19 @@ Eltwise eltwiseFor(OpKind kind, float slope)
 std::string buildEltwise(Builder& b, const PreparedOp& p)
 {
     const auto [alg, alpha, beta] = eltwiseFor(p.op().kind, p.op().slope);
+    const Layout l = p.op().layoutOf(0);
+    if (l != Layout::Plain) {
+        // Element by element, so the input's layout is kept as it is.
+        const Shape& in = p.inputShapes()[0];
+        const memory::dims dims(in.begin(), in.end());
+        dnnl::eltwise_forward::desc desc(kInference, alg, layoutMd(dims, l), alpha, beta);
+        dnnl::eltwise_forward::primitive_desc pd(desc, b.engine());
+        const Builder::Dst d = b.dst(dims, l, p.op().keepOutputLayout);
+        b.add(dnnl::eltwise_forward(pd), {{DNNL_ARG_SRC, b.input(0, layoutMd(dims, l))}, {DNNL_ARG_DST, d.compute}});
+        b.finish(d);
+        return std::string("eltwise ") + pd.impl_info_str() + " in " + layoutName(layoutMd(dims, l)) +
+               reorderNote(b.runReorders());
+    }
     const memory::desc md = plainMd(memory::dims{shapeElements(p.inputShapes()[0])});
     dnnl::eltwise_forward::desc desc(kInference, alg, md, alpha, beta);
     dnnl::eltwise_forward::primitive_desc pd(desc, b.engine());
@@ -509,13 +597,31 @@ std::string buildEltwise(Builder& b, const PreparedOp& p)
 
 std::string buildBinary(Builder& b, const PreparedOp& p)
 {
+    const KernelOp& op = p.op();
     const Shape& out = p.outputShape();
+    const auto alg = op.kind == OpKind::Add ? dnnl::algorithm::binary_add : dnnl::algorithm::binary_mul;
+    const memory::dims outDims(out.begin(), out.end());
+    if (const Layout l = followedLayout(op); l != Layout::Plain) {
+        // Both inputs of the output's shape (the only case given layouts): computed in `l`.
+        if (!op.operand.empty() || p.inputShapes().size() != 2 || p.inputShapes()[0] != out ||
+            p.inputShapes()[1] != out)
+            throw Unsupported{"a broadcasting Add/Mul with an input in a oneDNN layout"};
+        const memory::desc md = layoutMd(outDims, l);
+        dnnl::binary::primitive_desc pd(dnnl::binary::desc(alg, md, md, md), b.engine());
+        const memory s0 = b.inputIn(0, outDims, op.layoutOf(0), l), s1 = b.inputIn(1, outDims, op.layoutOf(1), l);
+        const Builder::Dst d = b.dst(outDims, l, op.keepOutputLayout);
+        b.add(dnnl::binary(pd), {{DNNL_ARG_SRC_0, s0}, {DNNL_ARG_SRC_1, s1}, {DNNL_ARG_DST, d.compute}});
+        b.finish(d);
+        return std::string("binary ") + pd.impl_info_str() + " in " + layoutName(md) + reorderNote(b.runReorders());
+    }
     auto aligned = [&](const Shape& s) {
         Shape r(out.size(), 1);
         std::copy(s.begin(), s.end(), r.begin() + static_cast<std::ptrdiff_t>(out.size() - s.size()));
         return r;
     };
-    const Shape a = aligned(p.inputShapes()[0]), c = aligned(p.inputShapes()[1]);
+    // The second operand: input 1, or the learned operand (a constant, parameter 0).
+    const bool learned = !op.operand.empty();
+    const Shape a = aligned(p.inputShapes()[0]), c = aligned(learned ? Shape(op.operand) : p.inputShapes()[1]);
     // oneDNN 2.6 broadcasts only the second source; add and mul commute, so swap when the first
     // is the broadcast one. Both broadcast ([3,1] + [1,4]) has no oneDNN form.
     std::size_t first = 0;
@@ -524,15 +630,45 @@ std::string buildBinary(Builder& b, const PreparedOp& p)
             throw Unsupported{"both inputs broadcast (oneDNN 2.6 binary broadcasts only src1)"};
         first = 1;
     }
-    const Shape& s0 = first == 0 ? a : c;
-    const Shape& s1 = first == 0 ? c : a;
-    const auto alg = p.op().kind == OpKind::Add ? dnnl::algorithm::binary_add : dnnl::algorithm::binary_mul;
-    dnnl::binary::desc desc(alg, plainMd(s0), plainMd(s1), plainMd(out));
+    const memory ma = b.input(0, plainMd(a));
+    const memory mc = learned ? b.constant(p.parameters()[0].data(), plainMd(c), plainMd(c)) : b.input(1, plainMd(c));
+    dnnl::binary::desc desc(alg, first == 0 ? plainMd(a) : plainMd(c), first == 0 ? plainMd(c) : plainMd(a),
+                            plainMd(out));
     dnnl::binary::primitive_desc pd(desc, b.engine());
-    b.add(dnnl::binary(pd), {{DNNL_ARG_SRC_0, b.input(first, plainMd(s0))},
-                             {DNNL_ARG_SRC_1, b.input(1 - first, plainMd(s1))},
+    b.add(dnnl::binary(pd), {{DNNL_ARG_SRC_0, first == 0 ? ma : mc},
+                             {DNNL_ARG_SRC_1, first == 0 ? mc : ma},
                              {DNNL_ARG_DST, b.output(plainMd(out))}});
-    return std::string("binary ") + pd.impl_info_str() + (first ? " (sources swapped)" : "");
+    return std::string("binary ") + pd.impl_info_str() + (first ? " (sources swapped)" : "") +
+           (learned ? ", learned operand as a constant source" : "");
+}
+
+// Concat in the first non-plain input's layout (others reordered to it); 16-channel blocks only
+// when every input's channels are a multiple of 16, else plain.
+std::string buildConcat(Builder& b, const PreparedOp& p)
+{
+    const KernelOp& op = p.op();
+    const Shape& out = p.outputShape();
+    const int axis = static_cast<int>(normaliseAxis(op.axis, static_cast<int64_t>(out.size())));
+    Layout l = followedLayout(op);
+    for (const Shape& s : p.inputShapes())
+        if (l == Layout::Blocked16 && s[1] % 16 != 0)
+            l = Layout::Plain;
+    const memory::dims outDims(out.begin(), out.end());
+    std::vector<memory::desc> srcs;
+    std::unordered_map<int, memory> args;
+    for (std::size_t i = 0; i < p.inputShapes().size(); ++i) {
+        const memory::dims d(p.inputShapes()[i].begin(), p.inputShapes()[i].end());
+        srcs.push_back(layoutMd(d, l));
+        args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = b.inputIn(i, d, op.layoutOf(i), l);
+    }
+    dnnl::concat::primitive_desc pd(layoutMd(outDims, l), axis, srcs, b.engine());
+    const Builder::Dst d = b.dst(outDims, l, op.keepOutputLayout);
+    args[DNNL_ARG_DST] = d.compute;
+    b.add(dnnl::concat(pd), args);
+    b.finish(d);
+    return std::string("concat ") + pd.impl_info_str() +
+           (l != Layout::Plain ? " in " + layoutName(layoutMd(outDims, l)) : std::string()) +
+           reorderNote(b.runReorders());
 }
 
 // MatMul of two activations: oneDNN's matmul primitive broadcasts batch axes of size 1 on either
@@ -904,6 +1040,9 @@ std::string build(Builder& b, OneDnnState& st, const PreparedOp& p)
     case OpKind::AvgPool:
         return buildPool(b, p);
     case OpKind::GlobalAvgPool: {
+        if (op.layoutOf(0) != Layout::Plain) // 4-D in a oneDNN layout: one H×W window
+            return addPooling(b, dnnl::algorithm::pooling_avg_exclude_padding, {in.begin(), in.end()},
+                              {in[0], in[1], 1, 1}, {1, 1}, {in[2], in[3]}, {0, 0}, {0, 0}, {0, 0}, op.layoutOf(0));
         // Any spatial rank, seen as [N, C, 1, S] and pooled with a 1×S window.
         const int64_t s = shapeElements(in) / (in[0] * in[1]);
         return addPooling(b, dnnl::algorithm::pooling_avg_exclude_padding, {in[0], in[1], 1, s},
@@ -914,7 +1053,8 @@ std::string build(Builder& b, OneDnnState& st, const PreparedOp& p)
             throw Unsupported{"adaptive pooling with non-dividing sizes (no oneDNN primitive)"};
         const int64_t kh = in[2] / out[2], kw = in[3] / out[3];
         return addPooling(b, dnnl::algorithm::pooling_avg_exclude_padding, {in.begin(), in.end()},
-                          {out.begin(), out.end()}, {kh, kw}, {kh, kw}, {0, 0}, {0, 0}, {0, 0});
+                          {out.begin(), out.end()}, {kh, kw}, {kh, kw}, {0, 0}, {0, 0}, {0, 0}, op.layoutOf(0),
+                          op.keepOutputLayout);
     }
     case OpKind::BatchNorm:
     case OpKind::LayerNorm:
@@ -931,18 +1071,8 @@ std::string build(Builder& b, OneDnnState& st, const PreparedOp& p)
     case OpKind::Add:
     case OpKind::Mul:
         return buildBinary(b, p);
-    case OpKind::Concat: {
-        const int axis = static_cast<int>(normaliseAxis(op.axis, static_cast<int64_t>(in.size())));
-        std::vector<memory::desc> srcs;
-        for (const Shape& s : p.inputShapes())
-            srcs.push_back(plainMd(s));
-        dnnl::concat::primitive_desc pd(plainMd(out), axis, srcs, b.engine());
-        std::unordered_map<int, memory> args{{DNNL_ARG_DST, b.output(plainMd(out))}};
-        for (std::size_t i = 0; i < srcs.size(); ++i)
-            args[DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i)] = b.input(i, srcs[i]);
-        b.add(dnnl::concat(pd), args);
-        return std::string("concat ") + pd.impl_info_str();
-    }
+    case OpKind::Concat:
+        return buildConcat(b, p);
     case OpKind::Attention:
         return buildAttention(b, p);
     case OpKind::Transpose: {
@@ -1101,9 +1231,6 @@ KernelStatus OneDnnBackend::doPrepare(PreparedOp& prepared)
         // A shape or attribute combination the library rejects: still measurable with our kernels.
         reason = std::string("oneDNN refused the layer (") + e.what() + ")";
     }
-    if (!reason.empty() && prepared.op().inputLayout != Layout::Plain)
-        return KernelStatus::failure(layerLabel(prepared.op()) + "a oneDNN-layout input cannot go to the fallback (" +
-                                     reason + ")");
     if (!reason.empty()) {
         prepared.setOutputLayout(Layout::Plain);
         *state = OneDnnState();
@@ -1111,11 +1238,31 @@ KernelStatus OneDnnBackend::doPrepare(PreparedOp& prepared)
         m_fallback.setThreadCount(threads);
         PrepareOptions options;
         options.parameters = prepared.parameters();
-        auto inner = m_fallback.prepare(prepared.op(), prepared.inputShapes(), options);
+        // Our kernels read plain tensors: inputs in a oneDNN layout are reordered first (timed).
+        KernelOp plainOp = prepared.op();
+        plainOp.inputLayouts.clear();
+        plainOp.keepOutputLayout = false;
+        const auto& shapes = prepared.inputShapes();
+        for (std::size_t i = 0; i < shapes.size(); ++i) {
+            const Layout l = prepared.op().layoutOf(i);
+            if (l == Layout::Plain)
+                continue;
+            if (state->plainInputs.empty())
+                for (const Shape& sh : shapes)
+                    state->plainInputs.emplace_back(sh);
+            const memory::dims d(shapes[i].begin(), shapes[i].end());
+            memory from(layoutMd(d, l), m_engine->engine, nullptr);
+            memory to(plainMd(d), m_engine->engine, state->plainInputs[i].data());
+            state->toPlain.push_back({i, from, to, dnnl::reorder(from, to)});
+        }
+        auto inner = m_fallback.prepare(plainOp, shapes, options);
         if (!inner)
             return inner.status();
         state->inner = std::move(inner).value();
-        prepared.appendNote("onednn: " + reason + "; fallback to our kernels: " + state->inner.note());
+        prepared.appendNote("onednn: " + reason + "; fallback to our kernels: " + state->inner.note() +
+                            (state->toPlain.empty() ? std::string()
+                                                    : ", " + std::to_string(state->toPlain.size()) +
+                                                          " input(s) reordered to plain first"));
     }
     prepared.setState(std::move(state));
     return KernelStatus::success();
@@ -1125,7 +1272,21 @@ KernelStatus OneDnnBackend::doRun(PreparedOp& prepared, std::span<const Tensor> 
 {
     auto* state = static_cast<OneDnnState*>(prepared.state());
     if (state->fallback) {
-        KernelStatus st = m_fallback.run(state->inner, inputs, output);
+        std::span<const Tensor> in = inputs;
+        if (!state->toPlain.empty()) {
+            omp_set_num_threads(prepared.threadCount());
+            for (std::size_t i = 0; i < inputs.size(); ++i)
+                if (prepared.op().layoutOf(i) == Layout::Plain)
+                    std::memcpy(state->plainInputs[i].data(), inputs[i].data(),
+                                static_cast<std::size_t>(inputs[i].size()) * sizeof(float));
+            for (OneDnnState::ToPlain& t : state->toPlain) {
+                t.from.set_data_handle(const_cast<float*>(inputs[t.input].data()));
+                t.reorder.execute(m_engine->stream, t.from, t.to);
+            }
+            m_engine->stream.wait();
+            in = state->plainInputs;
+        }
+        KernelStatus st = m_fallback.run(state->inner, in, output);
         for (std::size_t k = 0; k < prepared.states().size() && st; ++k)
             prepared.states()[k] = state->inner.states()[k];
         return st;

@@ -25,11 +25,16 @@ namespace nc::core::kernels {
 //   statistics. GroupNorm the same over [1, N·G, C/G·S] plus a binary multiply with a binary-add
 //   post-op for γ, β. LayerNorm layer_normalization over [rows, len]. Activations eltwise
 //   (relu, clip_v2, logistic, tanh, swish, hardswish, gelu_erf). Softmax softmax_forward. Add/Mul
-//   binary with broadcast of the second source. Concat concat. Attention matmuls (QKV with bias,
+//   binary with broadcast of the second source (a learned operand is a constant source). Concat
+//   concat. Attention matmuls (QKV with bias,
 //   batched QKᵀ with the 1/√dh output scale, batched PV) and softmax. Flatten/Identity reorder.
 //   LSTM lstm_forward, GRU lbr_gru_forward (PyTorch's GRU), reading and writing the batch-first
 //   tensors as ntc; gate orders and biases mapped once in prepare() (see buildRnn).
-// Fallback to our Eigen kernels, said in the note: AdaptiveAvgPool with non-dividing sizes,
+// oneDNN layouts (KernelOp::inputLayouts, keepOutputLayout): a convolution reads the layout its
+// input arrives in and may leave its output in the one its primitive prefers; pools, BatchNorm,
+// eltwise, same-shape binary and concat describe their memory in the input's layout and compute
+// there, reordering to plain at the end unless the output may stay.
+// Fallback to our Eigen kernels, said in the note (inputs in a oneDNN layout reordered to plain first): AdaptiveAvgPool with non-dividing sizes,
 // average pooling whose ceil-mode window overhangs the padding with countIncludePad (oneDNN would
 // divide by kh·kw), Add/Mul where both inputs broadcast, and anything oneDNN refuses at creation.
 //

@@ -140,9 +140,16 @@ int64_t normaliseAxis(int64_t axis, int64_t rank)
 KernelResult<Shape> inferOutputShape(const KernelOp& op, std::span<const Shape> inputs)
 {
     const bool variadic = op.kind == OpKind::Concat;
-    const std::size_t wanted = (op.kind == OpKind::Add || op.kind == OpKind::Mul || op.kind == OpKind::MatMul) ? 2
-                                : op.kind == OpKind::ScaledDotProduct                                  ? 3
-                                                                                                       : 1;
+    const bool binary = op.kind == OpKind::Add || op.kind == OpKind::Mul;
+    // Add, Mul with a learned operand join one input with it.
+    const std::size_t wanted = ((binary && op.operand.empty()) || op.kind == OpKind::MatMul) ? 2
+                               : op.kind == OpKind::ScaledDotProduct                      ? 3
+                                                                                          : 1;
+    if (!op.operand.empty() && !binary)
+        return fail(op, "only Add and Mul take a learned operand");
+    for (int64_t d : op.operand)
+        if (d < 1)
+            return fail(op, "the learned operand's shape " + shapeToString(op.operand) + " has a size below 1");
     if (variadic ? inputs.empty() : inputs.size() != wanted)
         return fail(op, "expects " + std::to_string(wanted) + " input(s), got " + std::to_string(inputs.size()));
     for (const Shape& s : inputs) {
@@ -242,7 +249,7 @@ KernelResult<Shape> inferOutputShape(const KernelOp& op, std::span<const Shape> 
         return x;
     case OpKind::Add:
     case OpKind::Mul:
-        return broadcastShapes(op, inputs[0], inputs[1]);
+        return broadcastShapes(op, inputs[0], op.operand.empty() ? inputs[1] : Shape(op.operand));
     case OpKind::Concat: {
         const int64_t axis = normaliseAxis(op.axis, static_cast<int64_t>(x.size()));
         if (axis < 0)
@@ -384,6 +391,11 @@ std::vector<Shape> parameterShapes(const KernelOp& op, std::span<const Shape> in
     case OpKind::GRU:
     case OpKind::ScaledDotProduct:
         return sequence::parameterShapes(op, x);
+    case OpKind::Add:
+    case OpKind::Mul:
+        if (!op.operand.empty())
+            return {Shape(op.operand)};
+        return {};
     case OpKind::MaxPool:
     case OpKind::MaxPoolNd:
     case OpKind::AvgPoolNd:
@@ -404,8 +416,6 @@ std::vector<Shape> parameterShapes(const KernelOp& op, std::span<const Shape> in
     case OpKind::GeluTanh:
     case OpKind::HardSigmoid:
     case OpKind::Softmax:
-    case OpKind::Add:
-    case OpKind::Mul:
     case OpKind::Concat:
     case OpKind::Flatten:
     case OpKind::Identity:

@@ -26,6 +26,7 @@ namespace nc::core::kernels {
 //   BatchNorm   gamma [C], beta [C], running mean [C], running variance [C]
 //   LayerNorm   gamma, beta with shape dims[normAxis:]
 //   InstanceNorm, GroupNorm   gamma [C], beta [C]
+//   Add, Mul    the learned operand [op.operand] (when set)
 //   Attention   in-projection weight [3D, D] (rows: Q, K, V), in-projection bias [3D],
 //               out-projection weight [D, D], out-projection bias [D]
 // Other kinds have none. Assumes inferOutputShape succeeded.

@@ -366,7 +366,8 @@ KernelStatus ReferenceBackend::doRun(PreparedOp& prepared, std::span<const Tenso
                 rem /= out[d];
             }
             const double a = inputs[0][broadcastIndex(inputs[0].shape(), out, idx)];
-            const double b = inputs[1][broadcastIndex(inputs[1].shape(), out, idx)];
+            const Tensor& second = op.operand.empty() ? inputs[1] : prepared.parameters()[0]; // learned operand
+            const double b = second[broadcastIndex(second.shape(), out, idx)];
             y[i] = static_cast<float>(op.kind == OpKind::Add ? a + b : a * b);
         }
         break;

@@ -130,24 +130,28 @@ KernelPlan binaryChain(int n, kernels::OpKind kind)
         p.subs.push_back(kernelSub(kind, {i - 2, -1 - i}));
     return p;
 }
-KernelPlan operandUnsupported()
+// With a learned operand, one more sub-op joins the inputs' result with it; the kernel's operand
+// shape gains leading 1s up to the output's rank and the batch axis, so it broadcasts per sample
+// as the analysis does ([C,1,1] against [N,C,H,W] is [1,C,1,1]).
+KernelPlan joinKernel(const LayerParams& p, std::span<const Shape> in, const Shape& out, kernels::OpKind kind)
 {
-    KernelPlan p;
-    p.kind = KernelPlan::Kind::Unsupported;
-    p.note = "the kernels have no learned elementwise operand yet";
-    return p;
+    const int n = static_cast<int>(in.size());
+    KernelPlan plan = n >= 2 ? binaryChain(n, kind) : KernelPlan{};
+    if (hasOperand(p)) {
+        KernelSub s = kernelSub(kind, {n >= 2 ? n - 2 : -1});
+        s.op.operand.assign(static_cast<size_t>(std::max(out.rank(), p.dims.rank()) - p.dims.rank()) + 1, 1);
+        s.op.operand.insert(s.op.operand.end(), p.dims.begin(), p.dims.end());
+        plan.subs.push_back(std::move(s));
+    }
+    return plan;
 }
-KernelPlan addKernel(const LayerParams& p, std::span<const Shape> in, const Shape&)
+KernelPlan addKernel(const LayerParams& p, std::span<const Shape> in, const Shape& out)
 {
-    if (hasOperand(p))
-        return operandUnsupported();
-    return binaryChain(static_cast<int>(in.size()), kernels::OpKind::Add);
+    return joinKernel(p, in, out, kernels::OpKind::Add);
 }
-KernelPlan mulKernel(const LayerParams& p, std::span<const Shape> in, const Shape&)
+KernelPlan mulKernel(const LayerParams& p, std::span<const Shape> in, const Shape& out)
 {
-    if (hasOperand(p))
-        return operandUnsupported();
-    return binaryChain(static_cast<int>(in.size()), kernels::OpKind::Mul);
+    return joinKernel(p, in, out, kernels::OpKind::Mul);
 }
 KernelPlan concatKernel(const LayerParams& p, std::span<const Shape> in, const Shape&)
 {

@@ -442,24 +442,43 @@ void requestStates(LayerPlan& p, const Wiring& w, int i)
             p.subs[0].op.finalStates = true;
 }
 
-// oneDNN's own layouts kept between its convolutions (RunOptions::keepBlocked): which layers'
-// outputs may stay in the layout their primitive prefers, and whose input arrives in one. A layer the deployment absorbed is
-// the same tensor as its host (folded BatchNorm, fused activation), so it is looked through.
+// oneDNN's own layouts kept between its layers (RunOptions::keepBlocked): which layers' outputs may
+// stay in a oneDNN layout, and which inputs arrive in one. Convolutions pick the layout; pools,
+// BatchNorm, activations, same-shape Add/Mul and Concat compute in their input's and pass it on. A
+// layer the deployment absorbed is the same tensor as its host (folded BatchNorm, fused
+// activation), so it is looked through.
 struct BlockedLayouts {
-    std::vector<char> conv;     // a oneDNN Conv2d that can read and write oneDNN's layouts
-    std::vector<char> allowOut; // conv whose port-0 readers are all such convs (through absorbed layers)
+    std::vector<char> capable;  // a oneDNN layer that reads (and may write) oneDNN's layouts
+    std::vector<char> allowOut; // capable, and its port-0 readers all are (through absorbed layers)
     std::vector<char> absorbed;
     const Wiring* w = nullptr;
 
-    // The layer whose tensor input 0 of layer i really is (absorbed layers are aliases).
-    int source(int i) const
+    // The layer whose tensor input `port` of layer i really is (absorbed layers are aliases).
+    int source(int i, int port) const
     {
-        int s = w->producers[static_cast<size_t>(i)].at(0).layer;
+        int s = w->producers[static_cast<size_t>(i)].at(static_cast<size_t>(port)).layer;
         while (absorbed[static_cast<size_t>(s)] && !w->producers[static_cast<size_t>(s)].empty())
             s = w->producers[static_cast<size_t>(s)][0].layer;
         return s;
     }
 };
+
+// Whether one layer's plan can run on oneDNN with its 4-D tensors in oneDNN's layouts.
+bool takesLayouts(const LayerPlan& p, const LayerResult& L, std::span<const Shape> in)
+{
+    const k::OpKind kind = soleKernel(p);
+    if (!k::takesOneDnnLayouts(kind) || p.patchTokens || !L.extraOutputs.empty() || L.output.rank() != 3)
+        return false;
+    for (const Shape& s : in)
+        if (s.rank() != 3)
+            return false;
+    const k::KernelOp& op = p.subs[0].op;
+    if (kind == k::OpKind::Conv2d)
+        return in.size() == 1 && op.padMode == k::PadMode::Zeros && op.activation != k::OpKind::HardSigmoid;
+    if (kind == k::OpKind::Add || kind == k::OpKind::Mul) // broadcasting ones (an SE block's scale) read plain
+        return op.operand.empty() && in.size() == 2 && in[0] == L.output && in[1] == L.output;
+    return true;
+}
 
 BlockedLayouts blockedLayouts(const Network& net, const AnalysisResult& a, const Wiring& w, BackendKind backend,
                               bool keep, const std::optional<DeployPlan>& dp)
@@ -467,7 +486,7 @@ BlockedLayouts blockedLayouts(const Network& net, const AnalysisResult& a, const
     const size_t n = a.layers.size();
     BlockedLayouts b;
     b.w = &w;
-    b.conv.assign(n, 0);
+    b.capable.assign(n, 0);
     b.allowOut.assign(n, 0);
     b.absorbed.assign(n, 0);
     if (!w.error.empty())
@@ -480,10 +499,7 @@ BlockedLayouts blockedLayouts(const Network& net, const AnalysisResult& a, const
         LayerPlan p = plan(net.nodes()[static_cast<size_t>(L.nodeIndex)], a.inputsOf(L), L.output);
         if (dp)
             applyDeploy(p, *dp, i);
-        const auto in = a.inputsOf(L);
-        b.conv[i] = soleKernel(p) == k::OpKind::Conv2d && !p.patchTokens && p.subs[0].op.padMode == k::PadMode::Zeros &&
-                    p.subs[0].op.activation != k::OpKind::HardSigmoid && in.size() == 1 && in[0].rank() == 3 &&
-                    L.output.rank() == 3 && L.extraOutputs.empty();
+        b.capable[i] = takesLayouts(p, L, a.inputsOf(L));
     }
     // Readers of (layer, port 0), absorbed layers replaced by their own readers.
     std::vector<std::vector<int>> readers(n);
@@ -491,31 +507,44 @@ BlockedLayouts blockedLayouts(const Network& net, const AnalysisResult& a, const
         for (const Wiring::Source& s : w.producers[r])
             if (s.port == 0)
                 readers[static_cast<size_t>(s.layer)].push_back(static_cast<int>(r));
-    const std::function<bool(int)> allConvs = [&](int i) {
+    const std::function<bool(int)> allCapable = [&](int i) {
         if (w.lastUse[static_cast<size_t>(i)][0] >= static_cast<int>(n) || readers[static_cast<size_t>(i)].empty())
             return false; // a network output is read in plain layout
         for (int r : readers[static_cast<size_t>(i)])
-            if (!(b.conv[static_cast<size_t>(r)] || (b.absorbed[static_cast<size_t>(r)] && allConvs(r))))
+            if (!(b.capable[static_cast<size_t>(r)] || (b.absorbed[static_cast<size_t>(r)] && allCapable(r))))
                 return false;
         return true;
     };
     for (size_t i = 0; i < n; ++i)
-        b.allowOut[i] = b.conv[i] && allConvs(static_cast<int>(i));
+        b.allowOut[i] = b.capable[i] && allCapable(static_cast<int>(i));
     return b;
 }
 
-// Sets a convolution's layout flags before it is prepared: blocked output when all its readers take
-// it, blocked input when its producer (prepared before it, schedule order) left its output blocked.
+// Sets a layer's layout flags before it is prepared: a oneDNN layout out when all its readers take
+// it, each input in the layout its producer (prepared before it, schedule order) left it in.
 void applyBlocked(LayerPlan& p, const BlockedLayouts& b, int i, const std::vector<std::unique_ptr<LayerPlan>>& prepared)
 {
-    if (!b.conv[static_cast<size_t>(i)])
+    if (!b.capable[static_cast<size_t>(i)])
         return;
     k::KernelOp& op = p.subs[0].op;
     op.keepOutputLayout = b.allowOut[static_cast<size_t>(i)];
-    const int s = b.source(i);
-    const LayerPlan* src = prepared[static_cast<size_t>(s)].get();
-    if (src && b.conv[static_cast<size_t>(s)] && !src->subs.empty() && src->subs[0].prepared)
-        op.inputLayout = src->subs[0].prepared->outputLayout();
+    const size_t ports = b.w->producers[static_cast<size_t>(i)].size();
+    op.inputLayouts.assign(ports, k::Layout::Plain);
+    for (size_t port = 0; port < ports; ++port) {
+        const int s = b.source(i, static_cast<int>(port));
+        const LayerPlan* src = prepared[static_cast<size_t>(s)].get();
+        if (src && b.capable[static_cast<size_t>(s)] && !src->subs.empty() && src->subs[0].prepared)
+            op.inputLayouts[port] = src->subs[0].prepared->outputLayout();
+    }
+}
+
+// Inputs a layer reads in a oneDNN layout (the links of RunReport::blockedLinks).
+int layoutLinks(const LayerPlan& p)
+{
+    if (p.kind != LayerPlan::Kind::Kernels || p.subs.empty())
+        return 0;
+    const auto& l = p.subs[0].op.inputLayouts;
+    return static_cast<int>(std::count_if(l.begin(), l.end(), [](k::Layout x) { return x != k::Layout::Plain; }));
 }
 
 // Runs prepared layers as one inference: inputs flow from producers to readers, port by port.
@@ -843,7 +872,7 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
         }
         T.status = TimingStatus::Measured;
         T.note = p->note;
-        report.blockedLinks += soleKernel(*p) == k::OpKind::Conv2d && p->subs[0].op.inputLayout != k::Layout::Plain;
+        report.blockedLinks += layoutLinks(*p);
         T.repeats = best.count;
         T.medianUs = best.median;
         T.p90Us = best.p90;
@@ -971,7 +1000,7 @@ InferenceCheck checkInference(const Network& net, BackendKind backend, int threa
         requestStates(*p, w, static_cast<int>(i));
         requestStates(*q, w, static_cast<int>(i));
         applyBlocked(*p, blocked, static_cast<int>(i), plans); // the reference reads plain layouts
-        c.blockedLinks += soleKernel(*p) == k::OpKind::Conv2d && p->subs[0].op.inputLayout != k::Layout::Plain;
+        c.blockedLinks += layoutLinks(*p);
         k::KernelStatus st = r.prepareLayer(*p, L, i + 1, false);
         if (st)
             st = r.prepareLayer(*q, L, i + 1, false, &ref, p.get());

@@ -50,10 +50,12 @@ struct RunOptions {
     // activation fused into the Conv2d or Linear producing its input (one call: a oneDNN post-op).
     // Activations the deployment fuses into other ops (pooling, Add) still run on their own.
     bool deploy = false;
-    // oneDNN: a convolution whose readers are all oneDNN convolutions (through folded or fused
+    // oneDNN: a convolution whose readers all run in oneDNN's layouts (through folded or fused
     // layers) leaves its output in the layout its primitive prefers (channels-last or 16-channel
-    // blocks) and they read it so, instead of each reordering to and from plain NCHW. The per-layer
-    // timings then are of the layers as they run in the inference.
+    // blocks) and they read it so, instead of each reordering to and from plain NCHW. Pools,
+    // BatchNorm, activations, same-shape Add/Mul and Concat compute in that layout and pass it on
+    // (a ResNet keeps it from the stem through the residual adds to the global pool). The
+    // per-layer timings then are of the layers as they run in the inference.
     bool keepBlocked = true;
     // A layer needing more than this many bytes is skipped; 0 = half of the available RAM.
     int64_t memoryLimitBytes = 0;
@@ -109,7 +111,7 @@ struct RunReport {
     bool deployed = false;           // the deployment graph ran (RunOptions::deploy)
     int folded = 0;                  // deploy: BatchNorms folded, activations fused as post-ops
     int fused = 0;
-    int blockedLinks = 0;            // convolutions that read their input in a oneDNN layout (not NCHW)
+    int blockedLinks = 0;            // layer inputs read in a oneDNN layout (not NCHW)
     bool cancelled = false;
     std::string error;               // set when nothing could be run at all
 };
@@ -127,7 +129,7 @@ struct InferenceCheck {
     double maxRelativeError = 0;       // max over outputs of max|value − ref| / max|ref|
     int64_t peakBytes = 0;             // largest sum of live tensors during the inference
     int64_t allOutputBytes = 0;        // every layer's output together (what keeping all would take)
-    int blockedLinks = 0;              // convolutions reading their input in a oneDNN layout (not NCHW)
+    int blockedLinks = 0;              // layer inputs read in a oneDNN layout (not NCHW)
 };
 // `deploy`: the deployment graph (RunOptions::deploy), the reference running the same fused ops.
 // `keepBlocked`: RunOptions::keepBlocked.

@@ -250,6 +250,15 @@ std::vector<KernelCase> buildCases()
         add(n + "_lower_rank", kind(k), {{2, 3, 4}, {4}});
         add(n + "_first_input_broadcast", kind(k), {{1, 4}, {3, 4}});
         add(n + "_both_broadcast", kind(k), {{3, 1}, {1, 4}});
+        // A learned operand (the op's parameter): ConvNeXt's layer scale γ [C,1,1], a position
+        // table [T,D] added to tokens, and one wider than the input (both sides broadcast).
+        KernelOp learned = kind(k);
+        learned.operand = {1, 8, 1, 1};
+        add(n + "_learned_layer_scale", learned, {{2, 8, 5, 5}});
+        learned.operand = {1, 6, 4};
+        add(n + "_learned_table", learned, {{2, 6, 4}});
+        learned.operand = {1, 3, 4};
+        add(n + "_learned_wider_than_input", learned, {{2, 1, 4}});
     }
 
     // Concat.

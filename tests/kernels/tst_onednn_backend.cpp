@@ -20,6 +20,10 @@ private slots:
     void usesOpenMpRuntime();
     void threadCountReachesOpenMp_data();
     void threadCountReachesOpenMp();
+    void layoutInputsMatchThePlainRun_data();
+    void layoutInputsMatchThePlainRun();
+    void learnedOperandByHand_data();
+    void learnedOperandByHand();
 };
 
 void TestOneDnnBackend::initTestCase()
@@ -101,6 +105,9 @@ void TestOneDnnBackend::reportsMapping_data()
     row("lstm_bidirectional_nobias", "lstm_forward");
     row("lstm_2layer_nobias", "2 primitive(s) of 1 + 1 layer(s)");
     row("gru_1layer", "lbr_gru_forward");
+    row("add_learned_layer_scale", "learned operand as a constant source");
+    row("mul_learned_table", "learned operand as a constant source");
+    row("mul_learned_wider_than_input", "fallback to our kernels");
     row("gru_2layer_bidirectional", "lbr_gru_forward");
     row("gru_3layer_same_width_nobias", "1 primitive(s) of 3 layer(s)");
 }
@@ -144,6 +151,152 @@ void TestOneDnnBackend::threadCountReachesOpenMp()
     Tensor x = Tensor::random(in[0], 3), y;
     QVERIFY(backend.run(prepared.value(), x, y).ok);
     QCOMPARE(omp_get_max_threads(), threads);
+}
+
+namespace {
+
+// NCHW → the layout's order (channels-last; 16-channel blocks nChw16c), and back: the same
+// permutations oneDNN's nhwc and nChw16c describe, written out by hand.
+int64_t layoutOffset(const Shape& s, Layout l, int64_t n, int64_t c, int64_t h, int64_t w)
+{
+    const int64_t C = s[1], H = s[2], W = s[3];
+    if (l == Layout::ChannelsLast)
+        return ((n * H + h) * W + w) * C + c;
+    if (l == Layout::Blocked16)
+        return (((n * (C / 16) + c / 16) * H + h) * W + w) * 16 + c % 16;
+    return ((n * C + c) * H + h) * W + w;
+}
+Tensor convert(const Tensor& x, Layout from, Layout to)
+{
+    Tensor y(x.shape());
+    const Shape& s = x.shape();
+    for (int64_t n = 0; n < s[0]; ++n)
+        for (int64_t c = 0; c < s[1]; ++c)
+            for (int64_t h = 0; h < s[2]; ++h)
+                for (int64_t w = 0; w < s[3]; ++w)
+                    y[layoutOffset(s, to, n, c, h, w)] = x[layoutOffset(s, from, n, c, h, w)];
+    return y;
+}
+
+} // namespace
+
+void TestOneDnnBackend::layoutInputsMatchThePlainRun_data()
+{
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<int>("layout");
+    QTest::addColumn<bool>("keep");
+    const std::pair<OpKind, const char*> kinds[] = {
+        {OpKind::MaxPool, "maxpool"}, {OpKind::AvgPool, "avgpool"}, {OpKind::GlobalAvgPool, "gap"},
+        {OpKind::BatchNorm, "bn"},    {OpKind::ReLU, "relu"},       {OpKind::Add, "add"},
+        {OpKind::Concat, "concat"},   {OpKind::AdaptiveAvgPool, "adaptive"}};
+    for (const auto& [k, name] : kinds)
+        for (Layout l : {Layout::ChannelsLast, Layout::Blocked16})
+            for (bool keep : {false, true})
+                QTest::newRow((std::string(name) + (l == Layout::ChannelsLast ? " nhwc" : " nChw16c") +
+                               (keep ? " kept" : " to plain"))
+                                  .c_str())
+                    << static_cast<int>(k) << static_cast<int>(l) << keep;
+}
+
+// A pool, BatchNorm, activation, Add, Concat whose input arrives in a oneDNN layout computes the
+// same values as the reference on the plain tensor; its output is in that layout when kept (and
+// the prepared op says so), plain otherwise (and always for a 1×1 output: the same bytes). Add and
+// Concat get their second input plain, so it is reordered to the first's layout.
+void TestOneDnnBackend::layoutInputsMatchThePlainRun()
+{
+    QFETCH(int, kind);
+    QFETCH(int, layout);
+    QFETCH(bool, keep);
+    const auto k = static_cast<OpKind>(kind);
+    const auto l = static_cast<Layout>(layout);
+    KernelOp op = KernelOp::make(k);
+    std::vector<Shape> shapes{{2, 32, 9, 9}};
+    if (k == OpKind::MaxPool || k == OpKind::AvgPool)
+        op = KernelOp::pool(k, 3, 2, 1);
+    if (k == OpKind::AdaptiveAvgPool)
+        op.outH = op.outW = 3;
+    if (k == OpKind::Add)
+        shapes.push_back(shapes[0]);
+    if (k == OpKind::Concat)
+        shapes.push_back({2, 16, 9, 9});
+    op.inputLayouts = {l};
+    op.keepOutputLayout = keep;
+    OneDnnBackend onednn(2);
+    ReferenceBackend reference;
+    auto p = onednn.prepare(op, shapes);
+    QVERIFY2(p.ok(), p.message().c_str());
+    PrepareOptions same;
+    same.parameters = p.value().parameters();
+    KernelOp plainOp = op;
+    plainOp.inputLayouts.clear();
+    plainOp.keepOutputLayout = false;
+    auto q = reference.prepare(plainOp, shapes, same);
+    QVERIFY2(q.ok(), q.message().c_str());
+    std::vector<Tensor> plain, arranged;
+    for (std::size_t i = 0; i < shapes.size(); ++i) {
+        plain.push_back(Tensor::random(shapes[i], 11 + i));
+        arranged.push_back(i == 0 ? convert(plain[i], Layout::Plain, l) : plain[i]);
+    }
+    Tensor got, want;
+    QVERIFY(onednn.run(p.value(), arranged, got).ok);
+    QVERIFY(reference.run(q.value(), plain, want).ok);
+    const Shape& out = p.value().outputShape();
+    const bool pointwise = out[2] * out[3] == 1;
+    QCOMPARE(p.value().outputLayout(), keep && !pointwise ? l : Layout::Plain);
+    if (p.value().outputLayout() != Layout::Plain)
+        got = convert(got, l, Layout::Plain);
+    const Comparison cmp = compareTensors(got, want);
+    QVERIFY2(cmp.ok, (cmp.message + " [" + p.value().note() + "]").c_str());
+    QVERIFY2(p.value().note().find("fallback") == std::string::npos, p.value().note().c_str());
+}
+
+void TestOneDnnBackend::learnedOperandByHand_data()
+{
+    QTest::addColumn<QString>("backend");
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QVector<float>>("expected");
+    // x = [1 2; 3 4] as [1, 2 channels, 1, 2], γ = (2, 3) per channel as [1, 2, 1, 1]:
+    //   x·γ = [1·2 2·2; 3·3 4·3] = [2 4; 9 12],  x + γ = [1+2 2+2; 3+3 4+3] = [3 4; 6 7].
+    for (const char* b : {"reference", "eigen", "onednn"}) {
+        QTest::newRow((std::string(b) + " mul").c_str())
+            << QString(b) << static_cast<int>(OpKind::Mul) << QVector<float>{2, 4, 9, 12};
+        QTest::newRow((std::string(b) + " add").c_str())
+            << QString(b) << static_cast<int>(OpKind::Add) << QVector<float>{3, 4, 6, 7};
+    }
+}
+
+void TestOneDnnBackend::learnedOperandByHand()
+{
+    QFETCH(QString, backend);
+    QFETCH(int, kind);
+    QFETCH(QVector<float>, expected);
+    ReferenceBackend reference;
+    EigenBackend eigen;
+    OneDnnBackend onednn;
+    Backend& be = backend == "reference" ? static_cast<Backend&>(reference)
+                  : backend == "eigen"   ? static_cast<Backend&>(eigen)
+                                         : static_cast<Backend&>(onednn);
+    KernelOp op = KernelOp::make(static_cast<OpKind>(kind));
+    op.operand = {1, 2, 1, 1};
+    PrepareOptions o;
+    Tensor gamma(Shape{1, 2, 1, 1});
+    gamma[0] = 2;
+    gamma[1] = 3;
+    o.parameters = {gamma};
+    const std::vector<Shape> shapes{{1, 2, 1, 2}};
+    auto p = be.prepare(op, shapes, o);
+    QVERIFY2(p.ok(), p.message().c_str());
+    Tensor x(shapes[0]), y;
+    for (int i = 0; i < 4; ++i)
+        x[i] = static_cast<float>(i + 1);
+    QVERIFY(be.run(p.value(), x, y).ok);
+    QCOMPARE(y.shape(), shapes[0]);
+    for (int i = 0; i < 4; ++i)
+        QCOMPARE(y[i], expected[i]);
+    // The operand is a parameter like a weight: one tensor of its shape; a second input is refused.
+    QCOMPARE(p.value().parameters().size(), std::size_t(1));
+    const std::vector<Shape> two{{1, 2, 1, 2}, {1, 2, 1, 2}};
+    QVERIFY(!be.prepare(op, two, o).ok());
 }
 
 QTEST_GUILESS_MAIN(TestOneDnnBackend)

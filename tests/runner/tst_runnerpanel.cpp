@@ -13,6 +13,8 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -42,6 +44,7 @@ private slots:
     void latencyAxisNamesTheLayers();
     void sweepDrawsEachPointAsItArrives();
     void cancelledSweepSaysWhereItStopped();
+    void summaryWrapsInsideANarrowDock();
 
 private:
     QPushButton* button(const QString& text) const
@@ -388,6 +391,46 @@ void TestRunnerPanel::cancelledSweepSaysWhereItStopped()
         QVERIFY2(!t.contains("stopped at cancelled") && !t.contains("100%"), qPrintable(t));
     QVERIFY2(texts.contains("Batch sweep cancelled at batch 1 on Eigen, before its first point."),
              qPrintable(texts.join(" | ")));
+}
+
+// The main window puts the panel in a scroll area inside a dock about 360 px wide at 1600×1000;
+// the summary of a run on both backends ("Eigen, 2 thread(s), batch 1: sum of layers …, end to end
+// …") and the explanation under it must wrap inside what is visible, not run on under the dock's
+// right edge (where scrolling sideways was the only way to read them).
+void TestRunnerPanel::summaryWrapsInsideANarrowDock()
+{
+    QScrollArea area;
+    area.setWidgetResizable(true);
+    area.setFrameShape(QFrame::NoFrame);
+    auto* panel = new RunnerPanel(*m_doc, *m_sel);
+    panel->setSecondsPerLayer(0.005);
+    area.setWidget(panel);
+    area.resize(360, 700);
+    area.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&area));
+    panel->setBackendChoice(2);
+    panel->setThreads(1);
+    panel->startRun();
+    QTRY_VERIFY_WITH_TIMEOUT(!panel->running(), 30000);
+    QCoreApplication::processEvents(); // the layout settles on the new text
+    QWidget* viewport = area.viewport();
+    QCOMPARE(area.horizontalScrollBar()->value(), 0);
+    for (QLabel* label : {panel->statusLabel(), panel->explanation()}) {
+        QVERIFY(label->isVisible());
+        QVERIFY2(label->text().contains("end to end"), qPrintable(label->text()));
+        const QRect onScreen(label->mapTo(viewport, QPoint(0, 0)), label->size());
+        QVERIFY2(onScreen.left() >= 0 && onScreen.right() < viewport->width(),
+                 qPrintable(QString("label spans x %1..%2, the dock shows 0..%3")
+                                .arg(onScreen.left())
+                                .arg(onScreen.right())
+                                .arg(viewport->width() - 1)));
+        // The wrapped text fits the label's width, and its height holds every line.
+        const QRect text = label->fontMetrics().boundingRect(QRect(0, 0, label->width(), 100000),
+                                                             Qt::TextWordWrap, label->text());
+        QVERIFY2(text.width() <= label->width(), qPrintable(QString::number(text.width())));
+        QVERIFY2(text.height() <= label->height(),
+                 qPrintable(QString("%1 px of text in %2 px").arg(text.height()).arg(label->height())));
+    }
 }
 
 QTEST_MAIN(TestRunnerPanel)

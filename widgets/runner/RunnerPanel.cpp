@@ -9,8 +9,10 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QAbstractScrollArea>
+#include <QEvent>
 #include <QFormLayout>
-#include <QHBoxLayout>
+#include <QGridLayout>
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
@@ -116,7 +118,9 @@ RunnerPanel::RunnerPanel(core::Document& doc, Selection& selection, QWidget* par
     form->addRow("Graph", m_deploy);
     layout->addLayout(form);
 
-    auto* buttons = new QHBoxLayout;
+    // Two rows of two: one row of four buttons would set the panel's minimum width wider than the
+    // docks at 1600×1000, and everything to its right would need scrolling sideways.
+    auto* buttons = new QGridLayout;
     m_run = new QPushButton("Run");
     m_run->setToolTip("Execute every layer on random data and measure its latency");
     m_sweepButton = new QPushButton("Batch sweep");
@@ -125,8 +129,11 @@ RunnerPanel::RunnerPanel(core::Document& doc, Selection& selection, QWidget* par
     m_probeButton->setToolTip("Measure this machine's compute peak and memory bandwidth (the roofline's roofs)");
     m_cancel = new QPushButton("Cancel");
     m_cancel->setEnabled(false);
-    for (QPushButton* b : {m_run, m_sweepButton, m_probeButton, m_cancel})
-        buttons->addWidget(b);
+    int slot = 0;
+    for (QPushButton* b : {m_run, m_sweepButton, m_probeButton, m_cancel}) {
+        buttons->addWidget(b, slot / 2, slot % 2);
+        ++slot;
+    }
     layout->addLayout(buttons);
     m_progress = new QProgressBar;
     m_progress->setRange(0, 1);
@@ -233,6 +240,33 @@ RunnerPanel::~RunnerPanel()
         m_control->cancel = true;
     if (m_job && m_job->thread.joinable())
         m_job->thread.join();
+}
+
+void RunnerPanel::showEvent(QShowEvent* event)
+{
+    QWidget::showEvent(event);
+    // QScrollArea::setWidget makes the panel a child of the area's viewport.
+    QWidget* viewport = parentWidget();
+    if (viewport && qobject_cast<QAbstractScrollArea*>(viewport->parentWidget()) && !m_watchedViewport) {
+        m_watchedViewport = viewport;
+        viewport->installEventFilter(this);
+        fitLabelsTo(viewport->width());
+    }
+}
+
+bool RunnerPanel::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_watchedViewport && event->type() == QEvent::Resize)
+        fitLabelsTo(m_watchedViewport->width());
+    return QWidget::eventFilter(watched, event);
+}
+
+void RunnerPanel::fitLabelsTo(int visibleWidth)
+{
+    const QMargins m = layout()->contentsMargins();
+    const int width = std::max(120, visibleWidth - m.left() - m.right());
+    for (QLabel* l : {m_status, m_explain})
+        l->setMaximumWidth(width);
 }
 
 const std::optional<core::RunReport>& RunnerPanel::report(BackendKind b) const

@@ -65,6 +65,8 @@ public:
     QTableWidget* table() const { return m_table; }
     // The sentence under the status saying why the sum of layers and the end-to-end time differ.
     QLabel* explanation() const { return m_explain; }
+    // The run's summary ("Eigen, 2 thread(s), batch 1: sum of layers …") or the current state.
+    QLabel* statusLabel() const { return m_status; }
     QProgressBar* progressBar() const { return m_progress; }
 
 signals:
@@ -73,8 +75,16 @@ signals:
     // A batch-sweep point arrived and is drawn (emitted while the sweep still runs).
     void sweepPointAdded(core::BackendKind backend, qint64 batch);
 
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+    void showEvent(QShowEvent* event) override;
+
 private:
     struct Job;
+    // Inside a scroll area (the dock) the panel may be laid out wider than what is visible; the
+    // wrapped labels then take the visible width, so their text is never cut on the right.
+    void fitLabelsTo(int visibleWidth);
+    QWidget* m_watchedViewport = nullptr;
     void launch(int kind);
     void onProgress(int done, int total, const QString& layer);
     void onRunFinished(std::vector<core::RunReport> reports, uint64_t revision, bool cancelled);

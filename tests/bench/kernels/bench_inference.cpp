@@ -2,11 +2,13 @@
 // backends, unfused (the design as drawn) and deployed (BatchNorm folded, activations fused), at
 // 1 and 2 threads (or the thread counts given), beside PyTorch eager and torch.jit.trace at the
 // same thread counts on the same machine (bench_inference_torch.py, run by this program with
-// /usr/bin/python3 when present). oneDNN deployed runs twice: with NCHW between layers, and with
-// oneDNN's layouts kept between convolutions (RunOptions::keepBlocked).
+// /usr/bin/python3 when present). oneDNN runs both graphs with NCHW between layers, and with
+// oneDNN's layouts kept from layer to layer (RunOptions::keepBlocked).
 // Prints Markdown: one run, with the machine's roofs, the load average and each row's foreign load.
+// --kept-only runs only the rows with oneDNN layouts kept, and no PyTorch; --no-torch leaves out
+// PyTorch (minutes of ResNet-50 in Debian's build) when only our rows are wanted.
 //
-//   build/tests/kernels/bench/bench_inference [--threads 1,2] [--repeats N]
+//   build/tests/kernels/bench/bench_inference [--threads 1,2] [--repeats N] [--kept-only] [--no-torch]
 #include "core/Zoo.h"
 #include "core/runner/KernelRunner.h"
 #include "kernels/MachineProbe.h"
@@ -24,6 +26,11 @@ int main(int argc, char** argv)
 {
     std::vector<int> threadCounts{1, 2};
     int repeats = 20;
+    bool keptOnly = false, noTorch = false;
+    for (int i = 1; i < argc; ++i) {
+        keptOnly = keptOnly || !std::strcmp(argv[i], "--kept-only");
+        noTorch = noTorch || keptOnly || !std::strcmp(argv[i], "--no-torch");
+    }
     for (int i = 1; i + 1 < argc; ++i) {
         if (!std::strcmp(argv[i], "--threads")) {
             threadCounts.clear();
@@ -50,8 +57,8 @@ int main(int argc, char** argv)
         std::printf("- roofs, %d thread(s): %.1f GFLOP/s fp32; L1 %.0f, L2 %.0f, L3 %.0f, DRAM %.1f GB/s\n", r.threads,
                     r.peakGflops, r.bandwidthGBs[0], r.bandwidthGBs[1], r.bandwidthGBs[2], r.bandwidthGBs[3]);
     std::printf("\n*CPU ms*: CPU time of the process per inference (median): with 1 thread, the latency "
-                "without the time other processes held the core. *links*: convolutions reading their input "
-                "in a oneDNN layout.\n\n"
+                "without the time other processes held the core. *links*: layer inputs read in a oneDNN "
+                "layout (not NCHW).\n\n"
                 "| model | threads | backend | graph | end to end ms | p90 ms | CPU ms | sum of layers ms | links | "
                 "foreign load |\n"
                 "|---|---:|---|---|---:|---:|---:|---:|---:|---:|\n");
@@ -63,6 +70,7 @@ int main(int argc, char** argv)
     const Config configs[] = {{BackendKind::Eigen, false, false, "as drawn"},
                               {BackendKind::Eigen, true, false, "deployed (folded, fused)"},
                               {BackendKind::OneDnn, false, false, "as drawn"},
+                              {BackendKind::OneDnn, false, true, "as drawn, oneDNN layouts kept"},
                               {BackendKind::OneDnn, true, false, "deployed, NCHW between layers"},
                               {BackendKind::OneDnn, true, true, "deployed, oneDNN layouts kept"}};
     for (int threads : threadCounts) {
@@ -74,6 +82,8 @@ int main(int argc, char** argv)
             }
             net->batch = 1;
             for (const Config& c : configs) {
+                if (keptOnly && !c.keep)
+                    continue;
                 RunOptions o;
                 o.backend = c.backend;
                 o.threads = threads;
@@ -93,6 +103,8 @@ int main(int argc, char** argv)
     }
     int failed = 0;
     for (int threads : threadCounts) {
+        if (noTorch)
+            break;
         const std::string script = std::string(NC_SOURCE_DIR) + "/tests/bench/kernels/bench_inference_torch.py";
         const std::string cmd =
             "/usr/bin/python3 " + script + " " + std::to_string(threads) + " " + std::to_string(repeats);
