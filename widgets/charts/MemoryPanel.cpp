@@ -205,6 +205,7 @@ void MemoryPanel::recompute()
         m_verdict->clear();
         m_folded->clear();
         m_patch->clear();
+        m_patch->hide();
         m_chart->setData({}, 0, 0, 0);
         return;
     }
@@ -239,6 +240,7 @@ void MemoryPanel::recompute()
     } else {
         m_patch->setText(f.patchError.empty() ? QString() : tr("Patches: %1").arg(QString::fromStdString(f.patchError)));
     }
+    m_patch->setVisible(!m_patch->text().isEmpty()); // no blank gap between the peak and the verdict
     // With patches the verdict is about the patched peak: that is what the deployment needs.
     const int64_t budget = m_options.budgetBytes();
     m_verdict->setText(budget > 0 ? QString::fromStdString(core::budgetVerdict(f.peakBytes(), budget)) : tr("No budget set."));
