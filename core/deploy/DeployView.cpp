@@ -35,6 +35,14 @@ DeployFigures computeDeployFigures(const Network& net, const AnalysisResult& a, 
     f.graph = std::move(*g);
     if (f.graph.ops.empty())
         return f;
+    // The stored bytes do not depend on the order: derived once here, not in applySchedule.
+    f.modelBytes.assign(f.graph.layers.size(), 0);
+    for (const LayerResult& l : a.layers)
+        if (l.nodeIndex >= 0 && static_cast<size_t>(l.nodeIndex) < f.graph.layers.size()) {
+            const int64_t bytes = bytesFor(f.graph.layers[static_cast<size_t>(l.nodeIndex)].params, l.bits);
+            f.modelBytes[static_cast<size_t>(l.nodeIndex)] = bytes;
+            f.modelBytesTotal += bytes;
+        }
     ScheduleResult schedule;
     if (s.optimalOrder && exact == ExactSearch::Later) {
         schedule = heuristicSchedule(f.graph);

@@ -62,6 +62,10 @@ struct DeployFigures {
     // folded, fused, dropped, view and in-place layers), the deployment's "activation memory".
     std::vector<int64_t> allocatedBytes;
     int64_t allocatedTotal = 0;
+    // By node index: the layer's stored bytes in this view — its parameters after folding
+    // (graph.layers[i].params) at the layer's bit width; and their sum, the deployed model size.
+    std::vector<int64_t> modelBytes;
+    int64_t modelBytesTotal = 0;
     // The patch plan over the chosen order when the settings ask for one; patchError says why there
     // is none (the layer that stops the chain, a grid larger than the output).
     std::optional<PatchPlan> patch;

@@ -86,17 +86,14 @@ ChartData ChartData::from(const core::Network& net, const core::AnalysisResult& 
     d.timelineStepOfNode = f.stepOfNode;
     d.activationTotal = f.allocatedTotal;
     d.paramsTotal = f.graph.params;
-    d.modelBytesTotal = 0;
+    d.modelBytesTotal = f.modelBytesTotal;
     for (size_t step = 0; step < a.layers.size(); ++step) {
         const int node = a.layers[step].nodeIndex;
         const bool known = node >= 0 && static_cast<size_t>(node) < f.allocatedBytes.size() &&
                            static_cast<size_t>(node) < f.graph.layers.size();
         d.activationBytes[step] = known ? static_cast<double>(f.allocatedBytes[static_cast<size_t>(node)]) : 0.0;
-        const int64_t params = known ? f.graph.layers[static_cast<size_t>(node)].params : 0;
-        const int64_t bytes = core::bytesFor(params, a.layers[step].bits);
-        d.params[step] = static_cast<double>(params);
-        d.modelBytes[step] = static_cast<double>(bytes);
-        d.modelBytesTotal += bytes;
+        d.params[step] = known ? static_cast<double>(f.graph.layers[static_cast<size_t>(node)].params) : 0.0;
+        d.modelBytes[step] = known ? static_cast<double>(f.modelBytes[static_cast<size_t>(node)]) : 0.0;
     }
     return d;
 }
