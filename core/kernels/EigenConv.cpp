@@ -103,14 +103,16 @@ ConvGeometry ConvGeometry::from(const KernelOp& op, const Shape& in, const Shape
 // source column x − pl outside [0, W) comes from the padding mode. The interior of each row is
 // one contiguous copy (one phase) or one strided loop the compiler vectorises; only the few
 // border cells go through padSource. Columns [ceil((Wp−ph)/phases), rs) are zeroed.
-void fillPhasePlanes(const ConvGeometry& g, int64_t phases, const float* xPlane, int64_t rs, float* dst)
+// Only padded rows [y0, y1) are written, row yy at dst + (yy − y0)·rs of each phase plane.
+void fillPhaseRows(const ConvGeometry& g, int64_t phases, const float* xPlane, int64_t rs, float* dst, int64_t y0,
+                   int64_t y1)
 {
-    const int64_t wp = g.wp(), hp = g.hp(), planeSize = hp * rs;
-    for (int64_t yy = 0; yy < hp; ++yy) {
+    const int64_t wp = g.wp(), planeSize = (y1 - y0) * rs;
+    for (int64_t yy = y0; yy < y1; ++yy) {
         const int64_t sy = padSource(yy - g.pt, g.h, g.mode);
         const float* srow = sy < 0 ? nullptr : xPlane + sy * g.w;
         for (int64_t ph = 0; ph < phases; ++ph) {
-            float* row = dst + ph * planeSize + yy * rs;
+            float* row = dst + ph * planeSize + (yy - y0) * rs;
             if (!srow) {
                 std::fill(row, row + rs, 0.0f);
                 continue;
@@ -137,6 +139,11 @@ void fillPhasePlanes(const ConvGeometry& g, int64_t phases, const float* xPlane,
             std::fill(row + jEnd, row + rs, 0.0f);
         }
     }
+}
+
+void fillPhasePlanes(const ConvGeometry& g, int64_t phases, const float* xPlane, int64_t rs, float* dst)
+{
+    fillPhaseRows(g, phases, xPlane, rs, dst, 0, g.hp());
 }
 
 void padImage(const ConvGeometry& g, const float* x, float* padded, const Parallel& par)
@@ -168,6 +175,8 @@ void EigenConv::prepare(const ConvGeometry& g, const Tensor& weight, const Tenso
 
     m_scratch.clear();
     m_work.clear();
+    m_localPadded.clear();
+    m_sharedPixels = Tensor();
     m_padded = Tensor();
     if (m_algorithm == Algorithm::Depthwise) {
         const int64_t ntaps = g.kh * g.kw;
@@ -246,15 +255,17 @@ void EigenConv::prepare(const ConvGeometry& g, const Tensor& weight, const Tenso
     m_weight.clear(); // the packed copies are all run() reads
     m_rowPointers.clear();
     if (m_implicit) {
-        // Per thread: the wide output tile (obs rows of m_tile flat positions) and the k row pointers.
+        // Per thread: the wide output tile (obs rows of m_tile flat positions), the k row
+        // pointers and the padded rows of its own tile (see runImplicit). Those rows are planes
+        // of m_localRows rows back to back, with slack after the last: a tile's last packets read
+        // up to 15 flat positions past the tile, plus the taps' column offset (kw−1)·dw.
+        m_phaseWidth = g.wp();
+        m_localRows = std::min((m_tile - 1) / g.wp() + 2, g.oh) + (g.kh - 1) * g.dh;
         for (int t = 0; t < threads; ++t) {
             m_scratch.emplace_back(Shape{obs * m_tile});
             m_rowPointers.emplace_back(static_cast<std::size_t>(k));
+            m_localPadded.emplace_back(Shape{g.cg() * m_localRows * g.wp() + 64 + (g.kw - 1) * g.dw});
         }
-        // Padded planes back to back, with slack after the last: a tile's last packets read up
-        // to 15 flat positions past the plane, plus the taps' column offset (kw−1)·dw.
-        m_phaseWidth = g.wp();
-        m_padded = Tensor(Shape{g.n * g.c * g.hp() * g.wp() + 64 + (g.kw - 1) * g.dw});
         return;
     }
     for (int t = 0; t < threads; ++t) {
@@ -262,6 +273,14 @@ void EigenConv::prepare(const ConvGeometry& g, const Tensor& weight, const Tenso
         if (m_algorithm == Algorithm::Im2colGemm)
             m_scratch.emplace_back(Shape{colFloats});
     }
+    // Channel blocks that vectorise the channels share one packed im2col per pixel tile (see
+    // runIm2col). Slots past the tile's pixels stay zero, as the panels require.
+    m_sharedPixels = Tensor();
+    const bool shareable = std::all_of(m_gemm.begin(), m_gemm.end(), [](const PrepackedGemm& gm) {
+        return gm.takesPackedPixelsA();
+    });
+    if (m_algorithm == Algorithm::Im2colGemm && m_oBlocks > 1 && shareable)
+        m_sharedPixels = Tensor(Shape{g.n * g.groups * m_tiles, m_gemm.front().packedPixelAFloats(m_tile)});
     // Padded (and, for sw > 1, phase-split) copy of the input, so every im2col run is a memcpy.
     if (m_algorithm == Algorithm::Im2colGemm && (g.padded() || g.sw > 1)) {
         m_phaseWidth = ceilDiv(g.wp(), g.sw);
@@ -335,10 +354,9 @@ void EigenConv::runGemm1x1(const float* x, float* y, const Parallel& par)
             if (on <= 0)
                 continue;
             float* out = y + (img * g.o + o0) * p + p0;
-            for (int64_t i = 0; i < on; ++i)
-                std::fill(out + i * p, out + i * p + pn, m_bias[static_cast<std::size_t>(o0 + i)]);
             m_gemm[static_cast<std::size_t>(grp * m_oBlocks + ob)].run(
-                pn, x + (img * g.c + grp * k) * p + p0, p, out, p, m_work[static_cast<std::size_t>(worker)].data());
+                pn, x + (img * g.c + grp * k) * p + p0, p, out, p, m_work[static_cast<std::size_t>(worker)].data(),
+                m_bias.data() + o0);
         }
     });
 }
@@ -364,6 +382,10 @@ void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
     const int64_t p = g.oh * g.ow, cg = g.cg(), og = g.og(), k = cg * g.kh * g.kw;
     const int64_t obs = ceilDiv(og, m_oBlocks);
     const int64_t tasks = g.n * g.groups * m_tiles * m_oBlocks;
+    if (!m_sharedPixels.empty()) {
+        runIm2colShared(src, y, par, phases, rows, rs);
+        return;
+    }
     par.pool->parallelTasks(tasks, par.threads, [&](int64_t t0, int64_t t1, int worker) {
         float* col = m_scratch[static_cast<std::size_t>(worker)].data();
         for (int64_t t = t0; t < t1; ++t) {
@@ -387,8 +409,6 @@ void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
             const float* base = src + (img * g.c + grp * cg) * planeSize;
             const PrepackedGemm& gemm = m_gemm[static_cast<std::size_t>(grp * m_oBlocks + ob)];
             float* out = y + (img * g.o + o0) * p + p0;
-            for (int64_t i = 0; i < on; ++i)
-                std::fill(out + i * p, out + i * p + pn, m_bias[static_cast<std::size_t>(o0 + i)]);
             if (gemm.takesPackedPixels()) {
                 // Panel by panel, so the writes are sequential: the panel's pixels are cut into
                 // output-row runs once, then every row (c, ky, kx) copies those runs.
@@ -426,7 +446,7 @@ void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
                         }
                     }
                 }
-                gemm.runPackedPixels(pn, col, out, p);
+                gemm.runPackedPixels(pn, col, out, p, m_bias.data() + o0);
                 continue;
             }
             float* dst = col;
@@ -448,7 +468,50 @@ void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
                     }
                 }
             }
-            gemm.run(pn, col, pn, out, p, m_work[static_cast<std::size_t>(worker)].data());
+            gemm.run(pn, col, pn, out, p, m_work[static_cast<std::size_t>(worker)].data(), m_bias.data() + o0);
+        }
+    });
+}
+
+// Channel blocks (few pixels, many channels: 512@7² as two blocks of 256 with two threads): each
+// block used to build the whole im2col and pack it for itself, so a second thread repeated a
+// sixth of the layer's time. Here the threads first write the im2col once, straight into the
+// GEMM's pixel panels (split by im2col rows), then each block multiplies its weights by them.
+void EigenConv::runIm2colShared(const float* src, float* y, const Parallel& par, int64_t phases, int64_t rows,
+                                int64_t rs)
+{
+    const ConvGeometry& g = m_g;
+    const int64_t p = g.oh * g.ow, cg = g.cg(), og = g.og(), k = cg * g.kh * g.kw;
+    const int64_t obs = ceilDiv(og, m_oBlocks), planeSize = phases * rows * rs;
+    const int64_t tilePlanes = g.n * g.groups * m_tiles, tileFloats = m_sharedPixels.shape()[1];
+    const PrepackedGemm& layout = m_gemm.front(); // every block packs its pixels alike
+    par.pool->parallelFor(tilePlanes * k, par.threads, [&](int64_t r0, int64_t r1, int) {
+        for (int64_t r = r0; r < r1; ++r) {
+            const int64_t plane = r / k, kk = r % k;
+            const int64_t tile = plane % m_tiles, grp = plane / m_tiles % g.groups, img = plane / m_tiles / g.groups;
+            const int64_t c = kk / (g.kh * g.kw), ky = kk / g.kw % g.kh, kx = kk % g.kw;
+            const int64_t p0 = tile * m_tile, pn = std::min(m_tile, p - p0);
+            const int64_t colOff = kx * g.dw;
+            const float* from = src + (img * g.c + grp * cg + c) * planeSize + (colOff % phases) * rows * rs +
+                                ky * g.dh * rs + colOff / phases;
+            float* to = m_sharedPixels.data() + plane * tileFloats;
+            for (int64_t i = 0; i < pn; ++i) {
+                const int64_t oy = (p0 + i) / g.ow, ox = (p0 + i) % g.ow;
+                to[layout.packedPixelAOffset(kk, i, pn)] = from[oy * g.sh * rs + ox];
+            }
+        }
+    });
+    par.pool->parallelTasks(tilePlanes * m_oBlocks, par.threads, [&](int64_t t0, int64_t t1, int worker) {
+        for (int64_t t = t0; t < t1; ++t) {
+            const int64_t plane = t / m_oBlocks, ob = t % m_oBlocks;
+            const int64_t tile = plane % m_tiles, grp = plane / m_tiles % g.groups, img = plane / m_tiles / g.groups;
+            const int64_t p0 = tile * m_tile, pn = std::min(m_tile, p - p0);
+            const int64_t o0 = grp * og + ob * obs, on = std::min(obs, og - ob * obs);
+            if (on <= 0)
+                continue;
+            m_gemm[static_cast<std::size_t>(grp * m_oBlocks + ob)].runPackedPixelsA(
+                pn, m_sharedPixels.data() + plane * tileFloats, y + (img * g.o + o0) * p + p0, p,
+                m_work[static_cast<std::size_t>(worker)].data(), m_bias.data() + o0);
         }
     });
 }
@@ -460,42 +523,50 @@ void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
 // positions of each output row into a wide tile and the Wp − OW extra ones are dropped when the
 // tile is copied into Y (3.6 % extra work at 56², 7 % at 28², 14 % at 14²) — cheaper than writing
 // and re-reading a K × pixels im2col matrix.
+// Each task pads only the rows its tile reads (its output rows plus (kh−1)·dh below), into its
+// worker's own buffer: padding the whole image in a parallel pass first left half of the planes
+// in the other core's cache, and with two threads every task then read across cores (64@56²
+// gained only 1.2× from a second thread; the rows a tile shares with the next, (kh−1)·dh of
+// about 16, are padded twice).
 void EigenConv::runImplicit(const float* x, float* y, const Parallel& par)
 {
     const ConvGeometry& g = m_g;
-    const int64_t wp = g.wp(), planeSize = g.hp() * wp, flat = g.oh * wp;
-    float* padded = m_padded.data();
-    par.pool->parallelFor(g.n * g.c, par.threads, [&](int64_t p0, int64_t p1, int) {
-        for (int64_t q = p0; q < p1; ++q)
-            fillPhasePlanes(g, 1, x + q * g.h * g.w, wp, padded + q * planeSize);
-    });
+    const int64_t wp = g.wp(), flat = g.oh * wp, localPlane = m_localRows * wp;
     const int64_t p = g.oh * g.ow, cg = g.cg(), og = g.og();
     const int64_t obs = ceilDiv(og, m_oBlocks);
     const int64_t tasks = g.n * g.groups * m_tiles * m_oBlocks;
+    // Per worker, the (image, group, tile) whose rows its buffer holds: the tasks of one tile's
+    // channel blocks are adjacent, so a worker that takes two of them pads once.
+    std::vector<int64_t> held(m_localPadded.size(), -1);
     par.pool->parallelTasks(tasks, par.threads, [&](int64_t t0, int64_t t1, int worker) {
         float* wide = m_scratch[static_cast<std::size_t>(worker)].data();
+        float* local = m_localPadded[static_cast<std::size_t>(worker)].data();
         std::vector<const float*>& rowPtr = m_rowPointers[static_cast<std::size_t>(worker)];
         for (int64_t t = t0; t < t1; ++t) {
-            int64_t r = t;
-            const int64_t ob = r % m_oBlocks;
-            r /= m_oBlocks;
-            const int64_t tile = r % m_tiles;
-            r /= m_tiles;
-            const int64_t grp = r % g.groups;
-            const int64_t img = r / g.groups;
+            const int64_t plane = t / m_oBlocks; // (image, group, tile)
+            const int64_t ob = t % m_oBlocks;
+            const int64_t tile = plane % m_tiles;
+            const int64_t grp = plane / m_tiles % g.groups;
+            const int64_t img = plane / m_tiles / g.groups;
             const int64_t q0 = tile * m_tile, qn = std::min(m_tile, flat - q0);
             const int64_t o0 = grp * og + ob * obs, on = std::min(obs, og - ob * obs);
             if (on <= 0)
                 continue;
-            const float* base = padded + (img * g.c + grp * cg) * planeSize + q0;
+            const int64_t y0 = q0 / wp, y1 = std::min((q0 + qn - 1) / wp + 1 + (g.kh - 1) * g.dh, g.hp());
+            if (held[static_cast<std::size_t>(worker)] != plane) {
+                const float* xg = x + (img * g.c + grp * cg) * g.h * g.w;
+                for (int64_t c = 0; c < cg; ++c)
+                    fillPhaseRows(g, 1, xg + c * g.h * g.w, wp, local + c * localPlane, y0, y1);
+                held[static_cast<std::size_t>(worker)] = plane;
+            }
+            const float* base = local + (q0 - y0 * wp);
             std::size_t kk = 0;
             for (int64_t c = 0; c < cg; ++c)
                 for (int64_t ky = 0; ky < g.kh; ++ky)
                     for (int64_t kx = 0; kx < g.kw; ++kx)
-                        rowPtr[kk++] = base + c * planeSize + ky * g.dh * wp + kx * g.dw;
-            for (int64_t i = 0; i < on; ++i)
-                std::fill(wide + i * m_tile, wide + i * m_tile + qn, m_bias[static_cast<std::size_t>(o0 + i)]);
-            m_gemm[static_cast<std::size_t>(grp * m_oBlocks + ob)].runPixelRows(qn, rowPtr.data(), wide, m_tile);
+                        rowPtr[kk++] = base + c * localPlane + ky * g.dh * wp + kx * g.dw;
+            m_gemm[static_cast<std::size_t>(grp * m_oBlocks + ob)].runPixelRows(qn, rowPtr.data(), wide, m_tile,
+                                                                                m_bias.data() + o0);
             // Keep columns ox < OW of every output row the tile touches.
             float* out = y + (img * g.o + o0) * p;
             for (int64_t q = q0; q < q0 + qn;) {
@@ -715,7 +786,7 @@ std::string EigenConv::describe() const
                    (m_g.groups > 1 ? ", " + std::to_string(m_g.groups) + " groups" : "") + ")";
         return "packed im2col + GEMM (K=" + std::to_string(k) + ", " + std::to_string(m_tiles) + " tiles of " +
                std::to_string(m_tile) + " pixels, " + m_gemm.front().orientation() + ", " +
-               std::to_string(m_oBlocks) + " channel blocks" +
+               std::to_string(m_oBlocks) + " channel blocks" + (m_sharedPixels.empty() ? "" : " sharing one im2col") +
                (m_g.groups > 1 ? ", " + std::to_string(m_g.groups) + " groups" : "") + ")";
     }
     return {};

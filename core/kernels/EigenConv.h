@@ -65,6 +65,7 @@ public:
 private:
     void runGemm1x1(const float* x, float* y, const Parallel& par);
     void runIm2col(const float* x, float* y, const Parallel& par);
+    void runIm2colShared(const float* src, float* y, const Parallel& par, int64_t phases, int64_t rows, int64_t rs);
     void runImplicit(const float* x, float* y, const Parallel& par);
     void runDepthwise(const float* x, float* y, const Parallel& par);
     void depthwisePlane(const float* xPlane, int64_t ci, int64_t n, float* y, float* scratch) const;
@@ -91,6 +92,9 @@ private:
     std::vector<Tensor> m_work;        // one per thread: the GEMM's activation panel
     bool m_implicit = false;           // stride 1: GEMM on shifted views of the padded planes
     std::vector<std::vector<const float*>> m_rowPointers; // implicit: per thread, one per im2col row
+    std::vector<Tensor> m_localPadded; // implicit: per thread, the padded rows of its current tile
+    int64_t m_localRows = 0;           // implicit: padded rows one tile reads
+    Tensor m_sharedPixels; // channel blocks, channels vectorised: [tiles, packed pixels] shared by the blocks
 };
 
 } // namespace nc::core::kernels::eigen

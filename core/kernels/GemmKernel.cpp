@@ -45,9 +45,12 @@ struct PointerRows {
 // One H × W·L tile (H ≤ MR rows of an MR-row A panel): C[rows × cols] += A panel · B panel over
 // `depth`. H < MR only for the last panel, which then skips its zero rows instead of computing them
 // (49 pixels in panels of 8: the seventh panel has one row).
+// With init set, C starts from init[r] on row r instead of its contents: the first depth block
+// then writes C without reading it (a convolution's bias, which otherwise costs a fill pass over
+// the whole output before the GEMM reads it back).
 template <int H, int W, typename BRows>
 void tile(int64_t depth, const float* __restrict a, BRows bRows, float* c, int64_t rsc, int64_t csc, int64_t rows,
-          int64_t cols)
+          int64_t cols, const float* init)
 {
     using namespace Eigen::internal;
     Packet acc[H][W];
@@ -67,11 +70,13 @@ void tile(int64_t depth, const float* __restrict a, BRows bRows, float* c, int64
         a += MR;
     }
     if (rows == H && cols == W * L && csc == 1) {
-        for (int r = 0; r < H; ++r)
+        for (int r = 0; r < H; ++r) {
+            const Packet start = init ? pset1<Packet>(init[r]) : pzero(Packet());
             for (int v = 0; v < W; ++v) {
                 float* p = c + r * rsc + v * L;
-                pstoreu(p, padd(ploadu<Packet>(p), acc[r][v]));
+                pstoreu(p, padd(init ? start : ploadu<Packet>(p), acc[r][v]));
             }
+        }
         return;
     }
     // Edge tiles and transposed C: through a buffer, only the valid part is added.
@@ -80,21 +85,24 @@ void tile(int64_t depth, const float* __restrict a, BRows bRows, float* c, int64
         for (int v = 0; v < W; ++v)
             pstoreu(&buf[r][v * L], acc[r][v]);
     for (int64_t r = 0; r < rows; ++r)
-        for (int64_t j = 0; j < cols; ++j)
-            c[r * rsc + j * csc] += buf[r][j];
+        for (int64_t j = 0; j < cols; ++j) {
+            float& out = c[r * rsc + j * csc];
+            out = (init ? init[r] : out) + buf[r][j];
+        }
 }
 
 // tile<h, W> for the runtime row count h ≤ H.
 template <int H, int W, typename BRows>
-void tileRows(int64_t h, int64_t depth, const float* a, BRows bRows, float* c, int64_t rsc, int64_t csc, int64_t cols)
+void tileRows(int64_t h, int64_t depth, const float* a, BRows bRows, float* c, int64_t rsc, int64_t csc, int64_t cols,
+              const float* init)
 {
     if constexpr (H > 1) {
         if (h < H) {
-            tileRows<H - 1, W>(h, depth, a, bRows, c, rsc, csc, cols);
+            tileRows<H - 1, W>(h, depth, a, bRows, c, rsc, csc, cols, init);
             return;
         }
     }
-    tile<H, W>(depth, a, bRows, c, rsc, csc, h, cols);
+    tile<H, W>(depth, a, bRows, c, rsc, csc, h, cols, init);
 }
 
 // Loop order of one block. Column panels outside and row panels inside keeps one B micro-panel in
@@ -209,37 +217,39 @@ void packB(View b, int64_t depth, int64_t cols, float* dst)
 }
 
 void multiplyPacked(int64_t rows, int64_t cols, int64_t depth, const float* a, const float* b, float* c, int64_t rsc,
-                    int64_t csc)
+                    int64_t csc, const float* rowInit)
 {
     forEachTile(rows, cols, depth, [&](int64_t i0, int64_t j0) {
         const int64_t w = std::min<int64_t>(NR, cols - j0), h = std::min<int64_t>(MR, rows - i0);
         const float* ap = a + i0 * depth;
         const float* bp = b + j0 * depth;
+        const float* init = rowInit ? rowInit + i0 : nullptr;
         float* cp = c + i0 * rsc + j0 * csc;
         const int64_t nv = ceilDiv(w, L);
         if (nv == 3)
-            tileRows<MR, 3>(h, depth, ap, PackedRows<3>{bp}, cp, rsc, csc, w);
+            tileRows<MR, 3>(h, depth, ap, PackedRows<3>{bp}, cp, rsc, csc, w, init);
         else if (nv == 2)
-            tileRows<MR, 2>(h, depth, ap, PackedRows<2>{bp}, cp, rsc, csc, w);
+            tileRows<MR, 2>(h, depth, ap, PackedRows<2>{bp}, cp, rsc, csc, w, init);
         else
-            tileRows<MR, 1>(h, depth, ap, PackedRows<1>{bp}, cp, rsc, csc, w);
+            tileRows<MR, 1>(h, depth, ap, PackedRows<1>{bp}, cp, rsc, csc, w, init);
     });
 }
 
 void multiplyRows(int64_t rows, int64_t cols, int64_t depth, const float* a, const float* const* bRows, float* c,
-                  int64_t ldc)
+                  int64_t ldc, const float* rowInit)
 {
     forEachTile(rows, cols, depth, [&](int64_t i0, int64_t j0) {
         const int64_t w = std::min<int64_t>(NR, cols - j0), h = std::min<int64_t>(MR, rows - i0);
         const float* ap = a + i0 * depth;
+        const float* init = rowInit ? rowInit + i0 : nullptr;
         float* cp = c + i0 * ldc + j0;
         const int64_t nv = ceilDiv(w, L);
         if (nv == 3)
-            tileRows<MR, 3>(h, depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, w);
+            tileRows<MR, 3>(h, depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, w, init);
         else if (nv == 2)
-            tileRows<MR, 2>(h, depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, w);
+            tileRows<MR, 2>(h, depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, w, init);
         else
-            tileRows<MR, 1>(h, depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, w);
+            tileRows<MR, 1>(h, depth, ap, PointerRows{bRows, j0}, cp, ldc, 1, w, init);
     });
 }
 

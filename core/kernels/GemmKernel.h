@@ -46,13 +46,14 @@ void packB(View b, int64_t depth, int64_t cols, float* dst);
 
 // C (rows × cols, element (i, j) at c[i·rsc + j·csc]) += A · B for packed A and B of this depth.
 // The fast path stores whole packets to C: csc = 1. Other strides go through a tile buffer.
+// With rowInit, C = rowInit[i] + A · B on row i instead: C is written without being read.
 void multiplyPacked(int64_t rows, int64_t cols, int64_t depth, const float* a, const float* b, float* c, int64_t rsc,
-                    int64_t csc);
+                    int64_t csc, const float* rowInit = nullptr);
 
 // The same with B unpacked: depth row d is the cols floats at bRows[d] (an implicit im2col: the
 // rows are shifted views of the padded input). Reads up to a packet past cols on every row.
 void multiplyRows(int64_t rows, int64_t cols, int64_t depth, const float* a, const float* const* bRows, float* c,
-                  int64_t ldc);
+                  int64_t ldc, const float* rowInit = nullptr);
 
 // Depth of one block: a B micro-panel (depth × NR) stays within the L1 cache while the MR-row
 // A panels stream past it. Splits depth into equal blocks of at most that size.

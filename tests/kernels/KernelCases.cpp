@@ -79,7 +79,18 @@ std::vector<KernelCase> buildCases()
     add("conv_groups2", conv(12, 3, 1, 1, 2), {{1, 8, 10, 10}});
     add("conv_groups4_stride2_reflect", withPadMode(conv(8, 3, 2, 1, 4), PadMode::Reflect), {{2, 8, 9, 11}});
     add("conv_many_tiles", conv(32, 3, 1, 1), {{1, 32, 40, 40}});
+    {
+        // Implicit im2col with several tiles per image whose rows straddle tile edges: each task
+        // pads its own rows plus the (kh−1)·dh = 4 halo rows, from a reflected border.
+        KernelOp op = withPadMode(conv(16, 3, 1, 2, 2), PadMode::Reflect);
+        op.dh = op.dw = 2;
+        add("conv_implicit_tiles_dilated_groups", op, {{2, 8, 50, 47}});
+    }
     add("conv_stem_7x7_stride2", conv(8, 7, 2, 3), {{1, 3, 32, 32}});
+    // Few pixels, many channels: on several threads the output channels split into blocks that
+    // share one packed im2col (7×7 = 49 pixels fill the vectors worse than 32 channels do).
+    add("conv_channel_blocks_7x7", conv(96, 3, 1, 1), {{1, 32, 7, 7}});
+    add("conv_channel_blocks_strided_groups_batch2", conv(64, 3, 2, 1, 2), {{2, 16, 13, 13}});
     add("conv_small_image_wide", conv(64, 3, 1, 1), {{1, 64, 4, 4}});
     add("conv_single_pixel_output", conv(10, 3), {{1, 6, 3, 3}});
     // Sizes that make the GEMM use several depth blocks (K = 2304) and several pixel tiles.

@@ -11,6 +11,7 @@
 #include <QtTest>
 
 #include <cmath>
+#include <limits>
 #include <cstdint>
 #include <vector>
 
@@ -159,28 +160,42 @@ void TestGemmKernel::prepackedRightMatchesNaive_data()
     QTest::addColumn<int>("n");
     QTest::addColumn<int>("k");
     QTest::addColumn<int>("side");
+    QTest::addColumn<bool>("bias");
     const int sizes[][3] = {{1, 1, 1}, {7, 33, 17}, {17, 100, 513}, {64, 49, 300}, {33, 7, 100}, {100, 513, 33}};
     for (const auto& s : sizes)
         for (int side : {0, 1, 2})
-            QTest::newRow(QString("%1x%2x%3 side %4").arg(s[0]).arg(s[1]).arg(s[2]).arg(side).toUtf8())
-                << s[0] << s[1] << s[2] << side;
+            for (bool bias : {false, true})
+                QTest::newRow(QString("%1x%2x%3 side %4%5").arg(s[0]).arg(s[1]).arg(s[2]).arg(side).arg(bias ? " bias" : "").toUtf8())
+                    << s[0] << s[1] << s[2] << side << bias;
+}
+
+// Y's tile set to NaN: a run that starts from the bias must never read it.
+std::vector<float> nanTile(std::vector<float> y, int64_t rows, int64_t cols, int64_t ld)
+{
+    for (int64_t i = 0; i < rows; ++i)
+        std::fill(y.begin() + i * ld, y.begin() + i * ld + cols, std::numeric_limits<float>::quiet_NaN());
+    return y;
 }
 
 // Right mode: Y[m × n] += W[m × k] · B[k × n], W prepared once for up to n + 5 columns; run
-// with the n columns of a wider B and Y (the convolution's tile inside a whole image).
+// with the n columns of a wider B and Y (the convolution's tile inside a whole image). With a
+// bias, Y[i][j] = bias[i] + (W · B)[i][j] whatever Y held.
 void TestGemmKernel::prepackedRightMatchesNaive()
 {
     QFETCH(int, m);
     QFETCH(int, n);
     QFETCH(int, k);
     QFETCH(int, side);
+    QFETCH(bool, bias);
     const int64_t ldw = k + 1, ldb = n + 4, ldy = n + 6;
     const std::vector<float> w = randomVector(ldw * m, 4), b = randomVector(ldb * k, 5);
-    const std::vector<float> yInit = randomVector(ldy * m, 6);
+    const std::vector<float> biasValues = randomVector(m, 12);
+    const std::vector<float> yInit = bias ? nanTile(randomVector(ldy * m, 6), m, n, ldy) : randomVector(ldy * m, 6);
     std::vector<float> y0(static_cast<std::size_t>(m * n));
     for (int64_t i = 0; i < m; ++i)
         for (int64_t j = 0; j < n; ++j)
-            y0[static_cast<std::size_t>(i * n + j)] = yInit[static_cast<std::size_t>(i * ldy + j)];
+            y0[static_cast<std::size_t>(i * n + j)] =
+                bias ? biasValues[static_cast<std::size_t>(i)] : yInit[static_cast<std::size_t>(i * ldy + j)];
     const Ref ref = naive(
         m, n, k, [&](int64_t i, int64_t kk) { return w[static_cast<std::size_t>(i * ldw + kk)]; },
         [&](int64_t kk, int64_t j) { return b[static_cast<std::size_t>(kk * ldb + j)]; }, y0);
@@ -189,10 +204,25 @@ void TestGemmKernel::prepackedRightMatchesNaive()
     g.prepare(PrepackedGemm::Mode::Right, w.data(), ldw, m, k, n + 5, static_cast<PrepackedGemm::WeightSide>(side));
     std::vector<float> work(static_cast<std::size_t>(g.workspaceFloats()));
     std::vector<float> y = yInit;
-    g.run(n, b.data(), ldb, y.data(), ldy, work.data());
+    g.run(n, b.data(), ldb, y.data(), ldy, work.data(), bias ? biasValues.data() : nullptr);
     const double err = worstError(m, n, ref, [&](int64_t i, int64_t j) { return y[static_cast<std::size_t>(i * ldy + j)]; });
     QVERIFY2(err < 1e-5, qPrintable(QString("relative error %1 (%2)").arg(err).arg(QString::fromStdString(g.orientation()))));
     QCOMPARE(y[static_cast<std::size_t>(n)], yInit[static_cast<std::size_t>(n)]); // slack untouched
+
+    // The same product with B's rows given as pointers (the implicit im2col) where the
+    // orientation allows it.
+    if (g.takesPackedPixels()) {
+        std::vector<const float*> rows(static_cast<std::size_t>(k));
+        std::vector<float> bPadded(static_cast<std::size_t>(ldb * k + 64), 0.0f); // rows read a packet past n
+        std::copy(b.begin(), b.end(), bPadded.begin());
+        for (int64_t kk = 0; kk < k; ++kk)
+            rows[static_cast<std::size_t>(kk)] = bPadded.data() + kk * ldb;
+        std::vector<float> yRows = yInit;
+        g.runPixelRows(n, rows.data(), yRows.data(), ldy, bias ? biasValues.data() : nullptr);
+        const double errRows =
+            worstError(m, n, ref, [&](int64_t i, int64_t j) { return yRows[static_cast<std::size_t>(i * ldy + j)]; });
+        QVERIFY2(errRows < 1e-5, qPrintable(QString("pixel rows: relative error %1").arg(errRows)));
+    }
 }
 
 void TestGemmKernel::prepackedLeftMatchesNaive_data()
@@ -200,24 +230,31 @@ void TestGemmKernel::prepackedLeftMatchesNaive_data()
     QTest::addColumn<int>("m");
     QTest::addColumn<int>("n");
     QTest::addColumn<int>("k");
+    QTest::addColumn<bool>("bias");
     const int sizes[][3] = {{1, 1, 1}, {7, 2, 17}, {33, 17, 513}, {100, 64, 100}, {513, 7, 33}};
     for (const auto& s : sizes)
-        QTest::newRow(QString("%1x%2x%3").arg(s[0]).arg(s[1]).arg(s[2]).toUtf8()) << s[0] << s[1] << s[2];
+        for (bool bias : {false, true})
+            QTest::newRow(QString("%1x%2x%3%4").arg(s[0]).arg(s[1]).arg(s[2]).arg(bias ? " bias" : "").toUtf8())
+                << s[0] << s[1] << s[2] << bias;
 }
 
-// Left mode (linear layer): Y[n × m] += X[n × k] · Wᵀ with W [m × k].
+// Left mode (linear layer): Y[n × m] += X[n × k] · Wᵀ with W [m × k]; with a bias,
+// Y[r][o] = bias[o] + (X · Wᵀ)[r][o] whatever Y held.
 void TestGemmKernel::prepackedLeftMatchesNaive()
 {
     QFETCH(int, m);
     QFETCH(int, n);
     QFETCH(int, k);
+    QFETCH(bool, bias);
     const int64_t ldw = k + 2, ldx = k + 3, ldy = m + 1;
     const std::vector<float> w = randomVector(ldw * m, 7), x = randomVector(ldx * n, 8);
-    const std::vector<float> yInit = randomVector(ldy * n, 9);
+    const std::vector<float> biasValues = randomVector(m, 13);
+    const std::vector<float> yInit = bias ? nanTile(randomVector(ldy * n, 9), n, m, ldy) : randomVector(ldy * n, 9);
     std::vector<float> y0(static_cast<std::size_t>(n * m));
     for (int64_t r = 0; r < n; ++r)
         for (int64_t o = 0; o < m; ++o)
-            y0[static_cast<std::size_t>(r * m + o)] = yInit[static_cast<std::size_t>(r * ldy + o)];
+            y0[static_cast<std::size_t>(r * m + o)] =
+                bias ? biasValues[static_cast<std::size_t>(o)] : yInit[static_cast<std::size_t>(r * ldy + o)];
     const Ref ref = naive(
         n, m, k, [&](int64_t r, int64_t kk) { return x[static_cast<std::size_t>(r * ldx + kk)]; },
         [&](int64_t kk, int64_t o) { return w[static_cast<std::size_t>(o * ldw + kk)]; }, y0);
@@ -226,7 +263,7 @@ void TestGemmKernel::prepackedLeftMatchesNaive()
     g.prepare(PrepackedGemm::Mode::Left, w.data(), ldw, m, k, n);
     std::vector<float> work(static_cast<std::size_t>(g.workspaceFloats()));
     std::vector<float> y = yInit;
-    g.run(n, x.data(), ldx, y.data(), ldy, work.data());
+    g.run(n, x.data(), ldx, y.data(), ldy, work.data(), bias ? biasValues.data() : nullptr);
     const double err = worstError(n, m, ref, [&](int64_t r, int64_t o) { return y[static_cast<std::size_t>(r * ldy + o)]; });
     QVERIFY2(err < 1e-5, qPrintable(QString("relative error %1").arg(err)));
 }
@@ -252,6 +289,15 @@ void TestGemmKernel::packedPixelsMatchRowMajor()
     g.run(n, b.data(), n, yRun.data(), n, work.data());
     g.runPackedPixels(n, packed.data(), yPacked.data(), n);
     QCOMPARE(yPacked, yRun);
+    // Starting from a bias instead of Y: the same product, Y's old contents (NaN) never read.
+    const std::vector<float> bias = randomVector(m, 14);
+    std::vector<float> yBias(static_cast<std::size_t>(m * n), std::numeric_limits<float>::quiet_NaN());
+    g.runPackedPixels(n, packed.data(), yBias.data(), n, bias.data());
+    for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+            const auto at = static_cast<std::size_t>(i * n + j);
+            QVERIFY(std::abs(yBias[at] - (yRun[at] - 0.5f + bias[static_cast<std::size_t>(i)])) < 1e-4f);
+        }
 }
 
 QTEST_GUILESS_MAIN(TestGemmKernel)
