@@ -1,6 +1,8 @@
 // Internal: the prepared Eigen-backend multi-head self-attention.
 #include "EigenAttention.h"
 
+#include "GemmKernel.h"
+
 #include <Eigen/Core>
 
 #include <algorithm>
@@ -33,14 +35,34 @@ void EigenAttention::prepare(int64_t n, int64_t t, int64_t d, int64_t heads, con
     m_context = Tensor(Shape{t, d});
     const int64_t rows = std::min(t, kAttentionRows), dh = d / heads;
     m_scores.clear();
-    m_scoreGemm.resize(static_cast<std::size_t>(threads));
-    m_valueGemm.resize(static_cast<std::size_t>(threads));
+    m_panels.clear();
+    // Q·Kᵀ: A = Q block (rows × dh), B = Kᵀ (dh × T); P·V: A = P block (rows × T), B = V (T × dh);
+    // one depth block of each at a time.
+    const int64_t kcS = gemm::depthBlock(dh), kcV = gemm::depthBlock(t);
+    const int64_t panels = std::max(gemm::packedAFloats(rows, kcS) + gemm::packedBFloats(kcS, t),
+                                    gemm::packedAFloats(rows, kcV) + gemm::packedBFloats(kcV, dh));
     for (int i = 0; i < threads; ++i) {
         m_scores.emplace_back(Shape{rows, t});
-        m_scoreGemm[static_cast<std::size_t>(i)].prepare(rows, t, dh);
-        m_valueGemm[static_cast<std::size_t>(i)].prepare(rows, dh, t);
+        m_panels.emplace_back(Shape{panels});
     }
 }
+
+namespace {
+// C[m × n] += A · B over all of k, in the micro-kernel's depth blocks, packing both operands into
+// `panels` (A first, then B).
+void multiplyAdd(int64_t m, int64_t n, int64_t k, gemm::View a, gemm::View b, float* c, int64_t ldc, float* panels)
+{
+    const int64_t kc = gemm::depthBlock(k);
+    for (int64_t k0 = 0; k0 < k; k0 += kc) {
+        const int64_t akc = std::min(kc, k - k0);
+        float* pa = panels;
+        float* pb = panels + gemm::packedAFloats(m, akc);
+        gemm::packA({a.data + k0 * a.cs, a.rs, a.cs}, m, akc, pa);
+        gemm::packB({b.data + k0 * b.rs, b.rs, b.cs}, akc, n, pb);
+        gemm::multiplyPacked(m, n, akc, pa, pb, c, ldc, 1);
+    }
+}
+} // namespace
 
 // Per image: [Q | K | V] = X·W_inᵀ + b_in ([T × 3D]); per head h (columns h·dh … of Q, K, V):
 //     O_h = softmax(Q_h K_hᵀ / √dh) V_h           (softmax over each row, i.e. over keys)
@@ -60,25 +82,27 @@ void EigenAttention::run(const float* x, float* y, const Parallel& par)
         par.pool->parallelTasks(m_heads * rowBlocks, par.threads, [&](int64_t t0, int64_t t1, int worker) {
             const auto w = static_cast<std::size_t>(worker);
             float* s = m_scores[w].data();
+            float* panels = m_panels[w].data();
             for (int64_t task = t0; task < t1; ++task) {
                 const int64_t h = task / rowBlocks, r0 = (task % rowBlocks) * kAttentionRows;
                 const int64_t rn = std::min(kAttentionRows, t - r0);
                 const float* q = qkv + r0 * 3 * d + h * dh;
                 const float* k = qkv + d + h * dh;
                 const float* v = qkv + 2 * d + h * dh;
-                // S = (Q_h K_hᵀ)/√dh: Kᵀ is K [T × dh] (ld 3D) read as a column-major dh × T.
+                // S = Q_h K_hᵀ: Kᵀ's element (j, key) is K [T × dh] (ld 3D) at key·3D + j. The
+                // 1/√dh goes into the softmax below rather than a pass over S.
                 std::fill(s, s + rn * t, 0.0f);
-                m_scoreGemm[w].multiplyAdd(rn, t, dh, q, 3 * d, k, 3 * d, GemmPlan::Layout::ColMajor, s, t, scale);
+                multiplyAdd(rn, t, dh, {q, 3 * d, 1}, {k, 1, 3 * d}, s, t, panels);
                 for (int64_t r = 0; r < rn; ++r) {
                     // Subtracting the row maximum keeps exp() in range; the result is unchanged.
                     Eigen::Map<Eigen::ArrayXf> row(s + r * t, t);
-                    row = (row - row.maxCoeff()).exp();
+                    row = ((row - row.maxCoeff()) * scale).exp();
                     row /= row.sum();
                 }
                 float* o = context + r0 * d + h * dh;
                 for (int64_t r = 0; r < rn; ++r)
                     std::fill(o + r * d, o + r * d + dh, 0.0f);
-                m_valueGemm[w].multiplyAdd(rn, dh, t, s, t, v, 3 * d, GemmPlan::Layout::RowMajor, o, d);
+                multiplyAdd(rn, dh, t, {s, t, 1}, {v, 3 * d, 1}, o, d, panels);
             }
         });
         m_outProj.run(context, y + img * t * d, par);

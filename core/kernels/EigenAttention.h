@@ -3,7 +3,6 @@
 
 #include "EigenKernels.h"
 #include "EigenLinear.h"
-#include "GemmPlan.h"
 
 #include <vector>
 
@@ -21,7 +20,7 @@ private:
     Tensor m_qkv;                 // [T, 3D]
     Tensor m_context;             // [T, D]
     std::vector<Tensor> m_scores; // per thread [rows, T]
-    std::vector<GemmPlan> m_scoreGemm, m_valueGemm;
+    std::vector<Tensor> m_panels; // per thread: the packed operands of one block of either product
 };
 
 } // namespace nc::core::kernels::eigen

@@ -159,6 +159,8 @@ std::vector<KernelCase> buildCases()
     add("attention_batch2_row_blocks", KernelOp::attention(4), {{2, 70, 32}});
     add("attention_single_head", KernelOp::attention(1), {{1, 5, 8}});
     add("attention_two_heads_wider", KernelOp::attention(2), {{1, 80, 64}});
+    // 300 keys: P·V runs over two depth blocks of 150 keys, Q·Kᵀ over five 64-row query blocks.
+    add("attention_long_sequence", KernelOp::attention(2), {{1, 300, 16}});
 
     // Pools.
     add("maxpool3x3_s2_p1", KernelOp::pool(OpKind::MaxPool, 3, 2, 1), {{1, 4, 13, 13}});
