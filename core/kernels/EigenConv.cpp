@@ -1,5 +1,6 @@
 // Convolution kernels of the Eigen backend: packed im2col + GEMM, direct 1×1 GEMM, direct depthwise.
 #include "EigenConv.h"
+#include "GemmKernel.h"
 
 #include "Simd.h"
 
@@ -176,7 +177,8 @@ void EigenConv::prepare(const ConvGeometry& g, const Tensor& weight, const Tenso
     m_scratch.clear();
     m_work.clear();
     m_localPadded.clear();
-    m_sharedPixels = Tensor();
+    m_partial = Tensor();
+    m_zeros.clear();
     m_padded = Tensor();
     if (m_algorithm == Algorithm::Depthwise) {
         const int64_t ntaps = g.kh * g.kw;
@@ -273,14 +275,10 @@ void EigenConv::prepare(const ConvGeometry& g, const Tensor& weight, const Tenso
         if (m_algorithm == Algorithm::Im2colGemm)
             m_scratch.emplace_back(Shape{colFloats});
     }
-    // Channel blocks that vectorise the channels share one packed im2col per pixel tile (see
-    // runIm2col). Slots past the tile's pixels stay zero, as the panels require.
-    m_sharedPixels = Tensor();
-    const bool shareable = std::all_of(m_gemm.begin(), m_gemm.end(), [](const PrepackedGemm& gm) {
-        return gm.takesPackedPixelsA();
-    });
-    if (m_algorithm == Algorithm::Im2colGemm && m_oBlocks > 1 && shareable)
-        m_sharedPixels = Tensor(Shape{g.n * g.groups * m_tiles, m_gemm.front().packedPixelAFloats(m_tile)});
+    if (m_kSplits > 1) {
+        m_partial = Tensor(Shape{g.n * g.groups * m_tiles * (m_kSplits - 1), g.og() * m_tile});
+        m_zeros.assign(static_cast<std::size_t>(g.og()), 0.0f);
+    }
     // Padded (and, for sw > 1, phase-split) copy of the input, so every im2col run is a memcpy.
     if (m_algorithm == Algorithm::Im2colGemm && (g.padded() || g.sw > 1)) {
         m_phaseWidth = ceilDiv(g.wp(), g.sw);
@@ -308,8 +306,16 @@ void EigenConv::chooseTiles(int threads)
 
     const int64_t tasks = m_g.n * m_g.groups * m_tiles;
     m_oBlocks = 1;
-    if (threads > 1 && tasks % threads != 0 && tasks < 4 * threads)
-        m_oBlocks = std::min<int64_t>(threads, std::max<int64_t>(m_g.og() / 16, 1));
+    m_kSplits = 1;
+    if (threads > 1 && tasks % threads != 0 && tasks < 4 * threads) {
+        // Explicit im2col deep enough for every thread to take two depth blocks: split K (see
+        // runIm2colSplitK); otherwise split the output channels.
+        const int64_t blocks = ceilDiv(k, gemm::depthBlock(k));
+        if (m_algorithm == Algorithm::Im2colGemm && !m_implicit && blocks >= 2 * threads)
+            m_kSplits = threads;
+        else
+            m_oBlocks = std::min<int64_t>(threads, std::max<int64_t>(m_g.og() / 16, 1));
+    }
 }
 
 void EigenConv::run(const float* x, float* y, const Parallel& par)
@@ -379,13 +385,13 @@ void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
         });
         src = padded;
     }
+    if (m_kSplits > 1) {
+        runIm2colSplitK({src, planeSize, phases, rows, rs}, y, par);
+        return;
+    }
     const int64_t p = g.oh * g.ow, cg = g.cg(), og = g.og(), k = cg * g.kh * g.kw;
     const int64_t obs = ceilDiv(og, m_oBlocks);
     const int64_t tasks = g.n * g.groups * m_tiles * m_oBlocks;
-    if (!m_sharedPixels.empty()) {
-        runIm2colShared(src, y, par, phases, rows, rs);
-        return;
-    }
     par.pool->parallelTasks(tasks, par.threads, [&](int64_t t0, int64_t t1, int worker) {
         float* col = m_scratch[static_cast<std::size_t>(worker)].data();
         for (int64_t t = t0; t < t1; ++t) {
@@ -449,69 +455,73 @@ void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
                 gemm.runPackedPixels(pn, col, out, p, m_bias.data() + o0);
                 continue;
             }
-            float* dst = col;
-            for (int64_t c = 0; c < cg; ++c) {
-                for (int64_t ky = 0; ky < g.kh; ++ky) {
-                    for (int64_t kx = 0; kx < g.kw; ++kx) {
-                        const int64_t colOff = kx * g.dw;
-                        const float* plane =
-                            base + c * planeSize + (colOff % phases) * rows * rs + ky * g.dh * rs + colOff / phases;
-                        int64_t q = p0, oy = p0 / g.ow, ox = p0 % g.ow;
-                        while (q < p0 + pn) {
-                            const int64_t run = std::min(g.ow - ox, p0 + pn - q);
-                            copyRun(dst, plane + oy * g.sh * rs + ox, run);
-                            dst += run;
-                            q += run;
-                            ++oy;
-                            ox = 0;
-                        }
-                    }
-                }
-            }
+            im2colRows({base, planeSize, phases, rows, rs}, p0, pn, 0, k, col);
             gemm.run(pn, col, pn, out, p, m_work[static_cast<std::size_t>(worker)].data(), m_bias.data() + o0);
         }
     });
 }
 
-// Channel blocks (few pixels, many channels: 512@7² as two blocks of 256 with two threads): each
-// block used to build the whole im2col and pack it for itself, so a second thread repeated a
-// sixth of the layer's time. Here the threads first write the im2col once, straight into the
-// GEMM's pixel panels (split by im2col rows), then each block multiplies its weights by them.
-void EigenConv::runIm2colShared(const float* src, float* y, const Parallel& par, int64_t phases, int64_t rows,
-                                int64_t rs)
+// Rows [k0, k1) of the row-major im2col of pixels [p0, p0 + pn): row kk = (c, ky, kx) at
+// col + kk·pn holds src[c][oy·sh + ky·dh][ox·sw + kx·dw] for each pixel (oy, ox), read from the
+// phase planes so that each output row's run is one contiguous copy.
+void EigenConv::im2colRows(const Planes& src, int64_t p0, int64_t pn, int64_t k0, int64_t k1, float* col) const
+{
+    const ConvGeometry& g = m_g;
+    for (int64_t kk = k0; kk < k1; ++kk) {
+        const int64_t c = kk / (g.kh * g.kw), ky = kk / g.kw % g.kh, kx = kk % g.kw;
+        const int64_t colOff = kx * g.dw;
+        const float* plane = src.base + c * src.planeSize + (colOff % src.phases) * src.rows * src.rs +
+                             ky * g.dh * src.rs + colOff / src.phases;
+        float* dst = col + kk * pn;
+        for (int64_t q = p0, oy = p0 / g.ow, ox = p0 % g.ow; q < p0 + pn; ++oy, ox = 0) {
+            const int64_t run = std::min(g.ow - ox, p0 + pn - q);
+            copyRun(dst, plane + oy * g.sh * src.rs + ox, run);
+            dst += run;
+            q += run;
+        }
+    }
+}
+
+// Depth split (few pixels, deep K: 512@7² has one tile of 49 pixels and K = 4608). Splitting the
+// output channels instead made every thread build and pack the whole im2col, and 512@7² gained
+// only 1.7× from a second thread. Here split s builds only its rows of the im2col and multiplies
+// them by its depth blocks of the weights; split 0 writes Y (from the bias), the others a partial
+// sum that a second pass adds in.
+void EigenConv::runIm2colSplitK(const Planes& src, float* y, const Parallel& par)
 {
     const ConvGeometry& g = m_g;
     const int64_t p = g.oh * g.ow, cg = g.cg(), og = g.og(), k = cg * g.kh * g.kw;
-    const int64_t obs = ceilDiv(og, m_oBlocks), planeSize = phases * rows * rs;
-    const int64_t tilePlanes = g.n * g.groups * m_tiles, tileFloats = m_sharedPixels.shape()[1];
-    const PrepackedGemm& layout = m_gemm.front(); // every block packs its pixels alike
-    par.pool->parallelFor(tilePlanes * k, par.threads, [&](int64_t r0, int64_t r1, int) {
-        for (int64_t r = r0; r < r1; ++r) {
-            const int64_t plane = r / k, kk = r % k;
+    const int64_t planes = g.n * g.groups * m_tiles, splits = m_kSplits;
+    auto partial = [&](int64_t plane, int64_t split) {
+        return m_partial.data() + (plane * (splits - 1) + split - 1) * og * m_tile;
+    };
+    par.pool->parallelTasks(planes * splits, par.threads, [&](int64_t t0, int64_t t1, int worker) {
+        float* col = m_scratch[static_cast<std::size_t>(worker)].data();
+        for (int64_t t = t0; t < t1; ++t) {
+            const int64_t plane = t / splits, split = t % splits;
             const int64_t tile = plane % m_tiles, grp = plane / m_tiles % g.groups, img = plane / m_tiles / g.groups;
-            const int64_t c = kk / (g.kh * g.kw), ky = kk / g.kw % g.kh, kx = kk % g.kw;
             const int64_t p0 = tile * m_tile, pn = std::min(m_tile, p - p0);
-            const int64_t colOff = kx * g.dw;
-            const float* from = src + (img * g.c + grp * cg + c) * planeSize + (colOff % phases) * rows * rs +
-                                ky * g.dh * rs + colOff / phases;
-            float* to = m_sharedPixels.data() + plane * tileFloats;
-            for (int64_t i = 0; i < pn; ++i) {
-                const int64_t oy = (p0 + i) / g.ow, ox = (p0 + i) % g.ow;
-                to[layout.packedPixelAOffset(kk, i, pn)] = from[oy * g.sh * rs + ox];
-            }
+            const PrepackedGemm& gemm = m_gemm[static_cast<std::size_t>(grp)];
+            const int64_t blocks = gemm.depthBlocks(), b0 = blocks * split / splits, b1 = blocks * (split + 1) / splits;
+            const int64_t kc = gemm.depthBlock();
+            im2colRows({src.base + (img * g.c + grp * cg) * src.planeSize, src.planeSize, src.phases, src.rows, src.rs},
+                       p0, pn, b0 * kc, std::min(b1 * kc, k), col);
+            float* out = split == 0 ? y + (img * g.o + grp * og) * p + p0 : partial(plane, split);
+            gemm.run(pn, col, pn, out, split == 0 ? p : pn, m_work[static_cast<std::size_t>(worker)].data(),
+                     split == 0 ? m_bias.data() + grp * og : m_zeros.data(), b0, b1);
         }
     });
-    par.pool->parallelTasks(tilePlanes * m_oBlocks, par.threads, [&](int64_t t0, int64_t t1, int worker) {
-        for (int64_t t = t0; t < t1; ++t) {
-            const int64_t plane = t / m_oBlocks, ob = t % m_oBlocks;
+    par.pool->parallelFor(planes * og, par.threads, [&](int64_t r0, int64_t r1, int) {
+        for (int64_t r = r0; r < r1; ++r) {
+            const int64_t plane = r / og, o = r % og;
             const int64_t tile = plane % m_tiles, grp = plane / m_tiles % g.groups, img = plane / m_tiles / g.groups;
             const int64_t p0 = tile * m_tile, pn = std::min(m_tile, p - p0);
-            const int64_t o0 = grp * og + ob * obs, on = std::min(obs, og - ob * obs);
-            if (on <= 0)
-                continue;
-            m_gemm[static_cast<std::size_t>(grp * m_oBlocks + ob)].runPackedPixelsA(
-                pn, m_sharedPixels.data() + plane * tileFloats, y + (img * g.o + o0) * p + p0, p,
-                m_work[static_cast<std::size_t>(worker)].data(), m_bias.data() + o0);
+            float* out = y + (img * g.o + grp * og + o) * p + p0;
+            for (int64_t split = 1; split < splits; ++split) {
+                const float* add = partial(plane, split) + o * pn;
+                for (int64_t i = 0; i < pn; ++i)
+                    out[i] += add[i];
+            }
         }
     });
 }
@@ -786,7 +796,7 @@ std::string EigenConv::describe() const
                    (m_g.groups > 1 ? ", " + std::to_string(m_g.groups) + " groups" : "") + ")";
         return "packed im2col + GEMM (K=" + std::to_string(k) + ", " + std::to_string(m_tiles) + " tiles of " +
                std::to_string(m_tile) + " pixels, " + m_gemm.front().orientation() + ", " +
-               std::to_string(m_oBlocks) + " channel blocks" + (m_sharedPixels.empty() ? "" : " sharing one im2col") +
+               (m_kSplits > 1 ? "K split in " + std::to_string(m_kSplits) : std::to_string(m_oBlocks) + " channel blocks") +
                (m_g.groups > 1 ? ", " + std::to_string(m_g.groups) + " groups" : "") + ")";
     }
     return {};

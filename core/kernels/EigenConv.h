@@ -65,7 +65,13 @@ public:
 private:
     void runGemm1x1(const float* x, float* y, const Parallel& par);
     void runIm2col(const float* x, float* y, const Parallel& par);
-    void runIm2colShared(const float* src, float* y, const Parallel& par, int64_t phases, int64_t rows, int64_t rs);
+    // Source planes of an im2col: the input or its padded phase planes (see runIm2col).
+    struct Planes {
+        const float* base;
+        int64_t planeSize, phases, rows, rs;
+    };
+    void im2colRows(const Planes& src, int64_t p0, int64_t pn, int64_t k0, int64_t k1, float* col) const;
+    void runIm2colSplitK(const Planes& src, float* y, const Parallel& par);
     void runImplicit(const float* x, float* y, const Parallel& par);
     void runDepthwise(const float* x, float* y, const Parallel& par);
     void depthwisePlane(const float* xPlane, int64_t ci, int64_t n, float* y, float* scratch) const;
@@ -79,6 +85,7 @@ private:
     int64_t m_tile = 0;          // output pixels per GEMM tile
     int64_t m_tiles = 0;
     int64_t m_oBlocks = 1;       // output-channel blocks per tile (parallelism for small images)
+    int64_t m_kSplits = 1;       // or: depth splits per tile (few pixels, deep K)
     int64_t m_planeStride = 0;   // depthwise: row stride of one phase plane
     int64_t m_planeRows = 0;
     int64_t m_phaseWidth = 0;    // columns of one phase plane: ceil(Wp / sw)
@@ -94,7 +101,8 @@ private:
     std::vector<std::vector<const float*>> m_rowPointers; // implicit: per thread, one per im2col row
     std::vector<Tensor> m_localPadded; // implicit: per thread, the padded rows of its current tile
     int64_t m_localRows = 0;           // implicit: padded rows one tile reads
-    Tensor m_sharedPixels; // channel blocks, channels vectorised: [tiles, packed pixels] shared by the blocks
+    Tensor m_partial;                  // K split: partial sums of splits 1… per tile [tiles·(splits−1), Og·tile]
+    std::vector<float> m_zeros;        // K split: the bias of a partial sum
 };
 
 } // namespace nc::core::kernels::eigen

@@ -27,7 +27,6 @@ void PrepackedGemm::prepare(Mode mode, const float* w, int64_t ldw, int64_t m, i
     m_k = k;
     m_kc = gemm::depthBlock(k);
     m_nr = gemm::tileCols();
-    m_mr = gemm::tileRows();
     m_packet = gemm::packetFloats();
     if (mode == Mode::Left)
         m_weightIsVector = true; // the only orientation left mode implements
@@ -64,14 +63,16 @@ void PrepackedGemm::prepare(Mode mode, const float* w, int64_t ldw, int64_t m, i
 }
 
 void PrepackedGemm::run(int64_t n, const float* b, int64_t ldb, float* y, int64_t ldy, float* workspace,
-                        const float* bias) const
+                        const float* bias, int64_t firstBlock, int64_t endBlock) const
 {
     if (n <= 0 || m_m <= 0)
         return;
     if (bias && m_mode == Mode::Left)
         for (int64_t r = 0; r < n; ++r) // bias runs along Y's rows here: no kernel row to start from
             std::copy(bias, bias + m_m, y + r * ldy);
-    for (std::size_t kb = 0; kb < m_blockOffset.size(); ++kb) {
+    const auto first = static_cast<std::size_t>(firstBlock);
+    const std::size_t end = endBlock < 0 ? m_blockOffset.size() : static_cast<std::size_t>(endBlock);
+    for (std::size_t kb = first; kb < end; ++kb) {
         const int64_t k2 = static_cast<int64_t>(kb) * m_kc, akc = std::min(m_kc, m_k - k2);
         const float* w = m_packed.data() + m_blockOffset[kb];
         if (m_mode == Mode::Left) {
@@ -83,18 +84,18 @@ void PrepackedGemm::run(int64_t n, const float* b, int64_t ldb, float* y, int64_
             // row-major after the packed A so the tiles take the whole-packet path, and added
             // to Y transposed once at the end (not once per depth block).
             float* yt = workspace + gemm::packedAFloats(n, m_kc);
-            if (kb == 0)
+            if (kb == first)
                 std::fill(yt, yt + n * m_m, 0.0f);
             gemm::packA({b + k2 * ldb, 1, ldb}, n, akc, workspace);
             gemm::multiplyPacked(n, m_m, akc, workspace, w, yt, m_m, 1);
-            if (kb + 1 == m_blockOffset.size())
+            if (kb + 1 == end)
                 for (int64_t o = 0; o < m_m; ++o)
                     for (int64_t p = 0; p < n; ++p)
                         y[o * ldy + p] = (bias ? bias[o] : y[o * ldy + p]) + yt[p * m_m + o];
         } else {
             // B [k × n] as B; C = Y [m × n].
             gemm::packB({b + k2 * ldb, ldb, 1}, akc, n, workspace);
-            gemm::multiplyPacked(m_m, n, akc, w, workspace, y, ldy, 1, kb == 0 ? bias : nullptr);
+            gemm::multiplyPacked(m_m, n, akc, w, workspace, y, ldy, 1, kb == first ? bias : nullptr);
         }
     }
 }
@@ -114,25 +115,6 @@ void PrepackedGemm::runPackedPixels(int64_t n, const float* packed, float* y, in
         gemm::multiplyPacked(m_m, n, akc, m_packed.data() + m_blockOffset[kb], packed + k2 * roundUpPacket(n), y, ldy,
                              1, kb == 0 ? bias : nullptr);
     }
-}
-
-void PrepackedGemm::runPackedPixelsA(int64_t n, const float* packed, float* y, int64_t ldy, float* workspace,
-                                    const float* bias) const
-{
-    if (n <= 0 || m_m <= 0)
-        return;
-    // As run()'s channels-vectorised branch, minus its packing: Yᵀ accumulated row-major, then
-    // added to Y transposed once.
-    float* yt = workspace;
-    std::fill(yt, yt + n * m_m, 0.0f);
-    for (std::size_t kb = 0; kb < m_blockOffset.size(); ++kb) {
-        const int64_t k2 = static_cast<int64_t>(kb) * m_kc, akc = std::min(m_kc, m_k - k2);
-        gemm::multiplyPacked(n, m_m, akc, packed + k2 * roundUpRows(n), m_packed.data() + m_blockOffset[kb], yt, m_m,
-                             1);
-    }
-    for (int64_t o = 0; o < m_m; ++o)
-        for (int64_t p = 0; p < n; ++p)
-            y[o * ldy + p] = (bias ? bias[o] : y[o * ldy + p]) + yt[p * m_m + o];
 }
 
 void PrepackedGemm::runPixelRows(int64_t n, const float* const* bRows, float* y, int64_t ldy, const float* bias) const

@@ -39,8 +39,12 @@ public:
     // Right: b is B [k × n] with leading dimension ldb. Left: b is X [n × k] with ldb.
     // With bias (m floats, one per weight row), Y starts from the bias instead of its contents,
     // so the caller need not fill Y first (right mode: written without being read).
+    // Only depth blocks [firstBlock, endBlock) (all by default; -1 = to the last) are multiplied:
+    // a partial product over part of k, for splitting k across threads. Rows of b outside those
+    // blocks are not read.
     void run(int64_t n, const float* b, int64_t ldb, float* y, int64_t ldy, float* workspace,
-             const float* bias = nullptr) const;
+             const float* bias = nullptr, int64_t firstBlock = 0, int64_t endBlock = -1) const;
+    int64_t depthBlocks() const { return static_cast<int64_t>(m_blockOffset.size()); }
     // "pixels vectorised" / "channels vectorised" / "features vectorised", for describe().
     std::string orientation() const;
 
@@ -66,33 +70,16 @@ public:
     int64_t packedPixelRun(int64_t i) const { return m_nr - i % m_nr; }
     int64_t depthBlock() const { return m_kc; }
     void runPackedPixels(int64_t n, const float* packed, float* y, int64_t ldy, const float* bias = nullptr) const;
-    // Right mode with the channels vectorised takes the pixels as the broadcast operand: im2col
-    // can write them straight into its panels (MR pixels side by side per depth step), once for
-    // every output-channel slice that shares them. Element (kk, i) lives at
-    // packedPixelAOffset(kk, i, n) in a buffer of packedPixelAFloats(n) floats whose slots for
-    // pixels past n (the last panel's rest) must hold zeros.
-    bool takesPackedPixelsA() const { return m_mode == Mode::Right && m_weightIsVector; }
-    int64_t packedPixelAFloats(int64_t n) const { return m_k * roundUpRows(n); }
-    int64_t packedPixelAOffset(int64_t kk, int64_t i, int64_t n) const
-    {
-        const int64_t kb = kk / m_kc, k2 = kb * m_kc, akc = std::min(m_kc, m_k - k2);
-        return k2 * roundUpRows(n) + i / m_mr * m_mr * akc + (kk - k2) * m_mr + i % m_mr;
-    }
-    // workspace: n·m floats (Yᵀ).
-    void runPackedPixelsA(int64_t n, const float* packed, float* y, int64_t ldy, float* workspace,
-                          const float* bias = nullptr) const;
     // The same with row kk of B at bRows[kk] (k pointers; see gemm::multiplyRows).
     void runPixelRows(int64_t n, const float* const* bRows, float* y, int64_t ldy, const float* bias = nullptr) const;
 
 private:
     int64_t roundUpPacket(int64_t n) const { return (n + m_packet - 1) / m_packet * m_packet; }
-    int64_t roundUpRows(int64_t n) const { return (n + m_mr - 1) / m_mr * m_mr; }
 
     Mode m_mode = Mode::Right;
     bool m_weightIsVector = false;
     int64_t m_m = 0, m_k = 0, m_kc = 0;
     int64_t m_nr = 1, m_packet = 1; // micro-kernel columns and packet floats
-    int64_t m_mr = 1;               // micro-kernel rows
     int64_t m_workspace = 0;
     Tensor m_packed;                    // weight panels, depth block after depth block
     std::vector<int64_t> m_blockOffset; // offset of depth block kb in m_packed

@@ -87,10 +87,14 @@ std::vector<KernelCase> buildCases()
         add("conv_implicit_tiles_dilated_groups", op, {{2, 8, 50, 47}});
     }
     add("conv_stem_7x7_stride2", conv(8, 7, 2, 3), {{1, 3, 32, 32}});
-    // Few pixels, many channels: on several threads the output channels split into blocks that
-    // share one packed im2col (7×7 = 49 pixels fill the vectors worse than 32 channels do).
+    // Few pixels: on several threads the work splits within one tile. K = 288 (2 depth blocks):
+    // by output channels (7×7 = 49 pixels fill the vectors worse than 32 channels do).
     add("conv_channel_blocks_7x7", conv(96, 3, 1, 1), {{1, 32, 7, 7}});
     add("conv_channel_blocks_strided_groups_batch2", conv(64, 3, 2, 1, 2), {{2, 16, 13, 13}});
+    // K = 1440 (6 depth blocks of 240): by depth, each thread summing its blocks (3 threads: 2
+    // blocks each), the partial sums added afterwards.
+    add("conv_split_k_7x7", conv(24, 3, 1, 1), {{1, 160, 7, 7}});
+    add("conv_split_k_strided_groups_batch2", conv(32, 3, 2, 1, 2), {{2, 320, 13, 13}});
     add("conv_small_image_wide", conv(64, 3, 1, 1), {{1, 64, 4, 4}});
     add("conv_single_pixel_output", conv(10, 3), {{1, 6, 3, 3}});
     // Sizes that make the GEMM use several depth blocks (K = 2304) and several pixel tiles.

@@ -16,7 +16,7 @@ private slots:
     void matchesReference();
     void choosesAlgorithm_data();
     void choosesAlgorithm();
-    void channelBlocksShareOneIm2col();
+    void fewPixelsSplitTheDepth();
     void refusesForeignPreparedOp();
     void refusesWrongInputShape();
     void refusesInvalidLayer();
@@ -79,23 +79,21 @@ void TestEigenBackend::choosesAlgorithm()
     QVERIFY2(QString::fromStdString(prepared.value().note()).contains(fragment), prepared.value().note().c_str());
 }
 
-// With two threads a single 7×7 tile splits its 96 output channels into blocks (the reference
-// comparison above checks their result); the note says they share one im2col, which one thread
-// (one block) has no reason to do.
-void TestEigenBackend::channelBlocksShareOneIm2col()
+// One 7×7 tile with K = 1440 (6 depth blocks): two threads split the depth, not the channels
+// (the reference comparison above checks the summed result on 3 threads); one thread does not.
+void TestEigenBackend::fewPixelsSplitTheDepth()
 {
     for (const KernelCase& c : kernelCases()) {
-        if (c.name != "conv_channel_blocks_7x7")
+        if (c.name != "conv_split_k_7x7")
             continue;
         EigenBackend two(2), one(1);
         auto p2 = two.prepare(c.op, c.inputs), p1 = one.prepare(c.op, c.inputs);
         QVERIFY(p2.ok() && p1.ok());
-        QVERIFY2(p2.value().note().find("2 channel blocks sharing one im2col") != std::string::npos,
-                 p2.value().note().c_str());
-        QVERIFY2(p1.value().note().find("sharing") == std::string::npos, p1.value().note().c_str());
+        QVERIFY2(p2.value().note().find("K split in 2") != std::string::npos, p2.value().note().c_str());
+        QVERIFY2(p1.value().note().find("1 channel blocks") != std::string::npos, p1.value().note().c_str());
         return;
     }
-    QFAIL("case conv_channel_blocks_7x7 missing");
+    QFAIL("case conv_split_k_7x7 missing");
 }
 
 void TestEigenBackend::refusesForeignPreparedOp()
