@@ -5,8 +5,7 @@
 #include "CliCommon.h"
 
 #include "core/Format.h"
-#include "core/deploy/ArenaPlan.h"
-#include "core/deploy/Patches.h"
+#include "core/deploy/DeployView.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -144,45 +143,33 @@ int memoryCommand(int argc, char** argv)
         return fail(net.error());
     if (o.bits)
         net->bits = static_cast<int>(o.bits);
-    AnalysisResult a = analyze(*net);
-    auto graph = buildMemoryGraph(*net, a, {o.deploy, o.inplaceDepthwise, o.flashAttention});
-    if (!graph)
-        return fail(graph.error());
-    const MemoryGraph& g = *graph;
-
-    ScheduleResult sched;
-    if (o.optimal) {
-        sched = optimalSchedule(g);
-    } else {
-        sched.timeline = evaluateOrder(g, defaultOrder(g));
-        sched.defaultPeakBytes = sched.timeline.peakBytes;
-    }
+    const AnalysisResult a = analyze(*net);
+    // The same derivation as the designer's Deployment memory dock (one home for every figure):
+    // schedule, arena, patch plan and the peak they make.
+    DeploySettings ds;
+    ds.deploy = o.deploy;
+    ds.inplaceDepthwise = o.inplaceDepthwise;
+    ds.flashAttention = o.flashAttention;
+    ds.optimalOrder = o.optimal;
+    ds.planner = o.planner;
+    ds.patchAuto = o.patchesAuto;
+    ds.patchGrid = static_cast<int>(o.patches);
+    ds.patchLayers = static_cast<int>(o.patchLayers);
+    ds.patchBudget = o.budget;
+    const DeployFigures f = computeDeployFigures(*net, a, ds, ScheduleOptions{}.maxStates, ExactSearch::Now);
+    if (!f.error.empty())
+        return fail(f.error);
+    if (!f.ok())
+        return fail("the design has no layer to schedule");
+    if (!f.patchError.empty())
+        return fail(f.patchError);
+    const MemoryGraph& g = f.graph;
+    const ScheduleResult& sched = f.schedule;
     const Timeline& t = sched.timeline;
-    const ArenaPlan plan = planArena(g, t, o.planner);
-
-    std::optional<PatchPlan> patch;
-    if (o.patches || o.patchesAuto) {
-        Result<PatchPlan> p = o.patchesAuto
-                                  ? searchPatches(*net, a, g, t, o.budget,
-                                                  o.budget ? PatchObjective::FewestExtraMacs : PatchObjective::LowestPeak)
-                                  : planPatches(*net, a, g, t, static_cast<int>(o.patchLayers), static_cast<int>(o.patches));
-        if (!p)
-            return fail(p.error());
-        patch = *p;
-    }
-    int64_t peak = t.peakBytes;
-    std::string peakLayer = t.peakStep >= 0 ? nameOf(*net, g.ops[static_cast<size_t>(t.order[static_cast<size_t>(t.peakStep)])].node) : "";
-    if (patch) {
-        peak = patch->peakBytes;
-        if (patch->patchPeakBytes >= patch->restPeakBytes)
-            peakLayer = nameOf(*net, patch->patchPeakNode);
-        else
-            for (size_t s = static_cast<size_t>(patch->layers) + 1; s < t.liveBytes.size(); ++s)
-                if (t.liveBytes[s] == patch->restPeakBytes) {
-                    peakLayer = nameOf(*net, g.ops[static_cast<size_t>(t.order[s])].node);
-                    break;
-                }
-    }
+    const ArenaPlan& plan = f.plan;
+    const std::optional<PatchPlan>& patch = f.patch;
+    const int64_t peak = f.peakBytes();
+    const std::string peakLayer = f.peakNode() >= 0 ? nameOf(*net, f.peakNode()) : "";
 
     if (o.format == "header") {
         std::fputs(arenaHeader(plan, *net).c_str(), stdout);
@@ -260,8 +247,9 @@ int memoryCommand(int argc, char** argv)
                     groupDigits(offsetOf[static_cast<size_t>(op.buffer)]).c_str(),
                     absorbed[static_cast<size_t>(t.order[s])].c_str());
     }
+    // The schedule's own peak; with patches, the patched peak is on the "patches" line below.
     std::printf("peak: %s B (%s) at %s\n", groupDigits(t.peakBytes).c_str(), humanBinaryBytes(t.peakBytes).c_str(),
-                peakLayer.c_str());
+                t.peakStep >= 0 ? nameOf(*net, f.stepNode[static_cast<size_t>(t.peakStep)]).c_str() : "");
     if (o.optimal)
         std::printf("default order: %s B (%s); %s\n", groupDigits(sched.defaultPeakBytes).c_str(),
                     humanBinaryBytes(sched.defaultPeakBytes).c_str(),
@@ -274,10 +262,11 @@ int memoryCommand(int argc, char** argv)
                                            static_cast<double>(plan.lowerBoundBytes)
                                      : 0.0);
     if (patch)
-        std::printf("patches: %d×%d grid over %d layers; patch stage %s B, rest %s B; %s MACs recomputed (%.1f%%)\n",
+        std::printf("patches: %d×%d grid over %d layers; patch stage %s B, rest %s B; peak %s B at %s; %s MACs "
+                    "recomputed (%.1f%%)\n",
                     patch->grid, patch->grid, patch->layers, groupDigits(patch->patchPeakBytes).c_str(),
-                    groupDigits(patch->restPeakBytes).c_str(), groupDigits(patch->extraMacs).c_str(),
-                    patch->extraPercent);
+                    groupDigits(patch->restPeakBytes).c_str(), groupDigits(peak).c_str(), peakLayer.c_str(),
+                    groupDigits(patch->extraMacs).c_str(), patch->extraPercent);
     if (o.budget)
         std::printf("%s\n", budgetVerdict(peak, o.budget).c_str());
     return 0;

@@ -22,12 +22,24 @@ std::string DeployFigures::noteFor(const Network& net, int i) const
     return {};
 }
 
+int DeployFigures::peakNode() const
+{
+    const Timeline& t = schedule.timeline;
+    int step = t.peakStep;
+    if (patch) {
+        if (patch->patchPeakBytes >= patch->restPeakBytes)
+            return patch->patchPeakNode;
+        step = patch->restPeakStep;
+    }
+    return step >= 0 && static_cast<size_t>(step) < stepNode.size() ? stepNode[static_cast<size_t>(step)] : -1;
+}
+
 DeployFigures computeDeployFigures(const Network& net, const AnalysisResult& a, const DeploySettings& s,
                                    int64_t maxStates, ExactSearch exact)
 {
     DeployFigures f;
     f.deploy = s.deploy;
-    auto g = buildMemoryGraph(net, a, {s.deploy, s.inplaceDepthwise, true});
+    auto g = buildMemoryGraph(net, a, {s.deploy, s.inplaceDepthwise, s.flashAttention});
     if (!g) {
         f.error = g.error();
         return f;
@@ -120,7 +132,8 @@ Result<PatchPlan> patchPlanFor(const Network& net, const AnalysisResult& a, cons
 {
     const Timeline& t = f.schedule.timeline;
     if (s.patchAuto)
-        return searchPatches(net, a, f.graph, t, s.patchBudget, PatchObjective::LowestPeak);
+        return searchPatches(net, a, f.graph, t, s.patchBudget,
+                             s.patchBudget > 0 ? PatchObjective::FewestExtraMacs : PatchObjective::LowestPeak);
     return planPatches(net, a, f.graph, t, s.patchLayers, s.patchGrid);
 }
 

@@ -28,12 +28,14 @@ struct DeploySettings {
     bool optimalOrder = false;     // memory-optimal schedule instead of the analysis' order
     Planner planner = Planner::Greedy;
     // Patch-based inference of the first layers (MCUNetV2): off when patchGrid is 0 and patchAuto is
-    // false. Manual: the first patchLayers ops over a patchGrid × patchGrid grid. Auto: the (k, n)
-    // with the lowest peak under patchBudget (0: no budget), as `memory --patches auto` picks it.
+    // false. Manual: the first patchLayers ops over a patchGrid × patchGrid grid. Auto: with a budget
+    // (patchBudget > 0) the (k, n) with the fewest extra MACs among those that fit, otherwise (or when
+    // none fits) the lowest peak: what `memory --patches auto [--budget B]` picks.
     int patchLayers = 0;
     int patchGrid = 0;
     bool patchAuto = false;
     int64_t patchBudget = 0;
+    bool flashAttention = true; // deployment only: attention without the heads×T×T map (see Deployment.h)
 
     bool patchesOn() const { return patchAuto || patchGrid > 0; }
     bool operator==(const DeploySettings&) const = default;
@@ -72,6 +74,9 @@ struct DeployFigures {
     std::string patchError;
     // The peak the deployment needs: the patch plan's when there is one, else the timeline's.
     int64_t peakBytes() const { return patch ? patch->peakBytes : schedule.timeline.peakBytes; }
+    // Node index of the layer where peakBytes() occurs (the patch stage's op, or the op of the
+    // rest's or the timeline's peak step); -1 when nothing is scheduled.
+    int peakNode() const;
 
     bool ok() const { return error.empty() && !schedule.timeline.order.empty(); }
     // "folded into conv1", "fused into conv1", "dropped", "view of conv1" — or empty for an op or when

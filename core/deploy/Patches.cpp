@@ -150,7 +150,10 @@ Result<PatchPlan> planPatches(const Network& net, const AnalysisResult& a, const
         p.extraMacs += s.recomputedMacs;
     }
     for (size_t s = U(layers) + 1; s < t.liveBytes.size(); ++s)
-        p.restPeakBytes = std::max(p.restPeakBytes, t.liveBytes[s]);
+        if (p.restPeakStep < 0 || t.liveBytes[s] > p.restPeakBytes) {
+            p.restPeakBytes = t.liveBytes[s];
+            p.restPeakStep = static_cast<int>(s);
+        }
     p.peakBytes = std::max(p.patchPeakBytes, p.restPeakBytes);
     p.extraPercent = p.totalMacs > 0 ? 100.0 * static_cast<double>(p.extraMacs) / static_cast<double>(p.totalMacs) : 0;
     return p;

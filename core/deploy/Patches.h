@@ -45,6 +45,7 @@ struct PatchPlan {
     int64_t patchPeakBytes = 0;
     int patchPeakNode = -1;        // node index of the stage op where the patch peak occurs
     int64_t restPeakBytes = 0;
+    int restPeakStep = -1;         // timeline step of the rest's peak (its first step at that peak); -1: no rest
     int64_t peakBytes = 0;         // max of the two
     int64_t extraMacs = 0;
     int64_t totalMacs = 0;         // of the whole network, without recomputation

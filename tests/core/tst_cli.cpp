@@ -223,6 +223,9 @@ void TestCli::memoryPatchesAndOptimal()
     QCOMPARE(p["extra_macs"].toInteger(), qint64(0));
     // After conv0: block1.dw in place in conv0's buffer, then block1.pw: 36,864 + 18,432 B.
     QCOMPARE(p["rest_peak_bytes"].toInteger(), qint64(36864 + 18432));
+    // The deployment's peak is the larger part, the patch stage, at its op.
+    QCOMPARE(QJsonDocument::fromJson(r.out).object()["peak_bytes"].toInteger(), qint64(27648 + 36864));
+    QCOMPARE(QJsonDocument::fromJson(r.out).object()["peak_layer"].toString(), QString("conv0"));
     Run opt = run({"memory", "zoo:resnet18", "--deploy", "--schedule", "optimal", "--format", "json"});
     QCOMPARE(opt.code, 0);
     QJsonObject o = QJsonDocument::fromJson(opt.out).object();

@@ -2,6 +2,7 @@
 // hand, the patch-stage memory, and the automatic (k, n) search against every plan it enumerates.
 #include "core/ModelBuilder.h"
 #include "core/Zoo.h"
+#include "core/deploy/DeployView.h"
 #include "core/deploy/Patches.h"
 
 #include <QTest>
@@ -18,6 +19,7 @@ private slots:
     void searchNeverExceedsAFittingBudget_data();
     void searchNeverExceedsAFittingBudget();
     void chainAndGridErrors();
+    void peakLayerFollowsTheLargerPart();
 };
 
 namespace {
@@ -114,11 +116,13 @@ void TestPatches::stridedStackMemory()
     QCOMPARE(p.patchPeakBytes, int64_t(1384));
     QCOMPARE(f.net.nodes()[static_cast<size_t>(p.patchPeakNode)].name, std::string("conv2"));
     QCOMPARE(p.restPeakBytes, int64_t(0)); // nothing runs after the stage
+    QCOMPARE(p.restPeakStep, -1);
     // Two layers, 2×2: conv2's 8×4×4 patches are the output: 768 + 8·8·8 (assembled) + conv1's
     // region for conv2 rows [4,8): rows [3,8), 5×5×8 = 200 B; the rest: conv3 reads 512 B, writes 128 B.
     PatchPlan q = planPatches(f.net, f.a, f.g, f.t, 2, 2).value();
     QCOMPARE(q.patchPeakBytes, int64_t(768 + 512 + 200));
     QCOMPARE(q.restPeakBytes, int64_t(512 + 128));
+    QCOMPARE(q.restPeakStep, 3); // steps: input, conv1, conv2, conv3
     QCOMPARE(q.peakBytes, int64_t(1480));
 }
 
@@ -176,6 +180,43 @@ void TestPatches::chainAndGridErrors()
     QVERIFY(!q);
     QCOMPARE(QString::fromStdString(q.error()), QString("a 5×5 grid does not fit the 4×4 output of layer \"conv3\""));
     QVERIFY(!planPatches(s.net, s.a, s.g, s.t, 4, 2));
+}
+
+
+// The deployment's peak layer (CLI `peak_layer`, the panel's verdict) is the patch stage's peak op
+// when the stage peaks higher, else the op at the rest's peak step. The stack plus conv4, 1×1 to
+// 128 channels on conv3's 8×4×4: with k = 3, n = 2 the stage peaks at 1,384 B at conv2 (above);
+// the rest at conv4 reads conv3's 128 B and writes 128·4·4 = 2,048 B: 2,176 B, the larger.
+void TestPatches::peakLayerFollowsTheLargerPart()
+{
+    ModelBuilder b("stack4");
+    NodeId x = b.input({3, 16, 16});
+    x = b.conv(x, 8, 3, 2, 1, 1, false, "conv1");
+    x = b.conv(x, 8, 3, 1, 1, 1, false, "conv2");
+    x = b.conv(x, 8, 3, 2, 1, 1, false, "conv3");
+    b.conv(x, 128, 1, 1, 0, 1, false, "conv4");
+    Network net = b.finish();
+    net.bits = 8;
+    const AnalysisResult a = analyze(net);
+    DeploySettings s;
+    s.deploy = true;
+    s.patchLayers = 3;
+    s.patchGrid = 2;
+    DeployFigures f = computeDeployFigures(net, a, s);
+    QVERIFY2(f.patch.has_value(), f.patchError.c_str());
+    QCOMPARE(f.patch->patchPeakBytes, int64_t(1384));
+    QCOMPARE(f.patch->restPeakBytes, int64_t(128 + 2048));
+    QCOMPARE(f.peakBytes(), int64_t(2176));
+    QCOMPARE(net.nodes()[static_cast<size_t>(f.peakNode())].name, std::string("conv4"));
+    // Two layers, 2×2: the stage (768 + 512 + 200 = 1,480 B at conv2) against the rest: conv3 640 B,
+    // conv4 2,176 B: still conv4. One layer, 2×2 over conv1: 768 + 512 = 1,280 B; conv4 again.
+    // Without patches the timeline's own peak: conv1 reads the 768 B input and writes 512 B = 1,280,
+    // below conv4's 2,176 B.
+    s.patchGrid = 0;
+    f = computeDeployFigures(net, a, s);
+    QVERIFY(!f.patch);
+    QCOMPARE(f.peakBytes(), int64_t(2176));
+    QCOMPARE(net.nodes()[static_cast<size_t>(f.peakNode())].name, std::string("conv4"));
 }
 
 QTEST_GUILESS_MAIN(TestPatches)
