@@ -132,6 +132,12 @@ private:
         }
         return name;
     }
+    std::string fixedConstant(const std::string& want, const std::vector<int64_t>& dims, Fill fill) override
+    {
+        std::string name = weight(want, dims, fill);
+        m_graph->mutable_initializer(m_graph->initializer_size() - 1)->set_doc_string(std::string(kFixedConstantDoc));
+        return name;
+    }
     std::string ints(const std::string& want, const std::vector<int64_t>& values, bool scalar = false) override
     {
         TP* t = m_graph->add_initializer();
