@@ -247,9 +247,8 @@ Status broadcastOnnx(OnnxBuilder& b, const OnnxCtx& c, const char* op, const cha
     if (const Shape& w = c.node.params.dims; w.rank() > 0) {
         const auto fill = std::string_view(op) == "Mul" ? OnnxBuilder::Fill::Ones : OnnxBuilder::Fill::Zeros;
         const std::vector<int64_t> shape(w.begin(), w.end());
-        // A fixed operand is an initializer too, marked so the importer does not take it for a weight.
-        aligned.push_back(fixedOperand(c.node.params) ? b.fixedConstant(L + ".operand", shape, fill)
-                                                      : b.weight(L + ".operand", shape, fill));
+        // Marked fixed or learned, so the import reads it back as the same kind of operand.
+        aligned.push_back(b.operand(L + ".operand", shape, fill, fixedOperand(c.node.params)));
     }
     if (aligned.size() == 2 || many) {
         b.node(aligned.size() == 2 ? op : many, aligned, c.y, L);

@@ -451,6 +451,7 @@ Status OnnxGraph::index()
         v.paramRoot = isRealType(v.elemType);
         v.rootElements = *elementCount(v.dims);
         v.fixedConstant = t.doc_string() == kFixedConstantDoc;
+        v.learnedOperand = t.doc_string() == kLearnedOperandDoc;
     }
     for (const auto& s : g.sparse_initializer()) {
         const TP& vals = s.values();

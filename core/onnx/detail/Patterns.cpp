@@ -1905,9 +1905,11 @@ void PatternMatcher::mapNode(int i)
                 return fail("it combines data with a constant whose shape or type is not known");
             // Fixed: a small constant whose contents the importer keeps (≤ 64 values: 1/√d, an ε); a
             // constant computed from fewer weight values than it holds (Swin's shifted-window mask,
-            // built from a handful of scalars); an initializer NetCanvas marked as fixed on export.
-            const bool fixed = cv.data || cv.fixedConstant ||
-                               learnedValues(c) < elementCount(cv.dims).value_or(INT64_MAX);
+            // built from a handful of scalars); an initializer NetCanvas marked as fixed on export. One
+            // NetCanvas marked as learned stays learned, however small.
+            const bool fixed = !cv.learnedOperand &&
+                               (cv.data || cv.fixedConstant ||
+                                learnedValues(c) < elementCount(cv.dims).value_or(INT64_MAX));
             const char* word = fixed ? "fixed" : "learned";
             std::vector<int64_t> cd = cv.dims;
             // Batch 1 and data without a batch axis (Swin's nW×heads×N×N scores, windows folded into
