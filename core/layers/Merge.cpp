@@ -143,9 +143,9 @@ KernelPlan binaryChain(int n, kernels::OpKind kind)
         p.subs.push_back(kernelSub(kind, {i - 2, -1 - i}));
     return p;
 }
-// With an operand (learned or fixed: its values are data either way), one more sub-op joins the inputs' result with it; the kernel's operand
-// shape gains leading 1s up to the output's rank and the batch axis, so it broadcasts per sample
-// as the analysis does ([C,1,1] against [N,C,H,W] is [1,C,1,1]).
+// With an operand (learned or fixed: its values are data either way), one more sub-op joins the
+// inputs' result with it; the kernel's operand shape gains leading 1s up to the output's rank and the
+// batch axis, so it broadcasts per sample as the analysis does ([C,1,1] against [N,C,H,W] is [1,C,1,1]).
 KernelPlan joinKernel(const LayerParams& p, std::span<const Shape> in, const Shape& out, kernels::OpKind kind)
 {
     const int n = static_cast<int>(in.size());

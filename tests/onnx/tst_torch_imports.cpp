@@ -4,7 +4,8 @@
 // For each: NetCanvas's MACs equal the count PyTorch's side makes while the model runs (forward hooks
 // and interception of every convolution, F.linear and matrix product, README convention), the
 // parameters (plus what the exporter's constant folding adds, computed from the model: Swin's
-// expanded relative-position bias) and BatchNorm state equal the model's, the output shape equals torch's, and no operator
+// expanded relative-position bias) and the state (BatchNorm's, plus the fixed operands: constants joined
+// with data that are not parameters, counted from the model) equal the model's, the output shape equals torch's, and no operator
 // that multiplies and accumulates is left opaque.
 //
 // The models of the label in NC_TORCH_LABEL run ("torch" by default, the slow ones under "torch-slow");
@@ -312,8 +313,10 @@ void TestTorchImports::imports()
         of.close();
         QProcess check;
         check.setProcessChannelMode(QProcess::MergedChannels);
-        check.start("/usr/bin/python3", {"-c", "import onnx, sys\nonnx.checker.check_model(onnx.load(sys.argv[1]), "
-                                               "full_check=True)\nprint('ok')\n", onnxPath});
+        check.start("/usr/bin/python3", {"-c",
+                                         "import onnx, sys\nonnx.checker.check_model(onnx.load(sys.argv[1]), "
+                                         "full_check=True)\nprint('ok')\n",
+                                         onnxPath});
         QVERIFY(check.waitForFinished(120000));
         QCOMPARE(QString::fromUtf8(check.readAll()).trimmed(), QString("ok"));
         auto back = onnx::importOnnxBytes(*bytes);
