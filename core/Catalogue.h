@@ -36,6 +36,9 @@ struct AttrSpec {
     bool allowInferred = false;
     // For Dims: the smallest value an entry may take (1 for sizes, 0 for axes and permutations).
     int64_t dimsMin = 1;
+    // Written to design files only when it differs from the kind's default: an attribute added after
+    // files exist (Add's "operand_fixed"), so files that do not use it stay byte-for-byte as they were.
+    bool omitWhenDefault = false;
     bool allows(int64_t v) const;
 };
 

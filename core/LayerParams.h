@@ -38,6 +38,7 @@ struct LayerParams {
     int64_t posEmbed = 1;
     int64_t axis = -1;          // Softmax axis (per-sample, negative counts from the end)
     int64_t inputs = 2;         // Add / Multiply / Concat input count
+    int64_t fixedOperand = 0;   // Add / Multiply: the operand (`dims`) is a fixed constant, not learned
     int64_t inplace = 1;        // activations: write into the input (stores nothing new when possible)
     int64_t bits = 0;           // per-layer bit width override; 0 = the network's setting
     // Shape plumbing (Transpose, Slice, Split, Reduce, Squeeze, Unsqueeze): `dims` holds the

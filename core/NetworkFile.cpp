@@ -388,6 +388,8 @@ QByteArray serializeNetwork(const Network& net)
         QJsonObject attrs;
         for (const AttrSpec& a : cat.spec(n.type).attrs) {
             QString key = QString::fromUtf8(a.key.data(), static_cast<qsizetype>(a.key.size()));
+            if (a.omitWhenDefault && a.intField && n.params.*(a.intField) == cat.spec(n.type).defaults.*(a.intField))
+                continue;
             switch (a.kind) {
             case AttrKind::Int:
             case AttrKind::Enum:

@@ -209,6 +209,7 @@ QByteArray reportJson(const Network& net, const AnalysisResult& a)
                 s.append(static_cast<qint64>(d));
             o["output_shape"] = s;
             o["params"] = static_cast<qint64>(l.params);
+            o["state"] = static_cast<qint64>(l.state); // BatchNorm statistics, fixed operands
             o["model_bytes"] = static_cast<qint64>(l.modelBytes);
             o["macs"] = static_cast<qint64>(l.macs);
             o["flops"] = static_cast<qint64>(l.flops);

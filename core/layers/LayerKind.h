@@ -128,6 +128,10 @@ struct PyCode {
 
 // The ONNX writer as a kind sees it: nodes, attributes and initializers, without protobuf types,
 // so the kind files stay free of the ONNX library (core/onnx implements it).
+// The doc_strings of the operand initializers NetCanvas writes (OnnxBuilder::operand).
+inline constexpr std::string_view kFixedConstantDoc = "netcanvas: fixed constant (not a learned parameter)";
+inline constexpr std::string_view kLearnedOperandDoc = "netcanvas: learned operand (a parameter)";
+
 class OnnxBuilder {
 public:
     enum class Fill { Random, Zeros, Ones };
@@ -145,6 +149,10 @@ public:
     virtual void attrS(int node, const std::string& name, const std::string& v) = 0;
     virtual std::string weight(const std::string& want, const std::vector<int64_t>& dims, Fill fill,
                                int64_t fanIn = 1) = 0;
+    // Add/Multiply's operand as a float initializer whose doc_string says what it is: kFixedConstantDoc
+    // (not a parameter) or kLearnedOperandDoc, read back by the importer, which could not tell a small
+    // weight from a constant otherwise.
+    virtual std::string operand(const std::string& want, const std::vector<int64_t>& dims, Fill fill, bool fixed) = 0;
     virtual std::string ints(const std::string& want, const std::vector<int64_t>& values, bool scalar = false) = 0;
     virtual std::string scalar(const std::string& want, float v) = 0;
     // A constant float tensor with the given values (row-major; rotary tables, attention masks).

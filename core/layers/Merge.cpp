@@ -1,6 +1,9 @@
 // Merge: Add, Multiply (with broadcasting) and Concat — the kinds that join several tensors.
-// Add and Multiply may also hold a learned operand of shape `operand` (LayerParams::dims), joined like
-// one more input: ConvNeXt's layer scale γ (C×1×1, x·γ), a learned table added to the tokens (T×D).
+// Add and Multiply may also hold an operand of shape `operand` (LayerParams::dims), joined like one
+// more input: learned (ConvNeXt's layer scale γ, C×1×1, x·γ; a learned table added to the tokens, T×D)
+// or, with `operand_fixed`, a fixed constant stored with the model but never trained (q·head_dim^−½,
+// Swin's shifted-window mask): PyTorch's buffer, not a parameter, so it counts as state, as
+// BatchNorm's running statistics do.
 #include "ExplainWriter.h"
 #include "KindSupport.h"
 
@@ -11,17 +14,22 @@ namespace {
 using W = ExplainWriter;
 
 bool hasOperand(const LayerParams& p) { return p.dims.rank() > 0; }
+bool fixedOperand(const LayerParams& p) { return hasOperand(p) && p.fixedOperand != 0; }
+const char* operandWord(const LayerParams& p) { return fixedOperand(p) ? "fixed" : "learned"; }
 
 // The inputs, then the learned operand when there is one: every tensor the elementwise op joins.
 Result<Shape> joined(const LayerParams& p, std::span<const Shape> in)
 {
     if (in.size() < 2 && !hasOperand(p))
         return Error{"a single input needs a learned operand (set \"operand\") or a second input"};
+    if (p.fixedOperand != 0 && !hasOperand(p))
+        return Error{"\"operand_fixed\" is set but there is no operand (set \"operand\")"};
     std::vector<Shape> all(in.begin(), in.end());
     if (hasOperand(p)) {
         for (int64_t v : p.dims)
             if (v < 1)
-                return Error{"the learned operand's shape " + p.dims.toString() + " has a size below 1"};
+                return Error{std::string("the ") + operandWord(p) + " operand's shape " + p.dims.toString() +
+                             " has a size below 1"};
         all.push_back(p.dims);
     }
     return broadcast(all);
@@ -67,16 +75,17 @@ Result<Shape> concatShape(const LayerParams& p, std::span<const Shape> in)
     return o;
 }
 
-// (inputs − 1) operations per output element, the learned operand counting as an input; its values
-// are parameters.
+// (inputs − 1) operations per output element, the operand counting as an input. A learned operand's
+// values are parameters; a fixed one's are state (stored with the model, never trained: a torch
+// buffer), so the parameter count stays PyTorch's sum(p.numel() for p in model.parameters()).
 Result<LayerCosts> mergeCosts(const LayerParams& p, std::span<const Shape> in, const Shape& out)
 {
     auto c = elementwiseCosts(out, static_cast<int64_t>(in.size()) + (hasOperand(p) ? 1 : 0) - 1);
     if (c && hasOperand(p)) {
         auto n = p.dims.elements();
         if (!n)
-            return overflow("learned operand");
-        c->params = *n;
+            return overflow(fixedOperand(p) ? "fixed operand" : "learned operand");
+        (fixedOperand(p) ? c->state : c->params) = *n;
     }
     return c;
 }
@@ -87,10 +96,14 @@ void mergeExplain(ExplainWriter& L)
 {
     L.text("out", "out = " + L.o.toString());
     const bool operand = hasOperand(L.p);
-    if (operand)
+    if (fixedOperand(L.p)) {
+        L.text("params", "params = 0 (fixed operand, not a parameter)");
+        L.eq("state", "state (fixed operand, stored with the model)", W::dimsProduct(L.p.dims), L.r.state);
+    } else if (operand) {
         L.eq("params", "params (learned operand)", W::dimsProduct(L.p.dims), L.r.params);
-    else
+    } else {
         L.text("params", "params = 0");
+    }
     const int64_t joinedCount = static_cast<int64_t>(L.in.size()) + (operand ? 1 : 0);
     L.eq("ops", L.batchLabel("ops"), L.timesBatch(W::dimsProduct(L.o) + "·(" + W::n(joinedCount) + W::kMinus + "1)"),
          L.r.otherOps);
@@ -117,7 +130,7 @@ std::string concatSummary(const LayerParams& p)
 std::string inputsSummary(const LayerParams& p)
 {
     if (hasOperand(p))
-        return "learned " + p.dims.toString();
+        return operandWord(p) + (" " + p.dims.toString());
     return p.inputs != 2 ? W::n(p.inputs) + " inputs" : "";
 }
 
@@ -130,9 +143,9 @@ KernelPlan binaryChain(int n, kernels::OpKind kind)
         p.subs.push_back(kernelSub(kind, {i - 2, -1 - i}));
     return p;
 }
-// With a learned operand, one more sub-op joins the inputs' result with it; the kernel's operand
-// shape gains leading 1s up to the output's rank and the batch axis, so it broadcasts per sample
-// as the analysis does ([C,1,1] against [N,C,H,W] is [1,C,1,1]).
+// With an operand (learned or fixed: its values are data either way), one more sub-op joins the
+// inputs' result with it; the kernel's operand shape gains leading 1s up to the output's rank and the
+// batch axis, so it broadcasts per sample as the analysis does ([C,1,1] against [N,C,H,W] is [1,C,1,1]).
 KernelPlan joinKernel(const LayerParams& p, std::span<const Shape> in, const Shape& out, kernels::OpKind kind)
 {
     const int n = static_cast<int>(in.size());
@@ -186,12 +199,16 @@ Result<PyCode> broadcastPy(const PyCtx& c, const std::string& op)
     PyCode code{{}, {}, {}};
     if (const Shape& w = c.node.params.dims; w.rank() > 0) {
         // A right-aligned per-sample shape broadcasts against [N, ...] as it does per sample. Ones for a
-        // scale and zeros for a bias leave the input unchanged until trained.
+        // scale and zeros for a bias leave the input unchanged until trained (or, for a fixed operand, a
+        // buffer: saved with the model and moved with .to(), but no parameter).
         std::vector<std::string> d;
         for (int64_t v : w)
             d.push_back(pyInt(v));
-        code.init.push_back("self." + c.attr + " = nn.Parameter(torch." + (op == " * " ? "ones" : "zeros") + "(" +
-                            pyJoin(d) + "))");
+        const std::string init = std::string("torch.") + (op == " * " ? "ones" : "zeros") + "(" + pyJoin(d) + ")";
+        if (fixedOperand(c.node.params))
+            code.init.push_back("self.register_buffer(\"" + c.attr + "\", " + init + ")");
+        else
+            code.init.push_back("self." + c.attr + " = nn.Parameter(" + init + ")");
         terms.push_back("self." + c.attr);
     }
     code.forward.push_back(c.outVar + " = " + pyJoin(terms, op));
@@ -227,9 +244,12 @@ Status broadcastOnnx(OnnxBuilder& b, const OnnxCtx& c, const char* op, const cha
                L + "/Reshape_" + std::to_string(k));
         aligned.push_back(r);
     }
-    if (const Shape& w = c.node.params.dims; w.rank() > 0)
-        aligned.push_back(b.weight(L + ".operand", std::vector<int64_t>(w.begin(), w.end()),
-                                   std::string_view(op) == "Mul" ? OnnxBuilder::Fill::Ones : OnnxBuilder::Fill::Zeros));
+    if (const Shape& w = c.node.params.dims; w.rank() > 0) {
+        const auto fill = std::string_view(op) == "Mul" ? OnnxBuilder::Fill::Ones : OnnxBuilder::Fill::Zeros;
+        const std::vector<int64_t> shape(w.begin(), w.end());
+        // Marked fixed or learned, so the import reads it back as the same kind of operand.
+        aligned.push_back(b.operand(L + ".operand", shape, fill, fixedOperand(c.node.params)));
+    }
     if (aligned.size() == 2 || many) {
         b.node(aligned.size() == 2 ? op : many, aligned, c.y, L);
         return {};
@@ -266,9 +286,14 @@ LayerKind merge(LayerType t, std::string_view key, std::string_view label, std::
     if (t != LayerType::Concat) {
         // One input is enough beside a learned operand (x·γ).
         c.spec.attrs[0].min = 1;
-        c.spec.attrs.push_back(dimsAttr("operand", "Learned operand",
-                                        "shape of a learned tensor joined like one more input (ConvNeXt's layer "
-                                        "scale: C,1,1); none when not set"));
+        c.spec.attrs.push_back(dimsAttr("operand", "Operand",
+                                        "shape of a tensor joined like one more input (ConvNeXt's layer scale: "
+                                        "C,1,1); none when not set"));
+        AttrSpec fixed = boolAttr("operand_fixed", "Operand is fixed (not learned)", &P::fixedOperand,
+                                  "the operand is a constant stored with the model (a torch buffer, an ONNX "
+                                  "initializer: 1/√d, an attention mask), counted as state, not as parameters");
+        fixed.omitWhenDefault = true;
+        c.spec.attrs.push_back(fixed);
     }
     c.palette = {paletteEntry(c.spec, palette, help)};
     // The join itself (the largest field, jump and start from the input that carries the spatial

@@ -132,6 +132,13 @@ private:
         }
         return name;
     }
+    std::string operand(const std::string& want, const std::vector<int64_t>& dims, Fill fill, bool fixed) override
+    {
+        std::string name = weight(want, dims, fill);
+        m_graph->mutable_initializer(m_graph->initializer_size() - 1)
+            ->set_doc_string(std::string(fixed ? kFixedConstantDoc : kLearnedOperandDoc));
+        return name;
+    }
     std::string ints(const std::string& want, const std::vector<int64_t>& values, bool scalar = false) override
     {
         TP* t = m_graph->add_initializer();

@@ -1,5 +1,6 @@
 // Tests netcanvas-cli as a user runs it: the JSON schema and its figures, CSV rows, exit codes and
 // one-line reasons on bad input.
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -31,6 +32,7 @@ private slots:
     void benchLayerErrorsExitNonZero();
     void tableColumnsNeverTouch();
     void exportOnnxTooLargeNamesLayer();
+    void fixedOperandInJson();
 
 private:
     struct Run {
@@ -445,6 +447,37 @@ void TestCli::exportOnnxTooLargeNamesLayer()
     QVERIFY2(r.err.contains("2 GiB"), r.err.constData());
     QVERIFY(!r.err.contains("bad_alloc"));
     QVERIFY(!QFile::exists(dir.filePath("big.onnx")));
+}
+
+// A Multiply by a fixed scalar and an Add of a fixed [4,1] operand on a 4×8 input, as a user's
+// design file: each layer reports 0 parameters and its operand's values as state (1 and 4), and
+// 4·8 = 32 operations each.
+void TestCli::fixedOperandInJson()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath("fixed.netcanvas");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"format":"netcanvas","version":1,"layers":[
+ {"id":1,"name":"in","type":"input","attrs":{"shape":[4,8]}},
+ {"id":2,"name":"scale","type":"multiply","attrs":{"inputs":1,"operand":[1],"operand_fixed":true}},
+ {"id":3,"name":"mask","type":"add","attrs":{"inputs":1,"operand":[4,1],"operand_fixed":true}}],
+ "edges":[{"id":1,"from":1,"to":2,"port":0},{"id":2,"from":2,"to":3,"port":0}]})");
+    f.close();
+    Run r = run({"analyze", path, "--format", "json"});
+    QCOMPARE(r.code, 0);
+    const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+    const QJsonArray layers = o["layers"].toArray();
+    QCOMPARE(layers.size(), 3);
+    const QJsonObject scale = layers.at(1).toObject(), mask = layers.at(2).toObject();
+    QCOMPARE(scale["params"].toInteger(), qint64(0));
+    QCOMPARE(scale["state"].toInteger(), qint64(1));
+    QCOMPARE(scale["other_ops"].toInteger(), qint64(32));
+    QCOMPARE(mask["params"].toInteger(), qint64(0));
+    QCOMPARE(mask["state"].toInteger(), qint64(4));
+    QCOMPARE(mask["other_ops"].toInteger(), qint64(32));
+    QCOMPARE(o["totals"].toObject()["params"].toInteger(), qint64(0));
+    QCOMPARE(o["totals"].toObject()["state"].toInteger(), qint64(5));
 }
 
 QTEST_GUILESS_MAIN(TestCli)

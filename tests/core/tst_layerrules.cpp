@@ -49,6 +49,7 @@ private slots:
     void invalidLayers();
     void samePaddingResolvesOddTotalToTheEnd();
     void catalogueDefaultsAreValid();
+    void fixedOperandIsStateNotParameters();
 };
 
 void TestLayerRules::validLayers_data()
@@ -308,6 +309,10 @@ void TestLayerRules::invalidLayers_data()
         LayerParams m = defaults(LayerType::Multiply);
         m.inputs = 1;
         m.dims = Shape{32, 1, 1};
+        LayerParams f = defaults(LayerType::Add);
+        f.fixedOperand = 1;
+        QTest::newRow("fixed without operand") << LayerType::Add << f << QList<Shape>{{8, 4, 4}, {8, 4, 4}}
+                                               << "\"operand_fixed\" is set but there is no operand";
         QTest::newRow("operand not broadcastable") << LayerType::Multiply << m << QList<Shape>{{64, 28, 28}}
                                                    << "does not broadcast";
     }
@@ -490,6 +495,49 @@ void TestLayerRules::catalogueDefaultsAreValid()
         Result<Shape> out = inferShape(e.type, e.params, in);
         QVERIFY2(out.ok(), (std::string(e.label) + ": " + (out.ok() ? "" : out.error())).c_str());
     }
+}
+
+// A fixed operand costs what a learned one does in operations, but its values are stored state, not
+// parameters (PyTorch's buffer). By hand:
+//   Add, input [4,8] (batch [1,4,8]), fixed operand [4,1]: out 4×8, 4·8·(2 − 1) = 32 adds; params 0,
+//   state 4·1 = 4. The same operand learned: params 4, state 0, the same 32 adds.
+//   Multiply by a fixed scalar [1] (1/√d) on a 3×49×32 input: 3·49·32 = 4,704 products, state 1.
+void TestLayerRules::fixedOperandIsStateNotParameters()
+{
+    LayerParams p = defaults(LayerType::Add);
+    p.inputs = 1;
+    p.dims = Shape{4, 1};
+    p.fixedOperand = 1;
+    const std::vector<Shape> in{Shape{4, 8}};
+    Result<Shape> out = inferShape(LayerType::Add, p, in);
+    QVERIFY2(out.ok(), out.ok() ? "" : out.error().c_str());
+    QCOMPARE(shapeText(*out), QString("4×8"));
+    Result<LayerCosts> c = layerCosts(LayerType::Add, p, in, *out);
+    QVERIFY(c.ok());
+    QCOMPARE(c->params, int64_t(0));
+    QCOMPARE(c->state, int64_t(4));
+    QCOMPARE(c->otherOps, int64_t(32));
+    QCOMPARE(c->macs, int64_t(0));
+
+    p.fixedOperand = 0;
+    c = layerCosts(LayerType::Add, p, in, *out);
+    QVERIFY(c.ok());
+    QCOMPARE(c->params, int64_t(4));
+    QCOMPARE(c->state, int64_t(0));
+    QCOMPARE(c->otherOps, int64_t(32));
+
+    LayerParams m = defaults(LayerType::Multiply);
+    m.inputs = 1;
+    m.dims = Shape{1};
+    m.fixedOperand = 1;
+    const std::vector<Shape> q{Shape{3, 49, 32}};
+    out = inferShape(LayerType::Multiply, m, q);
+    QVERIFY(out.ok());
+    c = layerCosts(LayerType::Multiply, m, q, *out);
+    QVERIFY(c.ok());
+    QCOMPARE(c->params, int64_t(0));
+    QCOMPARE(c->state, int64_t(1));
+    QCOMPARE(c->otherOps, int64_t(4704));
 }
 
 QTEST_GUILESS_MAIN(TestLayerRules)

@@ -21,6 +21,9 @@ conventions"):
   output   the first output's shape; input: the input's shape and dtype
   exporter_folding  parameter values the exporter's constant folding adds to the file (Swin's expanded
            relative-position bias; 0 for every other model): the file holds params + this
+  fixed_constants  values of the constants an Add or Mul joins with data that are not parameters (a
+           registered buffer, q·head_dim^−½, Swin's shifted-window mask): NetCanvas holds them as fixed
+           operands, counted as state beside BatchNorm's (0 unless the model's forward makes them)
 Models are built with weights=None (no network). The ONNX export keeps BatchNorm as its own operator
 (training=PRESERVE on a model in eval mode: the exporter's eval-mode pass would otherwise fold it into
 the convolution), so parameter counts compare one to one; opset 14.
@@ -257,6 +260,50 @@ class ScaleSplit(nn.Module):
         return self.head(x + self.pos)
 
 
+class FixedOperands(nn.Module):
+    """Elementwise operands that are fixed constants, not parameters: y = proj(x)·0.125 + mask, the
+    mask a registered 8×8 buffer (64 values, −100 above the diagonal), then y·2 + 1 and a head. The
+    constants joined with data are the buffer (64 values) and the scalars 0.125, 2 and 1."""
+
+    def __init__(self):
+        super().__init__()
+        self.proj = nn.Linear(16, 8, bias=False)
+        self.register_buffer("mask", torch.triu(torch.full((8, 8), -100.0), diagonal=1))
+        self.head = nn.Linear(8, 4)
+
+    def fixed_constants(self, x):
+        return self.mask.numel() + 3  # the buffer and the scalars 0.125, 2, 1
+
+    def forward(self, x):
+        y = self.proj(x) * 0.125 + self.mask
+        return self.head(y * 2 + 1)
+
+
+def swin_fixed_constants(model, x):
+    """torchvision's shifted_window_attention (0.14) multiplies q by head_dim^−½ (one scalar per block)
+    and, in a block whose shift survives (a shift is dropped on an axis whose padded size is at most
+    one window), adds a mask of num_windows × N × N values (N = window_h·window_w) computed from the
+    shifts: both constants the file holds beside the data. Taken from the blocks' real input sizes."""
+    total = [0]
+
+    def hook(m, inp, out):
+        _, h, w, _ = inp[0].shape
+        wh, ww = m.window_size
+        ph, pw = -(-h // wh) * wh, -(-w // ww) * ww
+        shift = [0 if wh >= ph else m.shift_size[0], 0 if ww >= pw else m.shift_size[1]]
+        total[0] += 1
+        if sum(shift) > 0:
+            total[0] += (ph // wh) * (pw // ww) * (wh * ww) ** 2
+
+    hooks = [m.register_forward_hook(hook) for m in model.modules()
+             if type(m).__name__ == "ShiftedWindowAttention"]
+    with torch.no_grad():
+        model(x)
+    for h in hooks:
+        h.remove()
+    return total[0]
+
+
 class Encoder(nn.Module):
     def __init__(self):
         super().__init__()
@@ -437,6 +484,7 @@ MODELS = {
     "fcn_resnet50": ("torch-slow", lambda: seg("fcn_resnet50"), image()),
     "deeplabv3_mobilenet_v3_large": ("torch-slow", lambda: seg("deeplabv3_mobilenet_v3_large"), image()),
     "scale_split": ("torch", ScaleSplit, lambda: torch.randn(1, 3, 16, 16)),
+    "fixed_operands": ("torch", FixedOperands, lambda: torch.randn(1, 8, 16)),
 }
 
 
@@ -564,13 +612,19 @@ def export(name, outdir):
         index = getattr(m, "relative_position_index", None)
         if table is not None and index is not None:
             folded += index.numel() * table.shape[1] - table.numel()
+    if hasattr(model, "fixed_constants"):
+        fixed = model.fixed_constants(x)
+    elif name.startswith("swin"):
+        fixed = swin_fixed_constants(model, x)
+    else:
+        fixed = 0
     path = os.path.join(outdir, name + ".onnx")
     # Gradients stay enabled, as while counting: nn.TransformerEncoderLayer's fused inference kernel
     # (taken under no_grad) has no ONNX export.
     torch.onnx.export(model, (x,), path, opset_version=OPSET, input_names=["input"], output_names=["output"],
                       training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)
     info = {"name": name, "label": label, "params": params, "state": state, "macs": macs, "output": out,
-            "exporter_folding": folded,
+            "exporter_folding": folded, "fixed_constants": fixed,
             "input": list(x.shape), "input_dtype": str(x.dtype).replace("torch.", ""), "opset": OPSET,
             "torch": torch.__version__}
     with open(os.path.join(outdir, name + ".json"), "w") as f:

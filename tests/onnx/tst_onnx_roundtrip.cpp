@@ -181,8 +181,31 @@ Network plumbingDesign()
     return b.finish();
 }
 
+// Learned and fixed elementwise operands, all of at most 64 values (the size whose contents the
+// importer keeps, where the file alone cannot tell a weight from a constant): the ONNX export marks
+// each initializer, so each comes back as the same kind. Params 4 + 8 = 12, state 1 + 8 = 9.
+Network operandDesign()
+{
+    ModelBuilder b("operands");
+    NodeId x = b.input({4, 8}, "x");
+    const auto operand = [&](LayerType t, NodeId in, Shape dims, bool fixed, const char* name) {
+        LayerParams p = defaults(t);
+        p.inputs = 1;
+        p.dims = dims;
+        p.fixedOperand = fixed ? 1 : 0;
+        return b.layer(t, p, {in}, name);
+    };
+    NodeId g = operand(LayerType::Multiply, x, Shape{4, 1}, false, "learned_scale");
+    NodeId s = operand(LayerType::Add, g, Shape{1}, true, "fixed_shift");
+    NodeId m = operand(LayerType::Multiply, s, Shape{8}, true, "fixed_scale");
+    operand(LayerType::Add, m, Shape{8}, false, "learned_bias");
+    return b.finish();
+}
+
 Network design(const QString& which)
 {
+    if (which == "operands")
+        return operandDesign();
     if (which == "plumbing")
         return plumbingDesign();
     if (which.startsWith("zoo:"))
@@ -240,6 +263,8 @@ void TestOnnxRoundTrip::exportData(bool withPlumbing)
     QTest::newRow("every CNN layer kind") << QString("cnn");
     QTest::newRow("transformer") << QString("transformer");
     QTest::newRow("vectors and merges") << QString("sequence");
+    if (!withPlumbing)
+        QTest::newRow("learned and fixed operands") << QString("operands");
 }
 
 void TestOnnxRoundTrip::onnxRoundTrip()
@@ -273,6 +298,11 @@ void TestOnnxRoundTrip::onnxRoundTrip()
     QCOMPARE(r->report.opaqueLayers, 0);
     QCOMPARE(r->report.shapeDisagreements.size(), size_t(0));
     QCOMPARE(r->report.paramDisagreements.size(), size_t(0));
+    if (which == "operands") {
+        const auto t = nc::core::analyze(r->network).totals;
+        QCOMPARE(t.params, int64_t(12));
+        QCOMPARE(t.state, int64_t(9));
+    }
     auto reloaded = nc::core::parseNetwork(nc::core::serializeNetwork(r->network));
     QVERIFY2(reloaded, reloaded ? "" : reloaded.error().c_str());
     // The same design, attribute for attribute (only positions differ: the import is laid out anew).

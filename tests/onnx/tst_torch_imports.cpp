@@ -4,7 +4,8 @@
 // For each: NetCanvas's MACs equal the count PyTorch's side makes while the model runs (forward hooks
 // and interception of every convolution, F.linear and matrix product, README convention), the
 // parameters (plus what the exporter's constant folding adds, computed from the model: Swin's
-// expanded relative-position bias) and BatchNorm state equal the model's, the output shape equals torch's, and no operator
+// expanded relative-position bias) and the state (BatchNorm's, plus the fixed operands: constants joined
+// with data that are not parameters, counted from the model) equal the model's, the output shape equals torch's, and no operator
 // that multiplies and accumulates is left opaque.
 //
 // The models of the label in NC_TORCH_LABEL run ("torch" by default, the slow ones under "torch-slow");
@@ -156,7 +157,8 @@ void TestTorchImports::imports()
           qPrintable(model), static_cast<long long>(a.totals.macs),
           static_cast<long long>(torch["macs"].toInteger()), static_cast<long long>(a.totals.params),
           static_cast<long long>(torch["params"].toInteger()), static_cast<long long>(a.totals.state),
-          static_cast<long long>(torch["state"].toInteger()), r->report.opaqueLayers);
+          static_cast<long long>(torch["state"].toInteger() + torch["fixed_constants"].toInteger()),
+          r->report.opaqueLayers);
 
     std::string opaqueMac;
     for (const auto& [op, count] : r->report.opaqueOps)
@@ -244,15 +246,26 @@ void TestTorchImports::imports()
         // 1, so the whole tensor is the sample): the window partition and reverse are Reshape and
         // Transpose layers, q, k, v = qkv[0], qkv[1], qkv[2] Slices, Q·Kᵀ and A·V MatMul layers, the
         // relative-position bias an Add with its (exporter-expanded) table as the learned operand,
-        // torch.roll Slice + Concat. What stays opaque combines data with a constant that is not a
-        // parameter, which no kind holds without counting it as one:
-        //   Mul: q · head_dim^−½, once per block: depths 2+2+6+2 = 12;
+        // torch.roll Slice + Concat. The constants joined with data that are not parameters are
+        // Multiply and Add layers with a fixed operand (state, not parameters):
+        //   Mul: q · head_dim^−½ (a scalar, operand [1]), once per block: depths 2+2+6+2 = 12;
         //   Add: the shifted-window mask (−100 between regions), in every odd block whose map is
         //   larger than one 7×7 window: stage 1 (56×56) 1, stage 2 (28×28) 1, stage 3 (14×14) 3,
-        //   stage 4 (7×7, shift 0) none = 5.
-        // Neither multiplies and accumulates (no MACs lost) nor holds a weight.
-        QCOMPARE(r->report.opaqueLayers, 17);
-        QCOMPARE(r->report.opaqueOps, (std::vector<std::pair<std::string, int>>{{"Add", 5}, {"Mul", 12}}));
+        //   stage 4 (7×7, shift 0) none = 5, each nW·49·49 values: 64·2,401 = 153,664,
+        //   16·2,401 = 38,416, 4·2,401 = 9,604 (×3).
+        // So nothing stays opaque; the state is 12 + 153,664 + 38,416 + 3·9,604 = 220,904, the
+        // script's fixed_constants (from hooks on the blocks' real input sizes), checked below.
+        QCOMPARE(r->report.opaqueLayers, 0);
+        int fixedMul = 0, fixedAdd = 0;
+        for (const Node& n : r->network.nodes())
+            if (n.params.fixedOperand) {
+                fixedMul += n.type == LayerType::Multiply && n.params.dims == Shape{1};
+                fixedAdd += n.type == LayerType::Add;
+                QCOMPARE(a.layer(n.id, r->network)->params, int64_t(0));
+            }
+        QCOMPARE(fixedMul, 12);
+        QCOMPARE(fixedAdd, 5);
+        QCOMPARE(torch["fixed_constants"].toInteger(), qint64(220904));
         QVERIFY2(r->report.shapeDisagreements.empty(), r->report.text().c_str());
         int matmuls = 0, slicesThenReshape = 0;
         for (const Node& n : r->network.nodes()) {
@@ -265,6 +278,77 @@ void TestTorchImports::imports()
         }
         QCOMPARE(matmuls, 24);           // Q·Kᵀ and A·V in each of the 12 blocks
         QCOMPARE(slicesThenReshape, 36); // q, k and v in each of the 12 blocks
+    }
+    if (model == "fixed_operands") {
+        // y = proj(x)·0.125 + mask, then y·2 + 1: four Add/Multiply layers with fixed operands, none
+        // opaque. By hand: operands [1] (0.125), [8,8] (the 64-value buffer), [1] (2), [1] (1), each
+        // with 0 parameters and its values as state: 1 + 64 + 1 + 1 = 67. Parameters are torch's
+        // 16·8 (proj, no bias) + 8·4 + 4 (head) = 164.
+        QCOMPARE(r->report.opaqueLayers, 0);
+        QStringList operands;
+        for (const Node& n : r->network.nodes())
+            if ((n.type == LayerType::Multiply || n.type == LayerType::Add) && n.params.dims.rank() > 0) {
+                QCOMPARE(n.params.fixedOperand, int64_t(1));
+                const LayerResult* l = a.layer(n.id, r->network);
+                operands << QString("%1 %2 params %3 state %4")
+                                .arg(n.type == LayerType::Add ? "add" : "mul",
+                                     QString::fromStdString(n.params.dims.toString()))
+                                .arg(l->params)
+                                .arg(l->state);
+            }
+        operands.sort();
+        QCOMPARE(operands, (QStringList{"add 1 params 0 state 1", "add 8×8 params 0 state 64",
+                                        "mul 1 params 0 state 1", "mul 1 params 0 state 1"}));
+        QCOMPARE(a.totals.params, qint64(164));
+        QCOMPARE(a.totals.state, qint64(67));
+        QVERIFY2(r->report.paramDisagreements.empty(), r->report.text().c_str());
+
+        // ONNX export: onnx.checker's full check, then imported back with the same figures.
+        auto bytes = onnx::exportOnnxBytes(r->network);
+        QVERIFY2(bytes, bytes ? "" : bytes.error().c_str());
+        const QString onnxPath = cacheDir() + "/fixed_operands_export.onnx";
+        QFile of(onnxPath);
+        QVERIFY(of.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        of.write(*bytes);
+        of.close();
+        QProcess check;
+        check.setProcessChannelMode(QProcess::MergedChannels);
+        check.start("/usr/bin/python3", {"-c",
+                                         "import onnx, sys\nonnx.checker.check_model(onnx.load(sys.argv[1]), "
+                                         "full_check=True)\nprint('ok')\n",
+                                         onnxPath});
+        QVERIFY(check.waitForFinished(120000));
+        QCOMPARE(QString::fromUtf8(check.readAll()).trimmed(), QString("ok"));
+        auto back = onnx::importOnnxBytes(*bytes);
+        QVERIFY2(back, back ? "" : back.error().c_str());
+        QCOMPARE(back->report.opaqueLayers, 0);
+        QVERIFY2(back->report.paramDisagreements.empty(), back->report.text().c_str());
+        const AnalysisResult b = analyze(back->network);
+        QCOMPARE(b.totals.params, a.totals.params);
+        QCOMPARE(b.totals.state, a.totals.state);
+        QCOMPARE(b.totals.macs, a.totals.macs);
+        QCOMPARE(b.totals.otherOps, a.totals.otherOps);
+
+        // PyTorch export: the operands are buffers, so torch counts 164 parameters and 67 buffer values.
+        auto py = exportPyTorch(r->network);
+        QVERIFY2(py, py ? "" : py.error().c_str());
+        const QString pyPath = cacheDir() + "/fixed_operands_export.py";
+        QFile f(pyPath);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(QByteArray::fromStdString(*py));
+        f.close();
+        QProcess run;
+        run.setProcessChannelMode(QProcess::MergedChannels);
+        run.start("/usr/bin/python3",
+                  {"-c", "import runpy, sys, torch\n"
+                         "ns = runpy.run_path(sys.argv[1], run_name='exported')\n"
+                         "m = [v for v in ns.values() if isinstance(v, type) and issubclass(v, torch.nn.Module)"
+                         " and v.__module__ == 'exported'][0]().eval()\n"
+                         "print(sum(p.numel() for p in m.parameters()), sum(b.numel() for b in m.buffers()),"
+                         " tuple(m(torch.randn(1, 8, 16)).shape))\n",
+                   pyPath});
+        QVERIFY(run.waitForFinished(120000));
+        QCOMPARE(QString::fromUtf8(run.readAll()).trimmed(), QString("164 67 (1, 8, 4)"));
     }
     if (model == "resize_reduce") {
         // Both resizes become Upsample layers and the four reductions Reduce layers, each with the
@@ -317,7 +401,9 @@ void TestTorchImports::imports()
     // The exporter's own constant folding can add values (Swin: each relative-position bias table
     // gathered into a w²×w²×heads tensor); the script computes that difference from the model.
     QCOMPARE(a.totals.params, torch["params"].toInteger() + torch["exporter_folding"].toInteger());
-    QCOMPARE(a.totals.state, torch["state"].toInteger());
+    // State: BatchNorm's running statistics, plus the fixed operands (constants joined with data that
+    // are not parameters: a buffer, 1/√d, Swin's masks), which the script counts from the model.
+    QCOMPARE(a.totals.state, torch["state"].toInteger() + torch["fixed_constants"].toInteger());
 
     QVERIFY(!r->outputs.empty());
     QList<qint64> ours, theirs;

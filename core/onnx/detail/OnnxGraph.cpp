@@ -3,6 +3,7 @@
 #include "OnnxGraph.h"
 #include "PayloadSkip.h"
 
+#include "core/layers/LayerKind.h"
 #include "core/onnx/OnnxImport.h"
 
 #include <google/protobuf/io/coded_stream.h>
@@ -449,6 +450,8 @@ Status OnnxGraph::index()
             v.data = std::move(*data);
         v.paramRoot = isRealType(v.elemType);
         v.rootElements = *elementCount(v.dims);
+        v.fixedConstant = t.doc_string() == kFixedConstantDoc;
+        v.learnedOperand = t.doc_string() == kLearnedOperandDoc;
     }
     for (const auto& s : g.sparse_initializer()) {
         const TP& vals = s.values();

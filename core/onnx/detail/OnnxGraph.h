@@ -93,6 +93,8 @@ struct Value {
     int32_t elemType = 0;
     std::optional<Tensor> data; // contents of a small constant
     bool paramRoot = false;     // a floating-point initializer or Constant output: weight-like values
+    bool fixedConstant = false;  // an initializer NetCanvas wrote as a fixed operand (kFixedConstantDoc)
+    bool learnedOperand = false; // an initializer NetCanvas wrote as a learned operand (kLearnedOperandDoc)
     // A float32 matrix's first values of row 0 and of column 0 (4 each), read before its data is
     // dropped: enough to recognise the transposed copy of a table the exporter wrote for a tied
     // weight (row 0 of one is column 0 of the other). Empty for other tensors.

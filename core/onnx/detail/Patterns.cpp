@@ -1891,47 +1891,54 @@ void PatternMatcher::mapNode(int i)
         return single(LayerType::Dropout, p);
     }
     if (o == "Add" || o == "Sum" || o == "Mul") {
-        // Merges of data tensors, or one data tensor and a learned constant: the Add or Multiply kind
-        // with that constant as its learned operand (ConvNeXt's layer scale γ, GPT's position table
-        // gathered by a constant arange).
+        // Merges of data tensors, or one data tensor and a constant: the Add or Multiply kind with that
+        // constant as its operand. Learned when its values are weights (ConvNeXt's layer scale γ, GPT's
+        // position table gathered by a constant arange); fixed when they are not (below), so they count
+        // as stored state and never as parameters the model does not have.
         std::vector<int> ins;
         for (int k = 0; k < n.input_size(); ++k)
             ins.push_back(in(i, k));
         if (o != "Sum" && ins.size() == 2 && dynamic(ins[0]) != dynamic(ins[1])) {
             const int data = dynamic(ins[0]) ? ins[0] : ins[1], c = dynamic(ins[0]) ? ins[1] : ins[0];
             const Value& cv = val(c);
-            // A small constant whose contents the importer keeps (≤ 64 values: 1/√d, an ε) is a fixed
-            // operand, not a weight; counting it as a learned operand would add parameters the model
-            // does not have.
-            if (cv.data || !cv.shapeKnown || !isRealType(cv.elemType))
-                return fail("it combines data with a fixed constant (not a learned parameter); no layer models it");
-            // A constant computed from fewer weight values than it holds (Swin's shifted-window mask,
-            // built from a handful of scalars) is not a learned tensor either.
-            if (learnedValues(c) < elementCount(cv.dims).value_or(INT64_MAX))
-                return fail("it combines data with a computed constant (not a learned parameter); no layer models it");
+            if (!cv.shapeKnown || !isRealType(cv.elemType))
+                return fail("it combines data with a constant whose shape or type is not known");
+            // Fixed: a small constant whose contents the importer keeps (≤ 64 values: 1/√d, an ε); a
+            // constant computed from fewer weight values than it holds (Swin's shifted-window mask,
+            // built from a handful of scalars); an initializer NetCanvas marked as fixed on export. One
+            // NetCanvas marked as learned stays learned, however small.
+            const bool fixed = !cv.learnedOperand &&
+                               (cv.data || cv.fixedConstant ||
+                                learnedValues(c) < elementCount(cv.dims).value_or(INT64_MAX));
+            const char* word = fixed ? "fixed" : "learned";
             std::vector<int64_t> cd = cv.dims;
             // Batch 1 and data without a batch axis (Swin's nW×heads×N×N scores, windows folded into
             // ONNX's axis 0): the whole tensor is the sample and the operand broadcasts over it.
             const bool wholeSample = lead(data) == 0 && m_batch == 1;
             if ((lead(data) != 1 && !wholeSample) || cd.size() > val(data).dims.size())
-                return fail("its learned operand has more axes than its data, or the data has no batch axis");
+                return fail(std::string("its ") + word +
+                            " operand has more axes than its data, or the data has no batch axis");
             if (cd.size() == val(data).dims.size() && !wholeSample) {
                 if (cd.front() != 1)
-                    return fail("its learned operand differs across the batch axis");
+                    return fail(std::string("its ") + word + " operand differs across the batch axis");
                 cd.erase(cd.begin());
             }
+            // A fixed scalar (1/√d) is the operand of shape [1], which broadcasts the same way.
+            if (fixed && cd.empty())
+                cd.push_back(1);
             if (cd.empty() || cd.size() > static_cast<size_t>(Shape::kMaxRank))
-                return fail("its learned operand's shape is not modelled");
+                return fail(std::string("its ") + word + " operand's shape is not modelled");
             const LayerType t = o == "Mul" ? LayerType::Multiply : LayerType::Add;
             LayerParams p = defaults(t);
             p.inputs = 1;
             p.dims = Shape{};
             for (int64_t v : cd)
                 p.dims.push(v);
+            p.fixedOperand = fixed ? 1 : 0;
             g.type = t;
             g.params = p;
             g.inputs = {data};
-            g.weights = {c};
+            (fixed ? g.fixedConsts : g.weights) = {c};
             place(std::move(g));
             return;
         }

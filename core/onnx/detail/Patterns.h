@@ -23,6 +23,7 @@ struct Group {
     int output = -1;          // the value the layer produces
     std::vector<int> nodes;   // ONNX nodes absorbed (the output's producer included)
     std::vector<int> weights; // constant values whose sizes are this layer's parameters and state
+    std::vector<int> fixedConsts; // constant values held as a fixed operand: stored, not parameters
     std::string name;
     std::string reason;       // why an Opaque layer is opaque ("" for unknown operators)
     int droppedInputs = 0;    // inputs not drawn (a computed attention mask)
