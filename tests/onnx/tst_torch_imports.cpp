@@ -100,6 +100,35 @@ QJsonObject readJson(const QString& path)
     return QJsonDocument::fromJson(f.readAll()).object();
 }
 
+// Exports `net` to PyTorch code, runs it in real torch on `input` (a Python expression) and returns
+// what it prints: the parameter count, with `buffers` the buffer values too, and the output shape.
+// Empty when the export fails or torch does not answer in 2 minutes.
+QString runExportedInTorch(const Network& net, const QString& name, const QString& input, bool buffers)
+{
+    auto py = exportPyTorch(net);
+    if (!py)
+        return QString::fromStdString("export failed: " + py.error());
+    const QString pyPath = cacheDir() + "/" + name + "_export.py";
+    QFile f(pyPath);
+    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        return "cannot write " + pyPath;
+    f.write(QByteArray::fromStdString(*py));
+    f.close();
+    QProcess run;
+    run.setProcessChannelMode(QProcess::MergedChannels);
+    run.start("/usr/bin/python3",
+              {"-c", QString("import runpy, sys, torch\n"
+                             "ns = runpy.run_path(sys.argv[1], run_name='exported')\n"
+                             "m = [v for v in ns.values() if isinstance(v, type) and issubclass(v, torch.nn.Module)"
+                             " and v.__module__ == 'exported'][0]().eval()\n"
+                             "print(sum(p.numel() for p in m.parameters()),%1 tuple(m(%2).shape))\n")
+                         .arg(buffers ? " sum(b.numel() for b in m.buffers())," : "", input),
+               pyPath});
+    if (!run.waitForFinished(120000))
+        return "torch did not finish";
+    return QString::fromUtf8(run.readAll()).trimmed();
+}
+
 } // namespace
 
 class TestTorchImports : public QObject {
@@ -222,24 +251,8 @@ void TestTorchImports::imports()
         QVERIFY2(back, back ? "" : back.error().c_str());
         QCOMPARE(back->report.opaqueLayers, 0);
         QCOMPARE(analyze(back->network).totals.params, params);
-        auto py = exportPyTorch(r->network);
-        QVERIFY2(py, py ? "" : py.error().c_str());
-        const QString pyPath = cacheDir() + "/scale_split_export.py";
-        QFile f(pyPath);
-        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        f.write(QByteArray::fromStdString(*py));
-        f.close();
-        QProcess run;
-        run.setProcessChannelMode(QProcess::MergedChannels);
-        run.start("/usr/bin/python3",
-                  {"-c", "import runpy, sys, torch\n"
-                         "ns = runpy.run_path(sys.argv[1], run_name='exported')\n"
-                         "m = [v for v in ns.values() if isinstance(v, type) and issubclass(v, torch.nn.Module)"
-                         " and v.__module__ == 'exported'][0]().eval()\n"
-                         "print(sum(p.numel() for p in m.parameters()), tuple(m(torch.randn(1, 3, 16, 16)).shape))\n",
-                   pyPath});
-        QVERIFY(run.waitForFinished(120000));
-        QCOMPARE(QString::fromUtf8(run.readAll()).trimmed(), QString("%1 (1, 16, 10)").arg(params));
+        QCOMPARE(runExportedInTorch(r->network, "scale_split", "torch.randn(1, 3, 16, 16)", false),
+                 QString("%1 (1, 16, 10)").arg(params));
     }
     if (model == "swin_t") {
         // torchvision's shifted_window_attention folds the windows into ONNX's axis 0 (B·nW×49×C; batch
@@ -330,25 +343,8 @@ void TestTorchImports::imports()
         QCOMPARE(b.totals.otherOps, a.totals.otherOps);
 
         // PyTorch export: the operands are buffers, so torch counts 164 parameters and 67 buffer values.
-        auto py = exportPyTorch(r->network);
-        QVERIFY2(py, py ? "" : py.error().c_str());
-        const QString pyPath = cacheDir() + "/fixed_operands_export.py";
-        QFile f(pyPath);
-        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        f.write(QByteArray::fromStdString(*py));
-        f.close();
-        QProcess run;
-        run.setProcessChannelMode(QProcess::MergedChannels);
-        run.start("/usr/bin/python3",
-                  {"-c", "import runpy, sys, torch\n"
-                         "ns = runpy.run_path(sys.argv[1], run_name='exported')\n"
-                         "m = [v for v in ns.values() if isinstance(v, type) and issubclass(v, torch.nn.Module)"
-                         " and v.__module__ == 'exported'][0]().eval()\n"
-                         "print(sum(p.numel() for p in m.parameters()), sum(b.numel() for b in m.buffers()),"
-                         " tuple(m(torch.randn(1, 8, 16)).shape))\n",
-                   pyPath});
-        QVERIFY(run.waitForFinished(120000));
-        QCOMPARE(QString::fromUtf8(run.readAll()).trimmed(), QString("164 67 (1, 8, 4)"));
+        QCOMPARE(runExportedInTorch(r->network, "fixed_operands", "torch.randn(1, 8, 16)", true),
+                 QString("164 67 (1, 8, 4)"));
     }
     if (model == "resize_reduce") {
         // Both resizes become Upsample layers and the four reductions Reduce layers, each with the
