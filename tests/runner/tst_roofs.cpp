@@ -86,16 +86,19 @@ void TestRoofs::noLayerAboveItsRoof()
     RunReport r = runKernels(*net, o);
     // A roof is the best the machine has been seen to do. The probe takes the best of many short
     // rounds, but a whole probe can land in a slow spell of a shared machine (another test on the
-    // other core, a neighbour of the VM) and read L2 at 200 GB/s where 265 is normal; a ReLU then
-    // "beats" it. So when a layer lands above its roof, the machine is probed once more and each
-    // roof keeps the higher of the two readings before the layers (measured once) are judged.
+    // other core, a neighbour of the VM, a lower clock: 218.7 GFLOP/s read where a oneDNN
+    // convolution then ran at 225) and a layer then "beats" it. So while a layer lands above its
+    // roof, the machine is probed again, up to three more times, each roof keeping the highest
+    // reading; the layers (measured once) are then judged.
     auto above = [&](const LayerTiming& t) {
         return t.gops / m_machine.roofGops(t.intensity, t.bytesMoved, threads) > std::max(1.0, t.spread);
     };
-    const bool anyAbove = std::any_of(r.layers.begin(), r.layers.end(), [&](const LayerTiming& t) {
-        return t.status == TimingStatus::Measured && t.intensity > 0 && above(t);
-    });
-    if (anyAbove) {
+    auto anyAbove = [&] {
+        return std::any_of(r.layers.begin(), r.layers.end(), [&](const LayerTiming& t) {
+            return t.status == TimingStatus::Measured && t.intensity > 0 && above(t);
+        });
+    };
+    for (int probe = 0; probe < 3 && anyAbove(); ++probe) {
         const k::MachineInfo again = k::MachineProbe::probe();
         for (k::Roofs& mine : m_machine.roofs)
             for (const k::Roofs& other : again.roofs)
@@ -104,7 +107,7 @@ void TestRoofs::noLayerAboveItsRoof()
                     for (size_t l = 0; l < k::kMemoryLevels; ++l)
                         mine.bandwidthGBs[l] = std::max(mine.bandwidthGBs[l], other.bandwidthGBs[l]);
                 }
-        qInfo("a layer was above its roof: probed again, roofs keep the higher readings");
+        qInfo("a layer was above its roof: probed again (%d), roofs keep the highest readings", probe + 1);
     }
     int checked = 0;
     double worst = 0;
