@@ -450,6 +450,11 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
                 ++slotUses[r];
     }
     std::set<int> mergedRoots;
+    // Fixed operands: constants stored with the model (1/√d scales, Swin's shifted-window masks), the
+    // layer's state and not parameters. The weight values they are computed from are theirs, so no
+    // opaque layer counts them as parameters either.
+    int fixedOperands = 0;
+    int64_t fixedTotal = 0;
     for (const Made& m : made) {
         const Group& grp = *m.group;
         if (grp.type == LayerType::Opaque || demoted.count(&grp))
@@ -469,8 +474,13 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
         // A fixed operand's values are the layer's state but no weight slot of the file: left out here,
         // listed in a note below.
         int64_t fixedValues = 0;
-        for (int c : grp.fixedConsts)
+        for (int c : grp.fixedConsts) {
+            ++fixedOperands;
             fixedValues += elementCount(g.value(c).dims).value_or(0);
+            for (int r : roots(c))
+                attributed.insert(r);
+        }
+        fixedTotal += fixedValues;
         const int64_t ours = l->params + l->state - fixedValues;
         if (file != ours && !merged)
             report.paramDisagreements.push_back(
@@ -478,25 +488,9 @@ Result<ImportResult> Importer::run(const char* data, size_t size)
                 " parameters" + (l->state ? " + " + groupDigits(l->state) + " state" : std::string()) +
                 ", its initializers hold " + groupDigits(file) + " values");
     }
-    // Fixed operands: constants stored with the model (1/√d scales, Swin's shifted-window masks), the
-    // layer's state and not parameters. The weight values they are computed from are theirs, so no
-    // opaque layer counts them as parameters either.
-    int fixedOperands = 0;
-    int64_t fixedValues = 0;
-    for (const Made& m : made) {
-        const Group& grp = *m.group;
-        if (grp.type == LayerType::Opaque || demoted.count(&grp))
-            continue;
-        for (int c : grp.fixedConsts) {
-            ++fixedOperands;
-            fixedValues += elementCount(g.value(c).dims).value_or(0);
-            for (int r : roots(c))
-                attributed.insert(r);
-        }
-    }
     if (fixedOperands)
         notes.push_back(std::to_string(fixedOperands) + " Add/Mul layer(s) hold a fixed operand (" +
-                        groupDigits(fixedValues) +
+                        groupDigits(fixedTotal) +
                         " values: constants such as a 1/√d scale or an attention mask, stored with the model but "
                         "not learned): counted as state, not as parameters, and not compared with weights");
     if (!mergedRoots.empty()) {
