@@ -2,6 +2,7 @@
 // either backend, lands above the roof of the memory level its working set fits by more than its
 // own measured spread; nor does a large GEMM exceed the compute peak. A roof measured too low (the
 // old probe's 203 GFLOP/s under oneDNN's 197) fails here. Ratios within one run, no timings.
+#include "core/Analysis.h"
 #include "core/Zoo.h"
 #include "core/runner/KernelRunner.h"
 #include "kernels/Kernels.h"
@@ -16,11 +17,41 @@ namespace k = nc::core::kernels;
 
 Q_DECLARE_METATYPE(nc::core::BackendKind)
 
+namespace {
+// Share of a convolution's counted MACs that touch the input rather than its zero padding. The
+// roofline counts every tap (out · C/g · kh · kw), but a kernel may skip the padded ones: at 14×14
+// with 3×3 taps and padding 1, (40/42)² = 91% of them are real, so a convolution that runs at the
+// hardware's peak shows up to 1/0.91 = 1.10× above it (seen: a oneDNN 3×3 layer of ResNet-18's
+// 14×14 stage at 1.03× while pure FMA loops top at the probe's figure). 1 for other layers.
+double realTapShare(const Network& net, const AnalysisResult& a, NodeId id)
+{
+    const Node* n = net.node(id);
+    const LayerResult* l = a.layer(id, net);
+    if (!n || !l || (n->type != LayerType::Conv2d && n->type != LayerType::DepthwiseConv2d) || n->params.padSame)
+        return 1.0;
+    const auto in = a.inputsOf(*l);
+    if (in.empty() || in[0].rank() != 3 || l->output.rank() != 3)
+        return 1.0;
+    const LayerParams& p = n->params;
+    auto axis = [](int64_t size, int64_t out, int64_t k, int64_t s, int64_t pad, int64_t d) {
+        int64_t real = 0;
+        for (int64_t o = 0; o < out; ++o)
+            for (int64_t t = 0; t < k; ++t) {
+                const int64_t x = o * s - pad + t * d;
+                real += x >= 0 && x < size;
+            }
+        return static_cast<double>(real) / static_cast<double>(out * k);
+    };
+    return axis(in[0][1], l->output[1], p.kh, p.sh, p.pt, p.dh) * axis(in[0][2], l->output[2], p.kw, p.sw, p.pl, p.dw);
+}
+} // namespace
+
 class TestRoofs : public QObject {
     Q_OBJECT
 private slots:
     void initTestCase();
     void roofsAreOrdered();
+    void realTapShareByHand();
     void noLayerAboveItsRoof_data();
     void noLayerAboveItsRoof();
     void bestGemmStaysUnderThePeak_data();
@@ -51,6 +82,24 @@ void TestRoofs::roofsAreOrdered()
         // L1 is faster than DRAM on every machine (the levels in between can tie on a small L2).
         QVERIFY2(r.bandwidthGBs[0] > r.bandwidthGBs[3], "L1 bandwidth must exceed DRAM's");
     }
+}
+
+// ResNet-18's layer3.1.conv2: 3×3, stride 1, padding 1 on 14×14: per axis the first and last
+// output rows each lose one tap to the padding, 14·3 − 2 = 40 of 42 taps are real: (40/42)² = 0.907.
+// A Linear layer has no padding: 1.
+void TestRoofs::realTapShareByHand()
+{
+    auto net = loadZoo("resnet18");
+    QVERIFY(net);
+    const AnalysisResult a = analyze(*net);
+    auto share = [&](const char* name) {
+        for (const Node& n : net->nodes())
+            if (n.name == name)
+                return realTapShare(*net, a, n.id);
+        return -1.0;
+    };
+    QCOMPARE(share("layer3.1.conv2"), (40.0 / 42.0) * (40.0 / 42.0));
+    QCOMPARE(share("fc"), 1.0);
 }
 
 void TestRoofs::noLayerAboveItsRoof_data()
@@ -84,6 +133,10 @@ void TestRoofs::noLayerAboveItsRoof()
     o.remeasure = 1;
     o.endToEnd = false;
     RunReport r = runKernels(*net, o);
+    const AnalysisResult analysis = analyze(*net);
+    // A layer may exceed its roof by its own spread, and a convolution also by the padded taps its
+    // kernel need not compute (realTapShare).
+    auto allowed = [&](const LayerTiming& t) { return std::max(1.0, t.spread) / realTapShare(*net, analysis, t.id); };
     // A roof is the best the machine has been seen to do. The probe takes the best of many short
     // rounds, but a whole probe can land in a slow spell of a shared machine (another test on the
     // other core, a neighbour of the VM, a lower clock: 218.7 GFLOP/s read where a oneDNN
@@ -91,7 +144,7 @@ void TestRoofs::noLayerAboveItsRoof()
     // roof, the machine is probed again, up to three more times, each roof keeping the highest
     // reading; the layers (measured once) are then judged.
     auto above = [&](const LayerTiming& t) {
-        return t.gops / m_machine.roofGops(t.intensity, t.bytesMoved, threads) > std::max(1.0, t.spread);
+        return t.gops / m_machine.roofGops(t.intensity, t.bytesMoved, threads) > allowed(t);
     };
     auto anyAbove = [&] {
         return std::any_of(r.layers.begin(), r.layers.end(), [&](const LayerTiming& t) {
@@ -118,7 +171,7 @@ void TestRoofs::noLayerAboveItsRoof()
         const double ratio = t.gops / roof;
         worst = std::max(worst, ratio);
         const k::MemoryLevel level = m_machine.levelFor(t.bytesMoved, threads);
-        QVERIFY2(ratio <= std::max(1.0, t.spread),
+        QVERIFY2(ratio <= allowed(t),
                  qPrintable(QString("%1: %2 GOP/s at %3 op/B (%4, %5 B) is %6× the roof %7 (spread %8)")
                                 .arg(QString::fromStdString(net->node(t.id)->name))
                                 .arg(t.gops)
