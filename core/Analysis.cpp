@@ -287,6 +287,7 @@ AnalysisResult analyze(const Network& net)
         L.modelBytes = bytesFor(L.params, L.bits);
         L.macs = *macs;
         L.flops = *flops;
+        L.paddingMacs = costs->paddingMacs * net.batch; // ≤ macs, so it cannot overflow either
         L.otherOps = *other;
         L.outputElements = *outB;
         L.workspaceBytes = bytesFor(*work, L.bits);

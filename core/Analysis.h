@@ -45,6 +45,7 @@ struct LayerResult {
     int64_t modelBytes = 0;
     int64_t macs = 0;      // × batch
     int64_t flops = 0;     // 2 × macs
+    int64_t paddingMacs = 0; // × batch: the part of macs that multiplies zero padding (LayerCosts)
     int64_t otherOps = 0;  // × batch
     int64_t outputElements = 0; // × batch, whether stored or not
     bool stored = false;        // false for views and in-place activations (they reuse their input)

@@ -26,6 +26,10 @@ struct LayerCosts {
     int64_t macs = 0;      // multiply-accumulates of convolutions, linear layers and attention matmuls
     int64_t otherOps = 0;  // elementwise work of norms, activations, pooling, merges (never in macs)
     int64_t workspace = 0; // elements live only while the layer runs (Q, K, V and the attention map)
+    // Of `macs`, the products with zero padding (a convolution's taps outside its input, a transposed
+    // convolution's products the padding crops). Counted in `macs` by the MAC convention, but a kernel
+    // need not compute them: the roofline places a layer at the work left (README "Kernel runner").
+    int64_t paddingMacs = 0;
 };
 
 // Receptive field along H and W: `size` input pixels seen by one output unit, `jump` the distance

@@ -213,6 +213,7 @@ QByteArray reportJson(const Network& net, const AnalysisResult& a)
             o["model_bytes"] = static_cast<qint64>(l.modelBytes);
             o["macs"] = static_cast<qint64>(l.macs);
             o["flops"] = static_cast<qint64>(l.flops);
+            o["padding_macs"] = static_cast<qint64>(l.paddingMacs);
             o["other_ops"] = static_cast<qint64>(l.otherOps);
             o["activations"] = static_cast<qint64>(l.activations);
             o["activation_bytes"] = static_cast<qint64>(l.activationBytes);

@@ -51,8 +51,21 @@ Result<Shape> depthwiseShape(const LayerParams& p, std::span<const Shape> in)
     return convShape(p, in[0], *oc, in[0][0], true);
 }
 
-// Params = co·(ci/g)·kh·kw + co; MACs = co·(ci/g)·kh·kw·ho·wo (depthwise: ci/g = 1).
-Result<LayerCosts> convCostsWith(const LayerParams& p, int64_t cinPerGroup, const Shape& out)
+// Taps inside the input along H and W (tapsInside): all of them unless zero padding is read.
+std::pair<int64_t, int64_t> realTaps(const LayerParams& p, const Shape& x, const Shape& out)
+{
+    const Padding pad = resolvePadding(p, x[1], x[2]);
+    return {tapsInside(out[1], p.kh, p.sh, p.dh, pad.top, x[1]), tapsInside(out[2], p.kw, p.sw, p.dw, pad.left, x[2])};
+}
+
+bool readsZeroPadding(const LayerParams& p)
+{
+    return p.padMode == static_cast<int64_t>(PadMode::Zeros);
+}
+
+// Params = co·(ci/g)·kh·kw + co; MACs = co·(ci/g)·kh·kw·ho·wo (depthwise: ci/g = 1), of which those
+// whose tap falls on zero padding are paddingMacs = co·(ci/g)·(kh·ho·kw·wo − realH·realW).
+Result<LayerCosts> convCostsWith(const LayerParams& p, int64_t cinPerGroup, const Shape& x, const Shape& out)
 {
     LayerCosts c;
     int64_t co = out[0];
@@ -65,17 +78,21 @@ Result<LayerCosts> convCostsWith(const LayerParams& p, int64_t cinPerGroup, cons
     c.params = *w + (p.bias ? co : 0);
     c.macs = *m;
     c.otherOps = p.bias ? *out.elements() : 0;
+    if (readsZeroPadding(p)) {
+        const auto [h, wd] = realTaps(p, x, out);
+        c.paddingMacs = c.macs - co * cinPerGroup * h * wd; // each factor ≤ its counted one: no overflow
+    }
     return c;
 }
 
 Result<LayerCosts> conv2dCosts(const LayerParams& p, std::span<const Shape> in, const Shape& out)
 {
-    return convCostsWith(p, in[0][0] / p.groups, out);
+    return convCostsWith(p, in[0][0] / p.groups, in[0], out);
 }
 
-Result<LayerCosts> depthwiseCosts(const LayerParams& p, std::span<const Shape>, const Shape& out)
+Result<LayerCosts> depthwiseCosts(const LayerParams& p, std::span<const Shape> in, const Shape& out)
 {
-    return convCostsWith(p, 1, out);
+    return convCostsWith(p, 1, in[0], out);
 }
 
 void convRf(const LayerParams& p, RfBuilder& b)
@@ -97,15 +114,20 @@ void convExplain(ExplainWriter& L)
                               W::n(pad.left) + " + " + W::n(pad.right) + " on W");
     L.eq("ho", "ho", W::windowExpr(x[1], pad.top, pad.bottom, p.kh, p.dh, p.sh, false), o[1]);
     L.eq("wo", "wo", W::windowExpr(x[2], pad.left, pad.right, p.kw, p.dw, p.sw, false), o[2]);
-    std::string w;
+    std::string channels; // co·(ci/g), the MACs of one tap at one output position
     if (L.node.type == LayerType::Conv2d) {
-        w = W::n(o[0]) + "·(" + W::n(x[0]) + "/" + W::n(p.groups) + ")·" + W::n(p.kh) + "·" + W::n(p.kw);
+        channels = W::n(o[0]) + "·(" + W::n(x[0]) + "/" + W::n(p.groups) + ")";
     } else {
         L.eq("co", "co", W::factors({x[0], p.multiplier}), o[0]);
-        w = W::factors({o[0], p.kh, p.kw});
+        channels = W::n(o[0]);
     }
+    const std::string w = channels + "·" + W::n(p.kh) + "·" + W::n(p.kw);
     L.eq("params", "params", w + (p.bias ? " + " + W::n(o[0]) : ""), L.r.params);
     L.eq("MACs", L.batchLabel("MACs"), L.timesBatch(w + "·" + W::n(o[1]) + "·" + W::n(o[2])), L.r.macs);
+    if (readsZeroPadding(p)) {
+        const auto [h, wd] = realTaps(p, x, o);
+        L.paddingMacs(channels, {{p.kh, o[1], h}, {p.kw, o[2], wd}});
+    }
     if (p.bias)
         L.eq("ops", L.batchLabel("bias adds"), L.timesBatch(W::dimsProduct(o)), L.r.otherOps);
     L.fieldWindow(p.kh, p.kw, p.dh, p.dw, p.sh, p.sw);

@@ -107,7 +107,31 @@ int64_t kernelVolume(const LayerParams& p, int nd)
     return nd == 1 ? p.kw : nd == 2 ? p.kh * p.kw : p.kd * p.kh * p.kw;
 }
 
-// Params = co·(ci/g)·Πk + co; MACs = co·(ci/g)·Πk·Πout (as Conv2d).
+// Per axis {taps, positions, taps inside} (tapsInside): a convolution's positions are its outputs
+// and the extent its input; a transposed convolution's positions are its inputs and the extent its
+// (cropped) output.
+std::vector<ExplainWriter::TapCount> tapCounts(const std::vector<Axis>& axes, const Shape& positions,
+                                               const Shape& extent)
+{
+    std::vector<ExplainWriter::TapCount> v;
+    for (size_t i = 0; i < axes.size(); ++i) {
+        const Axis& a = axes[i];
+        v.push_back({a.k, positions[i + 1], tapsInside(positions[i + 1], a.k, a.s, a.d, a.pa, extent[i + 1])});
+    }
+    return v;
+}
+
+// Of `macs`, the products outside the taps counted by tapCounts: channels·(Πk·Πpositions − Πinside).
+int64_t paddingMacsOf(int64_t macs, int64_t channels, const std::vector<ExplainWriter::TapCount>& taps)
+{
+    int64_t inside = channels; // each factor ≤ its counted one, so the product ≤ macs
+    for (const ExplainWriter::TapCount& t : taps)
+        inside *= t.inside;
+    return macs - inside;
+}
+
+// Params = co·(ci/g)·Πk + co; MACs = co·(ci/g)·Πk·Πout (as Conv2d), of which paddingMacs multiply
+// zero padding (only with zero padding: reflected or replicated taps read real values).
 Result<LayerCosts> convCosts(const LayerParams& p, std::span<const Shape> in, const Shape& out, int nd)
 {
     const int64_t co = out[0];
@@ -121,6 +145,8 @@ Result<LayerCosts> convCosts(const LayerParams& p, std::span<const Shape> in, co
     c.params = *w + (p.bias ? co : 0);
     c.macs = *m;
     c.otherOps = p.bias ? *out.elements() : 0;
+    if (p.padMode == static_cast<int64_t>(PadMode::Zeros))
+        c.paddingMacs = paddingMacsOf(c.macs, co * (in[0][0] / p.groups), tapCounts(axesOf(p, nd, in[0]), out, in[0]));
     return c;
 }
 Result<LayerCosts> conv1dCosts(const LayerParams& p, std::span<const Shape> in, const Shape& out)
@@ -177,6 +203,7 @@ void convExplain(ExplainWriter& L)
     std::string w = W::n(o[0]) + "·(" + W::n(x[0]) + "/" + W::n(p.groups) + ")·" + kernelFactors(p, nd);
     L.eq("params", "params", w + (p.bias ? " + " + W::n(o[0]) : ""), L.r.params);
     L.eq("MACs", L.batchLabel("MACs"), L.timesBatch(w + "·" + outFactors(o)), L.r.macs);
+    L.paddingMacs(W::n(o[0]) + "·(" + W::n(x[0]) + "/" + W::n(p.groups) + ")", tapCounts(axes, o, x));
     if (p.bias)
         L.eq("ops", L.batchLabel("bias adds"), L.timesBatch(W::dimsProduct(o)), L.r.otherOps);
     if (nd == 1)
@@ -407,6 +434,7 @@ Result<LayerCosts> convTCosts(const LayerParams& p, std::span<const Shape> in, c
     c.params = *w + (p.bias ? co : 0);
     c.macs = *m;
     c.otherOps = p.bias ? *out.elements() : 0;
+    c.paddingMacs = paddingMacsOf(c.macs, ci * (co / p.groups), tapCounts(axesOf(p, nd, Shape{}), in[0], out));
     return c;
 }
 Result<LayerCosts> convT1dCosts(const LayerParams& p, std::span<const Shape> in, const Shape& out)
@@ -498,6 +526,7 @@ void convTExplain(ExplainWriter& L)
     std::string w = W::n(x[0]) + "·(" + W::n(o[0]) + "/" + W::n(p.groups) + ")·" + kernelFactors(p, nd);
     L.eq("params", "params", w + (p.bias ? " + " + W::n(o[0]) : ""), L.r.params);
     L.eq("MACs", L.batchLabel("MACs"), L.timesBatch(w + "·" + outFactors(x)), L.r.macs);
+    L.paddingMacs(W::n(x[0]) + "·(" + W::n(o[0]) + "/" + W::n(p.groups) + ")", tapCounts(axes, x, o));
     if (p.bias)
         L.eq("ops", L.batchLabel("bias adds"), L.timesBatch(W::dimsProduct(o)), L.r.otherOps);
 }

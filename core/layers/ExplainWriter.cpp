@@ -92,6 +92,19 @@ void ExplainWriter::eq(const std::string& quantity, const std::string& label, co
     m_lines.push_back({quantity, hasOperator(expr) ? label + " = " + expr + " = " + v : label + " = " + v});
 }
 
+void ExplainWriter::paddingMacs(const std::string& channels, const std::vector<TapCount>& axes)
+{
+    if (r.paddingMacs <= 0)
+        return;
+    std::string counted, inside;
+    for (const TapCount& a : axes) {
+        counted += (counted.empty() ? "" : "·") + n(a.taps) + "·" + n(a.positions);
+        inside += (inside.empty() ? "" : "·") + n(a.inside);
+    }
+    eq("padding MACs", batchLabel("MACs on zero padding"),
+       timesBatch(channels + "·(" + counted + kMinus + inside + ")"), r.paddingMacs);
+}
+
 void ExplainWriter::text(const std::string& quantity, const std::string& t) { m_lines.push_back({quantity, t}); }
 
 bool ExplainWriter::has(const std::string& quantity) const

@@ -36,6 +36,14 @@ public:
     void text(const std::string& quantity, const std::string& t);
     bool has(const std::string& quantity) const;
 
+    // "MACs on zero padding = channels·(k·n·… − inside·…) = value" for a window layer whose taps
+    // partly fall on zero padding (LayerCosts::paddingMacs), one {taps, positions, inside} per axis;
+    // nothing when none do. `channels` is the MACs of one tap at one position: "co·(ci/g)".
+    struct TapCount {
+        int64_t taps, positions, inside;
+    };
+    void paddingMacs(const std::string& channels, const std::vector<TapCount>& axes);
+
     // The receptive-field lines this kind wants: a sliding window, or a mix over the whole map.
     // Without either, the field is stated as passed on or joined.
     void fieldWindow(int64_t kh, int64_t kw, int64_t dh, int64_t dw, int64_t sh, int64_t sw);

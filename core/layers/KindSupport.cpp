@@ -231,6 +231,63 @@ Result<int64_t> windowOut(int64_t in, int64_t k, int64_t s, int64_t d, int64_t p
     return out;
 }
 
+namespace {
+
+// GCC and Clang on every target we build; 128 bits hold the products of two 64-bit sizes.
+__extension__ typedef __int128 Wide;
+
+// Σ_{i=0}^{n−1} ⌊(a·i + b)/m⌋ for n, a, b ≥ 0 and m ≥ 1. Each round takes the whole multiples of m out
+// of a and b, then counts the same lattice points under the line with the axes swapped, which
+// shrinks (m, a) as Euclid's algorithm does.
+Wide floorSum(Wide n, Wide m, Wide a, Wide b)
+{
+    Wide sum = 0;
+    while (n > 0) {
+        if (a >= m) {
+            sum += (a / m) * (n * (n - 1) / 2);
+            a %= m;
+        }
+        if (b >= m) {
+            sum += (b / m) * n;
+            b %= m;
+        }
+        const Wide top = a * n + b;
+        if (top < m)
+            break;
+        n = top / m;
+        b = top % m;
+        std::swap(m, a);
+    }
+    return sum;
+}
+
+Wide ceilDiv(Wide x, Wide y) { return x > 0 ? (x + y - 1) / y : -((-x) / y); }
+
+// #{(p, t) ∈ [0, P) × [0, k): p·s + t·d < x}. Tap t reaches ⌈(x − t·d)/s⌉ positions, capped at P:
+// taps below t0 reach all P, taps from T on none, and the ones between sum as a floor sum (indexed
+// from the last so that its slope d is positive).
+Wide pairsBelow(Wide P, Wide k, Wide s, Wide d, Wide x)
+{
+    if (x <= 0 || P <= 0 || k <= 0)
+        return 0;
+    const Wide T = std::min(k, ceilDiv(x, d));
+    const Wide t0 = std::clamp(ceilDiv(x - P * s, d), Wide(0), T);
+    return P * t0 + floorSum(T - t0, s, d, x - (T - 1) * d + s - 1);
+}
+
+} // namespace
+
+int64_t tapsInside(int64_t positions, int64_t k, int64_t s, int64_t d, int64_t padBefore, int64_t extent)
+{
+    if (positions <= 0 || k <= 0 || s <= 0 || d <= 0)
+        return 0;
+    const Wide P = positions, K = k;
+    // Pairs past the end, counted from the last index (P − 1)·s + (k − 1)·d − padBefore backwards.
+    const Wide last = (P - 1) * s + (K - 1) * d - padBefore;
+    const Wide inside = P * K - pairsBelow(P, K, s, d, padBefore) - pairsBelow(P, K, s, d, last - extent + 1);
+    return static_cast<int64_t>(std::clamp(inside, Wide(0), P * K));
+}
+
 Result<Shape> broadcast(std::span<const Shape> in)
 {
     Shape out = in[0];

@@ -43,6 +43,12 @@ Status expectRank(const Shape& s, int rank, const char* what);
 // Output length of a sliding window along one axis; the error names the axis.
 Result<int64_t> windowOut(int64_t in, int64_t k, int64_t s, int64_t d, int64_t padA, int64_t padB, bool ceilMode,
                           const char* axis);
+// Along one axis of a sliding window, the (position, tap) pairs whose index position·s + tap·d − padBefore
+// lands inside [0, extent). For a convolution the positions are its outputs and the extent its input:
+// the other pairs multiply zero padding. For a transposed convolution the positions are its inputs and
+// the extent its output: the other pairs write products the padding crops. Exact, and O(log) in the
+// sizes, so a hostile file's 10^12-tap kernel cannot stall the analysis.
+int64_t tapsInside(int64_t positions, int64_t k, int64_t s, int64_t d, int64_t padBefore, int64_t extent);
 // NumPy broadcasting of every input's per-sample shape.
 Result<Shape> broadcast(std::span<const Shape> in);
 // Costs of `perElement` operations on every output element.

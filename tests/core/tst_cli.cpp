@@ -68,6 +68,9 @@ void TestCli::jsonSchemaAndFigures()
     QCOMPARE(conv1["model_bytes"].toInteger(), qint64(34944));
     QCOMPARE(conv1["macs"].toInteger(), qint64(34848 * 55 * 55));
     QCOMPARE(conv1["flops"].toInteger(), qint64(2 * 34848 * 55 * 55));
+    // 11×11 stride 4, padding 2 on 224: output o's taps read 4o − 2 .. 4o + 8; o = 0 has two on the
+    // padding, o = 54 one (index 224), so 11·55 − 3 = 602 of 605 are inside per axis.
+    QCOMPARE(conv1["padding_macs"].toInteger(), qint64(96 * 3 * (605 * 605 - 602 * 602)));
     QCOMPARE(conv1["receptive_field"].toObject()["size"].toArray(), (QJsonArray{11, 11}));
     QCOMPARE(conv1["receptive_field"].toObject()["jump"].toArray(), (QJsonArray{4, 4}));
     QVERIFY(conv1["error"].isNull());

@@ -6,6 +6,7 @@
 #include "core/ModelBuilder.h"
 #include "core/NetworkFile.h"
 #include "core/LayerRules.h"
+#include "core/layers/KindSupport.h"
 #include "core/layers/LayerKind.h"
 
 #include <QTest>
@@ -22,6 +23,7 @@ struct CostRow {
     LayerParams params;
     Shape out;
     int64_t params_ = 0, state = 0, macs = 0, ops = 0;
+    int64_t paddingMacs = 0; // of macs, the products with zero padding
 };
 
 // A receptive-field case on a fresh input (field 1, jump 1, start 0): size, jump and start along H
@@ -52,14 +54,17 @@ const std::map<std::string_view, CostRow>& costRows()
         {"input", {{}, with(T::Input, [](LayerParams& p) { p.dims = Shape{3, 32, 32}; }), Shape{3, 32, 32}}},
         // 512·10 + 10 params; 512·10 MACs; 10 bias adds
         {"linear", {{Shape{512}}, with(T::Linear, [](LayerParams& p) { p.features = 10; }), Shape{10}, 5130, 0, 5120, 10}},
-        // 16·3·3·3 + 16 = 448; 432·32·32 = 442,368 MACs; 16·32·32 bias adds
+        // 16·3·3·3 + 16 = 448; 432·32·32 = 442,368 MACs; 16·32·32 bias adds. Padding 1: per axis the
+        // first and last outputs each have one tap outside, 3·32 − 2 = 94 inside: 16·3·(96·96 − 94·94)
+        // = 18,240 MACs on zero padding.
         {"conv2d",
          {{Shape{3, 32, 32}}, with(T::Conv2d, [](LayerParams& p) { p.features = 16; }), Shape{16, 32, 32}, 448, 0,
-          442368, 16384}},
-        // ho = ⌊(16 + 2 − 3)/2⌋ + 1 = 8; 8·9 + 8 = 80; 72·8·8 = 4,608 MACs
+          442368, 16384, 18240}},
+        // ho = ⌊(16 + 2 − 3)/2⌋ + 1 = 8; 8·9 + 8 = 80; 72·8·8 = 4,608 MACs. Taps of output o read 2o − 1,
+        // 2o, 2o + 1: only o = 0's first is padding (o = 7 reads 13..15): 8·(24·24 − 23·23) = 376.
         {"depthwise_conv2d",
          {{Shape{8, 16, 16}}, with(T::DepthwiseConv2d, [](LayerParams& p) { p.sh = p.sw = 2; }), Shape{8, 8, 8}, 80, 0,
-          4608, 512}},
+          4608, 512, 376}},
         // 4×4×4 outputs · 2·2
         {"max_pool2d", {{Shape{4, 8, 8}}, d(T::MaxPool2d), Shape{4, 4, 4}, 0, 0, 0, 256}},
         // ho = ⌊(7 + 2 − 3)/2⌋ + 1 = 4; 64 outputs · 9
@@ -187,7 +192,8 @@ const std::map<std::string_view, CostRow>& costRows()
           Shape{5, 8}, 736, 0, 3040, 2800}},
         // T 5, I 3, H 4: params 3·(4·7 + 8) = 108; MACs 5·3·4·7 = 420; ops 5·4·(18 + 2·3) = 480
         {"gru", {{Shape{5, 3}}, with(T::GRU, [](LayerParams& p) { p.hidden = 4; }), Shape{5, 4}, 108, 0, 420, 480}},
-        // lo = ⌊(50 + 1 + 1 − 3)/2⌋ + 1 = 25; params 8·4·3 + 8 = 104; MACs 8·4·3·25 = 2,400; 8·25 bias adds
+        // lo = ⌊(50 + 1 + 1 − 3)/2⌋ + 1 = 25; params 8·4·3 + 8 = 104; MACs 8·4·3·25 = 2,400; 8·25 bias adds.
+        // Output o reads 2o − 1 .. 2o + 1: one tap of 75 on padding (o = 24 reads 47..49): 8·4·1 = 32.
         {"conv1d",
          {{Shape{4, 50}},
           with(T::Conv1d,
@@ -195,18 +201,20 @@ const std::map<std::string_view, CostRow>& costRows()
                    p.features = 8;
                    p.sw = 2;
                }),
-          Shape{8, 25}, 104, 0, 2400, 200}},
-        // 3×3×3, padding 1: 4×6×6 kept; params 4·2·27 + 4 = 220; MACs 216·(4·6·6) = 31,104; 4·144 bias adds
+          Shape{8, 25}, 104, 0, 2400, 200, 32}},
+        // 3×3×3, padding 1: 4×6×6 kept; params 4·2·27 + 4 = 220; MACs 216·(4·6·6) = 31,104; 4·144 bias adds.
+        // Taps inside: D 3·4 − 2 = 10, H and W 3·6 − 2 = 16: 4·2·(12·18·18 − 10·16·16) = 10,624 on padding.
         {"conv3d",
          {{Shape{2, 4, 6, 6}}, with(T::Conv3d, [](LayerParams& p) { p.features = 4; }), Shape{4, 4, 6, 6}, 220, 0,
-          31104, 576}},
+          31104, 576, 10624}},
         // lo = (10 − 1)·2 − 0 + (2 − 1) + 0 + 1 = 20; params 4·2·2 + 2 = 18; MACs 4·2·2·10 = 160 (per input
-        // position); 2·20 bias adds
+        // position); 2·20 bias adds; no padding, every product lands inside
         {"conv_transpose1d",
          {{Shape{4, 10}}, with(T::ConvTranspose1d, [](LayerParams& p) { p.features = 2; }), Shape{2, 20}, 18, 0, 160,
           40}},
         // 3×3 s2 p1 output padding 1: ho = (5 − 1)·2 − 2 + 2 + 1 + 1 = 10; params 8·4·9 + 4 = 292;
-        // MACs 8·4·9·(5·5) = 7,200; 4·100 bias adds
+        // MACs 8·4·9·(5·5) = 7,200; 4·100 bias adds. Input i's taps write 2i − 1 .. 2i + 1: only i = 0's
+        // first lands in the cropped padding (i = 4 writes 7..9 of 10): 8·4·(15·15 − 14·14) = 928.
         {"conv_transpose2d",
          {{Shape{8, 5, 5}},
           with(T::ConvTranspose2d,
@@ -216,7 +224,7 @@ const std::map<std::string_view, CostRow>& costRows()
                    p.pt = p.pl = 1;
                    p.outPadH = p.outPadW = 1;
                }),
-          Shape{4, 10, 10}, 292, 0, 7200, 400}},
+          Shape{4, 10, 10}, 292, 0, 7200, 400, 928}},
         // 40 / 4 = 10 per channel; 3·10 outputs · 4 compares
         {"max_pool1d", {{Shape{3, 40}}, d(T::MaxPool1d), Shape{3, 10}, 0, 0, 0, 120}},
         // ⌊(9 − 2)/2⌋ + 1 = 4; 3·4 outputs · 2 adds
@@ -314,6 +322,7 @@ private slots:
     void upsampleAfterStrideHalvesTheJump_data();
     void upsampleAfterStrideHalvesTheJump();
     void oneDimensionalInputCarriesItsFieldOnW();
+    void tapsInsideCountsEveryPair();
 };
 
 void TestLayerKinds::registryIsComplete()
@@ -369,6 +378,7 @@ void TestLayerKinds::everyKind()
     QCOMPARE(costs->state, c.state);
     QCOMPARE(costs->macs, c.macs);
     QCOMPARE(costs->otherOps, c.ops);
+    QCOMPARE(costs->paddingMacs, c.paddingMacs);
 
     // Spatial kinds: a receptive-field row too.
     if (k.spatial) {
@@ -651,3 +661,38 @@ void TestLayerKinds::oneDimensionalInputCarriesItsFieldOnW()
 
 QTEST_APPLESS_MAIN(TestLayerKinds)
 #include "tst_layerkinds.moc"
+
+// tapsInside against the definition, pair by pair, over every small window (strides and dilations
+// past the kernel, padding wider than the input, windows that overhang the end), and at sizes no
+// loop could count.
+void TestLayerKinds::tapsInsideCountsEveryPair()
+{
+    int cases = 0;
+    for (int64_t positions = 1; positions <= 7; ++positions)
+        for (int64_t k = 1; k <= 5; ++k)
+            for (int64_t s = 1; s <= 3; ++s)
+                for (int64_t d = 1; d <= 3; ++d)
+                    for (int64_t pad = 0; pad <= 6; ++pad)
+                        for (int64_t extent = 1; extent <= 9; ++extent) {
+                            int64_t inside = 0;
+                            for (int64_t p = 0; p < positions; ++p)
+                                for (int64_t t = 0; t < k; ++t) {
+                                    const int64_t i = p * s + t * d - pad;
+                                    inside += i >= 0 && i < extent;
+                                }
+                            QCOMPARE(kinds::tapsInside(positions, k, s, d, pad, extent), inside);
+                            ++cases;
+                        }
+    QCOMPARE(cases, 7 * 5 * 3 * 3 * 7 * 9);
+    // 10^12 outputs of a 3-tap window padded by 1: only the first and the last output lose a tap.
+    const int64_t T = 1000000000000;
+    QCOMPARE(kinds::tapsInside(T, 3, 1, 1, 1, T), 3 * T - 2);
+    // One output of a 2·10^12 + 1-tap window over a 1-pixel input padded by 10^12 on each side: the
+    // middle tap alone reads the pixel.
+    QCOMPARE(kinds::tapsInside(1, 2 * T + 1, 1, 1, T, 1), int64_t(1));
+    // Stride and dilation 10^6, 10^6 outputs, 1,000 taps, padding 5·10^8: pair (p, t) reads
+    // 10^6·(p + t − 500), inside [0, 10^12) when 500 ≤ p + t < 10^6 + 500. Outside: p + t = n < 500 in
+    // n + 1 ways (1 + … + 500), and p + t = n ≥ 10^6 + 500 in 10^6 + 999 − n ways (499 + … + 1).
+    QCOMPARE(kinds::tapsInside(1000000, 1000, 1000000, 1000000, 500000000, T),
+             int64_t(1000000) * 1000 - 500 * 501 / 2 - 499 * 500 / 2);
+}

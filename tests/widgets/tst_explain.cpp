@@ -164,6 +164,8 @@ std::optional<int64_t> expected(const ExplainLine& l, const LayerResult& r)
         return r.params;
     if (l.quantity == "MACs")
         return r.macs;
+    if (l.quantity == "padding MACs")
+        return r.paddingMacs;
     if (l.quantity == "ops")
         return r.otherOps;
     if (l.quantity == "memory")
@@ -216,6 +218,9 @@ void TestExplain::chosenLayers_data()
                                  << "params = 64·(64/1)·3·3 + 64 = 36,928";
     QTest::newRow("conv MACs") << "conv" << 1 << "MACs"
                                << "MACs = 64·(64/1)·3·3·28·28 = 28,901,376";
+    // Taps of output o read 2o − 1 .. 2o + 1 of 56: only o = 0's first is padding, 3·28 − 1 = 83 inside.
+    QTest::newRow("conv padding MACs") << "conv" << 1 << "padding MACs"
+                                       << "MACs on zero padding = 64·(64/1)·(3·28·3·28 − 83·83) = 684,032";
     QTest::newRow("conv MACs batch") << "conv" << 8 << "MACs"
                                      << "MACs (batch 8) = 64·(64/1)·3·3·28·28·8 = 231,211,008";
     QTest::newRow("conv RF") << "conv" << 1 << "RF"
