@@ -193,6 +193,7 @@ int benchCommand(int argc, char** argv)
             o["status"] = statusText(t.status);
             o["output_shape"] = shapeJson(r.batch, a.layers[i].output);
             o["macs"] = static_cast<qint64>(a.layers[i].macs);
+            o["padding_macs"] = static_cast<qint64>(a.layers[i].paddingMacs);
             o["latency_us_median"] = t.medianUs;
             o["latency_us_p90"] = t.p90Us;
             o["spread"] = t.spread;
@@ -201,6 +202,7 @@ int benchCommand(int argc, char** argv)
             o["foreign_load"] = t.foreignLoad;
             o["attempts"] = t.attempts;
             o["gflops"] = t.gflops;
+            o["gops"] = t.gops;
             o["bytes_moved"] = static_cast<qint64>(t.bytesMoved);
             o["arithmetic_intensity"] = t.intensity;
             o["repeats"] = t.repeats;

@@ -84,9 +84,11 @@ struct LayerTiming {
     bool noisy = false;        // still noisy after the re-measurements (see isNoisy)
     int attempts = 0;          // measurements made (1 + re-measurements)
     double gflops = 0;         // 2·MACs / median time (GFLOP/s), the README convention
-    double gops = 0;           // (2·MACs + other ops) / median time: the roofline's y for layers without MACs
+    // The roofline's y: (2·(MACs − padding MACs) + other ops) / median time, the work a kernel must do
+    // (LayerResult::paddingMacs: products with zero padding, which oneDNN skips and Eigen computes).
+    double gops = 0;
     int64_t bytesMoved = 0;    // fp32 inputs + weights + output
-    double intensity = 0;      // (2·MACs + other ops) / bytesMoved, operations per byte
+    double intensity = 0;      // the roofline's x: the same operations / bytesMoved, per byte
     int64_t estimatedBytes = 0; // memory the measurement needs (the guard's estimate)
 };
 

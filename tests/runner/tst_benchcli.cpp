@@ -38,6 +38,9 @@ void TestBenchCli::jsonCarriesSpreadShapesAndTheMachine()
     // MACs = 16·48·48 · 3·3·3 = 36,864 · 27 = 995,328.
     QCOMPARE(conv0["output_shape"].toArray(), (QJsonArray{1, 16, 48, 48}));
     QCOMPARE(conv0["macs"].toInteger(), qint64(995328));
+    // Output o's taps read 2o − 1 .. 2o + 1 of 96: o = 0's first is padding, 3·48 − 1 = 143 inside.
+    QCOMPARE(conv0["padding_macs"].toInteger(), qint64(16 * 3 * (144 * 144 - 143 * 143)));
+    QVERIFY(conv0["gops"].toDouble() > 0);
     QVERIFY(conv0["spread"].toDouble() >= 1.0);
     QVERIFY(conv0["noisy"].isBool());
     // noisy is exactly the documented rule on the reported spread.

@@ -151,6 +151,9 @@ RunnerPanel::RunnerPanel(core::Document& doc, Selection& selection, QWidget* par
     m_tabs = new QTabWidget;
     m_latency = new QCustomPlot;
     m_roofline = new QCustomPlot;
+    m_roofline->setToolTip("Each layer at the work a kernel must do: its MACs count every tap, but the taps on zero "
+                           "padding multiply zeros and oneDNN skips them, so they are left out of its operations "
+                           "here (a padded convolution at the machine's peak would otherwise sit above the roof).");
     m_sweepPlot = new QCustomPlot;
     m_tabs->addTab(m_latency, "Latency");
     m_tabs->addTab(m_roofline, "Roofline");
@@ -641,7 +644,7 @@ void RunnerPanel::redrawRoofline()
         a->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
     }
     p->xAxis->setLabel("arithmetic intensity (operations per byte moved)");
-    p->yAxis->setLabel("achieved GOP/s");
+    p->yAxis->setLabel("achieved GOP/s (padding taps left out)");
     // Points crowd the upper left (low intensity) and the roofs run along the top: the legend goes
     // bottom right, where the ridge leaves empty space.
     p->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
