@@ -49,7 +49,8 @@ bool Document::applyOptimalSchedule(uint64_t revision, deploy::ScheduleResult sc
     if (revision != m_revision || !m_deployment.searching)
         return false;
     deploy::applySchedule(m_deployment, m_net, m_analysis, std::move(schedule), m_deploySettings);
-    ++m_revision;
+    // The revision stays: an order of the same layers changes no kernel, and a run taken on the
+    // heuristic order would otherwise show as stale the moment the search came back.
     emit changed(Change{ChangeKind::Params, {}});
     return true;
 }

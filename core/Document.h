@@ -49,7 +49,8 @@ public:
 
     const Network& network() const { return m_net; }
     const AnalysisResult& analysis() const { return m_analysis; }
-    // Increments on every change that alters figures; kernel results keep it to detect staleness.
+    // Increments on every change that alters figures or what the kernels run; kernel results keep it to
+    // detect staleness. The exact schedule's arrival (applyOptimalSchedule) only reorders: it keeps it.
     uint64_t revision() const { return m_revision; }
 
     // Replaces the whole network (not undoable on its own; the GUI clears its undo stack).
