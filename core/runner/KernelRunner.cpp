@@ -303,8 +303,9 @@ struct Runner {
 
     int64_t estimate(const LayerResult& L) const
     {
-        // fp32 inputs + output + weights + working memory (im2col of a convolution is the largest).
-        int64_t e = L.outputElements + L.params + L.perSample.workspace * a.batch;
+        // fp32 inputs + output + weights and stored state (BatchNorm statistics, fixed operands) +
+        // working memory (im2col of a convolution is the largest).
+        int64_t e = L.outputElements + L.params + L.state + L.perSample.workspace * a.batch;
         for (const Shape& s : a.inputsOf(L))
             e += *s.elements() * a.batch;
         const Node& node = net.nodes()[static_cast<size_t>(L.nodeIndex)];
@@ -885,7 +886,8 @@ RunReport runKernels(const Network& netIn, const RunOptions& options, RunControl
         int64_t inElems = 0;
         for (const k::Tensor& t : p->inputs)
             inElems += t.size();
-        T.bytesMoved = 4 * (inElems + L.params + L.outputElements);
+        // Stored state is read like the weights: BatchNorm's running statistics, a fixed operand.
+        T.bytesMoved = 4 * (inElems + L.params + L.state + L.outputElements);
         // The roofline places a layer at the work no kernel can skip: a product with zero padding is a
         // counted MAC, but oneDNN leaves it out, and a 14×14 convolution that ran at the machine's peak
         // would otherwise sit 1/(40/42)² = 1.10× above it.

@@ -87,7 +87,7 @@ struct LayerTiming {
     // The roofline's y: (2·(MACs − padding MACs) + other ops) / median time, the work a kernel must do
     // (LayerResult::paddingMacs: products with zero padding, which oneDNN skips and Eigen computes).
     double gops = 0;
-    int64_t bytesMoved = 0;    // fp32 inputs + weights + output
+    int64_t bytesMoved = 0;    // fp32 inputs + weights + stored state + output
     double intensity = 0;      // the roofline's x: the same operations / bytesMoved, per byte
     int64_t estimatedBytes = 0; // memory the measurement needs (the guard's estimate)
 };

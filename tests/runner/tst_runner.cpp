@@ -18,6 +18,7 @@ private slots:
     void everyLayerRuns_data();
     void everyLayerRuns();
     void derivedFiguresFollowTheFormulas();
+    void bytesMovedCountsStoredState();
     void cancelStopsPromptly();
     void memoryGuardSkipsWithAReason();
     void opaqueLayersAreSkippedNotFaked();
@@ -185,6 +186,21 @@ void TestRunner::derivedFiguresFollowTheFormulas()
     QVERIFY(qFuzzyCompare(t.gops, work / (t.medianUs * 1e3)));
     QVERIFY(qFuzzyCompare(t.intensity, work / static_cast<double>(t.bytesMoved)));
     QVERIFY(qFuzzyCompare(r.sumUs, t.medianUs)); // the input layer costs nothing
+}
+
+// A BatchNorm reads its running statistics as it reads γ and β: 16 channels on 8×8, input and
+// output 1,024 values each, γ, β 32 parameters, mean and variance 32 state: 4·2,112 bytes.
+void TestRunner::bytesMovedCountsStoredState()
+{
+    ModelBuilder b("one batchnorm");
+    NodeId x = b.input({16, 8, 8});
+    NodeId n = b.batchNorm(x);
+    Network net = b.finish();
+    RunReport r = runKernels(net, quick(BackendKind::Eigen));
+    const LayerTiming& t = r.layers[1];
+    QCOMPARE(t.id, n);
+    QCOMPARE(t.status, TimingStatus::Measured);
+    QCOMPARE(t.bytesMoved, int64_t(4 * (1024 + 32 + 32 + 1024)));
 }
 
 void TestRunner::cancelStopsPromptly()
