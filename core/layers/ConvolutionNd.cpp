@@ -526,7 +526,8 @@ void convTExplain(ExplainWriter& L)
     std::string w = W::n(x[0]) + "·(" + W::n(o[0]) + "/" + W::n(p.groups) + ")·" + kernelFactors(p, nd);
     L.eq("params", "params", w + (p.bias ? " + " + W::n(o[0]) : ""), L.r.params);
     L.eq("MACs", L.batchLabel("MACs"), L.timesBatch(w + "·" + outFactors(x)), L.r.macs);
-    L.paddingMacs(W::n(x[0]) + "·(" + W::n(o[0]) + "/" + W::n(p.groups) + ")", tapCounts(axes, x, o));
+    L.paddingMacs(W::n(x[0]) + "·(" + W::n(o[0]) + "/" + W::n(p.groups) + ")", tapCounts(axes, x, o),
+                  "MACs the padding crops");
     if (p.bias)
         L.eq("ops", L.batchLabel("bias adds"), L.timesBatch(W::dimsProduct(o)), L.r.otherOps);
 }

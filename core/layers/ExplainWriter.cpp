@@ -92,7 +92,8 @@ void ExplainWriter::eq(const std::string& quantity, const std::string& label, co
     m_lines.push_back({quantity, hasOperator(expr) ? label + " = " + expr + " = " + v : label + " = " + v});
 }
 
-void ExplainWriter::paddingMacs(const std::string& channels, const std::vector<TapCount>& axes)
+void ExplainWriter::paddingMacs(const std::string& channels, const std::vector<TapCount>& axes,
+                                const std::string& label)
 {
     if (r.paddingMacs <= 0)
         return;
@@ -101,7 +102,7 @@ void ExplainWriter::paddingMacs(const std::string& channels, const std::vector<T
         counted += (counted.empty() ? "" : "·") + n(a.taps) + "·" + n(a.positions);
         inside += (inside.empty() ? "" : "·") + n(a.inside);
     }
-    eq("padding MACs", batchLabel("MACs on zero padding"),
+    eq("padding MACs", batchLabel(label),
        timesBatch(channels + "·(" + counted + kMinus + inside + ")"), r.paddingMacs);
 }
 

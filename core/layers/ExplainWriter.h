@@ -42,7 +42,8 @@ public:
     struct TapCount {
         int64_t taps, positions, inside;
     };
-    void paddingMacs(const std::string& channels, const std::vector<TapCount>& axes);
+    void paddingMacs(const std::string& channels, const std::vector<TapCount>& axes,
+                     const std::string& label = "MACs on zero padding");
 
     // The receptive-field lines this kind wants: a sliding window, or a mix over the whole map.
     // Without either, the field is stated as passed on or joined.
