@@ -18,6 +18,9 @@ conventions"):
            duration of one forward pass (modules call them through those names), so the products
            inside nn.MultiheadAttention's functional code are seen too. Gradients stay enabled while
            counting so nn.TransformerEncoderLayer does not take its fused inference kernel.
+  padding_macs  of macs, the convolution taps on zero padding (README "MACs on zero padding"): each
+           convolution runs once more in float64 on an all-ones input and all-ones weights, no bias,
+           so each output element counts the taps that read the input; macs minus their sum
   output   the first output's shape; input: the input's shape and dtype
   exporter_folding  parameter values the exporter's constant folding adds to the file (Swin's expanded
            relative-position bias; 0 for every other model): the file holds params + this
@@ -502,6 +505,7 @@ class MacCounter:
 
     def __init__(self):
         self.macs = 0
+        self.padding_macs = 0
         self.saved = []
 
     def _wrap(self, owner, name, count):
@@ -515,13 +519,30 @@ class MacCounter:
         self.saved.append((owner, name, orig))
         setattr(owner, name, wrapper)
 
+    def _inside(self, fn, x, w, a, k):
+        """Products of the convolution fn that touch no padding: its output summed on ones."""
+        rest = a if "bias" in k else a[1:]  # the arguments after the bias
+        k = {n: v for n, v in k.items() if n != "bias"}
+        with torch.no_grad():
+            y = fn(torch.ones(x.shape, dtype=torch.float64), torch.ones(w.shape, dtype=torch.float64), None,
+                   *rest, **k)
+        return int(round(y.sum().item()))
+
     def __enter__(self):
+        def counted(macs, fn, x, w, a, k):
+            self.padding_macs += macs - self._inside(fn, x, w, a, k)
+            return macs
+
         def conv(out, x, w, *a, **k):
-            return out.numel() * w.shape[1] * _prod(w.shape[2:])
+            return counted(out.numel() * w.shape[1] * _prod(w.shape[2:]), conv.orig[out.dim()], x, w, a, k)
 
         def convt(out, x, w, *a, **k):
             # every input element scatters a kernel over co/g channels: w is [ci, co/g, k...]
-            return x.numel() * w.shape[1] * _prod(w.shape[2:])
+            return counted(x.numel() * w.shape[1] * _prod(w.shape[2:]), convt.orig[out.dim()], x, w, a, k)
+
+        # The unwrapped functions by the output's rank (batch and channels + 1, 2 or 3 spatial axes).
+        conv.orig = {3: F.conv1d, 4: F.conv2d, 5: F.conv3d}
+        convt.orig = {3: F.conv_transpose1d, 4: F.conv_transpose2d, 5: F.conv_transpose3d}
 
         def linear(out, x, w, *a, **k):
             return out.numel() * w.shape[-1]
@@ -593,7 +614,7 @@ def figures(model, x):
         h.remove()
     if isinstance(y, (tuple, list)):
         y = y[0]
-    return counter.macs + rnn_total[0], list(y.shape)
+    return counter.macs + rnn_total[0], counter.padding_macs, list(y.shape)
 
 
 def export(name, outdir):
@@ -602,7 +623,7 @@ def export(name, outdir):
     x = make_input()
     params = sum(p.numel() for p in model.parameters())
     state = sum(b.numel() for n, b in model.named_buffers() if n.endswith(("running_mean", "running_var")))
-    macs, out = figures(model, x)
+    macs, padding_macs, out = figures(model, x)
     # Documented exporter folding: the exporter's constant folding replaces Swin's
     # relative_position_bias_table[relative_position_index] (a Gather of a (2w−1)²×heads table by a
     # w²·w² index) by its result, a new w²×w²×heads initializer; the file holds those values instead.
@@ -623,7 +644,7 @@ def export(name, outdir):
     # (taken under no_grad) has no ONNX export.
     torch.onnx.export(model, (x,), path, opset_version=OPSET, input_names=["input"], output_names=["output"],
                       training=torch.onnx.TrainingMode.PRESERVE, do_constant_folding=True)
-    info = {"name": name, "label": label, "params": params, "state": state, "macs": macs, "output": out,
+    info = {"name": name, "label": label, "params": params, "state": state, "macs": macs, "padding_macs": padding_macs, "output": out,
             "exporter_folding": folded, "fixed_constants": fixed,
             "input": list(x.shape), "input_dtype": str(x.dtype).replace("torch.", ""), "opset": OPSET,
             "torch": torch.__version__}

@@ -394,6 +394,11 @@ void TestTorchImports::imports()
         }
     }
     QCOMPARE(a.totals.macs, torch["macs"].toInteger());
+    // The taps on zero padding, as PyTorch's own convolutions count them on all-ones tensors.
+    int64_t paddingMacs = 0;
+    for (const LayerResult& l : a.layers)
+        paddingMacs += l.paddingMacs;
+    QCOMPARE(paddingMacs, torch["padding_macs"].toInteger());
     // The exporter's own constant folding can add values (Swin: each relative-position bias table
     // gathered into a w²×w²×heads tensor); the script computes that difference from the model.
     QCOMPARE(a.totals.params, torch["params"].toInteger() + torch["exporter_folding"].toInteger());
