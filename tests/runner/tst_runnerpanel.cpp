@@ -244,6 +244,22 @@ void TestRunnerPanel::rooflineLabelsARoofPerMemoryLevel()
         QVERIFY2(std::any_of(labels.begin(), labels.end(), [&](const QString& l) { return l.startsWith(level) && l.endsWith("GB/s"); }),
                  qPrintable(labels.join(" | ")));
     QVERIFY(std::any_of(labels.begin(), labels.end(), [](const QString& l) { return l.startsWith("fp32 FMA peak"); }));
+    // The roofs' labels do not overlap one another (L1 and L2 run a few pixels apart) and stay inside
+    // the plot, at the plot's size in the dock and at twice it.
+    for (const QSize size : {plot->size(), plot->size() * 2}) {
+        plot->resize(size);
+        plot->replot(QCustomPlot::rpImmediateRefresh);
+        std::vector<QRectF> boxes;
+        for (int i = 0; i < plot->itemCount(); ++i)
+            if (auto* text = qobject_cast<QCPItemText*>(plot->item(i)); text && text->text().endsWith("GB/s"))
+                boxes.push_back(QRectF(text->topLeft->pixelPosition(), text->bottomRight->pixelPosition()));
+        QCOMPARE(boxes.size(), size_t(4));
+        for (size_t a = 0; a < boxes.size(); ++a) {
+            QVERIFY(plot->axisRect()->rect().contains(boxes[a].toRect()));
+            for (size_t b = a + 1; b < boxes.size(); ++b)
+                QVERIFY2(!boxes[a].intersects(boxes[b]), qPrintable(QString("labels %1 and %2 overlap").arg(a).arg(b)));
+        }
+    }
     // Every layer point is tied to its level's roof by a drop line.
     QCOMPARE(drops, 4);
     // For looking at it: NC_SCREENSHOT_DIR=/tmp saves the panel on each tab.

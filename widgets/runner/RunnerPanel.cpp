@@ -207,6 +207,7 @@ RunnerPanel::RunnerPanel(core::Document& doc, Selection& selection, QWidget* par
     });
     // A click selects the layer whose point is nearest (within 8 px), whatever is drawn over it
     // (noisy crosses, drop lines to the roofs).
+    connect(m_roofline, &QCustomPlot::afterLayout, this, &RunnerPanel::placeRoofLabels);
     connect(m_roofline, &QCustomPlot::mousePress, this, [this](QMouseEvent* e) {
         const QPointF at = e->position();
         double best = 64.0; // 8 px, squared
@@ -639,11 +640,12 @@ void RunnerPanel::redrawRoofline()
     p->clearPlottables();
     p->clearItems();
     m_rooflinePoints.clear();
+    m_roofLabels.clear();
     for (QCPAxis* a : {p->xAxis, p->yAxis}) {
         a->setScaleType(QCPAxis::stLogarithmic);
         a->setTicker(QSharedPointer<QCPAxisTickerLog>(new QCPAxisTickerLog));
     }
-    p->xAxis->setLabel("arithmetic intensity (operations per byte moved)");
+    p->xAxis->setLabel("arithmetic intensity (operations per byte)");
     p->yAxis->setLabel("achieved GOP/s (padding taps left out)");
     // Points crowd the upper left (low intensity) and the roofs run along the top: the legend goes
     // bottom right, where the ridge leaves empty space.
@@ -702,6 +704,11 @@ void RunnerPanel::redrawRoofline()
         const double peak = roofs->peakGflops;
         ymax = std::max(ymax, peak * 4);
         double lowest = peak;
+        QCPLayer* labels = p->layer("roof labels");
+        if (!labels) {
+            p->addLayer("roof labels", p->layer("main"), QCustomPlot::limAbove);
+            labels = p->layer("roof labels");
+        }
         // One roof per memory level: min(peak, bandwidth × intensity), labelled on its slanted part.
         for (int l = 0; l < kk::kMemoryLevels; ++l) {
             const double bw = roofs->bandwidthGBs[static_cast<size_t>(l)];
@@ -720,13 +727,17 @@ void RunnerPanel::redrawRoofline()
             roof->setData(x, y, true);
             roof->setSelectable(QCP::stNone);
             auto* label = new QCPItemText(p);
-            const double lx = xmin * 1.6;
-            label->position->setCoords(lx, std::min(peak, bw * lx) * 1.15);
             label->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
             label->setText(QString("%1 %2 GB/s").arg(kk::memoryLevelLabel(static_cast<kk::MemoryLevel>(l))).arg(bw, 0, 'f', 0));
             label->setColor(kLevel[l]);
             label->setFont(QFont(font().family(), 8));
+            // Over the roofs it may be pushed onto, the label stays readable.
+            label->setBrush(Qt::white);
+            label->setLayer(labels); // over the roofs, points and drop lines drawn after it
+            m_roofLabels.push_back({label, bw, peak});
         }
+        std::sort(m_roofLabels.begin(), m_roofLabels.end(),
+                  [](const RoofLabel& a, const RoofLabel& b) { return a.bandwidth > b.bandwidth; });
         auto* peakLabel = new QCPItemText(p);
         peakLabel->position->setCoords(xmax / 1.5, peak * 1.1);
         peakLabel->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
@@ -749,6 +760,21 @@ void RunnerPanel::redrawRoofline()
     p->xAxis->setRange(xmin, xmax);
     p->yAxis->setRange(ymin, ymax);
     p->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void RunnerPanel::placeRoofLabels()
+{
+    QCPAxis* x = m_roofline->xAxis;
+    QCPAxis* y = m_roofline->yAxis;
+    const double lx = x->range().lower * 1.6;
+    double below = -1e9; // pixel row under the previous label (y grows downwards)
+    for (const RoofLabel& l : m_roofLabels) {
+        const double height = QFontMetricsF(l.item->font()).height() + 2;
+        const double onRoof = y->coordToPixel(std::min(l.peak, l.bandwidth * lx)) - 2;
+        const double bottom = std::max(onRoof, below + height);
+        l.item->position->setCoords(lx, y->pixelToCoord(bottom));
+        below = bottom;
+    }
 }
 
 void RunnerPanel::redrawTable()

@@ -21,6 +21,7 @@
 class QCheckBox;
 class QComboBox;
 class QCustomPlot;
+class QCPItemText;
 class QLabel;
 class QProgressBar;
 class QPushButton;
@@ -96,6 +97,10 @@ private:
     void setBusy(bool busy);
     void redrawLatency();
     void redrawRoofline();
+    // Puts each roof's label just above its roof at the left edge, pushed down as far as needed not
+    // to overlap the one above (the L1 and L2 roofs run a few pixels apart). Pixel spacing depends
+    // on the plot's size, so it runs after every layout.
+    void placeRoofLabels();
     void redrawSweep();
     void redrawTable();
     void updateStatus();
@@ -131,8 +136,13 @@ private:
         double x, y;
         core::NodeId id;
     };
-    std::vector<RooflinePoint> m_rooflinePoints;
-    QSharedPointer<LayerTicker> m_latencyTicker; // layer names under the latency bars // for clicks: a layer per drawn point
+    std::vector<RooflinePoint> m_rooflinePoints; // for clicks: a layer per drawn point
+    struct RoofLabel {
+        QCPItemText* item;
+        double bandwidth, peak;
+    };
+    std::vector<RoofLabel> m_roofLabels; // fastest level first
+    QSharedPointer<LayerTicker> m_latencyTicker; // layer names under the latency bars
     double m_secondsPerLayer = 0.1;
     bool m_running = false;
     std::shared_ptr<core::RunControl> m_control;
