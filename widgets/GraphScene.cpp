@@ -547,7 +547,7 @@ void GraphScene::onSelectionChanged(bool centre)
         applySelection();
     if (centre)
         if (NodeItem* item = shownItem(m_selection.current()))
-            emit centreRequested(item->pos());
+            emit centreRequested(item->mapRectToScene(item->boundingRect()));
 }
 
 void GraphScene::applySelection()

@@ -73,7 +73,7 @@ public:
 
 signals:
     // Asks views to bring a node into view (a chart or list selected it with centre=true).
-    void centreRequested(QPointF scenePos);
+    void centreRequested(QRectF sceneRect); // the node's body with its ports
     // Blocks were collapsed or expanded (views refit).
     void overviewChanged();
     // The user asked to group the selected layers (context menu); the window asks for a name.

@@ -154,10 +154,12 @@ void GraphView::showEvent(QShowEvent* e)
     placeMinimap();
 }
 
-void GraphView::centreOn(QPointF scenePos)
+void GraphView::centreOn(QRectF sceneRect)
 {
     m_fitPending = false; // a layer picked elsewhere wins over the initial framing
-    centerOn(scenePos);
+    if (mapToScene(viewport()->rect()).boundingRect().contains(sceneRect))
+        return;
+    centerOn(sceneRect.center());
 }
 
 void GraphView::wheelEvent(QWheelEvent* e)

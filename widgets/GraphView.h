@@ -51,7 +51,9 @@ protected:
     void showEvent(QShowEvent* e) override;
 
 private:
-    void centreOn(QPointF scenePos);
+    // Brings a node picked elsewhere (a chart, the layer list) to the centre, unless it is already in
+    // full view: then nothing moves, so a design that fits keeps its framing.
+    void centreOn(QRectF sceneRect);
     void placeMinimap();
     void fitWhole();
     GraphScene* m_scene;

@@ -12,6 +12,7 @@
 #include <QClipboard>
 #include <QLineEdit>
 #include <QMimeData>
+#include <QScrollBar>
 #include <QTreeWidget>
 #include <QtTest>
 
@@ -488,6 +489,15 @@ void TestCanvas::chartSelectionCentresCanvas()
     d.scene().setAllGroupsCollapsed(false); // layer by layer, the design is taller than the view
     d.view().setZoom(1.0);
     d.view().centerOn(d.item("input"));
+    // A layer already in full view is selected without moving the canvas (a small design keeps its
+    // framing; centring on it cut the top node off).
+    const QPoint scroll(d.view().horizontalScrollBar()->value(), d.view().verticalScrollBar()->value());
+    const core::NodeId second = d.net().nodes()[1].id;
+    QVERIFY(d.view().mapToScene(d.viewport()->rect()).boundingRect().contains(
+        d.scene().nodeItem(second)->sceneBoundingRect()));
+    d.w().selection().set({second}, true);
+    QVERIFY(d.scene().nodeItem(second)->isSelected());
+    QCOMPARE(QPoint(d.view().horizontalScrollBar()->value(), d.view().verticalScrollBar()->value()), scroll);
     const core::NodeId last = d.net().nodes().back().id;
     QVERIFY(
         !d.view().mapToScene(d.viewport()->rect()).boundingRect().contains(d.scene().nodeItem(last)->pos()));
