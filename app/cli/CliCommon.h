@@ -15,6 +15,8 @@ namespace nc::app {
 int fail(const std::string& why);
 // A whole number in [lo, hi] with nothing after it.
 bool parseInt(const char* s, long long lo, long long hi, long long& out);
+// A byte count, "262144", "256KiB" or "1MiB", from 1 B to 2^50 B.
+bool parseByteSize(const char* v, long long& out);
 bool isOnnxPath(const std::string& spec);
 
 // What an option handler says of one "--name VALUE" pair: not one of its options, or accepted, or

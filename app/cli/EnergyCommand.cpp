@@ -29,25 +29,6 @@ struct EnergyCliOptions {
     long long budget = 0;
 };
 
-// "262144", "256KiB" or "1MiB".
-bool parseByteSize(const char* v, long long& out)
-{
-    std::string s = v;
-    long long scale = 1;
-    for (auto [suffix, f] : {std::pair{"KiB", 1024LL}, std::pair{"MiB", 1024LL * 1024}}) {
-        const size_t n = std::strlen(suffix);
-        if (s.size() > n && s.compare(s.size() - n, n, suffix) == 0) {
-            s.resize(s.size() - n);
-            scale = f;
-        }
-    }
-    long long x;
-    if (!parseInt(s.c_str(), 1, (1LL << 50) / scale, x))
-        return false;
-    out = x * scale;
-    return true;
-}
-
 std::string presetKeys()
 {
     std::string s;

@@ -36,25 +36,6 @@ struct MemoryOptions {
     long long budget = 0;
 };
 
-// "262144", "256KiB" or "1MiB".
-bool parseBytes(const char* v, long long& out)
-{
-    std::string s = v;
-    long long scale = 1;
-    for (auto [suffix, f] : {std::pair{"KiB", 1024LL}, std::pair{"MiB", 1024LL * 1024}}) {
-        size_t n = std::strlen(suffix);
-        if (s.size() > n && s.compare(s.size() - n, n, suffix) == 0) {
-            s.resize(s.size() - n);
-            scale = f;
-        }
-    }
-    long long x;
-    if (!parseInt(s.c_str(), 1, (1LL << 50) / scale, x))
-        return false;
-    out = x * scale;
-    return true;
-}
-
 OptionResult parseOption(const std::string& a, const char* v, MemoryOptions& o)
 {
     auto is = [&](const char* x) { return v && std::strcmp(v, x) == 0; };
@@ -106,7 +87,7 @@ OptionResult parseOption(const std::string& a, const char* v, MemoryOptions& o)
         return {};
     }
     if (a == "--budget") {
-        if (!v || !parseBytes(v, o.budget))
+        if (!v || !parseByteSize(v, o.budget))
             return {true, "--budget takes a size in bytes, e.g. 262144 or 256KiB"};
         return {};
     }
