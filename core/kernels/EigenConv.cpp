@@ -348,13 +348,7 @@ void EigenConv::runGemm1x1(const float* x, float* y, const Parallel& par)
     const int64_t tasks = g.n * g.groups * m_tiles * m_oBlocks;
     par.pool->parallelTasks(tasks, par.threads, [&](int64_t t0, int64_t t1, int worker) {
         for (int64_t t = t0; t < t1; ++t) {
-            int64_t r = t;
-            const int64_t ob = r % m_oBlocks;
-            r /= m_oBlocks;
-            const int64_t tile = r % m_tiles;
-            r /= m_tiles;
-            const int64_t grp = r % g.groups;
-            const int64_t img = r / g.groups;
+            const auto [img, grp, tile, ob] = taskOf(t);
             const int64_t p0 = tile * m_tile, pn = std::min(m_tile, p - p0);
             const int64_t o0 = grp * og + ob * obs, on = std::min(obs, og - ob * obs);
             if (on <= 0)
@@ -395,13 +389,7 @@ void EigenConv::runIm2col(const float* x, float* y, const Parallel& par)
     par.pool->parallelTasks(tasks, par.threads, [&](int64_t t0, int64_t t1, int worker) {
         float* col = m_scratch[static_cast<std::size_t>(worker)].data();
         for (int64_t t = t0; t < t1; ++t) {
-            int64_t r = t;
-            const int64_t ob = r % m_oBlocks;
-            r /= m_oBlocks;
-            const int64_t tile = r % m_tiles;
-            r /= m_tiles;
-            const int64_t grp = r % g.groups;
-            const int64_t img = r / g.groups;
+            const auto [img, grp, tile, ob] = taskOf(t);
             const int64_t p0 = tile * m_tile, pn = std::min(m_tile, p - p0);
             const int64_t o0 = grp * og + ob * obs, on = std::min(obs, og - ob * obs);
             if (on <= 0)
@@ -499,7 +487,7 @@ void EigenConv::runIm2colSplitK(const Planes& src, float* y, const Parallel& par
         float* col = m_scratch[static_cast<std::size_t>(worker)].data();
         for (int64_t t = t0; t < t1; ++t) {
             const int64_t plane = t / splits, split = t % splits;
-            const int64_t tile = plane % m_tiles, grp = plane / m_tiles % g.groups, img = plane / m_tiles / g.groups;
+            const auto [img, grp, tile, unused] = planeOf(plane);
             const int64_t p0 = tile * m_tile, pn = std::min(m_tile, p - p0);
             const PrepackedGemm& gemm = m_gemm[static_cast<std::size_t>(grp)];
             const int64_t blocks = gemm.depthBlocks(), b0 = blocks * split / splits, b1 = blocks * (split + 1) / splits;
@@ -514,7 +502,7 @@ void EigenConv::runIm2colSplitK(const Planes& src, float* y, const Parallel& par
     par.pool->parallelFor(planes * og, par.threads, [&](int64_t r0, int64_t r1, int) {
         for (int64_t r = r0; r < r1; ++r) {
             const int64_t plane = r / og, o = r % og;
-            const int64_t tile = plane % m_tiles, grp = plane / m_tiles % g.groups, img = plane / m_tiles / g.groups;
+            const auto [img, grp, tile, unused] = planeOf(plane);
             const int64_t p0 = tile * m_tile, pn = std::min(m_tile, p - p0);
             float* out = y + (img * g.o + grp * og + o) * p + p0;
             for (int64_t split = 1; split < splits; ++split) {
@@ -554,10 +542,7 @@ void EigenConv::runImplicit(const float* x, float* y, const Parallel& par)
         std::vector<const float*>& rowPtr = m_rowPointers[static_cast<std::size_t>(worker)];
         for (int64_t t = t0; t < t1; ++t) {
             const int64_t plane = t / m_oBlocks; // (image, group, tile)
-            const int64_t ob = t % m_oBlocks;
-            const int64_t tile = plane % m_tiles;
-            const int64_t grp = plane / m_tiles % g.groups;
-            const int64_t img = plane / m_tiles / g.groups;
+            const auto [img, grp, tile, ob] = taskOf(t);
             const int64_t q0 = tile * m_tile, qn = std::min(m_tile, flat - q0);
             const int64_t o0 = grp * og + ob * obs, on = std::min(obs, og - ob * obs);
             if (on <= 0)

@@ -77,6 +77,21 @@ private:
     void depthwisePlane(const float* xPlane, int64_t ci, int64_t n, float* y, float* scratch) const;
     void depthwiseChannelBlock(const float* x, float* y, int64_t img, int64_t cb, float* scratch) const;
     void chooseTiles(int threads);
+    // The GEMM paths split the work into tasks (image, group, tile, channel block), the channel
+    // block fastest so the tasks of one tile are adjacent; a plane is a task without its block.
+    struct Task {
+        int64_t img, grp, tile, ob;
+    };
+    Task planeOf(int64_t plane) const
+    {
+        return {plane / m_tiles / m_g.groups, plane / m_tiles % m_g.groups, plane % m_tiles, 0};
+    }
+    Task taskOf(int64_t t) const
+    {
+        Task k = planeOf(t / m_oBlocks);
+        k.ob = t % m_oBlocks;
+        return k;
+    }
 
     ConvGeometry m_g;
     Algorithm m_algorithm = Algorithm::Im2colGemm;
