@@ -51,11 +51,12 @@ Result<Shape> depthwiseShape(const LayerParams& p, std::span<const Shape> in)
     return convShape(p, in[0], *oc, in[0][0], true);
 }
 
-// Taps inside the input along H and W (tapsInside): all of them unless zero padding is read.
-std::pair<int64_t, int64_t> realTaps(const LayerParams& p, const Shape& x, const Shape& out)
+// H and W as {taps, output positions, pairs of them that read the input} (tapsInside).
+std::vector<TapCount> tapCounts(const LayerParams& p, const Shape& x, const Shape& out)
 {
     const Padding pad = resolvePadding(p, x[1], x[2]);
-    return {tapsInside(out[1], p.kh, p.sh, p.dh, pad.top, x[1]), tapsInside(out[2], p.kw, p.sw, p.dw, pad.left, x[2])};
+    return {{p.kh, out[1], tapsInside(out[1], p.kh, p.sh, p.dh, pad.top, x[1])},
+            {p.kw, out[2], tapsInside(out[2], p.kw, p.sw, p.dw, pad.left, x[2])}};
 }
 
 bool readsZeroPadding(const LayerParams& p)
@@ -64,7 +65,7 @@ bool readsZeroPadding(const LayerParams& p)
 }
 
 // Params = co·(ci/g)·kh·kw + co; MACs = co·(ci/g)·kh·kw·ho·wo (depthwise: ci/g = 1), of which those
-// whose tap falls on zero padding are paddingMacs = co·(ci/g)·(kh·ho·kw·wo − realH·realW).
+// whose tap falls on zero padding are paddingMacs = co·(ci/g)·(kh·ho·kw·wo − insideH·insideW).
 Result<LayerCosts> convCostsWith(const LayerParams& p, int64_t cinPerGroup, const Shape& x, const Shape& out)
 {
     LayerCosts c;
@@ -78,10 +79,8 @@ Result<LayerCosts> convCostsWith(const LayerParams& p, int64_t cinPerGroup, cons
     c.params = *w + (p.bias ? co : 0);
     c.macs = *m;
     c.otherOps = p.bias ? *out.elements() : 0;
-    if (readsZeroPadding(p)) {
-        const auto [h, wd] = realTaps(p, x, out);
-        c.paddingMacs = c.macs - co * cinPerGroup * h * wd; // each factor ≤ its counted one: no overflow
-    }
+    if (readsZeroPadding(p))
+        c.paddingMacs = paddingMacsOf(c.macs, co * cinPerGroup, tapCounts(p, x, out));
     return c;
 }
 
@@ -124,10 +123,8 @@ void convExplain(ExplainWriter& L)
     const std::string w = channels + "·" + W::n(p.kh) + "·" + W::n(p.kw);
     L.eq("params", "params", w + (p.bias ? " + " + W::n(o[0]) : ""), L.r.params);
     L.eq("MACs", L.batchLabel("MACs"), L.timesBatch(w + "·" + W::n(o[1]) + "·" + W::n(o[2])), L.r.macs);
-    if (readsZeroPadding(p)) {
-        const auto [h, wd] = realTaps(p, x, o);
-        L.paddingMacs(channels, {{p.kh, o[1], h}, {p.kw, o[2], wd}});
-    }
+    if (readsZeroPadding(p))
+        L.paddingMacs(channels, tapCounts(p, x, o));
     if (p.bias)
         L.eq("ops", L.batchLabel("bias adds"), L.timesBatch(W::dimsProduct(o)), L.r.otherOps);
     L.fieldWindow(p.kh, p.kw, p.dh, p.dw, p.sh, p.sw);

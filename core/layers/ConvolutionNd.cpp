@@ -110,24 +110,15 @@ int64_t kernelVolume(const LayerParams& p, int nd)
 // Per axis {taps, positions, taps inside} (tapsInside): a convolution's positions are its outputs
 // and the extent its input; a transposed convolution's positions are its inputs and the extent its
 // (cropped) output.
-std::vector<ExplainWriter::TapCount> tapCounts(const std::vector<Axis>& axes, const Shape& positions,
+std::vector<TapCount> tapCounts(const std::vector<Axis>& axes, const Shape& positions,
                                                const Shape& extent)
 {
-    std::vector<ExplainWriter::TapCount> v;
+    std::vector<TapCount> v;
     for (size_t i = 0; i < axes.size(); ++i) {
         const Axis& a = axes[i];
         v.push_back({a.k, positions[i + 1], tapsInside(positions[i + 1], a.k, a.s, a.d, a.pa, extent[i + 1])});
     }
     return v;
-}
-
-// Of `macs`, the products outside the taps counted by tapCounts: channels·(Πk·Πpositions − Πinside).
-int64_t paddingMacsOf(int64_t macs, int64_t channels, const std::vector<ExplainWriter::TapCount>& taps)
-{
-    int64_t inside = channels; // each factor ≤ its counted one, so the product ≤ macs
-    for (const ExplainWriter::TapCount& t : taps)
-        inside *= t.inside;
-    return macs - inside;
 }
 
 // Params = co·(ci/g)·Πk + co; MACs = co·(ci/g)·Πk·Πout (as Conv2d), of which paddingMacs multiply

@@ -9,6 +9,7 @@
 #include "core/Analysis.h"
 #include "core/Explain.h"
 #include "core/Network.h"
+#include "core/layers/KindSupport.h"
 
 #include <initializer_list>
 #include <optional>
@@ -17,6 +18,8 @@
 #include <vector>
 
 namespace nc::core {
+
+using kinds::TapCount;
 
 class ExplainWriter {
 public:
@@ -39,9 +42,6 @@ public:
     // "MACs on zero padding = channels·(k·n·… − inside·…) = value" for a window layer whose taps
     // partly fall on zero padding (LayerCosts::paddingMacs), one {taps, positions, inside} per axis;
     // nothing when none do. `channels` is the MACs of one tap at one position: "co·(ci/g)".
-    struct TapCount {
-        int64_t taps, positions, inside;
-    };
     void paddingMacs(const std::string& channels, const std::vector<TapCount>& axes,
                      const std::string& label = "MACs on zero padding");
 

@@ -288,6 +288,14 @@ int64_t tapsInside(int64_t positions, int64_t k, int64_t s, int64_t d, int64_t p
     return static_cast<int64_t>(std::clamp(inside, Wide(0), P * K));
 }
 
+int64_t paddingMacsOf(int64_t macs, int64_t channels, const std::vector<TapCount>& axes)
+{
+    int64_t inside = channels;
+    for (const TapCount& a : axes)
+        inside *= a.inside;
+    return macs - inside;
+}
+
 Result<Shape> broadcast(std::span<const Shape> in)
 {
     Shape out = in[0];

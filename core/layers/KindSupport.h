@@ -49,6 +49,13 @@ Result<int64_t> windowOut(int64_t in, int64_t k, int64_t s, int64_t d, int64_t p
 // the extent its output: the other pairs write products the padding crops. Exact, and O(log) in the
 // sizes, so a hostile file's 10^12-tap kernel cannot stall the analysis.
 int64_t tapsInside(int64_t positions, int64_t k, int64_t s, int64_t d, int64_t padBefore, int64_t extent);
+// One axis of a window layer: its taps, its positions and the pairs of them inside (tapsInside).
+struct TapCount {
+    int64_t taps, positions, inside;
+};
+// Of `macs` = channels·Π(taps·positions), the products outside: macs − channels·Π inside
+// (each inside ≤ taps·positions, so the product cannot overflow where macs did not).
+int64_t paddingMacsOf(int64_t macs, int64_t channels, const std::vector<TapCount>& axes);
 // NumPy broadcasting of every input's per-sample shape.
 Result<Shape> broadcast(std::span<const Shape> in);
 // Costs of `perElement` operations on every output element.

@@ -529,20 +529,20 @@ class MacCounter:
         return int(round(y.sum().item()))
 
     def __enter__(self):
+        # The unwrapped functions by the output's rank (batch and channels + 1, 2 or 3 spatial axes).
+        plain_conv = {3: F.conv1d, 4: F.conv2d, 5: F.conv3d}
+        plain_convt = {3: F.conv_transpose1d, 4: F.conv_transpose2d, 5: F.conv_transpose3d}
+
         def counted(macs, fn, x, w, a, k):
             self.padding_macs += macs - self._inside(fn, x, w, a, k)
             return macs
 
         def conv(out, x, w, *a, **k):
-            return counted(out.numel() * w.shape[1] * _prod(w.shape[2:]), conv.orig[out.dim()], x, w, a, k)
+            return counted(out.numel() * w.shape[1] * _prod(w.shape[2:]), plain_conv[out.dim()], x, w, a, k)
 
         def convt(out, x, w, *a, **k):
             # every input element scatters a kernel over co/g channels: w is [ci, co/g, k...]
-            return counted(x.numel() * w.shape[1] * _prod(w.shape[2:]), convt.orig[out.dim()], x, w, a, k)
-
-        # The unwrapped functions by the output's rank (batch and channels + 1, 2 or 3 spatial axes).
-        conv.orig = {3: F.conv1d, 4: F.conv2d, 5: F.conv3d}
-        convt.orig = {3: F.conv_transpose1d, 4: F.conv_transpose2d, 5: F.conv_transpose3d}
+            return counted(x.numel() * w.shape[1] * _prod(w.shape[2:]), plain_convt[out.dim()], x, w, a, k)
 
         def linear(out, x, w, *a, **k):
             return out.numel() * w.shape[-1]

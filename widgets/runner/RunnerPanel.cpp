@@ -205,9 +205,9 @@ RunnerPanel::RunnerPanel(core::Document& doc, Selection& selection, QWidget* par
             emit resultsChanged();
         }
     });
+    connect(m_roofline, &QCustomPlot::afterLayout, this, &RunnerPanel::placeRoofLabels);
     // A click selects the layer whose point is nearest (within 8 px), whatever is drawn over it
     // (noisy crosses, drop lines to the roofs).
-    connect(m_roofline, &QCustomPlot::afterLayout, this, &RunnerPanel::placeRoofLabels);
     connect(m_roofline, &QCustomPlot::mousePress, this, [this](QMouseEvent* e) {
         const QPointF at = e->position();
         double best = 64.0; // 8 px, squared
@@ -702,6 +702,7 @@ void RunnerPanel::redrawRoofline()
     if (m_machine) {
         const kk::Roofs* roofs = m_machine->roofsFor(threads);
         const double peak = roofs->peakGflops;
+        m_roofPeak = peak;
         ymax = std::max(ymax, peak * 4);
         double lowest = peak;
         QCPLayer* labels = p->layer("roof labels");
@@ -734,7 +735,7 @@ void RunnerPanel::redrawRoofline()
             // Over the roofs it may be pushed onto, the label stays readable.
             label->setBrush(Qt::white);
             label->setLayer(labels); // over the roofs, points and drop lines drawn after it
-            m_roofLabels.push_back({label, bw, peak});
+            m_roofLabels.push_back({label, bw});
         }
         std::sort(m_roofLabels.begin(), m_roofLabels.end(),
                   [](const RoofLabel& a, const RoofLabel& b) { return a.bandwidth > b.bandwidth; });
@@ -770,7 +771,7 @@ void RunnerPanel::placeRoofLabels()
     double below = -1e9; // pixel row under the previous label (y grows downwards)
     for (const RoofLabel& l : m_roofLabels) {
         const double height = QFontMetricsF(l.item->font()).height() + 2;
-        const double onRoof = y->coordToPixel(std::min(l.peak, l.bandwidth * lx)) - 2;
+        const double onRoof = y->coordToPixel(std::min(m_roofPeak, l.bandwidth * lx)) - 2;
         const double bottom = std::max(onRoof, below + height);
         l.item->position->setCoords(lx, y->pixelToCoord(bottom));
         below = bottom;

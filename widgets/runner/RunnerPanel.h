@@ -139,9 +139,10 @@ private:
     std::vector<RooflinePoint> m_rooflinePoints; // for clicks: a layer per drawn point
     struct RoofLabel {
         QCPItemText* item;
-        double bandwidth, peak;
+        double bandwidth;
     };
     std::vector<RoofLabel> m_roofLabels; // fastest level first
+    double m_roofPeak = 0;               // the compute roof they meet
     QSharedPointer<LayerTicker> m_latencyTicker; // layer names under the latency bars
     double m_secondsPerLayer = 0.1;
     bool m_running = false;
